@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "core-stream.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <glib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "fs-util.h"
+
+/* One read from the pipe.  Big enough to amortise syscalls, small enough for the memory cap. */
+#define READ_CHUNK (256u * 1024u)
+/* Zero runs are detected at page granularity (the kernel pads holes with whole zero pages). */
+#define ZERO_BLOCK 4096u
+/* The program header table of a core with 65535 segments is 3.6 MiB; never buffer more. */
+#define HEADER_MAX (4u * 1024u * 1024u)
+
+typedef struct {
+    GByteArray *bytes;   /* the first bytes of the stream, until the headers are parsed */
+    bool done;           /* headers parsed (or given up on) */
+    bool not_elf;
+    uint64_t expected;   /* max(p_offset + p_filesz), 0 if unknown */
+} HeaderScan;
+
+static bool is_zero(const uint8_t *p, size_t n)
+{
+    /* The first byte decides quickly for most data; memcmp with itself shifted checks the rest. */
+    return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
+}
+
+/* Reads the ELF identification and program headers as they stream past. */
+static void header_feed(HeaderScan *h, const uint8_t *data, size_t n)
+{
+    if (h->done)
+        return;
+    g_byte_array_append(h->bytes, data, (guint)MIN(n, (size_t)HEADER_MAX - h->bytes->len));
+    const uint8_t *b = h->bytes->data;
+    size_t have = h->bytes->len;
+    if (have < EI_NIDENT)
+        return;
+    if (memcmp(b, ELFMAG, SELFMAG) != 0 ||
+        (b[EI_CLASS] != ELFCLASS64 && b[EI_CLASS] != ELFCLASS32)) {
+        h->not_elf = true;
+        h->done = true;
+        return;
+    }
+    bool is64 = b[EI_CLASS] == ELFCLASS64;
+    size_t ehsize = is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+    if (have < ehsize)
+        return;
+    uint64_t phoff;
+    unsigned phnum, phentsize, type;
+    if (is64) {
+        Elf64_Ehdr eh;
+        memcpy(&eh, b, sizeof eh);
+        phoff = eh.e_phoff, phnum = eh.e_phnum, phentsize = eh.e_phentsize, type = eh.e_type;
+    } else {
+        Elf32_Ehdr eh;
+        memcpy(&eh, b, sizeof eh);
+        phoff = eh.e_phoff, phnum = eh.e_phnum, phentsize = eh.e_phentsize, type = eh.e_type;
+    }
+    if (type != ET_CORE || phentsize != (is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr))) {
+        h->not_elf = true;
+        h->done = true;
+        return;
+    }
+    /* PN_XNUM moves the real count into section 0; the size check is then skipped. */
+    if (phnum == PN_XNUM || phoff > HEADER_MAX ||
+        phoff + (uint64_t)phnum * phentsize > HEADER_MAX) {
+        h->done = true;
+        return;
+    }
+    uint64_t table_end = phoff + (uint64_t)phnum * phentsize;
+    if (have < table_end) {
+        if (have >= HEADER_MAX)
+            h->done = true;
+        return;
+    }
+    uint64_t expected = table_end;
+    for (unsigned i = 0; i < phnum; i++) {
+        uint64_t off, filesz;
+        if (is64) {
+            Elf64_Phdr ph;
+            memcpy(&ph, b + phoff + (uint64_t)i * phentsize, sizeof ph);
+            off = ph.p_offset, filesz = ph.p_filesz;
+        } else {
+            Elf32_Phdr ph;
+            memcpy(&ph, b + phoff + (uint64_t)i * phentsize, sizeof ph);
+            off = ph.p_offset, filesz = ph.p_filesz;
+        }
+        if (filesz > 0 && off + filesz > expected && off + filesz >= off)
+            expected = off + filesz;
+    }
+    h->expected = expected;
+    h->done = true;
+}
+
+typedef struct {
+    int fd;
+    uint64_t written;
+    uint64_t budget;
+    ZSTD_CCtx *cctx;
+    ZSTD_outBuffer out;
+    uint64_t logical;   /* uncompressed position, for the sparse path */
+} Sink;
+
+static CoreStreamStatus sink_write_raw(Sink *s, const void *data, size_t n, int *ret_errno)
+{
+    if (s->written + n > s->budget)
+        return CORE_STREAM_OVER_BUDGET;
+    int r = coroner_write_all(s->fd, data, n);
+    if (r < 0) {
+        *ret_errno = -r;
+        return r == -ENOSPC || r == -EDQUOT ? CORE_STREAM_OVER_BUDGET : CORE_STREAM_WRITE_ERROR;
+    }
+    s->written += n;
+    return CORE_STREAM_OK;
+}
+
+static CoreStreamStatus sink_flush_out(Sink *s, int *ret_errno)
+{
+    if (s->out.pos == 0)
+        return CORE_STREAM_OK;
+    CoreStreamStatus st = sink_write_raw(s, s->out.dst, s->out.pos, ret_errno);
+    s->out.pos = 0;
+    return st;
+}
+
+static CoreStreamStatus sink_compress(Sink *s, const void *data, size_t n, ZSTD_EndDirective mode,
+                                      int *ret_errno)
+{
+    ZSTD_inBuffer in = {data, n, 0};
+    for (;;) {
+        size_t remaining = ZSTD_compressStream2(s->cctx, &s->out, &in, mode);
+        if (ZSTD_isError(remaining))
+            return CORE_STREAM_COMPRESS_ERROR;
+        CoreStreamStatus st = sink_flush_out(s, ret_errno);
+        if (st != CORE_STREAM_OK)
+            return st;
+        if (mode == ZSTD_e_continue ? in.pos == in.size : remaining == 0)
+            return CORE_STREAM_OK;
+    }
+}
+
+/* Uncompressed: zero pages become holes, so a sparse core costs no disk for its holes. */
+static CoreStreamStatus sink_sparse(Sink *s, const uint8_t *data, size_t n, int *ret_errno)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t block = MIN((size_t)ZERO_BLOCK, n - i);
+        if (block == ZERO_BLOCK && is_zero(data + i, block)) {
+            if (lseek(s->fd, (off_t)block, SEEK_CUR) < 0) {
+                *ret_errno = errno;
+                return CORE_STREAM_WRITE_ERROR;
+            }
+        } else {
+            CoreStreamStatus st = sink_write_raw(s, data + i, block, ret_errno);
+            if (st != CORE_STREAM_OK)
+                return st;
+        }
+        s->logical += block;
+        i += block;
+    }
+    return CORE_STREAM_OK;
+}
+
+static CoreStreamStatus sink_feed(Sink *s, const uint8_t *data, size_t n, int *ret_errno)
+{
+    if (s->cctx)
+        return sink_compress(s, data, n, ZSTD_e_continue, ret_errno);
+    return sink_sparse(s, data, n, ret_errno);
+}
+
+static CoreStreamStatus sink_finish(Sink *s, int *ret_errno)
+{
+    if (s->cctx)
+        return sink_compress(s, NULL, 0, ZSTD_e_end, ret_errno);
+    /* A trailing hole needs the file length set explicitly. */
+    if (ftruncate(s->fd, (off_t)s->logical) < 0) {
+        *ret_errno = errno;
+        return errno == ENOSPC ? CORE_STREAM_OVER_BUDGET : CORE_STREAM_WRITE_ERROR;
+    }
+    return CORE_STREAM_OK;
+}
+
+static ZSTD_CCtx *make_cctx(const CoreStreamOptions *o)
+{
+    ZSTD_CCtx *cctx = ZSTD_createCCtx();
+    if (!cctx)
+        return NULL;
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, o->level);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+    if (o->workers > 0 && !ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_nbWorkers, o->workers))) {
+        /*
+         * Each worker holds about two jobs of input and output; 1 MiB jobs keep
+         * the whole handler well inside its 32 MiB budget while still letting
+         * compression overlap the kernel's writing of the core.
+         */
+        ZSTD_CCtx_setParameter(cctx, ZSTD_c_jobSize, 1 << 20);
+    }
+    return cctx;
+}
+
+/* Reads up to n bytes, retrying EINTR; 0 at EOF. */
+static ssize_t read_some(int fd, void *buf, size_t n)
+{
+    for (;;) {
+        ssize_t r = read(fd, buf, n);
+        if (r >= 0 || errno != EINTR)
+            return r;
+    }
+}
+
+void core_stream(int in_fd, int out_fd, const CoreStreamOptions *o, CoreStreamResult *ret)
+{
+    memset(ret, 0, sizeof *ret);
+    HeaderScan header = {.bytes = g_byte_array_new()};
+    Sink sink = {.fd = out_fd, .budget = o->budget};
+    uint8_t *chunk = g_malloc(READ_CHUNK);
+    CoreStreamStatus status = CORE_STREAM_OK;
+    int err = 0;
+
+    if (o->compress) {
+        sink.cctx = make_cctx(o);
+        sink.out.size = ZSTD_CStreamOutSize();
+        sink.out.dst = g_malloc(sink.out.size);
+        if (!sink.cctx) {
+            status = CORE_STREAM_COMPRESS_ERROR;
+            goto out;
+        }
+    }
+
+    for (;;) {
+        size_t want = READ_CHUNK;
+        if (o->limit - ret->bytes_in < want)
+            want = (size_t)(o->limit - ret->bytes_in);
+        if (want == 0) {
+            /* At the limit: one more byte tells "exactly this long" from "cut". */
+            uint8_t probe;
+            ssize_t r = read_some(in_fd, &probe, 1);
+            if (r > 0)
+                status = CORE_STREAM_LIMITED;
+            break;
+        }
+        ssize_t n = read_some(in_fd, chunk, want);
+        if (n < 0) {
+            err = errno;
+            status = CORE_STREAM_READ_ERROR;
+            goto out;
+        }
+        if (n == 0)
+            break;
+        header_feed(&header, chunk, (size_t)n);
+        if (header.not_elf) {
+            status = CORE_STREAM_NOT_ELF;
+            goto out;
+        }
+        status = sink_feed(&sink, chunk, (size_t)n, &err);
+        if (status != CORE_STREAM_OK)
+            goto out;
+        ret->bytes_in += (uint64_t)n;
+    }
+
+    if (ret->bytes_in == 0) {
+        status = CORE_STREAM_EMPTY;
+        goto out;
+    }
+    if (!header.done || header.not_elf) {
+        /* Too short even for the ELF header and program header table. */
+        status = header.not_elf || ret->bytes_in < EI_NIDENT ? CORE_STREAM_NOT_ELF : CORE_STREAM_SHORT;
+        goto out;
+    }
+    ret->expected_size = header.expected;
+    if (status == CORE_STREAM_OK && header.expected > 0 && ret->bytes_in < header.expected) {
+        status = CORE_STREAM_SHORT;
+        goto out;
+    }
+    {
+        CoreStreamStatus fin = sink_finish(&sink, &err);
+        if (fin != CORE_STREAM_OK)
+            status = fin;
+    }
+
+out:
+    ret->status = status;
+    ret->error_number = err;
+    ret->bytes_out = sink.written;
+    if (!ret->expected_size)
+        ret->expected_size = header.expected;
+    ZSTD_freeCCtx(sink.cctx);
+    g_free(sink.out.dst);
+    g_free(chunk);
+    g_byte_array_unref(header.bytes);
+}
+
+char *core_stream_describe(const CoreStreamResult *r)
+{
+    switch (r->status) {
+    case CORE_STREAM_OK:
+        return g_strdup("stored");
+    case CORE_STREAM_LIMITED:
+        return g_strdup_printf("the core was cut at its size limit of %" G_GUINT64_FORMAT " bytes",
+                               r->bytes_in);
+    case CORE_STREAM_EMPTY:
+        return g_strdup("the kernel sent no core data (0 bytes)");
+    case CORE_STREAM_NOT_ELF:
+        return g_strdup("the data on stdin is not an ELF core file");
+    case CORE_STREAM_SHORT:
+        return g_strdup_printf("the core is truncated: the stream ended after %" G_GUINT64_FORMAT
+                               " of the %" G_GUINT64_FORMAT " bytes its program headers announce",
+                               r->bytes_in, r->expected_size);
+    case CORE_STREAM_OVER_BUDGET:
+        if (r->error_number)
+            return g_strdup_printf("the store ran out of space after %" G_GUINT64_FORMAT
+                                   " bytes: %s",
+                                   r->bytes_out, g_strerror(r->error_number));
+        return g_strdup_printf("the core would exceed the store's space limits (MaxUse/KeepFree) "
+                               "after %" G_GUINT64_FORMAT " bytes",
+                               r->bytes_out);
+    case CORE_STREAM_READ_ERROR:
+        return g_strdup_printf("reading the core failed: %s", g_strerror(r->error_number));
+    case CORE_STREAM_WRITE_ERROR:
+        return g_strdup_printf("writing the core failed: %s", g_strerror(r->error_number));
+    case CORE_STREAM_COMPRESS_ERROR:
+        return g_strdup("zstd compression failed");
+    }
+    return g_strdup("unknown failure");
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Streaming a core from the kernel's pipe into the store: zstd-compressed (or
+ * sparse when uncompressed), never more than a few MiB in memory whatever the
+ * core's size, checking on the way that it is an ELF core and that it is as
+ * long as its own program headers say.
+ *
+ * This runs in a child that has already dropped root: it reads untrusted
+ * bytes.  Its result is a plain struct so it can cross a pipe to the parent.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum {
+    CORE_STREAM_OK,
+    CORE_STREAM_LIMITED,     /* cut at options.limit: kept, but truncated */
+    CORE_STREAM_EMPTY,       /* no bytes at all */
+    CORE_STREAM_NOT_ELF,     /* not an ELF core file */
+    CORE_STREAM_SHORT,       /* ended before the end its program headers announce */
+    CORE_STREAM_OVER_BUDGET, /* would not fit the store's space budget */
+    CORE_STREAM_READ_ERROR,
+    CORE_STREAM_WRITE_ERROR,
+    CORE_STREAM_COMPRESS_ERROR,
+} CoreStreamStatus;
+
+typedef struct {
+    bool compress;
+    int level;           /* zstd level */
+    int workers;         /* zstd worker threads, 0 for none */
+    uint64_t limit;      /* keep at most this many core bytes */
+    uint64_t budget;     /* write at most this many bytes to the store */
+} CoreStreamOptions;
+
+typedef struct {
+    CoreStreamStatus status;
+    int error_number;        /* errno for READ/WRITE errors */
+    uint64_t bytes_in;       /* core bytes kept */
+    uint64_t bytes_out;      /* bytes written to the store */
+    uint64_t expected_size;  /* from the program headers, 0 if unknown */
+} CoreStreamResult;
+
+/* Copies in_fd to out_fd as described above. out_fd is positioned at 0. */
+void core_stream(int in_fd, int out_fd, const CoreStreamOptions *options, CoreStreamResult *ret);
+
+/* A sentence for the record, e.g. "the core stream ended after 12 of 4096 bytes". Caller frees. */
+char *core_stream_describe(const CoreStreamResult *result);

@@ -1,0 +1,391 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * coroner-handler: the kernel's core_pattern pipe handler.
+ *
+ * The kernel starts us as root with the core on stdin and the crashed process
+ * frozen until we have read it.  The order of work follows from that:
+ *
+ *   1. read /proc/PID (proven to be the crashed process through the %F pidfd)
+ *      while it still exists;
+ *   2. stream the core into the store from a child that has dropped root,
+ *      because the core is the crashed program's memory: untrusted bytes;
+ *   3. link the finished core into place (never a partial one), write the
+ *      crash record beside it, vacuum;
+ *   4. tell journald, from a child with a time limit, so a dead journald can
+ *      never hold up or lose a crash: the store alone is complete.
+ *
+ * We never dump core ourselves (PR_SET_DUMPABLE 0), and the kernel gives us
+ * RLIMIT_CORE 1, which it treats as "do not pipe": a crash of ours cannot loop.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <systemd/sd-id128.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "core-stream.h"
+#include "coroner-config.h"
+#include "crash-record.h"
+#include "fs-util.h"
+#include "handler-args.h"
+#include "handler-install.h"
+#include "journal-entry.h"
+#include "log.h"
+#include "privileges.h"
+#include "proc-info.h"
+#include "store.h"
+#include "vacuum.h"
+
+#define EXIT_USAGE 64
+/* zstd's default level: the size target is "no bigger than zstd -3". */
+#define CORE_ZSTD_LEVEL 3
+/* A bigger pipe means fewer wake-ups between the dumping kernel and us. */
+#define PIPE_SIZE (1 << 20)
+
+/* Fills the record from what the kernel told us on the command line. */
+static void record_from_args(CoronerCrashRecord *r, const CoronerKernelArgs *a)
+{
+    char boot[SD_ID128_STRING_MAX];
+    sd_id128_t id;
+    if (sd_id128_get_boot(&id) >= 0)
+        r->boot_id = g_strdup(sd_id128_to_string(id, boot));
+    else
+        r->boot_id = g_strdup("00000000000000000000000000000000");
+    r->timestamp_usec = (int64_t)(a->timestamp_sec * G_USEC_PER_SEC);
+    r->hostname = g_strdup(a->hostname);
+    r->process.pid = a->pid;
+    r->process.tid = a->tid;
+    r->process.uid = a->uid;
+    r->process.gid = a->gid;
+    r->process.dumpable = a->dumpable;
+    r->process.rlimit_core = a->rlimit;
+    r->process.comm = g_strdup(a->comm);
+    r->signal.number = a->signal;
+    r->signal.name = coroner_signal_name(a->signal);
+}
+
+static void collect_proc(CoronerCrashRecord *r, const CoronerKernelArgs *a)
+{
+    gboolean verified = FALSE;
+    g_autoptr(GError) error = NULL;
+    int proc_fd = coroner_proc_open(a->pid, a->pidfd, &verified, &error);
+    if (proc_fd < 0) {
+        coroner_crash_record_add_error(r, "no /proc metadata: %s", error->message);
+        coroner_log(LOG_WARNING, "PID %d: no /proc metadata: %s", (int)a->pid, error->message);
+        return;
+    }
+    if (!verified)
+        coroner_crash_record_add_error(r, "no pidfd was passed (%%F): /proc/%d was not proven "
+                                          "to be the crashed process",
+                                       (int)a->pid);
+    coroner_proc_collect(proc_fd, a->pid, r);
+    close(proc_fd);
+}
+
+/* Runs core_stream() in a child that has given up root, and returns its result. */
+static gboolean stream_unprivileged(int out_fd, const CoreStreamOptions *options, uid_t uid,
+                                    gid_t gid, CoreStreamResult *ret, GError **error)
+{
+    int result_pipe[2];
+    if (pipe2(result_pipe, O_CLOEXEC) < 0) {
+        int e = errno;
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "pipe: %s", g_strerror(e));
+        return FALSE;
+    }
+    pid_t child = fork();
+    if (child < 0) {
+        int e = errno;
+        close(result_pipe[0]);
+        close(result_pipe[1]);
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "fork: %s", g_strerror(e));
+        return FALSE;
+    }
+    if (child == 0) {
+        close(result_pipe[0]);
+        int r = coroner_drop_privileges(uid, gid);
+        if (r < 0) {
+            coroner_log(LOG_ERR, "cannot drop privileges to %u:%u: %s", (unsigned)uid,
+                        (unsigned)gid, g_strerror(-r));
+            _exit(1);
+        }
+        CoreStreamResult result;
+        core_stream(STDIN_FILENO, out_fd, options, &result);
+        _exit(coroner_write_all(result_pipe[1], &result, sizeof result) < 0 ? 1 : 0);
+    }
+    close(result_pipe[1]);
+    CoreStreamResult result;
+    ssize_t n = coroner_read_full(result_pipe[0], &result, sizeof result);
+    close(result_pipe[0]);
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (n != (ssize_t)sizeof result) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                    "the unprivileged core writer failed (%s %d)",
+                    WIFSIGNALED(status) ? "signal" : "exit status",
+                    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+        return FALSE;
+    }
+    *ret = result;
+    return TRUE;
+}
+
+static uint64_t min3(uint64_t a, uint64_t b, uint64_t c)
+{
+    return MIN(a, MIN(b, c));
+}
+
+/* Stores the core from stdin as record->id + ".zst"; the record says how it went. */
+static void store_core(CoronerStore *store, const CoronerConfig *config,
+                       const CoronerKernelArgs *args, int64_t reader_uid, gboolean protected_process,
+                       CoronerCrashRecord *r)
+{
+    CoronerCoreInfo *core = &r->core;
+    core->compression = g_strdup(config->compress ? "zstd" : "none");
+
+    if (args->rlimit == 0) {
+        core->state = CORONER_CORE_NONE;
+        core->reason = g_strdup("RLIMIT_CORE is 0: the process asked for no core");
+        return;
+    }
+
+    g_autoptr(GError) error = NULL;
+    CoronerStoreSpace space;
+    if (!coroner_store_space(store, config, &space, &error)) {
+        core->state = CORONER_CORE_MISSING;
+        core->reason = g_strdup(error->message);
+        return;
+    }
+
+    uid_t parse_uid;
+    gid_t parse_gid;
+    if (!coroner_pick_parser_identity(args->uid, args->gid, protected_process,
+                                      config->service_user, &parse_uid, &parse_gid, &error)) {
+        core->state = CORONER_CORE_MISSING;
+        core->reason = g_strdup(error->message);
+        return;
+    }
+
+    CoronerTmpfile tmp;
+    if (!coroner_tmpfile_open(store->dir_fd, 0600, &tmp, &error)) {
+        core->state = CORONER_CORE_MISSING;
+        core->reason = g_strdup(error->message);
+        return;
+    }
+
+    /* Fails harmlessly when stdin is not a pipe (a manual run from a file). */
+    (void)fcntl(STDIN_FILENO, F_SETPIPE_SZ, PIPE_SIZE);
+
+    CoreStreamOptions options = {
+        .compress = config->compress,
+        .level = CORE_ZSTD_LEVEL,
+        .workers = g_get_num_processors() > 1 ? 1 : 0,
+        .limit = min3(args->rlimit, config->process_size_max, config->external_size_max),
+        .budget = coroner_store_budget(&space),
+    };
+    CoreStreamResult result;
+    if (!stream_unprivileged(tmp.fd, &options, parse_uid, parse_gid, &result, &error)) {
+        coroner_tmpfile_discard(&tmp);
+        core->state = CORONER_CORE_MISSING;
+        core->reason = g_strdup(error->message);
+        return;
+    }
+
+    g_autofree char *what = core_stream_describe(&result);
+    core->size = result.bytes_in;
+    if (result.status != CORE_STREAM_OK && result.status != CORE_STREAM_LIMITED) {
+        coroner_tmpfile_discard(&tmp);
+        core->state = CORONER_CORE_MISSING;
+        core->stored_size = 0;
+        core->reason = g_steal_pointer(&what);
+        coroner_log(LOG_ERR, "PID %d (%s): core not stored: %s", (int)args->pid,
+                    r->process.comm ? r->process.comm : "?", core->reason);
+        return;
+    }
+
+    g_autofree char *name =
+        g_strconcat(r->id, config->compress ? CORONER_CORE_SUFFIX_ZSTD : "", NULL);
+    if (!coroner_store_set_access(tmp.fd, reader_uid, &error) ||
+        !coroner_tmpfile_link(&tmp, name, &error)) {
+        coroner_tmpfile_discard(&tmp);
+        core->state = CORONER_CORE_MISSING;
+        core->reason = g_strdup_printf("the finished core could not be stored: %s", error->message);
+        coroner_log(LOG_ERR, "PID %d: %s", (int)args->pid, core->reason);
+        return;
+    }
+    coroner_tmpfile_discard(&tmp);
+    core->file = g_steal_pointer(&name);
+    core->stored_size = result.bytes_out;
+    if (result.status == CORE_STREAM_OK) {
+        core->state = CORONER_CORE_PRESENT;
+    } else {
+        core->state = CORONER_CORE_TRUNCATED;
+        core->limit_bytes = options.limit;
+        core->reason = g_steal_pointer(&what);
+    }
+}
+
+static gboolean write_record(CoronerStore *store, const CoronerCrashRecord *r, int64_t reader_uid,
+                             GError **error)
+{
+    gsize length = 0;
+    g_autofree char *json = coroner_crash_record_to_json(r, &length);
+    g_autofree char *name = g_strconcat(r->id, CORONER_RECORD_SUFFIX, NULL);
+    CoronerTmpfile tmp;
+    if (!coroner_tmpfile_open(store->dir_fd, 0600, &tmp, error))
+        return FALSE;
+    int e = coroner_write_all(tmp.fd, json, length);
+    if (e < 0) {
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-e), "cannot write the record: %s",
+                    g_strerror(-e));
+        coroner_tmpfile_discard(&tmp);
+        return FALSE;
+    }
+    gboolean ok = coroner_store_set_access(tmp.fd, reader_uid, error) &&
+                  coroner_tmpfile_link(&tmp, name, error);
+    coroner_tmpfile_discard(&tmp);
+    return ok;
+}
+
+static void send_journal_entry(const CoronerConfig *config, const CoronerCrashRecord *r,
+                               const CoronerKernelArgs *args, const char *store_path,
+                               gboolean record_written)
+{
+    if (!config->journal_enabled)
+        return;
+    g_autofree char *core_path = r->core.file ? g_build_filename(store_path, r->core.file, NULL)
+                                              : NULL;
+    g_autofree char *record_name = g_strconcat(r->id, CORONER_RECORD_SUFFIX, NULL);
+    g_autofree char *record_path =
+        record_written ? g_build_filename(store_path, record_name, NULL) : NULL;
+    g_autoptr(GPtrArray) fields = coroner_journal_fields(r, args->rlimit_text, core_path, record_path);
+    g_autoptr(GError) error = NULL;
+    if (!coroner_journal_send(fields, config->journal_timeout_ms, &error))
+        coroner_log(g_error_matches(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ? LOG_INFO : LOG_WARNING,
+                    "PID %d: no journal entry: %s (the store has the crash)", (int)args->pid,
+                    error->message);
+}
+
+static int handle_crash(const char *config_path, const CoronerKernelArgs *args)
+{
+    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(CoronerConfig) config = coroner_config_load(config_path, problems);
+    g_autoptr(CoronerCrashRecord) r = coroner_crash_record_new();
+
+    for (guint i = 0; i < problems->len; i++) {
+        coroner_log(LOG_ERR, "bad configuration, using the default instead: %s",
+                    (char *)problems->pdata[i]);
+        coroner_crash_record_add_error(r, "configuration: %s", (char *)problems->pdata[i]);
+    }
+
+    record_from_args(r, args);
+    collect_proc(r, args);
+
+    /* Set[ug]id and non-dumpable processes may hold secrets their user must not read. */
+    gboolean protected_process = args->dumpable != 1 || r->process.secure_exec;
+    int64_t reader_uid = protected_process || args->uid == 0 ? -1 : (int64_t)args->uid;
+    r->id = coroner_entry_id(r->process.comm, args->uid, r->boot_id, args->pid,
+                             (uint64_t)r->timestamp_usec);
+
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CoronerStore) store = coroner_store_open(config->store_path, TRUE, &error);
+    if (!store) {
+        coroner_log(LOG_ERR, "PID %d: cannot store the crash: %s", (int)args->pid, error->message);
+        r->core.state = CORONER_CORE_MISSING;
+        r->core.reason = g_strdup(error->message);
+        send_journal_entry(config, r, args, config->store_path, FALSE);
+        return 1;
+    }
+
+    if (!coroner_vacuum(store, config, NULL, NULL, &error)) {
+        coroner_log(LOG_WARNING, "vacuum before storing: %s", error->message);
+        g_clear_error(&error);
+    }
+
+    store_core(store, config, args, reader_uid, protected_process, r);
+
+    gboolean record_written = write_record(store, r, reader_uid, &error);
+    if (!record_written) {
+        coroner_log(LOG_ERR, "PID %d: cannot write the crash record: %s", (int)args->pid,
+                    error->message);
+        g_clear_error(&error);
+    }
+
+    if (!coroner_vacuum(store, config, r->id, NULL, &error))
+        coroner_log(LOG_WARNING, "vacuum after storing: %s", error->message);
+
+    send_journal_entry(config, r, args, store->path, record_written);
+    return record_written || r->core.file ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    /* Before anything else: a crash of ours must never produce a core of root's memory. */
+    (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    coroner_log_setup("coroner-handler");
+    setlocale(LC_ALL, "C.UTF-8");
+    umask(0077);
+
+    g_autofree char *config_path = NULL;
+    g_autofree char *state_file = NULL;
+    gboolean install = FALSE, uninstall = FALSE, version = FALSE;
+    GOptionEntry entries[] = {
+        {"config", 0, 0, G_OPTION_ARG_FILENAME, &config_path, "Configuration file", "PATH"},
+        {"install", 0, 0, G_OPTION_ARG_NONE, &install,
+         "Point the running kernel's core_pattern at this handler, saving the old settings", NULL},
+        {"uninstall", 0, 0, G_OPTION_ARG_NONE, &uninstall,
+         "Restore the settings saved by --install", NULL},
+        {"state-file", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &state_file,
+         "Where --install saves the previous settings", "PATH"},
+        {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Show the version", NULL},
+        {NULL},
+    };
+    g_autoptr(GOptionContext) context =
+        g_option_context_new("PID UID GID SIGNAL TIME RLIMIT HOSTNAME DUMPMODE PIDFD [TID [COMM]]");
+    g_option_context_set_summary(context,
+                                 "Stores a crashed process's core and metadata. The kernel runs "
+                                 "this through kernel.core_pattern:\n  " CORONER_HANDLER_PATH
+                                 " %P %u %g %s %t %c %h %d %F %I %e");
+    g_option_context_add_main_entries(context, entries, NULL);
+    /* Stop at the first positional argument: a comm may well start with '-'. */
+    g_option_context_set_strict_posix(context, TRUE);
+    g_autoptr(GError) error = NULL;
+    if (!g_option_context_parse(context, &argc, &argv, &error)) {
+        coroner_log(LOG_ERR, "%s", error->message);
+        return EXIT_USAGE;
+    }
+    if (version) {
+        printf("coroner-handler %s\n", CORONER_VERSION);
+        return 0;
+    }
+    if (install || uninstall) {
+        const char *saved = state_file ? state_file : CORONER_SAVED_SYSCTL;
+        g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+        gboolean ok = install ? coroner_install(self ? self : CORONER_HANDLER_PATH, config_path,
+                                                saved, &error)
+                              : coroner_uninstall(saved, &error);
+        if (!ok) {
+            coroner_log(LOG_ERR, "%s", error->message);
+            return 1;
+        }
+        return 0;
+    }
+
+    CoronerKernelArgs args;
+    if (!coroner_kernel_args_parse(argc - 1, argv + 1, &args, &error)) {
+        coroner_log(LOG_ERR, "%s\nUsage: coroner-handler [--config=PATH] %s", error->message,
+                    "PID UID GID SIGNAL TIME RLIMIT HOSTNAME DUMPMODE PIDFD [TID [COMM]]");
+        return EXIT_USAGE;
+    }
+    int r = handle_crash(config_path ? config_path : CORONER_DEFAULT_CONFIG, &args);
+    coroner_kernel_args_clear(&args);
+    return r;
+}

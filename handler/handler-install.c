@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "handler-install.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fs-util.h"
+#include "log.h"
+
+#define CORE_PATTERN "/proc/sys/kernel/core_pattern"
+#define CORE_PIPE_LIMIT "/proc/sys/kernel/core_pipe_limit"
+#define SUID_DUMPABLE "/proc/sys/fs/suid_dumpable"
+#define OUR_PIPE_LIMIT "16"
+#define OUR_SUID_DUMPABLE "2"
+
+char *coroner_core_pattern_for(const char *handler_path, const char *config_path)
+{
+    g_autofree char *config_arg =
+        config_path ? g_strdup_printf(" --config=%s", config_path) : g_strdup("");
+    return g_strdup_printf("|%s%s %%P %%u %%g %%s %%t %%c %%h %%d %%F %%I %%e", handler_path,
+                           config_arg);
+}
+
+static char *read_sysctl(const char *path, GError **error)
+{
+    char *text = NULL;
+    if (!g_file_get_contents(path, &text, NULL, error))
+        return NULL;
+    g_strchomp(text);
+    return text;
+}
+
+static gboolean write_sysctl(const char *path, const char *value, GError **error)
+{
+    g_autofree char *line = g_strdup_printf("%s\n", value);
+    FILE *f = fopen(path, "we");
+    if (!f || fputs(line, f) < 0 || fclose(f) != 0) {
+        int e = errno;
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot write %s: %s", path,
+                    g_strerror(e));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean coroner_install(const char *handler_path, const char *config_path, const char *saved_path,
+                         GError **error)
+{
+    if (!g_file_test(saved_path, G_FILE_TEST_EXISTS)) {
+        g_autofree char *pattern = read_sysctl(CORE_PATTERN, error);
+        g_autofree char *pipe_limit = pattern ? read_sysctl(CORE_PIPE_LIMIT, error) : NULL;
+        g_autofree char *suid = pipe_limit ? read_sysctl(SUID_DUMPABLE, error) : NULL;
+        if (!suid)
+            return FALSE;
+        g_autoptr(GKeyFile) kf = g_key_file_new();
+        g_key_file_set_string(kf, "Saved", "CorePattern", pattern);
+        g_key_file_set_string(kf, "Saved", "CorePipeLimit", pipe_limit);
+        g_key_file_set_string(kf, "Saved", "SuidDumpable", suid);
+        g_autofree char *dir = g_path_get_dirname(saved_path);
+        if (g_mkdir_with_parents(dir, 0755) < 0) {
+            int e = errno;
+            g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot create %s: %s", dir,
+                        g_strerror(e));
+            return FALSE;
+        }
+        if (!g_key_file_save_to_file(kf, saved_path, error))
+            return FALSE;
+    }
+    g_autofree char *pattern = coroner_core_pattern_for(handler_path, config_path);
+    /* The pattern first: the kernel refuses suid_dumpable=2 with a relative core pattern. */
+    return write_sysctl(CORE_PATTERN, pattern, error) &&
+           write_sysctl(CORE_PIPE_LIMIT, OUR_PIPE_LIMIT, error) &&
+           write_sysctl(SUID_DUMPABLE, OUR_SUID_DUMPABLE, error);
+}
+
+gboolean coroner_uninstall(const char *saved_path, GError **error)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_autoptr(GError) local = NULL;
+    if (!g_key_file_load_from_file(kf, saved_path, G_KEY_FILE_NONE, &local)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                    "nothing to restore: %s (was --install run since boot?)", local->message);
+        return FALSE;
+    }
+    g_autofree char *pattern = g_key_file_get_string(kf, "Saved", "CorePattern", error);
+    g_autofree char *pipe_limit = pattern ? g_key_file_get_string(kf, "Saved", "CorePipeLimit", error) : NULL;
+    g_autofree char *suid = pipe_limit ? g_key_file_get_string(kf, "Saved", "SuidDumpable", error) : NULL;
+    if (!suid)
+        return FALSE;
+    /* The reverse order of install, for the same reason. */
+    if (!write_sysctl(SUID_DUMPABLE, suid, error) || !write_sysctl(CORE_PATTERN, pattern, error) ||
+        !write_sysctl(CORE_PIPE_LIMIT, pipe_limit, error))
+        return FALSE;
+    if (unlink(saved_path) < 0)
+        coroner_log(LOG_WARNING, "cannot remove %s: %s", saved_path, g_strerror(errno));
+    return TRUE;
+}

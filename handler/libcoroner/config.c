@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coroner-config.h"
+
+#define GiB (UINT64_C(1) << 30)
+
+CoronerConfig *coroner_config_new_default(void)
+{
+    CoronerConfig *c = g_new0(CoronerConfig, 1);
+    c->store_path = g_strdup(CORONER_DEFAULT_STORE);
+    c->compress = TRUE;
+    c->process_size_max = 32 * GiB;
+    c->external_size_max = 32 * GiB;
+    c->max_use = (CoronerSize){.bytes = CORONER_SIZE_UNSET, .percent = 10};
+    c->keep_free = (CoronerSize){.bytes = CORONER_SIZE_UNSET, .percent = 15};
+    c->journal_enabled = TRUE;
+    c->journal_timeout_ms = 2000;
+    c->service_user = g_strdup("coroner");
+    return c;
+}
+
+void coroner_config_free(CoronerConfig *c)
+{
+    if (!c)
+        return;
+    g_free(c->store_path);
+    g_free(c->service_user);
+    g_free(c);
+}
+
+gboolean coroner_parse_size(const char *text, CoronerSize *ret, GError **error)
+{
+    g_autofree char *s = g_strstrip(g_strdup(text ? text : ""));
+    if (g_ascii_strcasecmp(s, "infinity") == 0) {
+        *ret = (CoronerSize){.bytes = UINT64_MAX};
+        return TRUE;
+    }
+    char *end = NULL;
+    errno = 0;
+    if (*s == '\0' || *s == '-' || !g_ascii_isdigit(*s))
+        goto invalid;
+    double value = g_ascii_strtod(s, &end);
+    if (errno != 0 || end == s || !isfinite(value) || value < 0)
+        goto invalid;
+    while (*end == ' ')
+        end++;
+    if (strcmp(end, "%") == 0) {
+        if (value > 100)
+            goto invalid;
+        *ret = (CoronerSize){.bytes = CORONER_SIZE_UNSET, .percent = value};
+        return TRUE;
+    }
+    uint64_t factor = 1;
+    switch (g_ascii_toupper(*end)) {
+    case '\0':
+    case 'B':
+        factor = 1;
+        break;
+    case 'K':
+        factor = UINT64_C(1) << 10;
+        break;
+    case 'M':
+        factor = UINT64_C(1) << 20;
+        break;
+    case 'G':
+        factor = UINT64_C(1) << 30;
+        break;
+    case 'T':
+        factor = UINT64_C(1) << 40;
+        break;
+    default:
+        goto invalid;
+    }
+    if (*end && end[1] != '\0' && g_ascii_strcasecmp(end + 1, "iB") != 0 &&
+        g_ascii_strcasecmp(end + 1, "B") != 0)
+        goto invalid;
+    if (value * (double)factor >= 18446744073709551615.0)
+        goto invalid;
+    *ret = (CoronerSize){.bytes = (uint64_t)(value * (double)factor)};
+    return TRUE;
+
+invalid:
+    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                "“%s” is not a size (use e.g. 512M, 2G, 10%% or infinity)", text ? text : "");
+    return FALSE;
+}
+
+uint64_t coroner_size_resolve(const CoronerSize *size, uint64_t fs_bytes, uint64_t cap)
+{
+    if (size->bytes != CORONER_SIZE_UNSET)
+        return size->bytes;
+    uint64_t v = (uint64_t)((double)fs_bytes * size->percent / 100.0);
+    return MIN(v, cap);
+}
+
+/* systemd's spelling of booleans, which admins of coredump.conf already know. */
+gboolean coroner_parse_bool(const char *text, gboolean *ret)
+{
+    static const char *const yes[] = {"1", "yes", "y", "true", "t", "on"};
+    static const char *const no[] = {"0", "no", "n", "false", "f", "off"};
+    for (unsigned i = 0; i < G_N_ELEMENTS(yes); i++) {
+        if (g_ascii_strcasecmp(text, yes[i]) == 0) {
+            *ret = TRUE;
+            return TRUE;
+        }
+        if (g_ascii_strcasecmp(text, no[i]) == 0) {
+            *ret = FALSE;
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+static gboolean load_bool(GKeyFile *kf, const char *group, const char *key, gboolean *out,
+                          GError **error)
+{
+    g_autofree char *text = g_key_file_get_value(kf, group, key, NULL);
+    if (!text)
+        return TRUE;
+    if (!coroner_parse_bool(g_strstrip(text), out)) {
+        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                    "[%s] %s: “%s” is not a boolean (use yes or no)", group, key, text);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean load_size(GKeyFile *kf, const char *group, const char *key, CoronerSize *out,
+                          gboolean allow_percent, GError **error)
+{
+    g_autofree char *text = g_key_file_get_value(kf, group, key, NULL);
+    if (!text)
+        return TRUE;
+    g_autoptr(GError) local = NULL;
+    CoronerSize v;
+    if (!coroner_parse_size(text, &v, &local) || (!allow_percent && v.percent > 0)) {
+        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, "[%s] %s: %s",
+                    group, key, local ? local->message : "a percentage is not allowed here");
+        return FALSE;
+    }
+    *out = v;
+    return TRUE;
+}
+
+static gboolean load_string(GKeyFile *kf, const char *group, const char *key, char **out,
+                            GError **error)
+{
+    g_autofree char *text = g_key_file_get_string(kf, group, key, NULL);
+    if (!text)
+        return TRUE;
+    g_strstrip(text);
+    if (*text == '\0') {
+        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                    "[%s] %s: must not be empty", group, key);
+        return FALSE;
+    }
+    g_free(*out);
+    *out = g_steal_pointer(&text);
+    return TRUE;
+}
+
+static void note(GPtrArray *problems, const char *path, GError *error)
+{
+    if (problems)
+        g_ptr_array_add(problems, g_strdup_printf("%s: %s", path, error->message));
+}
+
+CoronerConfig *coroner_config_load(const char *path, GPtrArray *problems)
+{
+    CoronerConfig *c = coroner_config_new_default();
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_autoptr(GError) error = NULL;
+
+    if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &error)) {
+        if (!g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+            note(problems, path, error);
+        return c;
+    }
+
+    /* Each key on its own: one bad value must not discard the good ones. */
+#define TRY(call)                                                                                  \
+    do {                                                                                           \
+        if (!(call)) {                                                                             \
+            note(problems, path, error);                                                           \
+            g_clear_error(&error);                                                                 \
+        }                                                                                          \
+    } while (0)
+
+    g_autofree char *store_path = NULL;
+    TRY(load_string(kf, "Store", "Path", &store_path, &error));
+    if (store_path && !g_path_is_absolute(store_path)) {
+        g_set_error(&error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                    "[Store] Path: “%s” is not an absolute path", store_path);
+        TRY(FALSE);
+    } else if (store_path) {
+        g_free(c->store_path);
+        c->store_path = g_steal_pointer(&store_path);
+    }
+
+    CoronerSize process_max = {.bytes = c->process_size_max};
+    CoronerSize external_max = {.bytes = c->external_size_max};
+    TRY(load_bool(kf, "Store", "Compress", &c->compress, &error));
+    TRY(load_size(kf, "Store", "ProcessSizeMax", &process_max, FALSE, &error));
+    TRY(load_size(kf, "Store", "ExternalSizeMax", &external_max, FALSE, &error));
+    TRY(load_size(kf, "Store", "MaxUse", &c->max_use, TRUE, &error));
+    TRY(load_size(kf, "Store", "KeepFree", &c->keep_free, TRUE, &error));
+    TRY(load_bool(kf, "Journal", "Enabled", &c->journal_enabled, &error));
+    TRY(load_string(kf, "Handler", "ServiceUser", &c->service_user, &error));
+    c->process_size_max = process_max.bytes;
+    c->external_size_max = external_max.bytes;
+
+    g_autofree char *timeout = g_key_file_get_value(kf, "Journal", "Timeout", NULL);
+    if (timeout) {
+        char *end = NULL;
+        g_strstrip(timeout);
+        double seconds = g_ascii_strtod(timeout, &end);
+        if (end == timeout || *end != '\0' || !(seconds >= 0 && seconds <= 60)) {
+            g_set_error(&error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                        "[Journal] Timeout: “%s” is not a number of seconds from 0 to 60", timeout);
+            TRY(FALSE);
+        } else {
+            c->journal_timeout_ms = (unsigned)(seconds * 1000);
+        }
+    }
+#undef TRY
+    return c;
+}

@@ -1,0 +1,947 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Reading and writing the crash record's JSON form (docs/crash-record.md).
+ *
+ * Writing is total: every member is always emitted (null when unknown) so the
+ * schema is visible in every record.  Reading is lenient about absent members
+ * and strict about present ones of the wrong type, because a record that says
+ * "pid": "oops" was not written by us.
+ */
+#include "crash-record.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-glib/json-glib.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fs-util.h"
+
+static G_DEFINE_QUARK(coroner-record-error-quark, coroner_record_error)
+#define RECORD_ERROR coroner_record_error_quark()
+
+/* Records are small; anything bigger is not one of ours. */
+#define RECORD_MAX_BYTES (64u * 1024u * 1024u)
+
+static void thread_name_free(gpointer p)
+{
+    CoronerThreadName *t = p;
+    if (!t)
+        return;
+    g_free(t->name);
+    g_free(t);
+}
+
+static void annotation_free(gpointer p)
+{
+    CoronerAnnotation *a = p;
+    if (!a)
+        return;
+    g_free(a->key);
+    g_free(a->value);
+    g_free(a);
+}
+
+static void breadcrumb_free(gpointer p)
+{
+    CoronerBreadcrumb *b = p;
+    if (!b)
+        return;
+    g_free(b->message);
+    g_free(b);
+}
+
+static void buffer_free(gpointer p)
+{
+    CoronerBuffer *b = p;
+    if (!b)
+        return;
+    g_free(b->name);
+    g_clear_pointer(&b->data, g_bytes_unref);
+    g_free(b);
+}
+
+static void frame_free(gpointer p)
+{
+    CoronerFrame *f = p;
+    if (!f)
+        return;
+    g_free(f->function);
+    g_free(f->module);
+    g_free(f->file);
+    g_free(f);
+}
+
+static void thread_free(gpointer p)
+{
+    CoronerThread *t = p;
+    if (!t)
+        return;
+    g_free(t->name);
+    g_clear_pointer(&t->frames, g_ptr_array_unref);
+    g_free(t);
+}
+
+static void module_free(gpointer p)
+{
+    CoronerModule *m = p;
+    if (!m)
+        return;
+    g_free(m->path);
+    g_free(m->build_id);
+    g_free(m);
+}
+
+CoronerAppInfo *coroner_app_info_new(void)
+{
+    CoronerAppInfo *app = g_new0(CoronerAppInfo, 1);
+    app->annotations = g_ptr_array_new_with_free_func(annotation_free);
+    app->breadcrumbs = g_ptr_array_new_with_free_func(breadcrumb_free);
+    app->buffers = g_ptr_array_new_with_free_func(buffer_free);
+    return app;
+}
+
+void coroner_app_info_free(CoronerAppInfo *app)
+{
+    if (!app)
+        return;
+    g_free(app->app_id);
+    g_free(app->name);
+    g_free(app->version);
+    g_free(app->bug_address);
+    g_free(app->dsn);
+    g_free(app->crashed_thread_name);
+    g_free(app->exception_type);
+    g_free(app->exception_what);
+    g_clear_pointer(&app->annotations, g_ptr_array_unref);
+    g_clear_pointer(&app->breadcrumbs, g_ptr_array_unref);
+    g_clear_pointer(&app->buffers, g_ptr_array_unref);
+    g_free(app);
+}
+
+CoronerThread *coroner_thread_new(int64_t tid, const char *name)
+{
+    CoronerThread *t = g_new0(CoronerThread, 1);
+    t->tid = tid;
+    t->name = g_strdup(name);
+    t->frames = g_ptr_array_new_with_free_func(frame_free);
+    return t;
+}
+
+CoronerFrame *coroner_frame_new(void)
+{
+    return g_new0(CoronerFrame, 1);
+}
+
+CoronerModule *coroner_module_new(void)
+{
+    return g_new0(CoronerModule, 1);
+}
+
+CoronerCrashRecord *coroner_crash_record_new(void)
+{
+    CoronerCrashRecord *r = g_new0(CoronerCrashRecord, 1);
+    r->schema_major = CORONER_RECORD_SCHEMA_MAJOR;
+    r->process.pid = -1;
+    r->process.tid = -1;
+    r->process.uid = -1;
+    r->process.gid = -1;
+    r->process.owner_uid = -1;
+    r->process.dumpable = -1;
+    r->process.rlimit_core = UINT64_MAX;
+    r->process.threads = g_ptr_array_new_with_free_func(thread_name_free);
+    r->threads = g_ptr_array_new_with_free_func(thread_free);
+    r->modules = g_ptr_array_new_with_free_func(module_free);
+    r->errors = g_ptr_array_new_with_free_func(g_free);
+    r->backtrace_quality = -1;
+    return r;
+}
+
+void coroner_crash_record_free(CoronerCrashRecord *r)
+{
+    if (!r)
+        return;
+    g_free(r->id);
+    g_free(r->boot_id);
+    g_free(r->hostname);
+
+    CoronerProcessInfo *p = &r->process;
+    g_free(p->comm);
+    g_free(p->exe);
+    g_free(p->cmdline);
+    g_free(p->cwd);
+    g_free(p->root);
+    g_free(p->cgroup);
+    g_free(p->unit);
+    g_free(p->user_unit);
+    g_free(p->session);
+    g_free(p->slice);
+    g_clear_pointer(&p->threads, g_ptr_array_unref);
+    g_free(p->proc_status);
+    g_free(p->proc_maps);
+    g_free(p->proc_limits);
+    g_free(p->proc_cgroup);
+    g_free(p->proc_mountinfo);
+    g_free(p->proc_auxv_hex);
+    g_free(p->open_fds);
+    g_free(p->environ);
+
+    g_free(r->signal.name);
+    g_free(r->core.file);
+    g_free(r->core.compression);
+    g_free(r->core.reason);
+    coroner_app_info_free(r->app);
+    g_clear_pointer(&r->threads, g_ptr_array_unref);
+    g_clear_pointer(&r->modules, g_ptr_array_unref);
+    g_free(r->signature);
+    g_free(r->backtrace_error);
+    g_clear_pointer(&r->errors, g_ptr_array_unref);
+    g_free(r);
+}
+
+void coroner_crash_record_add_error(CoronerCrashRecord *record, const char *format, ...)
+{
+    va_list ap;
+    va_start(ap, format);
+    g_ptr_array_add(record->errors, g_strdup_vprintf(format, ap));
+    va_end(ap);
+}
+
+static const char *const core_state_names[] = {
+    [CORONER_CORE_NONE] = "none",
+    [CORONER_CORE_PRESENT] = "present",
+    [CORONER_CORE_TRUNCATED] = "truncated",
+    [CORONER_CORE_MISSING] = "missing",
+};
+
+const char *coroner_core_state_to_string(CoronerCoreState state)
+{
+    if ((unsigned)state >= G_N_ELEMENTS(core_state_names))
+        return "missing";
+    return core_state_names[state];
+}
+
+static gboolean core_state_from_string(const char *s, CoronerCoreState *ret)
+{
+    for (unsigned i = 0; i < G_N_ELEMENTS(core_state_names); i++)
+        if (g_strcmp0(s, core_state_names[i]) == 0) {
+            *ret = i;
+            return TRUE;
+        }
+    return FALSE;
+}
+
+char *coroner_signal_name(int number)
+{
+    const char *abbrev = number > 0 ? sigabbrev_np(number) : NULL;
+    if (abbrev)
+        return g_strdup(abbrev);
+    return g_strdup_printf("SIG%d", number);
+}
+
+/* ---- writing ---------------------------------------------------------- */
+
+static void add_string(JsonBuilder *b, const char *member, const char *value)
+{
+    json_builder_set_member_name(b, member);
+    if (value)
+        json_builder_add_string_value(b, value);
+    else
+        json_builder_add_null_value(b);
+}
+
+static void add_int(JsonBuilder *b, const char *member, int64_t value)
+{
+    json_builder_set_member_name(b, member);
+    json_builder_add_int_value(b, value);
+}
+
+/* -1 means "unknown" for ids in this model. */
+static void add_id(JsonBuilder *b, const char *member, int64_t value)
+{
+    json_builder_set_member_name(b, member);
+    if (value < 0)
+        json_builder_add_null_value(b);
+    else
+        json_builder_add_int_value(b, value);
+}
+
+/* JSON numbers lose precision above 2^53, and addresses live up there: hex strings. */
+static void add_hex(JsonBuilder *b, const char *member, uint64_t value)
+{
+    g_autofree char *s = g_strdup_printf("0x%" G_GINT64_MODIFIER "x", value);
+    add_string(b, member, s);
+}
+
+static void add_u64(JsonBuilder *b, const char *member, uint64_t value)
+{
+    json_builder_set_member_name(b, member);
+    /* Sizes beyond 2^63 do not occur; UINT64_MAX means "unlimited" and becomes null. */
+    if (value == UINT64_MAX)
+        json_builder_add_null_value(b);
+    else
+        json_builder_add_int_value(b, (int64_t)value);
+}
+
+static void add_bool(JsonBuilder *b, const char *member, gboolean value)
+{
+    json_builder_set_member_name(b, member);
+    json_builder_add_boolean_value(b, value);
+}
+
+static void write_process(JsonBuilder *b, const CoronerProcessInfo *p)
+{
+    json_builder_set_member_name(b, "process");
+    json_builder_begin_object(b);
+    add_id(b, "pid", p->pid);
+    add_id(b, "tid", p->tid);
+    add_id(b, "uid", p->uid);
+    add_id(b, "gid", p->gid);
+    add_string(b, "comm", p->comm);
+    add_string(b, "exe", p->exe);
+    add_string(b, "cmdline", p->cmdline);
+    add_string(b, "cwd", p->cwd);
+    add_string(b, "root", p->root);
+    add_string(b, "cgroup", p->cgroup);
+    add_string(b, "unit", p->unit);
+    add_string(b, "user_unit", p->user_unit);
+    add_string(b, "session", p->session);
+    add_string(b, "slice", p->slice);
+    add_id(b, "owner_uid", p->owner_uid);
+    add_id(b, "dumpable", p->dumpable);
+    add_bool(b, "secure_exec", p->secure_exec);
+    add_u64(b, "rlimit_core", p->rlimit_core);
+
+    json_builder_set_member_name(b, "threads");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < p->threads->len; i++) {
+        const CoronerThreadName *t = p->threads->pdata[i];
+        json_builder_begin_object(b);
+        add_int(b, "tid", t->tid);
+        add_string(b, "name", t->name);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+
+    json_builder_set_member_name(b, "proc");
+    json_builder_begin_object(b);
+    add_string(b, "status", p->proc_status);
+    add_string(b, "maps", p->proc_maps);
+    add_string(b, "limits", p->proc_limits);
+    add_string(b, "cgroup", p->proc_cgroup);
+    add_string(b, "mountinfo", p->proc_mountinfo);
+    add_string(b, "auxv_hex", p->proc_auxv_hex);
+    add_string(b, "open_fds", p->open_fds);
+    add_string(b, "environ", p->environ);
+    json_builder_end_object(b);
+
+    json_builder_end_object(b);
+}
+
+static void write_app(JsonBuilder *b, const CoronerAppInfo *app)
+{
+    json_builder_set_member_name(b, "app");
+    if (!app) {
+        json_builder_add_null_value(b);
+        return;
+    }
+    json_builder_begin_object(b);
+    add_string(b, "app_id", app->app_id);
+    add_string(b, "name", app->name);
+    add_string(b, "version", app->version);
+    add_string(b, "bug_address", app->bug_address);
+    add_string(b, "dsn", app->dsn);
+    add_string(b, "crashed_thread_name", app->crashed_thread_name);
+
+    json_builder_set_member_name(b, "exception");
+    if (app->exception_type || app->exception_what) {
+        json_builder_begin_object(b);
+        add_string(b, "type", app->exception_type);
+        add_string(b, "what", app->exception_what);
+        json_builder_end_object(b);
+    } else {
+        json_builder_add_null_value(b);
+    }
+
+    json_builder_set_member_name(b, "annotations");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < app->annotations->len; i++) {
+        const CoronerAnnotation *a = app->annotations->pdata[i];
+        json_builder_begin_object(b);
+        add_string(b, "key", a->key);
+        add_string(b, "value", a->value);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+
+    json_builder_set_member_name(b, "breadcrumbs");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < app->breadcrumbs->len; i++) {
+        const CoronerBreadcrumb *c = app->breadcrumbs->pdata[i];
+        json_builder_begin_object(b);
+        add_int(b, "timestamp_usec", c->timestamp_usec);
+        add_string(b, "message", c->message);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+
+    json_builder_set_member_name(b, "buffers");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < app->buffers->len; i++) {
+        const CoronerBuffer *buf = app->buffers->pdata[i];
+        gsize size = 0;
+        const guint8 *data = buf->data ? g_bytes_get_data(buf->data, &size) : NULL;
+        json_builder_begin_object(b);
+        add_string(b, "name", buf->name);
+        add_bool(b, "is_text", buf->is_text);
+        add_int(b, "size", (int64_t)size);
+        g_autofree char *b64 = g_base64_encode(data, size);
+        add_string(b, "data_base64", b64);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+}
+
+static void write_backtrace(JsonBuilder *b, const CoronerCrashRecord *r)
+{
+    json_builder_set_member_name(b, "backtrace");
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "quality");
+    if (r->backtrace_quality >= 0)
+        json_builder_add_double_value(b, r->backtrace_quality);
+    else
+        json_builder_add_null_value(b);
+    add_string(b, "error", r->backtrace_error);
+    add_string(b, "signature", r->signature);
+
+    json_builder_set_member_name(b, "threads");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < r->threads->len; i++) {
+        const CoronerThread *t = r->threads->pdata[i];
+        json_builder_begin_object(b);
+        add_int(b, "tid", t->tid);
+        add_string(b, "name", t->name);
+        add_bool(b, "crashed", t->crashed);
+        json_builder_set_member_name(b, "frames");
+        json_builder_begin_array(b);
+        for (guint j = 0; j < t->frames->len; j++) {
+            const CoronerFrame *f = t->frames->pdata[j];
+            json_builder_begin_object(b);
+            add_hex(b, "pc", f->pc);
+            add_string(b, "function", f->function);
+            add_string(b, "module", f->module);
+            add_hex(b, "module_offset", f->module_offset);
+            add_string(b, "file", f->file);
+            add_int(b, "line", f->line);
+            add_bool(b, "inlined", f->inlined);
+            json_builder_end_object(b);
+        }
+        json_builder_end_array(b);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+
+    json_builder_set_member_name(b, "modules");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < r->modules->len; i++) {
+        const CoronerModule *m = r->modules->pdata[i];
+        json_builder_begin_object(b);
+        add_string(b, "path", m->path);
+        add_string(b, "build_id", m->build_id);
+        add_hex(b, "start", m->start);
+        add_hex(b, "end", m->end);
+        add_bool(b, "has_debug_info", m->has_debug_info);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+}
+
+char *coroner_crash_record_to_json(const CoronerCrashRecord *r, gsize *ret_length)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+
+    json_builder_begin_object(b);
+    add_string(b, "schema", CORONER_RECORD_SCHEMA);
+    add_string(b, "id", r->id);
+    add_int(b, "timestamp_usec", r->timestamp_usec);
+    add_string(b, "boot_id", r->boot_id);
+    add_string(b, "hostname", r->hostname);
+
+    write_process(b, &r->process);
+
+    json_builder_set_member_name(b, "signal");
+    json_builder_begin_object(b);
+    add_int(b, "number", r->signal.number);
+    add_string(b, "name", r->signal.name);
+    json_builder_set_member_name(b, "code");
+    if (r->signal.has_code)
+        json_builder_add_int_value(b, r->signal.code);
+    else
+        json_builder_add_null_value(b);
+    if (r->signal.has_address)
+        add_hex(b, "address", r->signal.address);
+    else
+        add_string(b, "address", NULL);
+    json_builder_end_object(b);
+
+    json_builder_set_member_name(b, "core");
+    json_builder_begin_object(b);
+    add_string(b, "state", coroner_core_state_to_string(r->core.state));
+    add_string(b, "file", r->core.file);
+    add_string(b, "compression", r->core.compression);
+    add_u64(b, "size", r->core.size);
+    add_u64(b, "stored_size", r->core.stored_size);
+    add_u64(b, "limit_bytes", r->core.limit_bytes);
+    add_string(b, "reason", r->core.reason);
+    json_builder_end_object(b);
+
+    write_app(b, r->app);
+    write_backtrace(b, r);
+
+    json_builder_set_member_name(b, "errors");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < r->errors->len; i++)
+        json_builder_add_string_value(b, r->errors->pdata[i]);
+    json_builder_end_array(b);
+
+    json_builder_end_object(b);
+
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    json_generator_set_root(gen, root);
+    json_generator_set_pretty(gen, TRUE);
+    json_generator_set_indent(gen, 2);
+    char *text = json_generator_to_data(gen, ret_length);
+    return text;
+}
+
+/* ---- reading ---------------------------------------------------------- */
+
+/*
+ * Each getter returns FALSE (with error set) only for a member of the wrong
+ * type; an absent or null member leaves the default in place.
+ */
+static JsonNode *member(JsonObject *o, const char *name)
+{
+    if (!o || !json_object_has_member(o, name))
+        return NULL;
+    JsonNode *n = json_object_get_member(o, name);
+    return JSON_NODE_HOLDS_NULL(n) ? NULL : n;
+}
+
+static gboolean type_error(const char *name, const char *want, GError **error)
+{
+    g_set_error(error, RECORD_ERROR, 0, "member “%s” is not %s", name, want);
+    return FALSE;
+}
+
+static gboolean get_string(JsonObject *o, const char *name, char **out, GError **error)
+{
+    JsonNode *n = member(o, name);
+    if (!n)
+        return TRUE;
+    if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
+        return type_error(name, "a string", error);
+    g_free(*out);
+    *out = g_strdup(json_node_get_string(n));
+    return TRUE;
+}
+
+static gboolean get_int(JsonObject *o, const char *name, int64_t *out, GError **error)
+{
+    JsonNode *n = member(o, name);
+    if (!n)
+        return TRUE;
+    if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64)
+        return type_error(name, "an integer", error);
+    *out = json_node_get_int(n);
+    return TRUE;
+}
+
+static gboolean get_int32(JsonObject *o, const char *name, int *out, GError **error)
+{
+    int64_t v = *out;
+    if (!get_int(o, name, &v, error))
+        return FALSE;
+    if (v < INT32_MIN || v > INT32_MAX)
+        return type_error(name, "a 32-bit integer", error);
+    *out = (int)v;
+    return TRUE;
+}
+
+static gboolean get_u64(JsonObject *o, const char *name, uint64_t *out, GError **error)
+{
+    JsonNode *n = member(o, name);
+    if (!n) {
+        /* null is how "unlimited" is written. */
+        if (o && json_object_has_member(o, name))
+            *out = UINT64_MAX;
+        return TRUE;
+    }
+    int64_t v = 0;
+    if (!get_int(o, name, &v, error))
+        return FALSE;
+    if (v < 0)
+        return type_error(name, "a non-negative integer", error);
+    *out = (uint64_t)v;
+    return TRUE;
+}
+
+static gboolean get_bool(JsonObject *o, const char *name, gboolean *out, GError **error)
+{
+    JsonNode *n = member(o, name);
+    if (!n)
+        return TRUE;
+    if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_BOOLEAN)
+        return type_error(name, "a boolean", error);
+    *out = json_node_get_boolean(n);
+    return TRUE;
+}
+
+static gboolean get_hex(JsonObject *o, const char *name, uint64_t *out, gboolean *present,
+                        GError **error)
+{
+    g_autofree char *s = NULL;
+    if (!get_string(o, name, &s, error))
+        return FALSE;
+    if (!s)
+        return TRUE;
+    guint64 v = 0;
+    if (!g_str_has_prefix(s, "0x") || !g_ascii_string_to_unsigned(s + 2, 16, 0, G_MAXUINT64, &v, NULL))
+        return type_error(name, "a hex address string", error);
+    *out = v;
+    if (present)
+        *present = TRUE;
+    return TRUE;
+}
+
+static JsonObject *get_object(JsonObject *o, const char *name, GError **error, gboolean *ok)
+{
+    JsonNode *n = member(o, name);
+    *ok = TRUE;
+    if (!n)
+        return NULL;
+    if (!JSON_NODE_HOLDS_OBJECT(n)) {
+        *ok = type_error(name, "an object", error);
+        return NULL;
+    }
+    return json_node_get_object(n);
+}
+
+static JsonArray *get_array(JsonObject *o, const char *name, GError **error, gboolean *ok)
+{
+    JsonNode *n = member(o, name);
+    *ok = TRUE;
+    if (!n)
+        return NULL;
+    if (!JSON_NODE_HOLDS_ARRAY(n)) {
+        *ok = type_error(name, "an array", error);
+        return NULL;
+    }
+    return json_node_get_array(n);
+}
+
+/* The i-th element of an array that must hold only objects. */
+static JsonObject *element_object(JsonArray *array, guint i, const char *name, GError **error)
+{
+    JsonNode *n = json_array_get_element(array, i);
+    if (!JSON_NODE_HOLDS_OBJECT(n)) {
+        type_error(name, "an array of objects", error);
+        return NULL;
+    }
+    return json_node_get_object(n);
+}
+
+static guint array_length(JsonArray *array)
+{
+    return array ? json_array_get_length(array) : 0;
+}
+
+static gboolean read_process(JsonObject *o, CoronerProcessInfo *p, GError **error)
+{
+    gboolean ok;
+    int64_t dumpable = p->dumpable;
+    if (!get_int(o, "pid", &p->pid, error) || !get_int(o, "tid", &p->tid, error) ||
+        !get_int(o, "uid", &p->uid, error) || !get_int(o, "gid", &p->gid, error) ||
+        !get_string(o, "comm", &p->comm, error) || !get_string(o, "exe", &p->exe, error) ||
+        !get_string(o, "cmdline", &p->cmdline, error) || !get_string(o, "cwd", &p->cwd, error) ||
+        !get_string(o, "root", &p->root, error) || !get_string(o, "cgroup", &p->cgroup, error) ||
+        !get_string(o, "unit", &p->unit, error) ||
+        !get_string(o, "user_unit", &p->user_unit, error) ||
+        !get_string(o, "session", &p->session, error) ||
+        !get_string(o, "slice", &p->slice, error) ||
+        !get_int(o, "owner_uid", &p->owner_uid, error) ||
+        !get_int(o, "dumpable", &dumpable, error) ||
+        !get_bool(o, "secure_exec", &p->secure_exec, error) ||
+        !get_u64(o, "rlimit_core", &p->rlimit_core, error))
+        return FALSE;
+    p->dumpable = (int)CLAMP(dumpable, -1, 2);
+
+    JsonArray *threads = get_array(o, "threads", error, &ok);
+    if (!ok)
+        return FALSE;
+    for (guint i = 0; i < array_length(threads); i++) {
+        JsonObject *t = element_object(threads, i, "threads", error);
+        if (!t)
+            return FALSE;
+        CoronerThreadName *tn = g_new0(CoronerThreadName, 1);
+        g_ptr_array_add(p->threads, tn);
+        if (!get_int(t, "tid", &tn->tid, error) || !get_string(t, "name", &tn->name, error))
+            return FALSE;
+    }
+
+    JsonObject *proc = get_object(o, "proc", error, &ok);
+    if (!ok)
+        return FALSE;
+    return get_string(proc, "status", &p->proc_status, error) &&
+           get_string(proc, "maps", &p->proc_maps, error) &&
+           get_string(proc, "limits", &p->proc_limits, error) &&
+           get_string(proc, "cgroup", &p->proc_cgroup, error) &&
+           get_string(proc, "mountinfo", &p->proc_mountinfo, error) &&
+           get_string(proc, "auxv_hex", &p->proc_auxv_hex, error) &&
+           get_string(proc, "open_fds", &p->open_fds, error) &&
+           get_string(proc, "environ", &p->environ, error);
+}
+
+static gboolean read_app(JsonObject *o, CoronerAppInfo *app, GError **error)
+{
+    gboolean ok;
+    if (!get_string(o, "app_id", &app->app_id, error) ||
+        !get_string(o, "name", &app->name, error) ||
+        !get_string(o, "version", &app->version, error) ||
+        !get_string(o, "bug_address", &app->bug_address, error) ||
+        !get_string(o, "dsn", &app->dsn, error) ||
+        !get_string(o, "crashed_thread_name", &app->crashed_thread_name, error))
+        return FALSE;
+
+    JsonObject *exc = get_object(o, "exception", error, &ok);
+    if (!ok || !get_string(exc, "type", &app->exception_type, error) ||
+        !get_string(exc, "what", &app->exception_what, error))
+        return FALSE;
+
+    JsonArray *annotations = get_array(o, "annotations", error, &ok);
+    if (!ok)
+        return FALSE;
+    for (guint i = 0; i < array_length(annotations); i++) {
+        JsonObject *e = element_object(annotations, i, "annotations", error);
+        if (!e)
+            return FALSE;
+        CoronerAnnotation *a = g_new0(CoronerAnnotation, 1);
+        g_ptr_array_add(app->annotations, a);
+        if (!get_string(e, "key", &a->key, error) || !get_string(e, "value", &a->value, error))
+            return FALSE;
+    }
+
+    JsonArray *crumbs = get_array(o, "breadcrumbs", error, &ok);
+    if (!ok)
+        return FALSE;
+    for (guint i = 0; i < array_length(crumbs); i++) {
+        JsonObject *e = element_object(crumbs, i, "breadcrumbs", error);
+        if (!e)
+            return FALSE;
+        CoronerBreadcrumb *c = g_new0(CoronerBreadcrumb, 1);
+        g_ptr_array_add(app->breadcrumbs, c);
+        if (!get_int(e, "timestamp_usec", &c->timestamp_usec, error) ||
+            !get_string(e, "message", &c->message, error))
+            return FALSE;
+    }
+
+    JsonArray *buffers = get_array(o, "buffers", error, &ok);
+    if (!ok)
+        return FALSE;
+    for (guint i = 0; i < array_length(buffers); i++) {
+        JsonObject *e = element_object(buffers, i, "buffers", error);
+        if (!e)
+            return FALSE;
+        CoronerBuffer *buf = g_new0(CoronerBuffer, 1);
+        g_ptr_array_add(app->buffers, buf);
+        g_autofree char *b64 = NULL;
+        if (!get_string(e, "name", &buf->name, error) ||
+            !get_bool(e, "is_text", &buf->is_text, error) ||
+            !get_string(e, "data_base64", &b64, error))
+            return FALSE;
+        gsize len = 0;
+        guchar *raw = b64 ? g_base64_decode(b64, &len) : NULL;
+        buf->data = g_bytes_new_take(raw, len);
+    }
+    return TRUE;
+}
+
+static gboolean read_backtrace(JsonObject *o, CoronerCrashRecord *r, GError **error)
+{
+    gboolean ok;
+    JsonNode *q = member(o, "quality");
+    if (q) {
+        if (!JSON_NODE_HOLDS_VALUE(q) || (json_node_get_value_type(q) != G_TYPE_DOUBLE &&
+                                          json_node_get_value_type(q) != G_TYPE_INT64))
+            return type_error("quality", "a number", error);
+        r->backtrace_quality = json_node_get_double(q);
+    }
+    if (!get_string(o, "error", &r->backtrace_error, error) ||
+        !get_string(o, "signature", &r->signature, error))
+        return FALSE;
+
+    JsonArray *threads = get_array(o, "threads", error, &ok);
+    if (!ok)
+        return FALSE;
+    for (guint i = 0; i < array_length(threads); i++) {
+        JsonObject *to = element_object(threads, i, "threads", error);
+        if (!to)
+            return FALSE;
+        CoronerThread *t = coroner_thread_new(-1, NULL);
+        g_ptr_array_add(r->threads, t);
+        if (!get_int(to, "tid", &t->tid, error) || !get_string(to, "name", &t->name, error) ||
+            !get_bool(to, "crashed", &t->crashed, error))
+            return FALSE;
+        JsonArray *frames = get_array(to, "frames", error, &ok);
+        if (!ok)
+            return FALSE;
+        for (guint j = 0; j < array_length(frames); j++) {
+            JsonObject *fo = element_object(frames, j, "frames", error);
+            if (!fo)
+                return FALSE;
+            CoronerFrame *f = coroner_frame_new();
+            g_ptr_array_add(t->frames, f);
+            if (!get_hex(fo, "pc", &f->pc, NULL, error) ||
+                !get_string(fo, "function", &f->function, error) ||
+                !get_string(fo, "module", &f->module, error) ||
+                !get_hex(fo, "module_offset", &f->module_offset, NULL, error) ||
+                !get_string(fo, "file", &f->file, error) ||
+                !get_int32(fo, "line", &f->line, error) ||
+                !get_bool(fo, "inlined", &f->inlined, error))
+                return FALSE;
+        }
+    }
+
+    JsonArray *modules = get_array(o, "modules", error, &ok);
+    if (!ok)
+        return FALSE;
+    for (guint i = 0; i < array_length(modules); i++) {
+        JsonObject *mo = element_object(modules, i, "modules", error);
+        if (!mo)
+            return FALSE;
+        CoronerModule *m = coroner_module_new();
+        g_ptr_array_add(r->modules, m);
+        if (!get_string(mo, "path", &m->path, error) ||
+            !get_string(mo, "build_id", &m->build_id, error) ||
+            !get_hex(mo, "start", &m->start, NULL, error) ||
+            !get_hex(mo, "end", &m->end, NULL, error) ||
+            !get_bool(mo, "has_debug_info", &m->has_debug_info, error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean read_record(JsonObject *root, CoronerCrashRecord *r, GError **error)
+{
+    gboolean ok;
+    g_autofree char *schema = NULL;
+    if (!get_string(root, "schema", &schema, error))
+        return FALSE;
+    int major = 0;
+    if (!schema || sscanf(schema, "coroner.crash-record/%d", &major) != 1)
+        return type_error("schema", "a coroner.crash-record schema name", error);
+    if (major != CORONER_RECORD_SCHEMA_MAJOR) {
+        g_set_error(error, RECORD_ERROR, 0, "record schema version %d is not supported (want %d)",
+                    major, CORONER_RECORD_SCHEMA_MAJOR);
+        return FALSE;
+    }
+    r->schema_major = major;
+
+    if (!get_string(root, "id", &r->id, error) ||
+        !get_int(root, "timestamp_usec", &r->timestamp_usec, error) ||
+        !get_string(root, "boot_id", &r->boot_id, error) ||
+        !get_string(root, "hostname", &r->hostname, error))
+        return FALSE;
+
+    JsonObject *process = get_object(root, "process", error, &ok);
+    if (!ok || (process && !read_process(process, &r->process, error)))
+        return FALSE;
+
+    JsonObject *sig = get_object(root, "signal", error, &ok);
+    if (!ok)
+        return FALSE;
+    int64_t code = 0;
+    if (!get_int32(sig, "number", &r->signal.number, error) ||
+        !get_string(sig, "name", &r->signal.name, error) || !get_int(sig, "code", &code, error) ||
+        !get_hex(sig, "address", &r->signal.address, &r->signal.has_address, error))
+        return FALSE;
+    r->signal.has_code = member(sig, "code") != NULL;
+    r->signal.code = (int)code;
+
+    JsonObject *core = get_object(root, "core", error, &ok);
+    if (!ok)
+        return FALSE;
+    g_autofree char *state = NULL;
+    if (!get_string(core, "state", &state, error) || !get_string(core, "file", &r->core.file, error) ||
+        !get_string(core, "compression", &r->core.compression, error) ||
+        !get_u64(core, "size", &r->core.size, error) ||
+        !get_u64(core, "stored_size", &r->core.stored_size, error) ||
+        !get_u64(core, "limit_bytes", &r->core.limit_bytes, error) ||
+        !get_string(core, "reason", &r->core.reason, error))
+        return FALSE;
+    if (state && !core_state_from_string(state, &r->core.state))
+        return type_error("core.state", "a known core state", error);
+    /* A core file name must stay inside the store. */
+    if (r->core.file && (strchr(r->core.file, '/') || r->core.file[0] == '.'))
+        return type_error("core.file", "a plain file name", error);
+
+    JsonObject *app = get_object(root, "app", error, &ok);
+    if (!ok)
+        return FALSE;
+    if (app) {
+        r->app = coroner_app_info_new();
+        if (!read_app(app, r->app, error))
+            return FALSE;
+    }
+
+    JsonObject *bt = get_object(root, "backtrace", error, &ok);
+    if (!ok || (bt && !read_backtrace(bt, r, error)))
+        return FALSE;
+
+    JsonArray *errors = get_array(root, "errors", error, &ok);
+    if (!ok)
+        return FALSE;
+    for (guint i = 0, n = errors ? json_array_get_length(errors) : 0; i < n; i++) {
+        JsonNode *e = json_array_get_element(errors, i);
+        if (!JSON_NODE_HOLDS_VALUE(e) || json_node_get_value_type(e) != G_TYPE_STRING)
+            return type_error("errors", "an array of strings", error);
+        g_ptr_array_add(r->errors, g_strdup(json_node_get_string(e)));
+    }
+    return TRUE;
+}
+
+CoronerCrashRecord *coroner_crash_record_from_json(const char *data, gssize length, GError **error)
+{
+    g_autoptr(JsonParser) parser = json_parser_new_immutable();
+    if (!json_parser_load_from_data(parser, data, length, error))
+        return NULL;
+    JsonNode *root = json_parser_get_root(parser);
+    if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
+        g_set_error(error, RECORD_ERROR, 0, "a crash record must be a JSON object");
+        return NULL;
+    }
+    g_autoptr(CoronerCrashRecord) r = coroner_crash_record_new();
+    if (!read_record(json_node_get_object(root), r, error))
+        return NULL;
+    return g_steal_pointer(&r);
+}
+
+CoronerCrashRecord *coroner_crash_record_load_at(int dir_fd, const char *name, GError **error)
+{
+    g_autofree char *data = NULL;
+    gsize length = 0;
+    if (!coroner_read_file_at(dir_fd, name, RECORD_MAX_BYTES, &data, &length, error))
+        return NULL;
+    g_autoptr(GError) local = NULL;
+    CoronerCrashRecord *r = coroner_crash_record_from_json(data, (gssize)length, &local);
+    if (!r) {
+        g_set_error(error, RECORD_ERROR, 0, "%s: %s", name, local->message);
+        return NULL;
+    }
+    return r;
+}

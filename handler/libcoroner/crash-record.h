@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The crash record: the one data model Coroner passes around.
+ *
+ * coroner-handler writes it once, beside the stored core; coronerctl, the
+ * reporter and the Sentry client read it.  Its JSON form is documented in
+ * docs/crash-record.md and versioned by CORONER_RECORD_SCHEMA.  Readers accept
+ * any record with the same major version and ignore members they do not know,
+ * so later minor additions never break older readers.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+
+G_BEGIN_DECLS
+
+#define CORONER_RECORD_SCHEMA "coroner.crash-record/1"
+#define CORONER_RECORD_SCHEMA_MAJOR 1
+
+/* What happened to the core itself. */
+typedef enum {
+    CORONER_CORE_NONE,      /* not requested: RLIMIT_CORE was 0, or storage disabled */
+    CORONER_CORE_PRESENT,   /* stored completely */
+    CORONER_CORE_TRUNCATED, /* stored, but cut at a limit (see core.limit_bytes) */
+    CORONER_CORE_MISSING,   /* should have been stored but was not: see core.reason */
+} CoronerCoreState;
+
+typedef struct {
+    CoronerCoreState state;
+    char *file;          /* basename inside the store, NULL when none was kept */
+    char *compression;   /* "zstd" or "none" */
+    uint64_t size;       /* uncompressed bytes kept */
+    uint64_t stored_size;/* bytes on disk */
+    uint64_t limit_bytes;/* the limit that cut it (truncated only) */
+    char *reason;        /* human-readable why, for MISSING/TRUNCATED/NONE */
+} CoronerCoreInfo;
+
+typedef struct {
+    int64_t tid;
+    char *name;
+} CoronerThreadName;
+
+/* What /proc said about the process while it was still there. */
+typedef struct {
+    int64_t pid;
+    int64_t tid;         /* the thread that received the signal, -1 if unknown */
+    int64_t uid;
+    int64_t gid;
+    char *comm;
+    char *exe;
+    char *cmdline;       /* arguments joined with spaces, as coredumpctl shows them */
+    char *cwd;
+    char *root;
+    char *cgroup;
+    char *unit;
+    char *user_unit;
+    char *session;
+    char *slice;
+    int64_t owner_uid;   /* -1 if not in a user session */
+    int dumpable;        /* the kernel's %d: 0 none, 1 user, 2 root-only */
+    gboolean secure_exec;/* AT_SECURE in auxv: set[ug]id or file capabilities */
+    uint64_t rlimit_core;/* RLIMIT_CORE soft limit, UINT64_MAX for unlimited */
+    GPtrArray *threads;  /* CoronerThreadName* */
+    /* Raw /proc texts, kept as systemd-coredump keeps them. */
+    char *proc_status;
+    char *proc_maps;
+    char *proc_limits;
+    char *proc_cgroup;
+    char *proc_mountinfo;
+    char *proc_auxv_hex; /* auxv is binary: stored as hex */
+    char *open_fds;
+    char *environ;       /* NUL-separated in /proc, newline-separated here; never sent */
+} CoronerProcessInfo;
+
+typedef struct {
+    int number;
+    char *name;          /* "SEGV", without the SIG prefix */
+    int code;            /* si_code, when the hook recorded it; else 0 */
+    gboolean has_code;
+    uint64_t address;    /* fault address, when the hook recorded it */
+    gboolean has_address;
+} CoronerSignalInfo;
+
+typedef struct {
+    char *key;
+    char *value;
+} CoronerAnnotation;
+
+typedef struct {
+    int64_t timestamp_usec;
+    char *message;
+} CoronerBreadcrumb;
+
+typedef struct {
+    char *name;
+    gboolean is_text;
+    GBytes *data;
+} CoronerBuffer;
+
+/* What libcoroner-hook told us from inside the app (NULL when it was not linked). */
+typedef struct {
+    char *app_id;
+    char *name;
+    char *version;
+    char *bug_address;
+    char *dsn;
+    char *crashed_thread_name;
+    char *exception_type;
+    char *exception_what;
+    GPtrArray *annotations; /* CoronerAnnotation* */
+    GPtrArray *breadcrumbs; /* CoronerBreadcrumb* */
+    GPtrArray *buffers;     /* CoronerBuffer* */
+} CoronerAppInfo;
+
+typedef struct {
+    uint64_t pc;
+    char *function;      /* demangled */
+    char *module;        /* path */
+    uint64_t module_offset;
+    char *file;
+    int line;            /* 0 if unknown */
+    gboolean inlined;
+} CoronerFrame;
+
+typedef struct {
+    int64_t tid;
+    char *name;
+    gboolean crashed;
+    GPtrArray *frames;   /* CoronerFrame*, innermost first */
+} CoronerThread;
+
+typedef struct {
+    char *path;
+    char *build_id;      /* lowercase hex */
+    uint64_t start;
+    uint64_t end;
+    gboolean has_debug_info;
+} CoronerModule;
+
+typedef struct {
+    int schema_major;
+    char *id;            /* the store entry name: core file name without ".zst" */
+    int64_t timestamp_usec;
+    char *boot_id;
+    char *hostname;
+    CoronerProcessInfo process;
+    CoronerSignalInfo signal;
+    CoronerCoreInfo core;
+    CoronerAppInfo *app;       /* NULL without the hook */
+    GPtrArray *threads;        /* CoronerThread*: the backtrace, crashing thread first; may be empty */
+    GPtrArray *modules;        /* CoronerModule* */
+    char *signature;           /* crash signature, NULL until symbolized */
+    double backtrace_quality;  /* 0..1, < 0 when unknown */
+    char *backtrace_error;     /* why there is no backtrace, NULL otherwise */
+    GPtrArray *errors;         /* char*: what could not be collected, and why */
+} CoronerCrashRecord;
+
+CoronerCrashRecord *coroner_crash_record_new(void);
+void coroner_crash_record_free(CoronerCrashRecord *record);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CoronerCrashRecord, coroner_crash_record_free)
+
+/* Notes something that could not be collected; the record is still useful without it. */
+void coroner_crash_record_add_error(CoronerCrashRecord *record, const char *format, ...)
+    G_GNUC_PRINTF(2, 3);
+
+CoronerAppInfo *coroner_app_info_new(void);
+void coroner_app_info_free(CoronerAppInfo *app);
+CoronerThread *coroner_thread_new(int64_t tid, const char *name);
+CoronerFrame *coroner_frame_new(void);
+CoronerModule *coroner_module_new(void);
+
+const char *coroner_core_state_to_string(CoronerCoreState state);
+
+/* Serialises to the documented JSON form (pretty-printed, UTF-8). */
+char *coroner_crash_record_to_json(const CoronerCrashRecord *record, gsize *ret_length);
+
+/* Parses a record; fails on invalid JSON, another major version, or wrong member types. */
+CoronerCrashRecord *coroner_crash_record_from_json(const char *data, gssize length, GError **error);
+
+/* Reads a record file relative to dir_fd (AT_FDCWD for a path), never following a symlink. */
+CoronerCrashRecord *coroner_crash_record_load_at(int dir_fd, const char *name, GError **error);
+
+/* The signal's short name ("SEGV"), or "SIG<n>" for unknown numbers. Caller frees. */
+char *coroner_signal_name(int number);
+
+G_END_DECLS

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "fs-util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int coroner_write_all(int fd, const void *data, size_t length)
+{
+    const char *p = data;
+    while (length > 0) {
+        ssize_t n = write(fd, p, length);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        if (n == 0)
+            return -EIO;
+        p += n;
+        length -= (size_t)n;
+    }
+    return 0;
+}
+
+ssize_t coroner_read_full(int fd, void *data, size_t length)
+{
+    char *p = data;
+    size_t done = 0;
+    while (done < length) {
+        ssize_t n = read(fd, p + done, length - done);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        if (n == 0)
+            break;
+        done += (size_t)n;
+    }
+    return (ssize_t)done;
+}
+
+gboolean coroner_read_file_at(int dir_fd, const char *name, gsize max_bytes, char **ret_data,
+                              gsize *ret_length, GError **error)
+{
+    int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        int e = errno;
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot open %s: %s", name,
+                    e == ELOOP ? "it is a symbolic link" : g_strerror(e));
+        return FALSE;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE, "%s is not a regular file",
+                    name);
+        return FALSE;
+    }
+    if ((gsize)st.st_size > max_bytes) {
+        close(fd);
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+                    "%s is larger than %" G_GSIZE_FORMAT " bytes", name, max_bytes);
+        return FALSE;
+    }
+    gsize cap = (gsize)st.st_size;
+    char *buf = g_malloc(cap + 1);
+    ssize_t n = coroner_read_full(fd, buf, cap);
+    int e = errno;
+    close(fd);
+    if (n < 0) {
+        g_free(buf);
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot read %s: %s", name,
+                    g_strerror(e));
+        return FALSE;
+    }
+    buf[n] = '\0';
+    *ret_data = buf;
+    if (ret_length)
+        *ret_length = (gsize)n;
+    return TRUE;
+}
+
+gboolean coroner_tmpfile_open(int dir_fd, mode_t mode, CoronerTmpfile *ret_tmp, GError **error)
+{
+    CoronerTmpfile tmp = {.dir_fd = dir_fd, .fd = -1};
+    tmp.fd = openat(dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+    if (tmp.fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+        for (int attempt = 0; attempt < 100 && tmp.fd < 0; attempt++) {
+            g_free(tmp.fallback_name);
+            tmp.fallback_name = g_strdup_printf(".#coroner.%08x", g_random_int());
+            tmp.fd = openat(dir_fd, tmp.fallback_name,
+                            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+            if (tmp.fd < 0 && errno != EEXIST)
+                break;
+        }
+    }
+    if (tmp.fd < 0) {
+        int e = errno;
+        g_free(tmp.fallback_name);
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e),
+                    "cannot create a temporary file in the store: %s", g_strerror(e));
+        return FALSE;
+    }
+    /* The mode passed to open is masked by the umask; the store's modes are policy. */
+    (void)fchmod(tmp.fd, mode);
+    *ret_tmp = tmp;
+    return TRUE;
+}
+
+gboolean coroner_tmpfile_link(CoronerTmpfile *tmp, const char *name, GError **error)
+{
+    if (fsync(tmp->fd) < 0) {
+        int e = errno;
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot sync %s: %s", name,
+                    g_strerror(e));
+        return FALSE;
+    }
+    int r;
+    if (tmp->fallback_name) {
+        /* renameat2(RENAME_NOREPLACE) keeps the "never replace" promise of linkat. */
+        r = renameat2(tmp->dir_fd, tmp->fallback_name, tmp->dir_fd, name, RENAME_NOREPLACE);
+        if (r == 0)
+            g_clear_pointer(&tmp->fallback_name, g_free);
+    } else {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/self/fd/%d", tmp->fd);
+        r = linkat(AT_FDCWD, path, tmp->dir_fd, name, AT_SYMLINK_FOLLOW);
+    }
+    if (r < 0) {
+        int e = errno;
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot link %s into the store: %s",
+                    name, g_strerror(e));
+        return FALSE;
+    }
+    (void)fsync(tmp->dir_fd);
+    return TRUE;
+}
+
+void coroner_tmpfile_discard(CoronerTmpfile *tmp)
+{
+    if (tmp->fd >= 0) {
+        close(tmp->fd);
+        tmp->fd = -1;
+    }
+    if (tmp->fallback_name) {
+        (void)unlinkat(tmp->dir_fd, tmp->fallback_name, 0);
+        g_clear_pointer(&tmp->fallback_name, g_free);
+    }
+}
+
+gboolean coroner_write_file_atomic_at(int dir_fd, const char *name, const void *data, gsize length,
+                                      mode_t mode, GError **error)
+{
+    CoronerTmpfile tmp;
+    if (!coroner_tmpfile_open(dir_fd, mode, &tmp, error))
+        return FALSE;
+    int r = coroner_write_all(tmp.fd, data, length);
+    if (r < 0) {
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r), "cannot write %s: %s", name,
+                    g_strerror(-r));
+        coroner_tmpfile_discard(&tmp);
+        return FALSE;
+    }
+    gboolean ok = coroner_tmpfile_link(&tmp, name, error);
+    coroner_tmpfile_discard(&tmp);
+    return ok;
+}
+
+int coroner_open_dir_nofollow(const char *path, GError **error)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        /* O_DIRECTORY|O_NOFOLLOW on a symlink gives ENOTDIR or ELOOP depending on the target. */
+        struct stat st;
+        gboolean is_link = lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot open store %s: %s", path,
+                    is_link ? "it is a symbolic link, refusing to follow it" : g_strerror(e));
+        return -1;
+    }
+    return fd;
+}

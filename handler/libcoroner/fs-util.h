@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * File helpers for a store that untrusted users can influence: everything is
+ * relative to a directory fd, never follows symlinks, and writes atomically.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+G_BEGIN_DECLS
+
+/* Reads a regular file (no symlink) of at most max_bytes; NUL-terminates the result. */
+gboolean coroner_read_file_at(int dir_fd, const char *name, gsize max_bytes, char **ret_data,
+                              gsize *ret_length, GError **error);
+
+/*
+ * An unnamed file in dir_fd (O_TMPFILE), linked into place by
+ * coroner_tmpfile_link() only once it is complete and fsync'd; abandoning it
+ * leaves nothing behind.  Falls back to a hidden ".#name.XXXXXX" file that is
+ * unlinked on failure where O_TMPFILE is not supported.
+ */
+typedef struct {
+    int dir_fd;
+    int fd;
+    char *fallback_name; /* set when O_TMPFILE was not available */
+} CoronerTmpfile;
+
+gboolean coroner_tmpfile_open(int dir_fd, mode_t mode, CoronerTmpfile *ret_tmp, GError **error);
+/* fsyncs, links the file as name (never replacing an existing one), then fsyncs the directory. */
+gboolean coroner_tmpfile_link(CoronerTmpfile *tmp, const char *name, GError **error);
+/* Closes and removes whatever is left. Safe to call twice. */
+void coroner_tmpfile_discard(CoronerTmpfile *tmp);
+
+/* Writes data to dir_fd/name atomically with the given mode. Never replaces an existing name. */
+gboolean coroner_write_file_atomic_at(int dir_fd, const char *name, const void *data, gsize length,
+                                      mode_t mode, GError **error);
+
+/* write(2) all of it, retrying on EINTR and short writes. Returns 0 or -errno. */
+int coroner_write_all(int fd, const void *data, size_t length);
+
+/* read(2) until length bytes or EOF. Returns bytes read or -errno. */
+ssize_t coroner_read_full(int fd, void *data, size_t length);
+
+/*
+ * Opens a directory path without following a symlink at any component that
+ * could be swapped: the last component must be a real directory.
+ */
+int coroner_open_dir_nofollow(const char *path, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Dropping root before touching untrusted bytes.  Used in forked children
+ * only: the parent keeps root to write the store.
+ */
+#pragma once
+
+#include <glib.h>
+#include <sys/types.h>
+
+G_BEGIN_DECLS
+
+/*
+ * Resolves which account parses a crash: the crashing user when the process
+ * was an ordinary, dumpable user process; otherwise service_user (falling back
+ * to "nobody"), so a user can never read a protected process's memory by
+ * tampering with the parser.
+ */
+gboolean coroner_pick_parser_identity(uid_t crash_uid, gid_t crash_gid, gboolean protected_process,
+                                      const char *service_user, uid_t *ret_uid, gid_t *ret_gid,
+                                      GError **error);
+
+/*
+ * Irrevocably becomes uid/gid with no supplementary groups, no new privileges
+ * and not dumpable (so the user cannot ptrace the parser).  Returns 0 or -errno.
+ */
+int coroner_drop_privileges(uid_t uid, gid_t gid);
+
+G_END_DECLS

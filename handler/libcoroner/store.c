@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "store.h"
+
+#include <acl/libacl.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <string.h>
+#include <sys/acl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fs-util.h"
+
+CoronerStore *coroner_store_open(const char *path, gboolean create, GError **error)
+{
+    if (create && mkdir(path, 0755) < 0 && errno == ENOENT) {
+        g_autofree char *parent = g_path_get_dirname(path);
+        if (g_mkdir_with_parents(parent, 0755) == 0)
+            (void)mkdir(path, 0755);
+    }
+    int fd = coroner_open_dir_nofollow(path, error);
+    if (fd < 0)
+        return NULL;
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        int e = errno;
+        close(fd);
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot stat store %s: %s", path,
+                    g_strerror(e));
+        return NULL;
+    }
+    /* A store that others can write to would let them plant links and fake records. */
+    if (create && geteuid() == 0 && (st.st_uid != 0 || (st.st_mode & 0022))) {
+        close(fd);
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                    "refusing store %s: it must be owned by root and not writable by others", path);
+        return NULL;
+    }
+    /* mkdir's mode went through our umask; readers need to traverse to their own files. */
+    if (create && geteuid() == 0 && (st.st_mode & 07777) != 0755)
+        (void)fchmod(fd, 0755);
+    CoronerStore *store = g_new0(CoronerStore, 1);
+    store->path = g_strdup(path);
+    store->dir_fd = fd;
+    return store;
+}
+
+void coroner_store_free(CoronerStore *store)
+{
+    if (!store)
+        return;
+    if (store->dir_fd >= 0)
+        close(store->dir_fd);
+    g_free(store->path);
+    g_free(store);
+}
+
+char *coroner_escape_comm(const char *comm)
+{
+    GString *out = g_string_new(NULL);
+    for (const unsigned char *p = (const unsigned char *)comm; *p; p++) {
+        if (*p < ' ' || *p >= 127 || *p == '\\' || strchr("./ ", *p))
+            g_string_append_printf(out, "\\x%02x", *p);
+        else
+            g_string_append_c(out, (char)*p);
+    }
+    return g_string_free(out, FALSE);
+}
+
+char *coroner_entry_id(const char *comm, int64_t uid, const char *boot_id, int64_t pid,
+                       uint64_t usec)
+{
+    g_autofree char *escaped = coroner_escape_comm(comm && *comm ? comm : "unknown");
+    return g_strdup_printf("core.%s.%" G_GINT64_FORMAT ".%s.%" G_GINT64_FORMAT ".%" G_GUINT64_FORMAT,
+                           escaped, uid, boot_id, pid, usec);
+}
+
+static gboolean is_boot_id(const char *s)
+{
+    if (strlen(s) != 32)
+        return FALSE;
+    for (const char *p = s; *p; p++)
+        if (!g_ascii_isxdigit(*p))
+            return FALSE;
+    return TRUE;
+}
+
+gboolean coroner_parse_store_name(const char *name, char **ret_id, int64_t *ret_uid,
+                                  int64_t *ret_pid, uint64_t *ret_usec, gboolean *ret_is_record)
+{
+    if (!g_str_has_prefix(name, "core."))
+        return FALSE;
+    g_autofree char *id = g_strdup(name);
+    gboolean is_record = FALSE;
+    static const char *const suffixes[] = {CORONER_RECORD_SUFFIX, CORONER_CORE_SUFFIX_ZSTD, ".xz",
+                                           ".lz4"};
+    for (unsigned i = 0; i < G_N_ELEMENTS(suffixes); i++)
+        if (g_str_has_suffix(id, suffixes[i])) {
+            id[strlen(id) - strlen(suffixes[i])] = '\0';
+            is_record = i == 0;
+            break;
+        }
+    g_auto(GStrv) parts = g_strsplit(id, ".", -1);
+    guint n = g_strv_length(parts);
+    /* core . comm . uid . boot . pid . usec; an escaped comm holds no dots */
+    if (n != 6 || parts[1][0] == '\0' || !is_boot_id(parts[3]))
+        return FALSE;
+    guint64 uid, pid, usec;
+    if (!g_ascii_string_to_unsigned(parts[2], 10, 0, G_MAXUINT32, &uid, NULL) ||
+        !g_ascii_string_to_unsigned(parts[4], 10, 1, G_MAXINT32, &pid, NULL) ||
+        !g_ascii_string_to_unsigned(parts[5], 10, 0, G_MAXUINT64, &usec, NULL))
+        return FALSE;
+    if (ret_id)
+        *ret_id = g_steal_pointer(&id);
+    if (ret_uid)
+        *ret_uid = (int64_t)uid;
+    if (ret_pid)
+        *ret_pid = (int64_t)pid;
+    if (ret_usec)
+        *ret_usec = usec;
+    if (ret_is_record)
+        *ret_is_record = is_record;
+    return TRUE;
+}
+
+void coroner_store_entry_free(CoronerStoreEntry *e)
+{
+    if (!e)
+        return;
+    g_free(e->id);
+    g_free(e->core_name);
+    g_free(e->record_name);
+    g_free(e);
+}
+
+static gint compare_entries(gconstpointer a, gconstpointer b)
+{
+    const CoronerStoreEntry *x = *(CoronerStoreEntry *const *)a;
+    const CoronerStoreEntry *y = *(CoronerStoreEntry *const *)b;
+    if (x->usec != y->usec)
+        return x->usec < y->usec ? -1 : 1;
+    return g_strcmp0(x->id, y->id);
+}
+
+GPtrArray *coroner_store_list(CoronerStore *store, GError **error)
+{
+    int fd = openat(store->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!dir) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot list store %s: %s",
+                    store->path, g_strerror(e));
+        return NULL;
+    }
+    g_autoptr(GHashTable) by_id = g_hash_table_new(g_str_hash, g_str_equal);
+    GPtrArray *entries = g_ptr_array_new_with_free_func((GDestroyNotify)coroner_store_entry_free);
+    struct dirent *de;
+    while ((de = readdir(dir))) {
+        g_autofree char *id = NULL;
+        int64_t uid, pid;
+        uint64_t usec;
+        gboolean is_record;
+        if (!coroner_parse_store_name(de->d_name, &id, &uid, &pid, &usec, &is_record))
+            continue;
+        struct stat st;
+        if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+            continue;
+        CoronerStoreEntry *e = g_hash_table_lookup(by_id, id);
+        if (!e) {
+            e = g_new0(CoronerStoreEntry, 1);
+            e->id = g_steal_pointer(&id);
+            e->uid = uid;
+            e->pid = pid;
+            e->usec = usec;
+            g_hash_table_insert(by_id, e->id, e);
+            g_ptr_array_add(entries, e);
+        }
+        uint64_t bytes = (uint64_t)st.st_blocks * 512;
+        if (is_record) {
+            g_free(e->record_name);
+            e->record_name = g_strdup(de->d_name);
+            e->record_bytes = bytes;
+        } else {
+            g_free(e->core_name);
+            e->core_name = g_strdup(de->d_name);
+            e->core_bytes = bytes;
+        }
+    }
+    closedir(dir);
+    g_ptr_array_sort(entries, compare_entries);
+    return entries;
+}
+
+gboolean coroner_store_set_access(int fd, int64_t reader_uid, GError **error)
+{
+    if (geteuid() == 0 && fchown(fd, 0, 0) < 0) {
+        int e = errno;
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot chown: %s", g_strerror(e));
+        return FALSE;
+    }
+    if (fchmod(fd, 0640) < 0) {
+        int e = errno;
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot chmod: %s", g_strerror(e));
+        return FALSE;
+    }
+    if (reader_uid < 0)
+        return TRUE;
+    g_autofree char *text =
+        g_strdup_printf("u::rw-,u:%" G_GINT64_FORMAT ":r--,g::r--,m::r--,o::---", reader_uid);
+    acl_t acl = acl_from_text(text);
+    if (!acl || acl_set_fd(fd, acl) < 0) {
+        int e = errno;
+        if (acl)
+            acl_free(acl);
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e),
+                    "cannot grant uid %" G_GINT64_FORMAT " read access: %s", reader_uid,
+                    g_strerror(e));
+        return FALSE;
+    }
+    acl_free(acl);
+    return TRUE;
+}
