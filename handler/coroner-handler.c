@@ -333,6 +333,8 @@ int main(int argc, char **argv)
     coroner_log_setup("coroner-handler");
     setlocale(LC_ALL, "C.UTF-8");
     umask(0077);
+    /* A reader that went away is an error to handle, not a reason to die. */
+    signal(SIGPIPE, SIG_IGN);
 
     g_autofree char *config_path = NULL;
     g_autofree char *state_file = NULL;

@@ -60,7 +60,10 @@ char *coroner_join_nul_separated(const char *data, gsize length, char separator)
 {
     while (length > 0 && data[length - 1] == '\0')
         length--;
-    char *s = g_strndup(data, length);
+    /* g_strndup would stop at the first NUL. */
+    char *s = g_malloc(length + 1);
+    memcpy(s, data, length);
+    s[length] = '\0';
     for (gsize i = 0; i < length; i++)
         if (s[i] == '\0')
             s[i] = separator;

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <glib/gstdio.h>
+
+#include "config.h"
+
+static void test_sizes(void)
+{
+    struct {
+        const char *text;
+        uint64_t bytes;
+        double percent;
+    } good[] = {
+        {"0", 0, 0},
+        {"1234", 1234, 0},
+        {"512K", 512u << 10, 0},
+        {"2G", UINT64_C(2) << 30, 0},
+        {"1.5M", 3u << 19, 0},
+        {"4GiB", UINT64_C(4) << 30, 0},
+        {" 10% ", CORONER_SIZE_UNSET, 10},
+        {"infinity", UINT64_MAX, 0},
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(good); i++) {
+        CoronerSize s;
+        g_autoptr(GError) error = NULL;
+        g_assert_true(coroner_parse_size(good[i].text, &s, &error));
+        g_assert_no_error(error);
+        g_assert_cmpuint(s.bytes, ==, good[i].bytes);
+        g_assert_cmpfloat(s.percent, ==, good[i].percent);
+    }
+    static const char *const bad[] = {"", "-1", "12X", "ten", "101%", "1GG", "99999999999T"};
+    for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
+        CoronerSize s;
+        g_autoptr(GError) error = NULL;
+        g_assert_false(coroner_parse_size(bad[i], &s, &error));
+        g_assert_nonnull(error);
+    }
+    CoronerSize pct = {.bytes = CORONER_SIZE_UNSET, .percent = 10};
+    g_assert_cmpuint(coroner_size_resolve(&pct, 1000, 50), ==, 50);
+    g_assert_cmpuint(coroner_size_resolve(&pct, 100, 50), ==, 10);
+}
+
+static char *write_conf(const char *text)
+{
+    char *path = NULL;
+    int fd = g_file_open_tmp("coroner-test-XXXXXX.conf", &path, NULL);
+    g_assert_cmpint(fd, >=, 0);
+    close(fd);
+    g_assert_true(g_file_set_contents(path, text, -1, NULL));
+    return path;
+}
+
+static void test_load_good(void)
+{
+    g_autofree char *path = write_conf("[Store]\nPath=/srv/crashes\nCompress=no\n"
+                                       "ExternalSizeMax=1G\nMaxUse=5%\n"
+                                       "[Journal]\nEnabled=off\nTimeout=0.5\n");
+    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(CoronerConfig) c = coroner_config_load(path, problems);
+    g_assert_cmpuint(problems->len, ==, 0);
+    g_assert_cmpstr(c->store_path, ==, "/srv/crashes");
+    g_assert_false(c->compress);
+    g_assert_cmpuint(c->external_size_max, ==, UINT64_C(1) << 30);
+    g_assert_cmpfloat(c->max_use.percent, ==, 5);
+    g_assert_false(c->journal_enabled);
+    g_assert_cmpuint(c->journal_timeout_ms, ==, 500);
+    g_unlink(path);
+}
+
+static void test_load_malformed_keeps_good_keys(void)
+{
+    g_autofree char *path = write_conf("[Store]\nPath=/srv/crashes\nCompress=maybe\n"
+                                       "MaxUse=lots\n[Journal]\nTimeout=-3\n");
+    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(CoronerConfig) c = coroner_config_load(path, problems);
+    g_assert_cmpuint(problems->len, ==, 3);
+    /* The valid key still applies, the broken ones keep their defaults. */
+    g_assert_cmpstr(c->store_path, ==, "/srv/crashes");
+    g_assert_true(c->compress);
+    g_assert_cmpfloat(c->max_use.percent, ==, 10);
+    g_assert_nonnull(strstr(problems->pdata[0], "Compress"));
+    g_unlink(path);
+}
+
+static void test_load_syntax_error_and_missing(void)
+{
+    g_autofree char *path = write_conf("this is not a key file\n");
+    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(CoronerConfig) c = coroner_config_load(path, problems);
+    g_assert_cmpuint(problems->len, ==, 1);
+    g_assert_cmpstr(c->store_path, !=, NULL);
+    g_unlink(path);
+
+    g_ptr_array_set_size(problems, 0);
+    g_autoptr(CoronerConfig) d = coroner_config_load("/nonexistent/coroner.conf", problems);
+    g_assert_cmpuint(problems->len, ==, 0);
+    g_assert_true(d->journal_enabled);
+
+    g_autofree char *rel = write_conf("[Store]\nPath=relative/dir\n");
+    g_autoptr(CoronerConfig) e = coroner_config_load(rel, problems);
+    g_assert_cmpuint(problems->len, ==, 1);
+    g_assert_true(g_path_is_absolute(e->store_path));
+    g_unlink(rel);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/config/sizes", test_sizes);
+    g_test_add_func("/config/load-good", test_load_good);
+    g_test_add_func("/config/load-malformed", test_load_malformed_keeps_good_keys);
+    g_test_add_func("/config/load-syntax-error-and-missing", test_load_syntax_error_and_missing);
+    return g_test_run();
+}

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * core_stream() on synthetic ELF cores: the whole range of endings a pipe can
+ * have (complete, cut by a limit, cut short, empty, not ELF, over budget) and
+ * both storage forms (zstd and sparse).
+ */
+#include <elf.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "core-stream.h"
+#include "fs-util.h"
+
+#define SEGMENT (256 * 1024)
+
+/* An ELF64 core: header, two program headers, a note, then a zero segment and a data segment. */
+static GByteArray *make_core(void)
+{
+    GByteArray *core = g_byte_array_new();
+    Elf64_Ehdr eh = {0};
+    memcpy(eh.e_ident, ELFMAG, SELFMAG);
+    eh.e_ident[EI_CLASS] = ELFCLASS64;
+    eh.e_ident[EI_DATA] = ELFDATA2LSB;
+    eh.e_ident[EI_VERSION] = EV_CURRENT;
+    eh.e_type = ET_CORE;
+    eh.e_machine = EM_X86_64;
+    eh.e_version = EV_CURRENT;
+    eh.e_phoff = sizeof eh;
+    eh.e_ehsize = sizeof eh;
+    eh.e_phentsize = sizeof(Elf64_Phdr);
+    eh.e_phnum = 2;
+    g_byte_array_append(core, (guint8 *)&eh, sizeof eh);
+    uint64_t data_start = 4096;
+    Elf64_Phdr zero = {.p_type = PT_LOAD, .p_offset = data_start, .p_filesz = SEGMENT};
+    Elf64_Phdr text = {.p_type = PT_LOAD, .p_offset = data_start + SEGMENT, .p_filesz = SEGMENT};
+    g_byte_array_append(core, (guint8 *)&zero, sizeof zero);
+    g_byte_array_append(core, (guint8 *)&text, sizeof text);
+    g_byte_array_set_size(core, data_start + 2 * SEGMENT);
+    memset(core->data + sizeof eh + 2 * sizeof zero, 0, data_start + SEGMENT - sizeof eh - 2 * sizeof zero);
+    for (guint i = 0; i < SEGMENT; i++)
+        core->data[data_start + SEGMENT + i] = "the quick brown fox "[i % 20];
+    return core;
+}
+
+/* Feeds data through a pipe from a writer thread, like the kernel does. */
+typedef struct {
+    int fd;
+    const guint8 *data;
+    gsize length;
+} Writer;
+
+static gpointer writer_thread(gpointer p)
+{
+    Writer *w = p;
+    (void)coroner_write_all(w->fd, w->data, w->length);
+    close(w->fd);
+    return NULL;
+}
+
+static char *out_path;
+
+static void run(const guint8 *data, gsize length, CoreStreamOptions *o, CoreStreamResult *r,
+                int *ret_out_fd)
+{
+    int p[2];
+    g_assert_cmpint(pipe(p), ==, 0);
+    Writer w = {p[1], data, length};
+    GThread *t = g_thread_new("writer", writer_thread, &w);
+    int out = open(out_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    g_assert_cmpint(out, >=, 0);
+    core_stream(p[0], out, o, r);
+    close(p[0]); /* the writer sees EPIPE if we stopped early, as the kernel would */
+    g_thread_join(t);
+    *ret_out_fd = out;
+}
+
+static GBytes *decompress_file(int fd)
+{
+    struct stat st;
+    g_assert_cmpint(fstat(fd, &st), ==, 0);
+    g_autofree guint8 *buf = g_malloc(st.st_size);
+    g_assert_cmpint(pread(fd, buf, st.st_size, 0), ==, st.st_size);
+    unsigned long long size = ZSTD_getFrameContentSize(buf, st.st_size);
+    g_autoptr(GByteArray) out = g_byte_array_new();
+    ZSTD_DStream *d = ZSTD_createDStream();
+    ZSTD_inBuffer in = {buf, (size_t)st.st_size, 0};
+    guint8 chunk[65536];
+    while (in.pos < in.size) {
+        ZSTD_outBuffer ob = {chunk, sizeof chunk, 0};
+        size_t r = ZSTD_decompressStream(d, &ob, &in);
+        g_assert_false(ZSTD_isError(r));
+        g_byte_array_append(out, chunk, ob.pos);
+    }
+    ZSTD_freeDStream(d);
+    (void)size;
+    return g_byte_array_free_to_bytes(g_steal_pointer(&out));
+}
+
+static CoreStreamOptions defaults(gboolean compress)
+{
+    return (CoreStreamOptions){.compress = compress, .level = 3, .workers = 1,
+                               .limit = UINT64_MAX, .budget = UINT64_MAX};
+}
+
+static void test_complete_zstd(void)
+{
+    g_autoptr(GByteArray) core = make_core();
+    CoreStreamOptions o = defaults(TRUE);
+    CoreStreamResult r;
+    int out;
+    run(core->data, core->len, &o, &r, &out);
+    g_assert_cmpint(r.status, ==, CORE_STREAM_OK);
+    g_assert_cmpuint(r.bytes_in, ==, core->len);
+    g_assert_cmpuint(r.expected_size, ==, core->len);
+    g_assert_cmpuint(r.bytes_out, <, core->len / 10);
+    g_autoptr(GBytes) back = decompress_file(out);
+    g_assert_cmpmem(g_bytes_get_data(back, NULL), g_bytes_get_size(back), core->data, core->len);
+    close(out);
+}
+
+static void test_complete_sparse(void)
+{
+    g_autoptr(GByteArray) core = make_core();
+    CoreStreamOptions o = defaults(FALSE);
+    CoreStreamResult r;
+    int out;
+    run(core->data, core->len, &o, &r, &out);
+    g_assert_cmpint(r.status, ==, CORE_STREAM_OK);
+    struct stat st;
+    g_assert_cmpint(fstat(out, &st), ==, 0);
+    g_assert_cmpint(st.st_size, ==, core->len);
+    /* The zero segment is a hole: fewer bytes written than the file is long. */
+    g_assert_cmpuint(r.bytes_out, <=, core->len - SEGMENT + 4096);
+    g_autofree guint8 *back = g_malloc(core->len);
+    g_assert_cmpint(pread(out, back, core->len, 0), ==, core->len);
+    g_assert_cmpmem(back, core->len, core->data, core->len);
+    close(out);
+}
+
+static void test_limit(void)
+{
+    g_autoptr(GByteArray) core = make_core();
+    CoreStreamOptions o = defaults(TRUE);
+    o.limit = 65536;
+    CoreStreamResult r;
+    int out;
+    run(core->data, core->len, &o, &r, &out);
+    g_assert_cmpint(r.status, ==, CORE_STREAM_LIMITED);
+    g_assert_cmpuint(r.bytes_in, ==, 65536);
+    g_autoptr(GBytes) back = decompress_file(out);
+    g_assert_cmpmem(g_bytes_get_data(back, NULL), g_bytes_get_size(back), core->data, 65536);
+    close(out);
+
+    /* A limit equal to the size is not a cut. */
+    o.limit = core->len;
+    run(core->data, core->len, &o, &r, &out);
+    g_assert_cmpint(r.status, ==, CORE_STREAM_OK);
+    close(out);
+}
+
+static void test_bad_endings(void)
+{
+    g_autoptr(GByteArray) core = make_core();
+    CoreStreamOptions o = defaults(TRUE);
+    CoreStreamResult r;
+    int out;
+
+    run(core->data, core->len / 2, &o, &r, &out);
+    g_assert_cmpint(r.status, ==, CORE_STREAM_SHORT);
+    g_autofree char *why = core_stream_describe(&r);
+    g_assert_nonnull(strstr(why, "truncated"));
+    close(out);
+
+    run(core->data, 0, &o, &r, &out);
+    g_assert_cmpint(r.status, ==, CORE_STREAM_EMPTY);
+    close(out);
+
+    static const char garbage[] = "this is certainly not an ELF core file, just text";
+    run((const guint8 *)garbage, sizeof garbage, &o, &r, &out);
+    g_assert_cmpint(r.status, ==, CORE_STREAM_NOT_ELF);
+    close(out);
+
+    run(core->data, 10, &o, &r, &out);
+    g_assert_cmpint(r.status, ==, CORE_STREAM_NOT_ELF);
+    close(out);
+
+    /* An ELF executable is ELF but not a core. */
+    g_autoptr(GByteArray) exe = make_core();
+    ((Elf64_Ehdr *)exe->data)->e_type = ET_EXEC;
+    run(exe->data, exe->len, &o, &r, &out);
+    g_assert_cmpint(r.status, ==, CORE_STREAM_NOT_ELF);
+    close(out);
+}
+
+static void test_budget(void)
+{
+    g_autoptr(GByteArray) core = make_core();
+    CoreStreamOptions o = defaults(FALSE);
+    o.budget = 100000;
+    CoreStreamResult r;
+    int out;
+    run(core->data, core->len, &o, &r, &out);
+    g_assert_cmpint(r.status, ==, CORE_STREAM_OVER_BUDGET);
+    g_assert_cmpuint(r.bytes_out, <=, 100000);
+    close(out);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    g_autofree char *dir = g_dir_make_tmp("coroner-stream-XXXXXX", NULL);
+    out_path = g_build_filename(dir, "out", NULL);
+    g_test_add_func("/core-stream/complete-zstd", test_complete_zstd);
+    g_test_add_func("/core-stream/complete-sparse", test_complete_sparse);
+    g_test_add_func("/core-stream/limit", test_limit);
+    g_test_add_func("/core-stream/bad-endings", test_bad_endings);
+    g_test_add_func("/core-stream/budget", test_budget);
+    int r = g_test_run();
+    unlink(out_path);
+    rmdir(dir);
+    g_free(out_path);
+    return r;
+}

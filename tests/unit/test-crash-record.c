@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <string.h>
+
+#include "crash-record.h"
+
+static CoronerCrashRecord *make_full_record(void)
+{
+    CoronerCrashRecord *r = coroner_crash_record_new();
+    r->id = g_strdup("core.app.1000.0123456789abcdef0123456789abcdef.42.1700000000000000");
+    r->timestamp_usec = 1700000000000000;
+    r->boot_id = g_strdup("0123456789abcdef0123456789abcdef");
+    r->hostname = g_strdup("host");
+    r->process.pid = 42;
+    r->process.tid = 43;
+    r->process.uid = 1000;
+    r->process.gid = 1000;
+    r->process.comm = g_strdup("app");
+    r->process.exe = g_strdup("/usr/bin/app");
+    r->process.cmdline = g_strdup("app --flag ünïcode");
+    r->process.dumpable = 1;
+    r->process.rlimit_core = UINT64_MAX;
+    r->process.environ = g_strdup("A=1\nB=2");
+    CoronerThreadName *tn = g_new0(CoronerThreadName, 1);
+    tn->tid = 43;
+    tn->name = g_strdup("worker");
+    g_ptr_array_add(r->process.threads, tn);
+    r->signal.number = 11;
+    r->signal.name = coroner_signal_name(11);
+    r->signal.has_code = TRUE;
+    r->signal.code = 1;
+    r->signal.has_address = TRUE;
+    r->signal.address = 0xffffffffffff1234ull; /* above 2^53: must survive as hex */
+    r->core.state = CORONER_CORE_TRUNCATED;
+    r->core.file = g_strdup("core.app.zst");
+    r->core.compression = g_strdup("zstd");
+    r->core.size = 65536;
+    r->core.stored_size = 1234;
+    r->core.limit_bytes = 65536;
+    r->core.reason = g_strdup("cut");
+
+    r->app = coroner_app_info_new();
+    r->app->app_id = g_strdup("org.example.App");
+    r->app->version = g_strdup("1.2.3");
+    CoronerAnnotation *a = g_new0(CoronerAnnotation, 1);
+    a->key = g_strdup("k");
+    a->value = g_strdup("v");
+    g_ptr_array_add(r->app->annotations, a);
+    CoronerBuffer *b = g_new0(CoronerBuffer, 1);
+    b->name = g_strdup("bin");
+    b->data = g_bytes_new("\0\1\2\3", 4);
+    g_ptr_array_add(r->app->buffers, b);
+
+    CoronerThread *t = coroner_thread_new(43, "worker");
+    t->crashed = TRUE;
+    CoronerFrame *f = coroner_frame_new();
+    f->pc = 0x7f0000001000;
+    f->function = g_strdup("crash_here");
+    f->module = g_strdup("/usr/bin/app");
+    f->module_offset = 0x1000;
+    f->file = g_strdup("app.c");
+    f->line = 12;
+    f->inlined = TRUE;
+    g_ptr_array_add(t->frames, f);
+    g_ptr_array_add(r->threads, t);
+    CoronerModule *m = coroner_module_new();
+    m->path = g_strdup("/usr/bin/app");
+    m->build_id = g_strdup("abcdef");
+    m->start = 0x1000;
+    m->end = 0x2000;
+    g_ptr_array_add(r->modules, m);
+    r->signature = g_strdup("sig");
+    r->backtrace_quality = 0.75;
+    coroner_crash_record_add_error(r, "could not read %s", "x");
+    return r;
+}
+
+static void test_roundtrip(void)
+{
+    g_autoptr(CoronerCrashRecord) r = make_full_record();
+    gsize len = 0;
+    g_autofree char *json = coroner_crash_record_to_json(r, &len);
+    g_assert_nonnull(strstr(json, "\"schema\" : \"coroner.crash-record/1\""));
+
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CoronerCrashRecord) back = coroner_crash_record_from_json(json, (gssize)len, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(back->id, ==, r->id);
+    g_assert_cmpint(back->process.pid, ==, 42);
+    g_assert_cmpint(back->process.tid, ==, 43);
+    g_assert_cmpstr(back->process.cmdline, ==, "app --flag ünïcode");
+    g_assert_cmpuint(back->process.rlimit_core, ==, UINT64_MAX);
+    g_assert_cmpstr(back->signal.name, ==, "SEGV");
+    g_assert_true(back->signal.has_address);
+    g_assert_cmphex(back->signal.address, ==, 0xffffffffffff1234ull);
+    g_assert_cmpint(back->signal.code, ==, 1);
+    g_assert_cmpint(back->core.state, ==, CORONER_CORE_TRUNCATED);
+    g_assert_cmpuint(back->core.limit_bytes, ==, 65536);
+    g_assert_cmpstr(back->app->app_id, ==, "org.example.App");
+    CoronerBuffer *b = back->app->buffers->pdata[0];
+    g_assert_cmpuint(g_bytes_get_size(b->data), ==, 4);
+    g_assert_cmpmem(g_bytes_get_data(b->data, NULL), 4, "\0\1\2\3", 4);
+    CoronerThread *t = back->threads->pdata[0];
+    CoronerFrame *f = t->frames->pdata[0];
+    g_assert_true(t->crashed);
+    g_assert_cmphex(f->pc, ==, 0x7f0000001000);
+    g_assert_cmpint(f->line, ==, 12);
+    g_assert_true(f->inlined);
+    g_assert_cmpfloat_with_epsilon(back->backtrace_quality, 0.75, 1e-9);
+    g_assert_cmpuint(back->errors->len, ==, 1);
+
+    /* Writing what was read gives the same bytes: nothing is lost or invented. */
+    g_autofree char *again = coroner_crash_record_to_json(back, NULL);
+    g_assert_cmpstr(again, ==, json);
+}
+
+static void test_minimal_defaults(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CoronerCrashRecord) r =
+        coroner_crash_record_from_json("{\"schema\":\"coroner.crash-record/1\"}", -1, &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(r->process.pid, ==, -1);
+    g_assert_null(r->app);
+    g_assert_cmpint(r->core.state, ==, CORONER_CORE_NONE);
+    g_assert_cmpfloat(r->backtrace_quality, <, 0);
+}
+
+static void test_rejects(void)
+{
+    static const char *const bad[] = {
+        "not json",
+        "[1,2]",
+        "{}",
+        "{\"schema\":\"coroner.crash-record/2\"}",
+        "{\"schema\":\"coroner.crash-record/1\",\"process\":{\"pid\":\"42\"}}",
+        "{\"schema\":\"coroner.crash-record/1\",\"core\":{\"state\":\"exploded\"}}",
+        "{\"schema\":\"coroner.crash-record/1\",\"core\":{\"file\":\"../etc/shadow\"}}",
+        "{\"schema\":\"coroner.crash-record/1\",\"signal\":{\"address\":\"12\"}}",
+        "{\"schema\":\"coroner.crash-record/1\",\"backtrace\":{\"threads\":[1]}}",
+        "{\"schema\":\"coroner.crash-record/1\",\"errors\":[1]}",
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(CoronerCrashRecord) r = coroner_crash_record_from_json(bad[i], -1, &error);
+        g_assert_null(r);
+        g_assert_nonnull(error);
+        g_test_message("%s → %s", bad[i], error->message);
+    }
+}
+
+static void test_signal_names(void)
+{
+    g_autofree char *segv = coroner_signal_name(11);
+    g_autofree char *abrt = coroner_signal_name(6);
+    g_autofree char *unknown = coroner_signal_name(1000);
+    g_assert_cmpstr(segv, ==, "SEGV");
+    g_assert_cmpstr(abrt, ==, "ABRT");
+    g_assert_cmpstr(unknown, ==, "SIG1000");
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/record/roundtrip", test_roundtrip);
+    g_test_add_func("/record/minimal-defaults", test_minimal_defaults);
+    g_test_add_func("/record/rejects", test_rejects);
+    g_test_add_func("/record/signal-names", test_signal_names);
+    return g_test_run();
+}

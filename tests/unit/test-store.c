@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fs-util.h"
+#include "store.h"
+
+#define BOOT "0123456789abcdef0123456789abcdef"
+
+static void test_escape(void)
+{
+    struct {
+        const char *in, *out;
+    } cases[] = {
+        {"gnome-shell", "gnome-shell"},
+        {"a/b.c d", "a\\x2fb\\x2ec\\x20d"},
+        {"back\\slash", "back\\x5cslash"},
+        {"ünï", "\\xc3\\xbcn\\xc3\\xaf"},
+        {"tab\there", "tab\\x09here"},
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *e = coroner_escape_comm(cases[i].in);
+        g_assert_cmpstr(e, ==, cases[i].out);
+    }
+}
+
+static void test_names_roundtrip(void)
+{
+    g_autofree char *id = coroner_entry_id("my.app/x", 1000, BOOT, 4242, 1700000000000000);
+    g_assert_cmpstr(id, ==, "core.my\\x2eapp\\x2fx.1000." BOOT ".4242.1700000000000000");
+    g_autofree char *core = g_strconcat(id, ".zst", NULL);
+    g_autofree char *record = g_strconcat(id, ".json", NULL);
+    char *parsed = NULL;
+    int64_t uid, pid;
+    uint64_t usec;
+    gboolean is_record;
+    g_assert_true(coroner_parse_store_name(core, &parsed, &uid, &pid, &usec, &is_record));
+    g_assert_cmpstr(parsed, ==, id);
+    g_assert_cmpint(uid, ==, 1000);
+    g_assert_cmpint(pid, ==, 4242);
+    g_assert_cmpuint(usec, ==, 1700000000000000);
+    g_assert_false(is_record);
+    g_free(parsed);
+    g_assert_true(coroner_parse_store_name(record, NULL, NULL, NULL, NULL, &is_record));
+    g_assert_true(is_record);
+    /* systemd-coredump's own files parse too, so one store reader serves both. */
+    g_assert_true(coroner_parse_store_name("core.bash.0." BOOT ".12.1700000000000000.xz", NULL,
+                                           NULL, NULL, NULL, NULL));
+
+    static const char *const foreign[] = {
+        "core", ".#coroner.1234", "core.a.b.c.d.e", "core.x.1000.nothex.1.2.zst",
+        "core..1000." BOOT ".1.2", "core.x.1000." BOOT ".0.2", "notes.txt",
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(foreign); i++)
+        g_assert_false(coroner_parse_store_name(foreign[i], NULL, NULL, NULL, NULL, NULL));
+}
+
+static char *make_tmpdir(void)
+{
+    g_autoptr(GError) error = NULL;
+    char *dir = g_dir_make_tmp("coroner-store-XXXXXX", &error);
+    g_assert_no_error(error);
+    return dir;
+}
+
+static void remove_tree(const char *dir)
+{
+    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", dir);
+    g_assert_cmpint(system(cmd), ==, 0);
+}
+
+static void touch(int dir_fd, const char *name, gsize size)
+{
+    int fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    g_assert_cmpint(fd, >=, 0);
+    g_autofree char *data = g_malloc0(size ? size : 1);
+    memset(data, 'x', size);
+    g_assert_cmpint(coroner_write_all(fd, data, size), ==, 0);
+    close(fd);
+}
+
+static void test_list_and_atomic(void)
+{
+    g_autofree char *dir = make_tmpdir();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CoronerStore) store = coroner_store_open(dir, FALSE, &error);
+    g_assert_no_error(error);
+
+    touch(store->dir_fd, "core.b.1000." BOOT ".2.200.zst", 8192);
+    touch(store->dir_fd, "core.b.1000." BOOT ".2.200.json", 100);
+    touch(store->dir_fd, "core.a.1001." BOOT ".1.100.json", 100);
+    touch(store->dir_fd, "unrelated", 10);
+    g_assert_cmpint(symlinkat("/etc/passwd", store->dir_fd, "core.c.0." BOOT ".3.50.json"), ==, 0);
+
+    /* An abandoned temporary file leaves nothing; a linked one appears whole. */
+    CoronerTmpfile tmp;
+    g_assert_true(coroner_tmpfile_open(store->dir_fd, 0600, &tmp, &error));
+    g_assert_cmpint(coroner_write_all(tmp.fd, "half", 4), ==, 0);
+    coroner_tmpfile_discard(&tmp);
+    g_assert_true(coroner_write_file_atomic_at(store->dir_fd, "core.d.0." BOOT ".4.300.json", "{}",
+                                               2, 0640, &error));
+    g_assert_no_error(error);
+    /* Never replaces an existing name. */
+    g_assert_false(coroner_write_file_atomic_at(store->dir_fd, "core.d.0." BOOT ".4.300.json", "[]",
+                                                2, 0640, &error));
+    g_clear_error(&error);
+
+    g_autoptr(GPtrArray) entries = coroner_store_list(store, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(entries->len, ==, 3); /* the symlink and the stranger are not entries */
+    CoronerStoreEntry *first = entries->pdata[0];
+    CoronerStoreEntry *second = entries->pdata[1];
+    g_assert_cmpstr(first->id, ==, "core.a.1001." BOOT ".1.100");
+    g_assert_null(first->core_name);
+    g_assert_cmpstr(second->core_name, ==, "core.b.1000." BOOT ".2.200.zst");
+    g_assert_cmpuint(second->core_bytes, >=, 8192);
+
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *n;
+    while ((n = g_dir_read_name(d)))
+        g_assert_false(g_str_has_prefix(n, ".#"));
+
+    /* Reading never follows the planted symlink. */
+    char *data = NULL;
+    g_assert_false(coroner_read_file_at(store->dir_fd, "core.c.0." BOOT ".3.50.json", 1024, &data,
+                                        NULL, &error));
+    g_assert_nonnull(strstr(error->message, "symbolic link"));
+    remove_tree(dir);
+}
+
+static void test_store_symlink_refused(void)
+{
+    g_autofree char *dir = make_tmpdir();
+    g_autofree char *real = g_build_filename(dir, "real", NULL);
+    g_autofree char *link = g_build_filename(dir, "link", NULL);
+    g_assert_cmpint(g_mkdir(real, 0755), ==, 0);
+    g_assert_cmpint(symlink(real, link), ==, 0);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CoronerStore) store = coroner_store_open(link, TRUE, &error);
+    g_assert_null(store);
+    g_assert_nonnull(strstr(error->message, "symbolic link"));
+    remove_tree(dir);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/store/escape", test_escape);
+    g_test_add_func("/store/names-roundtrip", test_names_roundtrip);
+    g_test_add_func("/store/list-and-atomic", test_list_and_atomic);
+    g_test_add_func("/store/symlink-refused", test_store_symlink_refused);
+    return g_test_run();
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "vacuum.h"
+
+static CoronerStoreEntry *entry(const char *id, int64_t uid, uint64_t usec, uint64_t bytes)
+{
+    CoronerStoreEntry *e = g_new0(CoronerStoreEntry, 1);
+    e->id = g_strdup(id);
+    e->uid = uid;
+    e->usec = usec;
+    e->core_bytes = bytes;
+    return e;
+}
+
+static GPtrArray *sample(void)
+{
+    GPtrArray *entries = g_ptr_array_new_with_free_func((GDestroyNotify)coroner_store_entry_free);
+    /* oldest first, as coroner_store_list returns them */
+    g_ptr_array_add(entries, entry("u1-old", 1000, 1, 100));
+    g_ptr_array_add(entries, entry("u2-old", 1001, 2, 400));
+    g_ptr_array_add(entries, entry("u2-mid", 1001, 3, 400));
+    g_ptr_array_add(entries, entry("u1-new", 1000, 4, 100));
+    g_ptr_array_add(entries, entry("u2-new", 1001, 5, 400));
+    return entries;
+}
+
+static void test_heaviest_user_oldest_first(void)
+{
+    g_autoptr(GPtrArray) entries = sample();
+    g_autoptr(GPtrArray) plan = coroner_vacuum_plan(entries, 500, NULL);
+    /* u2 uses 1200 bytes against u1's 200: u2's oldest go first, u1 is untouched. */
+    g_assert_cmpuint(plan->len, ==, 2);
+    g_assert_cmpstr(((CoronerStoreEntry *)plan->pdata[0])->id, ==, "u2-old");
+    g_assert_cmpstr(((CoronerStoreEntry *)plan->pdata[1])->id, ==, "u2-mid");
+}
+
+static void test_fair_once_balanced(void)
+{
+    g_autoptr(GPtrArray) entries = sample();
+    g_autoptr(GPtrArray) plan = coroner_vacuum_plan(entries, 1350, NULL);
+    /* Everything must go; the order alternates by who is heaviest at each step. */
+    g_assert_cmpuint(plan->len, ==, 5);
+    g_assert_cmpstr(((CoronerStoreEntry *)plan->pdata[2])->id, ==, "u2-new");
+    g_assert_cmpstr(((CoronerStoreEntry *)plan->pdata[3])->id, ==, "u1-old");
+}
+
+static void test_keep_and_nothing_to_do(void)
+{
+    g_autoptr(GPtrArray) entries = sample();
+    g_autoptr(GPtrArray) none = coroner_vacuum_plan(entries, 0, NULL);
+    g_assert_cmpuint(none->len, ==, 0);
+    g_autoptr(GPtrArray) plan = coroner_vacuum_plan(entries, 100000, "u2-new");
+    g_assert_cmpuint(plan->len, ==, 4);
+    for (guint i = 0; i < plan->len; i++)
+        g_assert_cmpstr(((CoronerStoreEntry *)plan->pdata[i])->id, !=, "u2-new");
+}
+
+static void test_budget(void)
+{
+    CoronerStoreSpace s = {.fs_size = 1000, .fs_free = 500, .usage = 100, .max_use = 300,
+                           .keep_free = 100};
+    g_assert_cmpuint(coroner_store_budget(&s), ==, 200);
+    s.keep_free = 450;
+    g_assert_cmpuint(coroner_store_budget(&s), ==, 50);
+    s.usage = 400;
+    g_assert_cmpuint(coroner_store_budget(&s), ==, 0);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/vacuum/heaviest-user-oldest-first", test_heaviest_user_oldest_first);
+    g_test_add_func("/vacuum/fair-once-balanced", test_fair_once_balanced);
+    g_test_add_func("/vacuum/keep-and-nothing-to-do", test_keep_and_nothing_to_do);
+    g_test_add_func("/vacuum/budget", test_budget);
+    return g_test_run();
+}
