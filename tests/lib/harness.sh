@@ -47,7 +47,7 @@ CORONER_SOURCE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export CORONER_BUILD_DIR CORONER_HANDLER CORONER_CRASHER CORONER_CHECK_CORE CORONER_WITH_PIDFD
 
 JOURNAL_MESSAGE_ID=fc2e22bc6ee647b6b90729ab34a250b1
-TEST_NAME=$(basename "${0%.sh}")
+TEST_NAME=${TEST_NAME:-$(basename "${0%.sh}")}
 HARNESS_FAILURES=0
 HARNESS_CHECKS=0
 HARNESS_CLEANUPS=()
@@ -342,10 +342,21 @@ journal_entry() {
     return 0
 }
 
-# jfield ENTRY FIELD: one field of a journal entry (decoding byte arrays).
+# jfield ENTRY FIELD: one field of a journal entry, as raw bytes (journalctl
+# writes fields that are not valid UTF-8 as arrays of bytes).
 jfield() {
-    printf '%s' "$1" | jq -r --arg f "$2" '
-        .[$f] | if . == null then "" elif type == "array" then implode else tostring end'
+    /usr/bin/python3 -c '
+import json, sys
+v = json.loads(sys.argv[1]).get(sys.argv[2])
+if isinstance(v, list):
+    v = v[0] if v and isinstance(v[0], (list, str)) else v
+if v is None:
+    v = b""
+elif isinstance(v, list):
+    v = bytes(v)
+else:
+    v = str(v).encode("utf-8", "surrogateescape")
+sys.stdout.buffer.write(v)' "$1" "$2"
 }
 
 # ------------------------------------------------------------- core_pattern
@@ -517,7 +528,7 @@ rec() {
         echo ""
         return 0
     }
-    jq -r "($2) // \"\" | if type == \"array\" or type == \"object\" then tojson else tostring end" "$f"
+    jq -r "($2) | if . == null then \"\" elif type == \"array\" or type == \"object\" then tojson else tostring end" "$f"
 }
 
 # core_path PID: the stored core named by PID's record.
@@ -569,3 +580,6 @@ kernel_args() {
     local pid=$1 sig=$2 pidfd=${3:--} comm=${4:-crasher}
     printf '%s\n' "$pid" 0 0 "$sig" "$(date +%s)" 18446744073709551615 "$(hostname)" 1 "$pidfd" "$pid" "$comm"
 }
+
+# shellcheck source=crash-checks.sh
+source "$(dirname "${BASH_SOURCE[0]}")/crash-checks.sh"
