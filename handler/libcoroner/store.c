@@ -88,18 +88,26 @@ static gboolean is_boot_id(const char *s)
 }
 
 gboolean coroner_parse_store_name(const char *name, char **ret_id, int64_t *ret_uid,
-                                  int64_t *ret_pid, uint64_t *ret_usec, gboolean *ret_is_record)
+                                  int64_t *ret_pid, uint64_t *ret_usec, CoronerStoreFileKind *ret_kind)
 {
     if (!g_str_has_prefix(name, "core."))
         return FALSE;
     g_autofree char *id = g_strdup(name);
-    gboolean is_record = FALSE;
-    static const char *const suffixes[] = {CORONER_RECORD_SUFFIX, CORONER_CORE_SUFFIX_ZSTD, ".xz",
-                                           ".lz4"};
+    CoronerStoreFileKind kind = CORONER_STORE_FILE_CORE;
+    static const struct {
+        const char *suffix;
+        CoronerStoreFileKind kind;
+    } suffixes[] = {
+        {CORONER_RECORD_SUFFIX, CORONER_STORE_FILE_RECORD},
+        {CORONER_STACK_SUFFIX, CORONER_STORE_FILE_STACK},
+        {CORONER_CORE_SUFFIX_ZSTD, CORONER_STORE_FILE_CORE},
+        {".xz", CORONER_STORE_FILE_CORE},
+        {".lz4", CORONER_STORE_FILE_CORE},
+    };
     for (unsigned i = 0; i < G_N_ELEMENTS(suffixes); i++)
-        if (g_str_has_suffix(id, suffixes[i])) {
-            id[strlen(id) - strlen(suffixes[i])] = '\0';
-            is_record = i == 0;
+        if (g_str_has_suffix(id, suffixes[i].suffix)) {
+            id[strlen(id) - strlen(suffixes[i].suffix)] = '\0';
+            kind = suffixes[i].kind;
             break;
         }
     g_auto(GStrv) parts = g_strsplit(id, ".", -1);
@@ -120,8 +128,8 @@ gboolean coroner_parse_store_name(const char *name, char **ret_id, int64_t *ret_
         *ret_pid = (int64_t)pid;
     if (ret_usec)
         *ret_usec = usec;
-    if (ret_is_record)
-        *ret_is_record = is_record;
+    if (ret_kind)
+        *ret_kind = kind;
     return TRUE;
 }
 
@@ -132,6 +140,7 @@ void coroner_store_entry_free(CoronerStoreEntry *e)
     g_free(e->id);
     g_free(e->core_name);
     g_free(e->record_name);
+    g_free(e->stack_name);
     g_free(e);
 }
 
@@ -163,8 +172,8 @@ GPtrArray *coroner_store_list(CoronerStore *store, GError **error)
         g_autofree char *id = NULL;
         int64_t uid, pid;
         uint64_t usec;
-        gboolean is_record;
-        if (!coroner_parse_store_name(de->d_name, &id, &uid, &pid, &usec, &is_record))
+        CoronerStoreFileKind kind;
+        if (!coroner_parse_store_name(de->d_name, &id, &uid, &pid, &usec, &kind))
             continue;
         struct stat st;
         if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
@@ -180,14 +189,22 @@ GPtrArray *coroner_store_list(CoronerStore *store, GError **error)
             g_ptr_array_add(entries, e);
         }
         uint64_t bytes = (uint64_t)st.st_blocks * 512;
-        if (is_record) {
+        switch (kind) {
+        case CORONER_STORE_FILE_RECORD:
             g_free(e->record_name);
             e->record_name = g_strdup(de->d_name);
             e->record_bytes = bytes;
-        } else {
+            break;
+        case CORONER_STORE_FILE_STACK:
+            g_free(e->stack_name);
+            e->stack_name = g_strdup(de->d_name);
+            e->stack_bytes = bytes;
+            break;
+        case CORONER_STORE_FILE_CORE:
             g_free(e->core_name);
             e->core_name = g_strdup(de->d_name);
             e->core_bytes = bytes;
+            break;
         }
     }
     closedir(dir);

@@ -16,6 +16,8 @@ G_BEGIN_DECLS
 
 #define CORONER_RECORD_SUFFIX ".json"
 #define CORONER_CORE_SUFFIX_ZSTD ".zst"
+/* The stack core: a small sparse ELF core with only what a backtrace needs (docs/architecture.md). */
+#define CORONER_STACK_SUFFIX ".stack"
 
 typedef struct {
     char *path;
@@ -47,11 +49,20 @@ typedef struct {
     uint64_t core_bytes; /* allocated bytes on disk */
     char *record_name;   /* file name of the record, NULL if none */
     uint64_t record_bytes;
+    char *stack_name;    /* file name of the stack core, NULL if none */
+    uint64_t stack_bytes;
 } CoronerStoreEntry;
+
+typedef enum {
+    CORONER_STORE_FILE_CORE,
+    CORONER_STORE_FILE_RECORD,
+    CORONER_STORE_FILE_STACK,
+} CoronerStoreFileKind;
 
 /* Parses a file name of the store; FALSE for anything that is not ours. */
 gboolean coroner_parse_store_name(const char *name, char **ret_id, int64_t *ret_uid,
-                                  int64_t *ret_pid, uint64_t *ret_usec, gboolean *ret_is_record);
+                                  int64_t *ret_pid, uint64_t *ret_usec,
+                                  CoronerStoreFileKind *ret_kind);
 
 /* All entries, oldest first. Temporary and foreign files are ignored. */
 GPtrArray *coroner_store_list(CoronerStore *store, GError **error);

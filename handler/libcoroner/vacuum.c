@@ -13,7 +13,7 @@
 
 static uint64_t entry_bytes(const CoronerStoreEntry *e)
 {
-    return e->core_bytes + e->record_bytes;
+    return e->core_bytes + e->record_bytes + e->stack_bytes;
 }
 
 gboolean coroner_store_space(CoronerStore *store, const CoronerConfig *config,
@@ -110,7 +110,10 @@ gboolean coroner_vacuum(CoronerStore *store, const CoronerConfig *config, const 
         g_autoptr(GPtrArray) plan = coroner_vacuum_plan(entries, to_free, keep_id);
         for (guint i = 0; i < plan->len; i++) {
             CoronerStoreEntry *e = plan->pdata[i];
-            /* The core first: if we are interrupted, a record without its core is still valid. */
+            /* The cores first: if we are interrupted, a record without its core is still valid. */
+            if (e->stack_name && unlinkat(store->dir_fd, e->stack_name, 0) < 0 && errno != ENOENT)
+                coroner_log(LOG_WARNING, "vacuum: cannot remove %s: %s", e->stack_name,
+                            g_strerror(errno));
             if (e->core_name && unlinkat(store->dir_fd, e->core_name, 0) < 0 && errno != ENOENT)
                 coroner_log(LOG_WARNING, "vacuum: cannot remove %s: %s", e->core_name,
                             g_strerror(errno));

@@ -35,16 +35,19 @@ static void test_names_roundtrip(void)
     char *parsed = NULL;
     int64_t uid, pid;
     uint64_t usec;
-    gboolean is_record;
-    g_assert_true(coroner_parse_store_name(core, &parsed, &uid, &pid, &usec, &is_record));
+    CoronerStoreFileKind kind;
+    g_assert_true(coroner_parse_store_name(core, &parsed, &uid, &pid, &usec, &kind));
     g_assert_cmpstr(parsed, ==, id);
     g_assert_cmpint(uid, ==, 1000);
     g_assert_cmpint(pid, ==, 4242);
     g_assert_cmpuint(usec, ==, 1700000000000000);
-    g_assert_false(is_record);
+    g_assert_cmpint(kind, ==, CORONER_STORE_FILE_CORE);
     g_free(parsed);
-    g_assert_true(coroner_parse_store_name(record, NULL, NULL, NULL, NULL, &is_record));
-    g_assert_true(is_record);
+    g_assert_true(coroner_parse_store_name(record, NULL, NULL, NULL, NULL, &kind));
+    g_assert_cmpint(kind, ==, CORONER_STORE_FILE_RECORD);
+    g_autofree char *stack = g_strconcat(id, ".stack", NULL);
+    g_assert_true(coroner_parse_store_name(stack, NULL, NULL, NULL, NULL, &kind));
+    g_assert_cmpint(kind, ==, CORONER_STORE_FILE_STACK);
     /* systemd-coredump's own files parse too, so one store reader serves both. */
     g_assert_true(coroner_parse_store_name("core.bash.0." BOOT ".12.1700000000000000.xz", NULL,
                                            NULL, NULL, NULL, NULL));
