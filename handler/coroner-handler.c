@@ -138,6 +138,21 @@ static gboolean stream_unprivileged(int out_fd, const CoreStreamOptions *options
     return TRUE;
 }
 
+/*
+ * The kernel keeps the crashed process (and its /proc entry) until the last
+ * reader of the core pipe closes it.  Once the core is in the store nothing
+ * more is needed from it, so let it go before the slower work (record,
+ * journal) instead of making the user's session wait.
+ */
+static void release_crashed_process(void)
+{
+    int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null_fd >= 0) {
+        dup2(null_fd, STDIN_FILENO);
+        close(null_fd);
+    }
+}
+
 static uint64_t min3(uint64_t a, uint64_t b, uint64_t c)
 {
     return MIN(a, MIN(b, c));
@@ -192,7 +207,9 @@ static void store_core(CoronerStore *store, const CoronerConfig *config,
         .budget = coroner_store_budget(&space),
     };
     CoreStreamResult result;
-    if (!stream_unprivileged(tmp.fd, &options, parse_uid, parse_gid, &result, &error)) {
+    gboolean streamed = stream_unprivileged(tmp.fd, &options, parse_uid, parse_gid, &result, &error);
+    release_crashed_process();
+    if (!streamed) {
         coroner_tmpfile_discard(&tmp);
         core->state = CORONER_CORE_MISSING;
         core->reason = g_strdup(error->message);
