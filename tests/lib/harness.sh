@@ -561,24 +561,49 @@ print("".join(out))' "$1"
 
 # ----------------------------------------------------- direct invocation
 
-# run_handler [--stdin=FILE] ARGS...: runs the handler as a manual invocation
-# (stderr open) with a time limit; sets HANDLER_RC, HANDLER_STDERR.
+# run_handler [--stdin=FILE] [--pidfd=PID] ARGS...: runs the handler as a
+# manual invocation (stderr open) with a time limit, with a pidfd for PID on
+# fd 3 if asked; sets HANDLER_RC and HANDLER_STDERR.
 run_handler() {
     local input=/dev/null
-    if [[ ${1:-} == --stdin=* ]]; then
-        input=${1#--stdin=}
+    local -a prefix=()
+    while [ $# -gt 0 ]; do
+        case $1 in
+        --stdin=*) input=${1#--stdin=} ;;
+        --pidfd=*) prefix=("$CORONER_WITH_PIDFD" "${1#--pidfd=}" 3) ;;
+        *) break ;;
+        esac
         shift
-    fi
+    done
     HANDLER_RC=0
-    timeout 60 "$CORONER_HANDLER" "$@" <"$input" >"$LOGDIR/handler.out" 2>"$LOGDIR/handler.err" || HANDLER_RC=$?
+    timeout 60 "${prefix[@]}" "$CORONER_HANDLER" "$@" <"$input" >"$LOGDIR/handler.out" 2>"$LOGDIR/handler.err" 9>&- ||
+        HANDLER_RC=$?
     HANDLER_STDERR=$(cat "$LOGDIR/handler.err")
+    [ "$HANDLER_RC" -ne 124 ] || fail "coroner-handler $* did not finish within 60 s"
     log "handler $* <$input -> exit $HANDLER_RC${HANDLER_STDERR:+, stderr: $HANDLER_STDERR}"
 }
 
-# kernel_args PID SIGNAL [PIDFD] [COMM]: the 11 arguments the kernel would pass.
+# kernel_args PID SIGNAL [PIDFD] [COMM] [TIME] [RLIMIT]: the 11 arguments the
+# kernel would pass (uid/gid 0, dump mode 1), one per line for mapfile.
 kernel_args() {
-    local pid=$1 sig=$2 pidfd=${3:--} comm=${4:-crasher}
-    printf '%s\n' "$pid" 0 0 "$sig" "$(date +%s)" 18446744073709551615 "$(hostname)" 1 "$pidfd" "$pid" "$comm"
+    local pid=$1 sig=$2 pidfd=${3:--} comm=${4:-crasher} ts=${5:-$(date +%s)}
+    local rlimit=${6:-18446744073709551615}
+    printf '%s\n' "$pid" 0 0 "$sig" "$ts" "$rlimit" "$(hostname)" 1 "$pidfd" "$pid" "$comm"
+}
+
+# start_sleeper: a live crasher that sleeps (the "crashed" process of a manual
+# invocation); sets SLEEPER_PID.  It is killed (SIGKILL: no core) at exit.
+start_sleeper() {
+    "$CORONER_CRASHER" --sleep=600 segv >/dev/null 2>&1 9>&- &
+    SLEEPER_PID=$!
+    on_exit "kill -KILL $SLEEPER_PID 2>/dev/null; wait $SLEEPER_PID 2>/dev/null"
+    # Until it has exec'd, /proc/PID is still this shell's child bash.
+    local i
+    for ((i = 0; i < 50; i++)); do
+        [ "$(readlink "/proc/$SLEEPER_PID/exe" 2>/dev/null)" = "$(readlink -f "$CORONER_CRASHER")" ] && return 0
+        sleep 0.1
+    done
+    die "the sleeper did not start"
 }
 
 # shellcheck source=crash-checks.sh

@@ -28,7 +28,9 @@
  *   --big=MIB[:KIND]     allocate and touch MIB MiB, KIND random (default,
  *                        incompressible), zero or text
  *   --rlimit-core=BYTES  setrlimit(RLIMIT_CORE) soft and hard
- *   --no-dumpable        prctl(PR_SET_DUMPABLE, 0)
+ *   --become=UID:GID     setresgid/setresuid without exec: the kernel then
+ *                        marks the process dumpable only per fs.suid_dumpable
+ *   --no-dumpable        prctl(PR_SET_DUMPABLE, 0): the kernel will not dump
  *   --sleep=SECONDS      sleep first (so a test can look at /proc/PID)
  *   --ready=PATH         create PATH (empty) just before dying
  *
@@ -47,6 +49,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <grp.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -59,7 +62,7 @@ static void die_usage(const char *why)
 {
     fprintf(stderr, "crasher: %s\n", why);
     fprintf(stderr, "usage: crasher [--comm=NAME] [--big=MIB[:random|zero|text]] "
-                    "[--rlimit-core=BYTES] [--no-dumpable] [--sleep=SECONDS] [--ready=PATH] "
+                    "[--rlimit-core=BYTES] [--become=UID:GID] [--no-dumpable] [--sleep=SECONDS] [--ready=PATH] "
                     "segv|abrt|bus|fpe|ill|threads [N]\n");
     exit(2);
 }
@@ -214,7 +217,7 @@ static void set_rlimit_core(const char *spec)
 
 int main(int argc, char **argv)
 {
-    const char *comm = NULL, *big = NULL, *rlimit = NULL, *ready = NULL;
+    const char *comm = NULL, *big = NULL, *rlimit = NULL, *ready = NULL, *become = NULL;
     int no_dumpable = 0;
     unsigned sleep_seconds = 0;
     int i = 1;
@@ -227,6 +230,8 @@ int main(int argc, char **argv)
             big = a + 6;
         else if (strncmp(a, "--rlimit-core=", 14) == 0)
             rlimit = a + 14;
+        else if (strncmp(a, "--become=", 9) == 0)
+            become = a + 9;
         else if (strcmp(a, "--no-dumpable") == 0)
             no_dumpable = 1;
         else if (strncmp(a, "--sleep=", 8) == 0)
@@ -273,6 +278,15 @@ int main(int argc, char **argv)
         allocate_big(big);
     if (rlimit)
         set_rlimit_core(rlimit);
+    if (become) {
+        unsigned uid, gid;
+        if (sscanf(become, "%u:%u", &uid, &gid) != 2)
+            die_usage("--become needs UID:GID");
+        if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0) {
+            perror("crasher: --become");
+            return 3;
+        }
+    }
     if (no_dumpable && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
         perror("crasher: PR_SET_DUMPABLE");
         return 3;

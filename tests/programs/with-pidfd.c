@@ -10,6 +10,7 @@
 #define _GNU_SOURCE 1
 #endif
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "with-pidfd: pidfd_open(%ld): %s\n", pid, strerror(errno));
         return 2;
     }
-    if (fd != target) {
+    /* pidfd_open() always sets O_CLOEXEC; the copy made by dup2() does not have it. */
+    if (fd == target) {
+        if (fcntl(fd, F_SETFD, 0) < 0) {
+            fprintf(stderr, "with-pidfd: fcntl: %s\n", strerror(errno));
+            return 2;
+        }
+    } else {
         if (dup2(fd, target) < 0) {
             fprintf(stderr, "with-pidfd: dup2: %s\n", strerror(errno));
             return 2;
