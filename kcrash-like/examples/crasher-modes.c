@@ -228,6 +228,7 @@ static pthread_barrier_t two_barrier;
 static void *two_threads_worker(void *arg)
 {
     prctl(PR_SET_NAME, (const char *)arg);
+    coroner_hook_thread_init();
     pthread_barrier_wait(&two_barrier);
     crash_segv();
     return NULL;
@@ -253,6 +254,7 @@ static void *annotation_racer(void *arg)
     memset(b, 'b', 255);
     a[255] = b[255] = '\0';
     prctl(PR_SET_NAME, "crasher-racer");
+    coroner_hook_thread_init();
     __atomic_store_n(&race_tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
     for (unsigned long i = 0;; i++) {
         coroner_hook_set_annotation("race", (i & 1) ? b : a);
@@ -325,6 +327,20 @@ static void save_mallocs(int signo, void *userdata)
 static void crash_malloc_in_save(void)
 {
     coroner_hook_set_emergency_save(save_mallocs, NULL, 0);
+    crash_segv();
+}
+
+/* Also not allowed: the API takes a mutex.  The second positive control. */
+static void save_locks(int signo, void *userdata)
+{
+    (void)signo;
+    (void)userdata;
+    coroner_hook_add_breadcrumb("from the emergency save");
+}
+
+static void crash_lock_in_save(void)
+{
+    coroner_hook_set_emergency_save(save_locks, NULL, 0);
     crash_segv();
 }
 
@@ -401,6 +417,7 @@ static const struct crasher_mode builtin_modes[] = {
     {"save-timeout", crash_save_timeout, "SIGSEGV, then the emergency save hangs (200 ms)"},
     {"emergency-save", crash_emergency_save, "SIGSEGV with an emergency save that prints"},
     {"malloc-in-save", crash_malloc_in_save, "SIGSEGV, the emergency save calls malloc()"},
+    {"lock-in-save", crash_lock_in_save, "SIGSEGV, the emergency save calls the hook's API"},
     {"prev-handler", crash_prev_handler, "SIGSEGV with a handler installed before the hook"},
     {"init-twice", crash_init_twice, "initialise again, then SIGSEGV"},
     {"fork-child", crash_fork_child, "a forked child crashes (exit code 128 + its signal)"},

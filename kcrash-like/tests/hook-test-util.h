@@ -27,8 +27,8 @@ const char *hook_test_crasher_path(void);
 const char *hook_test_crasher_cxx_path(void);
 
 /*
- * Starts binary with mode and RLIMIT_CORE 0.  With sync, the crasher stops
- * inside its crash handling until hook_crasher_release().  env: extra
+ * Starts binary with mode and RLIMIT_CORE 1 (never a core, even to a pipe).
+ * With sync, the crasher stops inside its crash handling until hook_crasher_release().  env: extra
  * "NAME=value" strings (NULL-terminated, may be NULL).
  */
 HookCrasher *hook_crasher_spawn(const char *binary, const char *mode, gboolean sync,
@@ -56,7 +56,7 @@ const char *hook_test_annotation(const CoronerAppInfo *app, const char *key);
 /* Asserts the metadata every sample crasher records (crasher-modes.h). */
 void hook_test_assert_crasher_metadata(const CoronerAppInfo *app, const char *mode);
 
-/* Asserts the process died by signo (and, RLIMIT_CORE being 0, without a core). */
+/* Asserts the process died by signo (and, RLIMIT_CORE being 1, without a core). */
 void hook_test_assert_killed_by(int status, int signo);
 
 /* Whether the kernel supports PR_SET_VMA_ANON_NAME (else the hook uses a memfd). */
