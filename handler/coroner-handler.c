@@ -37,10 +37,12 @@
 #include "fs-util.h"
 #include "handler-args.h"
 #include "handler-install.h"
+#include "hook-metadata.h"
 #include "journal-entry.h"
 #include "log.h"
 #include "privileges.h"
 #include "proc-info.h"
+#include "sandbox.h"
 #include "store.h"
 #include "vacuum.h"
 
@@ -72,7 +74,8 @@ static void record_from_args(CoronerCrashRecord *r, const CoronerKernelArgs *a)
     r->signal.name = coroner_signal_name(a->signal);
 }
 
-static void collect_proc(CoronerCrashRecord *r, const CoronerKernelArgs *a)
+/* Returns /proc/PID as an open directory (or -1), having read the process's metadata. */
+static int collect_proc(CoronerCrashRecord *r, const CoronerKernelArgs *a)
 {
     gboolean verified = FALSE;
     g_autoptr(GError) error = NULL;
@@ -80,14 +83,90 @@ static void collect_proc(CoronerCrashRecord *r, const CoronerKernelArgs *a)
     if (proc_fd < 0) {
         coroner_crash_record_add_error(r, "no /proc metadata: %s", error->message);
         coroner_log(LOG_WARNING, "PID %d: no /proc metadata: %s", (int)a->pid, error->message);
-        return;
+        return -1;
     }
     if (!verified)
         coroner_crash_record_add_error(r, "no pidfd was passed (%%F): /proc/%d was not proven "
                                           "to be the crashed process",
                                        (int)a->pid);
     coroner_proc_collect(proc_fd, a->pid, r);
-    close(proc_fd);
+    return proc_fd;
+}
+
+/*
+ * Copies libcoroner-hook's region out of the process while the kernel still
+ * holds it.  Only copying happens here, as root; parse_hook_metadata()
+ * interprets the bytes later, unprivileged.
+ */
+static GBytes *read_hook_metadata(int proc_fd, CoronerCrashRecord *r)
+{
+    uint64_t start, size;
+    g_autoptr(GError) error = NULL;
+    if (proc_fd < 0)
+        return NULL;
+    if (!coroner_hook_metadata_find(proc_fd, &start, &size, &error)) {
+        if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+            coroner_crash_record_add_error(r, "hook metadata: %s", error->message);
+        return NULL;
+    }
+    GBytes *raw = coroner_hook_metadata_read_raw(proc_fd, start, size, &error);
+    if (!raw)
+        coroner_crash_record_add_error(r, "hook metadata: %s", error->message);
+    return raw;
+}
+
+typedef struct {
+    GBytes *raw;
+    int64_t pid;
+    int signal_number;
+} HookParse;
+
+/* Runs in the sandbox: the blob is the crashed app's memory, untrusted. */
+static gboolean parse_hook_in_sandbox(gpointer data, CoronerCrashRecord *out, GError **error)
+{
+    HookParse *h = data;
+    CoronerHookCrash crash;
+    out->app = coroner_hook_metadata_parse_full(h->raw, h->pid, &crash, error);
+    if (!out->app)
+        return FALSE;
+    out->signal.number = h->signal_number;
+    coroner_hook_crash_apply_signal(&crash, &out->signal);
+    if (crash.dropped_slots)
+        coroner_crash_record_add_error(out, "hook metadata: %u entries were being updated at the "
+                                            "crash and were dropped",
+                                       crash.dropped_slots);
+    if (crash.truncated_buffers)
+        coroner_crash_record_add_error(out, "hook metadata: %u registered buffers were cut or "
+                                            "unreadable",
+                                       crash.truncated_buffers);
+    return TRUE;
+}
+
+static void parse_hook_metadata(GBytes *raw, uid_t uid, gid_t gid, CoronerCrashRecord *r)
+{
+    HookParse h = {.raw = raw, .pid = r->process.pid, .signal_number = r->signal.number};
+    CoronerSandboxLimits limits = {
+        .drop_privileges = TRUE,
+        .uid = uid,
+        .gid = gid,
+        .address_space = 256u << 20,
+        .cpu_seconds = 5,
+        .timeout_ms = 5000,
+        .max_output = 16u << 20,
+    };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CoronerCrashRecord) parsed = coroner_sandbox_run(&limits, parse_hook_in_sandbox, &h, &error);
+    if (!parsed) {
+        coroner_crash_record_add_error(r, "hook metadata: %s", error->message);
+        return;
+    }
+    r->app = g_steal_pointer(&parsed->app);
+    r->signal.has_code = parsed->signal.has_code;
+    r->signal.code = parsed->signal.code;
+    r->signal.has_address = parsed->signal.has_address;
+    r->signal.address = parsed->signal.address;
+    for (guint i = 0; i < parsed->errors->len; i++)
+        g_ptr_array_add(r->errors, g_strdup(parsed->errors->pdata[i]));
 }
 
 /* Runs core_stream() in a child that has given up root, and returns its result. */
@@ -160,8 +239,8 @@ static uint64_t min3(uint64_t a, uint64_t b, uint64_t c)
 
 /* Stores the core from stdin as record->id + ".zst"; the record says how it went. */
 static void store_core(CoronerStore *store, const CoronerConfig *config,
-                       const CoronerKernelArgs *args, int64_t reader_uid, gboolean protected_process,
-                       CoronerCrashRecord *r)
+                       const CoronerKernelArgs *args, uid_t parse_uid, gid_t parse_gid,
+                       int64_t reader_uid, CoronerCrashRecord *r)
 {
     CoronerCoreInfo *core = &r->core;
     core->compression = g_strdup(config->compress ? "zstd" : "none");
@@ -180,12 +259,9 @@ static void store_core(CoronerStore *store, const CoronerConfig *config,
         return;
     }
 
-    uid_t parse_uid;
-    gid_t parse_gid;
-    if (!coroner_pick_parser_identity(args->uid, args->gid, protected_process,
-                                      config->service_user, &parse_uid, &parse_gid, &error)) {
+    if (parse_uid == (uid_t)-1) {
         core->state = CORONER_CORE_MISSING;
-        core->reason = g_strdup(error->message);
+        core->reason = g_strdup("no unprivileged account to write the core as");
         return;
     }
 
@@ -304,7 +380,10 @@ static int handle_crash(const char *config_path, const CoronerKernelArgs *args)
     }
 
     record_from_args(r, args);
-    collect_proc(r, args);
+    int proc_fd = collect_proc(r, args);
+    g_autoptr(GBytes) hook_raw = read_hook_metadata(proc_fd, r);
+    if (proc_fd >= 0)
+        close(proc_fd);
 
     /* Set[ug]id and non-dumpable processes may hold secrets their user must not read. */
     gboolean protected_process = args->dumpable != 1 || r->process.secure_exec;
@@ -322,12 +401,26 @@ static int handle_crash(const char *config_path, const CoronerKernelArgs *args)
         return 1;
     }
 
+    /* Everything that reads the crashed program's bytes runs as this identity. */
+    uid_t parse_uid;
+    gid_t parse_gid;
+    if (!coroner_pick_parser_identity(args->uid, args->gid, protected_process,
+                                      config->service_user, &parse_uid, &parse_gid, &error)) {
+        coroner_log(LOG_ERR, "PID %d: %s; the crash is recorded without its core", (int)args->pid,
+                    error->message);
+        coroner_crash_record_add_error(r, "%s", error->message);
+        g_clear_error(&error);
+        parse_uid = (uid_t)-1;
+    }
+
     if (!coroner_vacuum(store, config, NULL, NULL, &error)) {
         coroner_log(LOG_WARNING, "vacuum before storing: %s", error->message);
         g_clear_error(&error);
     }
 
-    store_core(store, config, args, reader_uid, protected_process, r);
+    store_core(store, config, args, parse_uid, parse_gid, reader_uid, r);
+    if (hook_raw && parse_uid != (uid_t)-1)
+        parse_hook_metadata(hook_raw, parse_uid, parse_gid, r);
 
     gboolean record_written = write_record(store, r, reader_uid, &error);
     if (!record_written) {
