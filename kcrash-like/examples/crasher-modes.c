@@ -120,7 +120,8 @@ static void install_before_hook(void (*handler)(int, siginfo_t *, void *), struc
 CRASH_SITE static void crash_segv(void)
 {
     /* Address 16, not NULL: the test checks the recorded fault address. */
-    *(volatile int *)(uintptr_t)16 = 1;
+    volatile int *volatile target = (volatile int *)(uintptr_t)16;
+    *target = 1;
 }
 
 CRASH_SITE static void crash_abrt(void)
