@@ -12,7 +12,7 @@ store_config
 mkfifo "$T/never"
 exec 7<>"$T/never"
 
-H=$(hostname)
+H=$(uname -n)
 NOW=$(date +%s)
 check_usage() {
     local what=$1 pattern=$2

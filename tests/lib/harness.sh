@@ -172,6 +172,8 @@ harness_exit() {
 }
 
 harness_err() {
+    # Inside $(...) a failure is the caller's to judge; set -e does not stop there.
+    [ "$BASH_SUBSHELL" -eq 0 ] || return 0
     log "FATAL: command failed (exit $1) at ${BASH_SOURCE[1]}:${BASH_LINENO[0]}: $BASH_COMMAND"
 }
 
@@ -278,6 +280,26 @@ EOF
 }
 
 python3_ok() { [ -x /usr/bin/python3 ]; }
+
+# private_dir PATH: PATH exists from here on, empty and private to this
+# namespace, whatever the machine has there: its nearest existing ancestor is
+# covered by an overlay whose writable layer is on the scratch tmpfs, so
+# nothing is created or changed on the machine.
+private_dir() {
+    local path=$1 base
+    base=$path
+    while [ ! -d "$base" ]; do base=$(dirname "$base"); done
+    local layer
+    layer=$(mktemp -d "$T/overlay.XXXXXX")
+    mkdir "$layer/upper" "$layer/work"
+    mount -t overlay coroner-e2e -o "lowerdir=$base,upperdir=$layer/upper,workdir=$layer/work" "$base" ||
+        die "cannot cover $base with an overlay"
+    if [ -e "$path" ]; then
+        rm -rf "${path:?}"
+    fi
+    mkdir -p "$path"
+    mount -t tmpfs -o mode=0755 coroner-e2e "$path"
+}
 
 # ---------------------------------------------------------------- journald
 
@@ -588,7 +610,7 @@ run_handler() {
 kernel_args() {
     local pid=$1 sig=$2 pidfd=${3:--} comm=${4:-crasher} ts=${5:-$(date +%s)}
     local rlimit=${6:-18446744073709551615}
-    printf '%s\n' "$pid" 0 0 "$sig" "$ts" "$rlimit" "$(hostname)" 1 "$pidfd" "$pid" "$comm"
+    printf '%s\n' "$pid" 0 0 "$sig" "$ts" "$rlimit" "$(uname -n)" 1 "$pidfd" "$pid" "$comm"
 }
 
 # start_sleeper: a live crasher that sleeps (the "crashed" process of a manual
