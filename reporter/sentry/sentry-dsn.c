@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "sentry-dsn.h"
+
+#include <string.h>
+
+G_DEFINE_QUARK(coroner-sentry-error-quark, coroner_sentry_error)
+
+void coroner_sentry_dsn_free(CoronerSentryDsn *dsn)
+{
+    if (!dsn)
+        return;
+    g_free(dsn->scheme);
+    g_free(dsn->public_key);
+    g_free(dsn->secret_key);
+    g_free(dsn->host);
+    g_free(dsn->path);
+    g_free(dsn->project_id);
+    g_free(dsn->original);
+    g_free(dsn);
+}
+
+static gboolean fail(GError **error, const char *dsn, const char *why)
+{
+    g_set_error(error, CORONER_SENTRY_ERROR, CORONER_SENTRY_ERROR_INVALID_DSN,
+                "Invalid Sentry DSN “%s”: %s", dsn, why);
+    return FALSE;
+}
+
+static gboolean is_project_id(const char *s)
+{
+    if (!*s)
+        return FALSE;
+    for (; *s; s++)
+        if (!g_ascii_isalnum(*s) && *s != '-' && *s != '_')
+            return FALSE;
+    return TRUE;
+}
+
+CoronerSentryDsn *coroner_sentry_dsn_parse(const char *text, GError **error)
+{
+    if (!text) {
+        fail(error, "", "no DSN given");
+        return NULL;
+    }
+    g_autofree char *dsn = g_strstrip(g_strdup(text));
+    if (!*dsn) {
+        fail(error, dsn, "it is empty");
+        return NULL;
+    }
+
+    g_autoptr(GError) local = NULL;
+    g_autoptr(GUri) uri = g_uri_parse(dsn, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED, &local);
+    if (!uri) {
+        fail(error, dsn, local->message);
+        return NULL;
+    }
+    const char *scheme = g_uri_get_scheme(uri);
+    if (g_ascii_strcasecmp(scheme, "http") != 0 && g_ascii_strcasecmp(scheme, "https") != 0) {
+        fail(error, dsn, "the scheme must be http or https");
+        return NULL;
+    }
+    const char *user = g_uri_get_user(uri);
+    if (!user || !*user) {
+        fail(error, dsn, "the public key (before “@”) is missing");
+        return NULL;
+    }
+    const char *host = g_uri_get_host(uri);
+    if (!host || !*host) {
+        fail(error, dsn, "the host is missing");
+        return NULL;
+    }
+    if (g_uri_get_query(uri) || g_uri_get_fragment(uri)) {
+        fail(error, dsn, "a DSN has no query or fragment");
+        return NULL;
+    }
+    const char *path = g_uri_get_path(uri);
+    const char *slash = strrchr(path, '/');
+    if (!slash) {
+        fail(error, dsn, "the project id (the last path component) is missing");
+        return NULL;
+    }
+    if (!is_project_id(slash + 1)) {
+        fail(error, dsn, slash[1] ? "the project id may only hold letters, digits, “-” and “_”"
+                                  : "the project id (the last path component) is missing");
+        return NULL;
+    }
+
+    g_autoptr(CoronerSentryDsn) out = g_new0(CoronerSentryDsn, 1);
+    out->scheme = g_ascii_strdown(scheme, -1);
+    out->public_key = g_uri_unescape_string(user, NULL);
+    const char *password = g_uri_get_password(uri);
+    out->secret_key = password && *password ? g_uri_unescape_string(password, NULL) : NULL;
+    if (!out->public_key) {
+        fail(error, dsn, "the public key is not valid percent-encoding");
+        return NULL;
+    }
+    out->host = g_ascii_strdown(host, -1);
+    int port = g_uri_get_port(uri);
+    out->port = port > 0 ? port : (strcmp(out->scheme, "https") == 0 ? 443 : 80);
+    out->path = g_strndup(path, (gsize)(slash - path));
+    out->project_id = g_strdup(slash + 1);
+    out->original = g_steal_pointer(&dsn);
+    return g_steal_pointer(&out);
+}
+
+char *coroner_sentry_dsn_envelope_url(const CoronerSentryDsn *dsn)
+{
+    gboolean default_port = (strcmp(dsn->scheme, "https") == 0 && dsn->port == 443) ||
+                            (strcmp(dsn->scheme, "http") == 0 && dsn->port == 80);
+    gboolean ipv6 = strchr(dsn->host, ':') != NULL;
+    g_autofree char *port = default_port ? g_strdup("") : g_strdup_printf(":%d", dsn->port);
+    return g_strdup_printf("%s://%s%s%s%s%s/api/%s/envelope/", dsn->scheme, ipv6 ? "[" : "",
+                           dsn->host, ipv6 ? "]" : "", port, dsn->path, dsn->project_id);
+}
+
+char *coroner_sentry_dsn_auth_header(const CoronerSentryDsn *dsn, const char *client_name)
+{
+    GString *s = g_string_new("Sentry sentry_version=7");
+    g_string_append_printf(s, ", sentry_client=%s", client_name);
+    g_string_append_printf(s, ", sentry_key=%s", dsn->public_key);
+    if (dsn->secret_key)
+        g_string_append_printf(s, ", sentry_secret=%s", dsn->secret_key);
+    return g_string_free(s, FALSE);
+}

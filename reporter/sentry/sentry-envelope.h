@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Sentry envelopes: a JSON header line `{event_id, dsn, sent_at}`, then items,
+ * each a JSON header line with the payload's exact byte `length`, the payload,
+ * and a newline.  The outbox stores envelopes as these exact bytes; only
+ * `sent_at` is refreshed when one is (re)sent, because Sentry uses it to
+ * correct the client's clock and a stale value would shift the event's time.
+ */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct CoronerSentryEnvelope CoronerSentryEnvelope;
+
+CoronerSentryEnvelope *coroner_sentry_envelope_new(const char *event_id, const char *dsn);
+void coroner_sentry_envelope_free(CoronerSentryEnvelope *env);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CoronerSentryEnvelope, coroner_sentry_envelope_free)
+
+/* Adds an item; headers (may be NULL) gets "type" and "length" set. Takes both references. */
+void coroner_sentry_envelope_add_item(CoronerSentryEnvelope *env, const char *type,
+                                      JsonObject *headers, GBytes *payload);
+void coroner_sentry_envelope_add_event(CoronerSentryEnvelope *env, JsonNode *event);
+/* The user's comment, tied to the event by the envelope's event_id. */
+void coroner_sentry_envelope_add_user_report(CoronerSentryEnvelope *env, const char *name,
+                                             const char *email, const char *comments);
+void coroner_sentry_envelope_add_attachment(CoronerSentryEnvelope *env, const char *filename,
+                                            const char *content_type, GBytes *data);
+
+/* The exact bytes; sent_at NULL means now. */
+GBytes *coroner_sentry_envelope_serialize(const CoronerSentryEnvelope *env, const char *sent_at);
+
+/* What the outbox needs to know about stored envelope bytes. */
+typedef struct {
+    char *event_id;
+    char *dsn;
+    GStrv item_types;  /* one per item, in order */
+    GStrv categories;  /* Sentry rate-limit data categories of the items, no duplicates */
+} CoronerSentryEnvelopeInfo;
+
+void coroner_sentry_envelope_info_free(CoronerSentryEnvelopeInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CoronerSentryEnvelopeInfo, coroner_sentry_envelope_info_free)
+
+/*
+ * Parses and checks framing strictly: JSON header lines, every item with a
+ * length that fits and is followed by a newline (or the end), nothing left
+ * over.
+ */
+CoronerSentryEnvelopeInfo *coroner_sentry_envelope_parse(GBytes *bytes, GError **error);
+
+/* A copy of the envelope bytes whose header carries sent_at (NULL: now). */
+GBytes *coroner_sentry_envelope_set_sent_at(GBytes *bytes, const char *sent_at, GError **error);
+
+/* The data category Sentry rate-limits an item type under ("event" → "error"). */
+const char *coroner_sentry_item_category(const char *item_type);
+
+/* RFC 3339 UTC with microseconds, for usec since the epoch. Caller frees. */
+char *coroner_sentry_format_time(gint64 usec);
+
+G_END_DECLS

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "sentry-report.h"
+
+#include <string.h>
+
+#include "sentry-dsn.h"
+#include "sentry-envelope.h"
+#include "sentry-event.h"
+#include "sentry-journal.h"
+#include "sentry-privacy.h"
+
+static JsonNode *build_scrubbed_event(const CoronerCrashRecord *record,
+                                      const CoronerSentryReportOptions *o,
+                                      const CoronerSentryScrubber *scrubber, GError **error)
+{
+    g_autoptr(GPtrArray) journal = NULL;
+    if (!o->skip_journal) {
+        g_autoptr(GError) local = NULL;
+        gint64 before = record->timestamp_usec > 0 ? record->timestamp_usec : 0;
+        journal = coroner_sentry_journal_lines(
+            record->process.pid, record->boot_id, before,
+            o->journal_max_lines ? o->journal_max_lines : CORONER_SENTRY_DEFAULT_JOURNAL_LINES,
+            o->journal_dir, &local);
+        /* Without a journal the report is still worth sending. */
+        if (!journal)
+            g_debug("No journal lines: %s", local->message);
+    }
+    CoronerSentryEventOptions eo = {
+        .event_id = o->event_id,
+        .journal_lines = journal,
+        .machine = o->machine,
+        .session_type = o->session_type,
+    };
+    JsonNode *event = coroner_sentry_event_build(record, &eo, error);
+    if (event)
+        coroner_sentry_scrub_json(scrubber, event);
+    return event;
+}
+
+char *coroner_sentry_report_event_json(const CoronerCrashRecord *record,
+                                       const CoronerSentryReportOptions *options, gboolean pretty,
+                                       GError **error)
+{
+    g_autoptr(CoronerSentryScrubber) scrubber = coroner_sentry_scrubber_new_for_record(record);
+    g_autoptr(JsonNode) event = build_scrubbed_event(record, options, scrubber, error);
+    if (!event)
+        return NULL;
+    return json_to_string(event, pretty);
+}
+
+static gboolean add_core(CoronerSentryEnvelope *env, const char *path, GError **error)
+{
+    g_autoptr(GMappedFile) map = g_mapped_file_new(path, FALSE, error);
+    if (!map) {
+        g_prefix_error(error, "Cannot attach the core: ");
+        return FALSE;
+    }
+    if (g_mapped_file_get_length(map) > CORONER_SENTRY_MAX_ATTACHMENT_BYTES) {
+        g_set_error(error, CORONER_SENTRY_ERROR, CORONER_SENTRY_ERROR_INVALID_DATA,
+                    "The core %s (%" G_GSIZE_FORMAT " bytes) is larger than Sentry accepts "
+                    "for an attachment (%u bytes)",
+                    path, g_mapped_file_get_length(map), CORONER_SENTRY_MAX_ATTACHMENT_BYTES);
+        return FALSE;
+    }
+    g_autofree char *base = g_path_get_basename(path);
+    gboolean zst = g_str_has_suffix(base, ".zst");
+    coroner_sentry_envelope_add_attachment(env, zst ? "core.zst" : "core",
+                                           zst ? "application/zstd" : "application/x-coredump",
+                                           g_mapped_file_get_bytes(map));
+    return TRUE;
+}
+
+GBytes *coroner_sentry_report_build(const CoronerCrashRecord *record,
+                                    const CoronerSentryReportOptions *o, char **ret_event_id,
+                                    GError **error)
+{
+    g_autoptr(CoronerSentryDsn) dsn = coroner_sentry_dsn_parse(o->dsn, error);
+    if (!dsn)
+        return NULL;
+    g_autoptr(CoronerSentryScrubber) scrubber = coroner_sentry_scrubber_new_for_record(record);
+    g_autoptr(JsonNode) event = build_scrubbed_event(record, o, scrubber, error);
+    if (!event)
+        return NULL;
+    const char *event_id = json_object_get_string_member(json_node_get_object(event), "event_id");
+    g_autoptr(CoronerSentryEnvelope) env = coroner_sentry_envelope_new(event_id, dsn->original);
+    coroner_sentry_envelope_add_event(env, event);
+
+    if (o->comment && *o->comment) {
+        g_autofree char *comment = coroner_sentry_scrub_string(scrubber, o->comment);
+        coroner_sentry_envelope_add_user_report(env, o->user_name, o->user_email, comment);
+    }
+    if (record->app && !o->skip_buffers) {
+        for (guint i = 0; i < record->app->buffers->len; i++) {
+            const CoronerBuffer *b = record->app->buffers->pdata[i];
+            if (!b->data || !b->name || !*b->name)
+                continue;
+            g_autofree char *filename = coroner_sentry_scrub_string(scrubber, b->name);
+            if (b->is_text) {
+                /* Text is scrubbed like the event; binary buffers are the app's own data. */
+                gsize n = 0;
+                const char *data = g_bytes_get_data(b->data, &n);
+                g_autofree char *text = g_strndup(data ? data : "", n);
+                char *scrubbed = coroner_sentry_scrub_string(scrubber, text);
+                coroner_sentry_envelope_add_attachment(env, filename, "text/plain",
+                                                       g_bytes_new_take(scrubbed, strlen(scrubbed)));
+            } else {
+                coroner_sentry_envelope_add_attachment(env, filename, "application/octet-stream",
+                                                       g_bytes_ref(b->data));
+            }
+        }
+    }
+    if (o->core_path && o->allow_core && o->core_consent && !add_core(env, o->core_path, error))
+        return NULL;
+
+    if (ret_event_id)
+        *ret_event_id = g_strdup(event_id);
+    return coroner_sentry_envelope_serialize(env, o->sent_at);
+}

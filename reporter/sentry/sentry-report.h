@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A crash record turned into the exact, scrubbed envelope bytes that will be
+ * sent: the event, the user's comment (user_report, same event_id), the
+ * hook's registered buffers and, only when the configuration allows it and
+ * the user consented, the core.  The reporter shows these bytes on its review
+ * page; the outbox stores and sends them unchanged (only the header's sent_at
+ * is refreshed at each attempt).
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "crash-record.h"
+#include "sentry-context.h"
+
+G_BEGIN_DECLS
+
+/* Journal lines read before the crash, at most. */
+#define CORONER_SENTRY_DEFAULT_JOURNAL_LINES 20
+/* Sentry's limit for one attachment. */
+#define CORONER_SENTRY_MAX_ATTACHMENT_BYTES (100u << 20)
+
+typedef struct {
+    const char *dsn;            /* required: written into the envelope header */
+    const char *event_id;       /* NULL: a fresh random one */
+    const char *comment;        /* the user's description, NULL for none */
+    const char *user_name;      /* optional, for the user_report */
+    const char *user_email;     /* optional, for the user_report */
+    gboolean skip_buffers;      /* leave out the hook's registered buffers */
+    const char *core_path;      /* the stored core (compressed as it is in the store) */
+    gboolean allow_core;        /* the configuration allows cores (coroner_sentry_config_allows_core) */
+    gboolean core_consent;      /* and the user said yes for this report */
+    gboolean skip_journal;      /* do not read the journal */
+    const char *journal_dir;    /* read journal files there instead of the local journal */
+    guint journal_max_lines;    /* 0: CORONER_SENTRY_DEFAULT_JOURNAL_LINES */
+    const CoronerSentryMachine *machine; /* NULL: read now */
+    const char *session_type;   /* NULL: asked from logind */
+    const char *sent_at;        /* NULL: now */
+} CoronerSentryReportOptions;
+
+/*
+ * The exact envelope bytes for record.  ret_event_id (may be NULL) receives
+ * the event id.  Fails on a malformed DSN, a record without a signal, or a
+ * core that was asked for but cannot be read or is too large.
+ */
+GBytes *coroner_sentry_report_build(const CoronerCrashRecord *record,
+                                    const CoronerSentryReportOptions *options,
+                                    char **ret_event_id, GError **error);
+
+/* The scrubbed event alone, as JSON text (pretty when asked), for display and tests. */
+char *coroner_sentry_report_event_json(const CoronerCrashRecord *record,
+                                       const CoronerSentryReportOptions *options, gboolean pretty,
+                                       GError **error);
+
+G_END_DECLS

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "sentry-transport.h"
+
+#include <libsoup/soup.h>
+
+#include "coroner-config.h"
+
+#define CLIENT_NAME "coroner/" CORONER_VERSION
+
+struct CoronerSentryTransport {
+    SoupSession *session;
+};
+
+void coroner_sentry_response_free(CoronerSentryResponse *response)
+{
+    if (!response)
+        return;
+    g_free(response->retry_after);
+    g_free(response->rate_limits);
+    if (response->body)
+        g_bytes_unref(response->body);
+    g_free(response);
+}
+
+CoronerSentryTransport *coroner_sentry_transport_new(const CoronerSentryTransportOptions *options,
+                                                     GError **error)
+{
+    guint timeout = options && options->timeout_sec ? options->timeout_sec
+                                                    : CORONER_SENTRY_DEFAULT_TIMEOUT_SEC;
+    g_autoptr(SoupSession) session = soup_session_new_with_options(
+        "timeout", timeout, "idle-timeout", timeout, "user-agent", CLIENT_NAME, NULL);
+    if (options && options->ca_file) {
+        g_autoptr(GTlsDatabase) db = g_tls_file_database_new(options->ca_file, error);
+        if (!db)
+            return NULL;
+        soup_session_set_tls_database(session, db);
+    }
+    CoronerSentryTransport *t = g_new0(CoronerSentryTransport, 1);
+    t->session = g_steal_pointer(&session);
+    return t;
+}
+
+void coroner_sentry_transport_free(CoronerSentryTransport *transport)
+{
+    if (!transport)
+        return;
+    g_clear_object(&transport->session);
+    g_free(transport);
+}
+
+GBytes *coroner_sentry_gzip(GBytes *data, GError **error)
+{
+    g_autoptr(GZlibCompressor) compressor = g_zlib_compressor_new(G_ZLIB_COMPRESSOR_FORMAT_GZIP, 6);
+    gsize in_size = 0;
+    const guint8 *in = g_bytes_get_data(data, &in_size);
+    /* Envelopes compress well; start at a quarter and grow. */
+    gsize cap = MAX(in_size / 4, (gsize)4096);
+    guint8 *out = g_malloc(cap);
+    gsize out_len = 0;
+    gsize in_pos = 0;
+    for (;;) {
+        gsize read = 0, written = 0;
+        GConverterResult r =
+            g_converter_convert(G_CONVERTER(compressor), in + in_pos, in_size - in_pos,
+                                out + out_len, cap - out_len, G_CONVERTER_INPUT_AT_END, &read,
+                                &written, error);
+        if (r == G_CONVERTER_ERROR) {
+            if (error && *error && g_error_matches(*error, G_IO_ERROR, G_IO_ERROR_NO_SPACE)) {
+                g_clear_error(error);
+                cap *= 2;
+                out = g_realloc(out, cap);
+                continue;
+            }
+            g_free(out);
+            return NULL;
+        }
+        in_pos += read;
+        out_len += written;
+        if (r == G_CONVERTER_FINISHED)
+            break;
+        if (cap - out_len < 1024) {
+            cap *= 2;
+            out = g_realloc(out, cap);
+        }
+    }
+    return g_bytes_new_take(out, out_len);
+}
+
+CoronerSentryResponse *coroner_sentry_transport_send(CoronerSentryTransport *transport,
+                                                     const CoronerSentryDsn *dsn, GBytes *envelope,
+                                                     GCancellable *cancellable, GError **error)
+{
+    g_autofree char *url = coroner_sentry_dsn_envelope_url(dsn);
+    g_autofree char *auth = coroner_sentry_dsn_auth_header(dsn, CLIENT_NAME);
+    g_autoptr(GBytes) body = coroner_sentry_gzip(envelope, error);
+    if (!body)
+        return NULL;
+
+    g_autoptr(SoupMessage) msg = soup_message_new("POST", url);
+    if (!msg) {
+        g_set_error(error, CORONER_SENTRY_ERROR, CORONER_SENTRY_ERROR_INVALID_DSN,
+                    "Cannot make a request for %s", url);
+        return NULL;
+    }
+    SoupMessageHeaders *headers = soup_message_get_request_headers(msg);
+    soup_message_headers_append(headers, "X-Sentry-Auth", auth);
+    soup_message_headers_append(headers, "Content-Encoding", "gzip");
+    soup_message_set_request_body_from_bytes(msg, "application/x-sentry-envelope", body);
+
+    g_autoptr(GBytes) answer = soup_session_send_and_read(transport->session, msg, cancellable, error);
+    if (!answer)
+        return NULL;
+    SoupMessageHeaders *rh = soup_message_get_response_headers(msg);
+    CoronerSentryResponse *response = g_new0(CoronerSentryResponse, 1);
+    response->status = soup_message_get_status(msg);
+    response->retry_after = g_strdup(soup_message_headers_get_one(rh, "Retry-After"));
+    response->rate_limits = g_strdup(soup_message_headers_get_one(rh, "X-Sentry-Rate-Limits"));
+    response->body = g_steal_pointer(&answer);
+    return response;
+}

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <glib/gstdio.h>
+
+#include "sentry-config.h"
+#include "sentry-dsn.h"
+
+static char *tmp;
+
+static char *write_file(const char *name, const char *text)
+{
+    char *path = g_build_filename(tmp, name, NULL);
+    g_autofree char *dir = g_path_get_dirname(path);
+    g_mkdir_with_parents(dir, 0700);
+    g_assert_true(g_file_set_contents(path, text, -1, NULL));
+    return path;
+}
+
+static char *resolve(const char *sys_text, const char *user_text, const CoronerCrashRecord *r,
+                     const char *app_id, GError **error)
+{
+    g_autofree char *sys = write_file("system.conf", sys_text);
+    g_autofree char *user = write_file("user.conf", user_text);
+    g_autoptr(CoronerSentryConfig) c = coroner_sentry_config_load(sys, user, error);
+    g_assert_nonnull(c);
+    return coroner_sentry_config_resolve_dsn(c, r, app_id, NULL, error);
+}
+
+static void test_order(void)
+{
+    const char *sys = "[Sentry]\nDSN=https://k@sys/1\n[App:org.a]\nDSN=https://k@sysapp/1\n";
+    const char *user = "[Sentry]\nDSN=https://k@user/1\n[App:org.a]\nDSN=https://k@userapp/1\n";
+    g_autoptr(CoronerCrashRecord) r = coroner_crash_record_new();
+    r->app = coroner_app_info_new();
+    r->app->app_id = g_strdup("org.a");
+    r->app->dsn = g_strdup("https://k@hook/1");
+
+    g_autofree char *a = resolve(sys, user, r, NULL, NULL);
+    g_assert_cmpstr(a, ==, "https://k@userapp/1");
+    g_autofree char *b = resolve(sys, "", r, NULL, NULL);
+    g_assert_cmpstr(b, ==, "https://k@sysapp/1");
+    g_autofree char *c = resolve("[Sentry]\nDSN=https://k@sys/1\n", user, r, "org.other", NULL);
+    g_assert_cmpstr(c, ==, "https://k@hook/1");
+    g_autofree char *d = resolve("[Sentry]\nDSN=https://k@sys/1\n", "", NULL, "org.desktop", NULL);
+    g_assert_cmpstr(d, ==, "https://k@desktop/5");
+    g_autofree char *e = resolve("[Sentry]\nDSN=https://k@sys/1\n", user, NULL, "org.none", NULL);
+    g_assert_cmpstr(e, ==, "https://k@user/1");
+    g_autofree char *f = resolve("[Sentry]\nDSN=https://k@sys/1\n", "", NULL, NULL, NULL);
+    g_assert_cmpstr(f, ==, "https://k@sys/1");
+}
+
+static void test_off(void)
+{
+    g_autoptr(GError) error = NULL;
+    /* Nothing configured: off. */
+    g_assert_null(resolve("", "", NULL, "org.none", &error));
+    g_assert_error(error, CORONER_SENTRY_ERROR, CORONER_SENTRY_ERROR_DISABLED);
+    g_clear_error(&error);
+    /* The administrator's Disabled wins over every DSN. */
+    g_assert_null(resolve("[Sentry]\nDisabled=true\n", "[Sentry]\nDSN=https://k@user/1\n", NULL,
+                          NULL, &error));
+    g_assert_error(error, CORONER_SENTRY_ERROR, CORONER_SENTRY_ERROR_DISABLED);
+    g_clear_error(&error);
+    /* A user's Disabled=false changes nothing; only the system file can force it off. */
+    g_autofree char *dsn = resolve("", "[Sentry]\nDSN=https://k@user/1\nDisabled=true\n", NULL,
+                                   NULL, &error);
+    g_assert_cmpstr(dsn, ==, "https://k@user/1");
+    /* A malformed DSN is an error that says where it came from. */
+    g_assert_null(resolve("", "[Sentry]\nDSN=nonsense\n", NULL, NULL, &error));
+    g_assert_error(error, CORONER_SENTRY_ERROR, CORONER_SENTRY_ERROR_INVALID_DSN);
+    g_assert_nonnull(strstr(error->message, "user.conf"));
+}
+
+static void test_core(void)
+{
+    struct {
+        const char *sys, *user;
+        gboolean want;
+    } cases[] = {
+        {"", "", FALSE},
+        {"", "[Sentry]\nAllowCore=true\n", TRUE},
+        {"[Sentry]\nAllowCore=true\n", "", TRUE},
+        {"[Sentry]\nAllowCore=false\n", "[Sentry]\nAllowCore=true\n", FALSE},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *sys = write_file("system.conf", cases[i].sys);
+        g_autofree char *user = write_file("user.conf", cases[i].user);
+        g_autoptr(CoronerSentryConfig) c = coroner_sentry_config_load(sys, user, NULL);
+        g_assert_cmpint(coroner_sentry_config_allows_core(c), ==, cases[i].want);
+    }
+}
+
+static void test_malformed_file(void)
+{
+    g_autofree char *sys = write_file("system.conf", "[Sentry\nDisabled=true\n");
+    g_autofree char *user = write_file("user.conf", "");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CoronerSentryConfig) c = coroner_sentry_config_load(sys, user, &error);
+    g_assert_null(c);
+    g_assert_nonnull(error);
+    g_autofree char *missing = g_build_filename(tmp, "missing.conf", NULL);
+    g_autoptr(CoronerSentryConfig) d = coroner_sentry_config_load(missing, missing, NULL);
+    g_assert_nonnull(d);
+}
+
+int main(int argc, char **argv)
+{
+    tmp = g_dir_make_tmp("sentry-config-XXXXXX", NULL);
+    /* GDesktopAppInfo looks in $XDG_DATA_HOME/applications first. */
+    g_autofree char *data_home = g_build_filename(tmp, "data", NULL);
+    g_setenv("XDG_DATA_HOME", data_home, TRUE);
+    g_setenv("XDG_DATA_DIRS", data_home, TRUE);
+    g_free(write_file("data/applications/org.desktop.desktop",
+                      "[Desktop Entry]\nType=Application\nName=D\nExec=true\n"
+                      "X-Coroner-DSN=https://k@desktop/5\n"));
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/sentry/config/order", test_order);
+    g_test_add_func("/sentry/config/off", test_off);
+    g_test_add_func("/sentry/config/core", test_core);
+    g_test_add_func("/sentry/config/malformed-file", test_malformed_file);
+    int status = g_test_run();
+    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmp);
+    if (system(cmd) != 0)
+        status = 1;
+    g_free(tmp);
+    return status;
+}

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <string.h>
+
+#include "sentry-dsn.h"
+#include "sentry-envelope.h"
+
+#define EID "0123456789abcdef0123456789abcdef"
+#define DSN "https://key@example.org/1"
+
+static GBytes *make(void)
+{
+    g_autoptr(CoronerSentryEnvelope) env = coroner_sentry_envelope_new(EID, DSN);
+    g_autoptr(JsonNode) event = json_from_string("{\"event_id\":\"" EID "\",\"msg\":\"a\\nb ü\"}", NULL);
+    coroner_sentry_envelope_add_event(env, event);
+    coroner_sentry_envelope_add_user_report(env, NULL, NULL, "it broke\nagain");
+    /* A binary payload with newlines and NULs: only the length frames it. */
+    coroner_sentry_envelope_add_attachment(env, "bin", NULL, g_bytes_new("\n\0\n{", 4));
+    coroner_sentry_envelope_add_attachment(env, "empty.txt", "text/plain", g_bytes_new("", 0));
+    return coroner_sentry_envelope_serialize(env, "2026-01-01T00:00:00.000000Z");
+}
+
+static void test_framing(void)
+{
+    g_autoptr(GBytes) bytes = make();
+    gsize n = 0;
+    const char *data = g_bytes_get_data(bytes, &n);
+    const char *want_header =
+        "{\"event_id\":\"" EID "\",\"dsn\":\"" DSN "\",\"sent_at\":\"2026-01-01T00:00:00.000000Z\"}\n";
+    g_assert_cmpint(memcmp(data, want_header, strlen(want_header)), ==, 0);
+
+    /* Walk it by hand: header line, then (item header line, exactly length bytes, "\n")*. */
+    const char *p = data + strlen(want_header), *end = data + n;
+    const char *types[] = {"event", "user_report", "attachment", "attachment"};
+    for (gsize i = 0; i < G_N_ELEMENTS(types); i++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        g_assert_nonnull(nl);
+        g_autofree char *line = g_strndup(p, (gsize)(nl - p));
+        g_autoptr(JsonNode) h = json_from_string(line, NULL);
+        g_assert_nonnull(h);
+        JsonObject *o = json_node_get_object(h);
+        g_assert_cmpstr(json_object_get_string_member(o, "type"), ==, types[i]);
+        gint64 length = json_object_get_int_member(o, "length");
+        p = nl + 1;
+        g_assert_cmpint(length, <=, end - p);
+        p += length;
+        g_assert_cmpint(*p, ==, '\n');
+        p++;
+    }
+    g_assert_true(p == end);
+
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CoronerSentryEnvelopeInfo) info = coroner_sentry_envelope_parse(bytes, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(info->event_id, ==, EID);
+    g_assert_cmpstr(info->dsn, ==, DSN);
+    g_assert_cmpuint(g_strv_length(info->item_types), ==, 4);
+    g_assert_true(g_strv_contains((const char *const *)info->categories, "error"));
+    g_assert_true(g_strv_contains((const char *const *)info->categories, "attachment"));
+    g_assert_true(g_strv_contains((const char *const *)info->categories, "default"));
+    g_assert_cmpuint(g_strv_length(info->categories), ==, 3);
+}
+
+static void test_user_report(void)
+{
+    g_autoptr(GBytes) bytes = make();
+    const char *data = g_bytes_get_data(bytes, NULL);
+    const char *ur = strstr(data, "{\"type\":\"user_report\"");
+    g_assert_nonnull(ur);
+    const char *payload = strchr(ur, '\n') + 1;
+    g_autofree char *text = g_strndup(payload, (gsize)(strchr(payload, '}') - payload + 1));
+    g_autoptr(JsonNode) node = json_from_string(text, NULL);
+    JsonObject *o = json_node_get_object(node);
+    g_assert_cmpstr(json_object_get_string_member(o, "event_id"), ==, EID);
+    g_assert_cmpstr(json_object_get_string_member(o, "comments"), ==, "it broke\nagain");
+}
+
+static void test_bad_framing(void)
+{
+    const char *bad[] = {
+        "",
+        "not json\n",
+        "{}\n{\"type\":\"event\",\"length\":10}\nshort\n",
+        "{}\n{\"type\":\"event\",\"length\":2}\nabX",
+        "{}\n{\"length\":2}\nab\n",
+        "{}\n{\"type\":\"event\"}\nab\n",
+        "{}\n{\"type\":\"event\",\"length\":-1}\n\n",
+        "{}\n[1]\n",
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autoptr(GBytes) b = g_bytes_new_static(bad[i], strlen(bad[i]));
+        g_autoptr(GError) error = NULL;
+        g_autoptr(CoronerSentryEnvelopeInfo) info = coroner_sentry_envelope_parse(b, &error);
+        g_assert_null(info);
+        g_assert_error(error, CORONER_SENTRY_ERROR, CORONER_SENTRY_ERROR_INVALID_DATA);
+    }
+    /* The last item may end without its newline; a header-only envelope is fine. */
+    const char *good[] = {"{}\n{\"type\":\"event\",\"length\":2}\nab", "{\"event_id\":\"x\"}\n", "{}"};
+    for (gsize i = 0; i < G_N_ELEMENTS(good); i++) {
+        g_autoptr(GBytes) b = g_bytes_new_static(good[i], strlen(good[i]));
+        g_autoptr(CoronerSentryEnvelopeInfo) info = coroner_sentry_envelope_parse(b, NULL);
+        g_assert_nonnull(info);
+    }
+}
+
+static void test_sent_at(void)
+{
+    g_autoptr(GBytes) bytes = make();
+    g_autoptr(GBytes) again = coroner_sentry_envelope_set_sent_at(bytes, "2027-02-02T00:00:00.000000Z", NULL);
+    gsize n1 = 0, n2 = 0;
+    const char *a = g_bytes_get_data(bytes, &n1), *b = g_bytes_get_data(again, &n2);
+    /* Same length, same items; only the header's time differs. */
+    g_assert_cmpuint(n1, ==, n2);
+    const char *nl1 = strchr(a, '\n'), *nl2 = strchr(b, '\n');
+    g_assert_cmpint(memcmp(nl1, nl2, n1 - (gsize)(nl1 - a)), ==, 0);
+    g_assert_nonnull(g_strstr_len(b, nl2 - b, "2027-02-02T00:00:00.000000Z"));
+    g_assert_nonnull(g_strstr_len(b, nl2 - b, EID));
+}
+
+static void test_gzip_roundtrip(void);
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/sentry/envelope/framing", test_framing);
+    g_test_add_func("/sentry/envelope/user-report", test_user_report);
+    g_test_add_func("/sentry/envelope/bad-framing", test_bad_framing);
+    g_test_add_func("/sentry/envelope/sent-at", test_sent_at);
+    g_test_add_func("/sentry/envelope/gzip", test_gzip_roundtrip);
+    return g_test_run();
+}
+
+#include "sentry-transport.h"
+
+static void test_gzip_roundtrip(void)
+{
+    g_autoptr(GBytes) bytes = make();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GBytes) gz = coroner_sentry_gzip(bytes, &error);
+    g_assert_no_error(error);
+    const guint8 *z = g_bytes_get_data(gz, NULL);
+    g_assert_cmpint(z[0], ==, 0x1f);
+    g_assert_cmpint(z[1], ==, 0x8b);
+    g_autoptr(GZlibDecompressor) d = g_zlib_decompressor_new(G_ZLIB_COMPRESSOR_FORMAT_GZIP);
+    g_autoptr(GInputStream) mem = g_memory_input_stream_new_from_bytes(gz);
+    g_autoptr(GInputStream) in = g_converter_input_stream_new(mem, G_CONVERTER(d));
+    g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable();
+    g_output_stream_splice(out, in, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, &error);
+    g_assert_no_error(error);
+    g_autoptr(GBytes) back = g_memory_output_stream_steal_as_bytes(G_MEMORY_OUTPUT_STREAM(out));
+    g_assert_true(g_bytes_equal(back, bytes));
+}

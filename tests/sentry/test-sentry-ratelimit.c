@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "sentry-ratelimit.h"
+
+#define NOW (G_GINT64_CONSTANT(1767225600) * G_USEC_PER_SEC) /* 2026-01-01 00:00:00 UTC */
+#define SEC G_GINT64_CONSTANT(1000000)
+
+static void test_retry_after(void)
+{
+    gint64 until = 0;
+    g_assert_true(coroner_sentry_parse_retry_after("120", NOW, &until));
+    g_assert_cmpint(until, ==, NOW + 120 * SEC);
+    g_assert_true(coroner_sentry_parse_retry_after(" 0 ", NOW, &until));
+    g_assert_cmpint(until, ==, NOW);
+    g_assert_true(coroner_sentry_parse_retry_after("1.5", NOW, &until));
+    g_assert_cmpint(until, ==, NOW + 2 * SEC);
+    g_assert_true(coroner_sentry_parse_retry_after("Thu, 01 Jan 2026 00:05:00 GMT", NOW, &until));
+    g_assert_cmpint(until, ==, NOW + 300 * SEC);
+    /* A date in the past means now. */
+    g_assert_true(coroner_sentry_parse_retry_after("Wed, 31 Dec 2025 23:00:00 GMT", NOW, &until));
+    g_assert_cmpint(until, ==, NOW);
+    const char *bad[] = {NULL, "", "soon", "12abc", "-5", "Thu, 99 Foo 2026"};
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++)
+        g_assert_false(coroner_sentry_parse_retry_after(bad[i], NOW, &until));
+}
+
+static void test_header(void)
+{
+    g_autoptr(CoronerSentryRateLimits) l = coroner_sentry_rate_limits_new();
+    g_assert_true(coroner_sentry_rate_limits_add_header(
+        l, "60:error;attachment:organization:quota_exceeded, 2700:default:project, 5::key", NOW));
+    g_assert_cmpint(coroner_sentry_rate_limits_until(l, "error"), ==, NOW + 60 * SEC);
+    g_assert_cmpint(coroner_sentry_rate_limits_until(l, "attachment"), ==, NOW + 60 * SEC);
+    g_assert_cmpint(coroner_sentry_rate_limits_until(l, "default"), ==, NOW + 2700 * SEC);
+    /* "5::key": no categories means all of them. */
+    g_assert_cmpint(coroner_sentry_rate_limits_until(l, "transaction"), ==, NOW + 5 * SEC);
+    g_assert_cmpint(coroner_sentry_rate_limits_until(l, NULL), ==, NOW + 5 * SEC);
+    const char *cats[] = {"error", "default", NULL};
+    g_assert_cmpint(coroner_sentry_rate_limits_until_any(l, cats), ==, NOW + 2700 * SEC);
+
+    g_autoptr(CoronerSentryRateLimits) m = coroner_sentry_rate_limits_new();
+    g_assert_false(coroner_sentry_rate_limits_add_header(m, "x:error, 30:attachment", NOW));
+    g_assert_cmpint(coroner_sentry_rate_limits_until(m, "error"), ==, 0);
+    g_assert_cmpint(coroner_sentry_rate_limits_until(m, "attachment"), ==, NOW + 30 * SEC);
+}
+
+static void test_update(void)
+{
+    /* X-Sentry-Rate-Limits wins over Retry-After. */
+    g_autoptr(CoronerSentryRateLimits) a = coroner_sentry_rate_limits_new();
+    coroner_sentry_rate_limits_update(a, 429, "999", "10:error", NOW);
+    g_assert_cmpint(coroner_sentry_rate_limits_until(a, "error"), ==, NOW + 10 * SEC);
+    g_assert_cmpint(coroner_sentry_rate_limits_until(a, "attachment"), ==, 0);
+
+    /* 429 with Retry-After only: everything waits. */
+    g_autoptr(CoronerSentryRateLimits) b = coroner_sentry_rate_limits_new();
+    coroner_sentry_rate_limits_update(b, 429, "42", NULL, NOW);
+    g_assert_cmpint(coroner_sentry_rate_limits_until(b, "attachment"), ==, NOW + 42 * SEC);
+
+    /* 429 with nothing: a minute. */
+    g_autoptr(CoronerSentryRateLimits) c = coroner_sentry_rate_limits_new();
+    coroner_sentry_rate_limits_update(c, 429, NULL, NULL, NOW);
+    g_assert_cmpint(coroner_sentry_rate_limits_until(c, "error"), ==, NOW + 60 * SEC);
+
+    /* A 200 with X-Sentry-Rate-Limits still limits; without it, nothing changes. */
+    g_autoptr(CoronerSentryRateLimits) d = coroner_sentry_rate_limits_new();
+    coroner_sentry_rate_limits_update(d, 200, "30", NULL, NOW);
+    g_assert_cmpint(coroner_sentry_rate_limits_until(d, "error"), ==, 0);
+    coroner_sentry_rate_limits_update(d, 200, NULL, "30:error", NOW);
+    g_assert_cmpint(coroner_sentry_rate_limits_until(d, "error"), ==, NOW + 30 * SEC);
+
+    /* Persistence keeps what is still in force. */
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    coroner_sentry_rate_limits_to_key_file(a, kf, NOW);
+    g_autoptr(CoronerSentryRateLimits) back = coroner_sentry_rate_limits_new();
+    coroner_sentry_rate_limits_from_key_file(back, kf);
+    g_assert_cmpint(coroner_sentry_rate_limits_until(back, "error"), ==, NOW + 10 * SEC);
+    g_autoptr(GKeyFile) later = g_key_file_new();
+    coroner_sentry_rate_limits_to_key_file(a, later, NOW + 11 * SEC);
+    g_assert_false(g_key_file_has_group(later, "RateLimits"));
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/sentry/ratelimit/retry-after", test_retry_after);
+    g_test_add_func("/sentry/ratelimit/header", test_header);
+    g_test_add_func("/sentry/ratelimit/update", test_update);
+    return g_test_run();
+}
