@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -25,6 +26,20 @@ static void set_limit(int resource, rlim_t value)
     (void)setrlimit(resource, &rl);
 }
 
+/*
+ * RLIMIT_AS counts what is already mapped; the limit is on top of that, so
+ * that it means the same whether or not the binary carries a sanitizer's
+ * terabytes of reserved shadow memory.
+ */
+static rlim_t current_address_space(void)
+{
+    g_autofree char *statm = NULL;
+    unsigned long pages = 0;
+    if (g_file_get_contents("/proc/self/statm", &statm, NULL, NULL))
+        pages = strtoul(statm, NULL, 10);
+    return (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE);
+}
+
 static G_NORETURN void child_main(const CoronerSandboxLimits *limits, CoronerSandboxFunc func,
                                   gpointer data, int out_fd)
 {
@@ -40,7 +55,7 @@ static G_NORETURN void child_main(const CoronerSandboxLimits *limits, CoronerSan
         }
     }
     if (limits->address_space)
-        set_limit(RLIMIT_AS, limits->address_space);
+        set_limit(RLIMIT_AS, current_address_space() + limits->address_space);
     if (limits->cpu_seconds)
         set_limit(RLIMIT_CPU, limits->cpu_seconds);
 
