@@ -164,3 +164,18 @@ HOOK_HIDDEN unsigned coroner_hook__save_timeout_ms(void);
 
 /* hook-signal-restart.c (async-signal-safe) */
 HOOK_HIDDEN void coroner_hook__maybe_restart(struct coroner_hook_crash_block *crash);
+
+/* This writer's entries must match the prefix offsets the reader uses (hook-layout.h). */
+_Static_assert(offsetof(struct coroner_hook_string_entry, text) == CORONER_HOOK_SLOT_PREFIX, "");
+_Static_assert(offsetof(struct coroner_hook_annotation_entry, key) == CORONER_HOOK_SLOT_PREFIX, "");
+_Static_assert(offsetof(struct coroner_hook_breadcrumb_entry, ordinal) ==
+                   CORONER_HOOK_BREADCRUMB_ORDINAL, "");
+_Static_assert(offsetof(struct coroner_hook_breadcrumb_entry, timestamp_usec) ==
+                   CORONER_HOOK_BREADCRUMB_TIMESTAMP, "");
+_Static_assert(offsetof(struct coroner_hook_breadcrumb_entry, message) ==
+                   CORONER_HOOK_BREADCRUMB_MESSAGE, "");
+_Static_assert(offsetof(struct coroner_hook_buffer_entry, address) == CORONER_HOOK_BUFFER_ADDRESS,
+               "");
+_Static_assert(offsetof(struct coroner_hook_buffer_entry, length) == CORONER_HOOK_BUFFER_LENGTH, "");
+_Static_assert(offsetof(struct coroner_hook_buffer_entry, name) == CORONER_HOOK_BUFFER_NAME, "");
+_Static_assert(sizeof(struct coroner_hook_region) <= CORONER_HOOK_REGION_MAX_SIZE, "");
