@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A stored core, uncompressed: zstd (ours and systemd-coredump's default)
+ * through libzstd, xz and lz4 (systemd-coredump's other choices) through
+ * their command-line tools, an uncompressed core as it is.  The format is
+ * told by the magic bytes, not the name.  Runs of zero blocks become holes
+ * when the output is a regular file, so a core written out takes no more
+ * disk than it did in the crashed process.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "crash-index.h"
+
+G_BEGIN_DECLS
+
+/* Writes the entry's core, uncompressed, to out_fd from its current offset. */
+gboolean ctl_core_extract(const CoronerCrashIndex *index, const CoronerCrashEntry *entry,
+                          int out_fd, uint64_t *ret_bytes, GError **error);
+
+/*
+ * FALSE (with a CTL_EXIT_UNAVAILABLE error) when no core was kept or it is
+ * gone; warns on stderr when the core is truncated.
+ */
+gboolean ctl_core_available(const CoronerCrashEntry *entry, GError **error);
+
+G_END_DECLS
