@@ -1,0 +1,474 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "coroner-crash-page.h"
+
+#include <fcntl.h>
+#include <glib/gi18n.h>
+#include <unistd.h>
+
+#include "core-access.h"
+#include "coroner-application.h"
+#include "coroner-backtrace-text.h"
+#include "coroner-debug-hint.h"
+#include "coroner-format.h"
+#include "coroner-window.h"
+#include "symbolize.h"
+
+struct _CoronerCrashPage {
+    GtkWidget parent_instance;
+    CoronerWindow *window; /* borrowed */
+    CoronerCrash *crash;
+    GCancellable *cancellable;
+    GPtrArray *detail_rows;   /* widgets added to details_group */
+    GPtrArray *thread_rows;   /* expanders added to threads_box */
+
+    GtkImage *app_icon;
+    GtkLabel *title_label;
+    GtkLabel *summary_label;
+    GtkButton *dismiss_button;
+    GtkButton *review_button;
+    GtkLevelBar *quality_bar;
+    GtkLabel *quality_label;
+    GtkLabel *hint_label;
+    GtkButton *debuginfod_button;
+    GtkButton *copy_button;
+    GtkLabel *crashed_thread_label;
+    GtkTextView *backtrace_view;
+    GtkBox *threads_box;
+    AdwPreferencesGroup *details_group;
+};
+
+G_DEFINE_FINAL_TYPE(CoronerCrashPage, coroner_crash_page, GTK_TYPE_WIDGET)
+
+static void add_detail(CoronerCrashPage *self, const char *title, const char *value)
+{
+    GtkWidget *row;
+
+    if (!value || !*value)
+        return;
+    row = adw_action_row_new();
+    adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), title);
+    adw_action_row_set_subtitle(ADW_ACTION_ROW(row), value);
+    adw_preferences_row_set_use_markup(ADW_PREFERENCES_ROW(row), FALSE);
+    gtk_widget_add_css_class(row, "property");
+    adw_preferences_group_add(self->details_group, row);
+    g_ptr_array_add(self->detail_rows, row);
+}
+
+static void clear_dynamic(CoronerCrashPage *self)
+{
+    for (guint i = 0; i < self->detail_rows->len; i++)
+        adw_preferences_group_remove(self->details_group, g_ptr_array_index(self->detail_rows, i));
+    g_ptr_array_set_size(self->detail_rows, 0);
+    for (guint i = 0; i < self->thread_rows->len; i++)
+        gtk_box_remove(self->threads_box, g_ptr_array_index(self->thread_rows, i));
+    g_ptr_array_set_size(self->thread_rows, 0);
+}
+
+static GtkWidget *monospace_view(const char *text, const char *accessible_name)
+{
+    GtkWidget *view = gtk_text_view_new();
+
+    gtk_text_view_set_editable(GTK_TEXT_VIEW(view), FALSE);
+    gtk_text_view_set_monospace(GTK_TEXT_VIEW(view), TRUE);
+    gtk_text_view_set_wrap_mode(GTK_TEXT_VIEW(view), GTK_WRAP_NONE);
+    gtk_text_view_set_top_margin(GTK_TEXT_VIEW(view), 8);
+    gtk_text_view_set_bottom_margin(GTK_TEXT_VIEW(view), 8);
+    gtk_text_view_set_left_margin(GTK_TEXT_VIEW(view), 8);
+    gtk_text_buffer_set_text(gtk_text_view_get_buffer(GTK_TEXT_VIEW(view)), text, -1);
+    gtk_accessible_update_property(GTK_ACCESSIBLE(view), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible_name, -1);
+    return view;
+}
+
+static void show_hint(CoronerCrashPage *self, const char *text, gboolean offer_debuginfod)
+{
+    gtk_label_set_text(self->hint_label, text ? text : "");
+    gtk_widget_set_visible(GTK_WIDGET(self->hint_label), text != NULL);
+    gtk_widget_set_visible(GTK_WIDGET(self->debuginfod_button), offer_debuginfod);
+}
+
+static void on_packages(GObject *source, GAsyncResult *result, gpointer data)
+{
+    CoronerCrashPage *self = data;
+    g_auto(GStrv) packages = coroner_debug_hint_packages_finish(result, NULL);
+    GSettings *settings;
+    gboolean debuginfod;
+    g_autofree char *text = NULL;
+
+    if (!packages || !self->window) {
+        g_object_unref(self);
+        return;
+    }
+    settings = coroner_application_get_settings(coroner_window_get_application(self->window));
+    debuginfod = g_settings_get_boolean(settings, "debuginfod");
+    if (packages[0]) {
+        g_autofree char *list = g_strjoinv(" ", packages);
+        if (debuginfod)
+            /* Translators: %s is a list of Debian packages */
+            text = g_strdup_printf(_("Some parts of the program have no debugging symbols. Install them with “sudo apt install %s” to see more."), list);
+        else
+            text = g_strdup_printf(_("Some parts of the program have no debugging symbols. Install them with “sudo apt install %s”, or download them automatically."), list);
+    } else if (!debuginfod) {
+        text = g_strdup(_("Some parts of the program have no debugging symbols. They can be downloaded automatically from a debuginfod server."));
+    } else {
+        text = g_strdup(_("Some parts of the program have no debugging symbols, and none could be found."));
+    }
+    show_hint(self, text, !debuginfod);
+    g_object_unref(self);
+}
+
+static void render_quality(CoronerCrashPage *self, const CoronerCrashRecord *record)
+{
+    CoronerQuality quality = coroner_debug_hint_quality(record);
+    g_auto(GStrv) missing = coroner_debug_hint_missing_modules(record);
+    double value = record && record->backtrace_quality >= 0 ? record->backtrace_quality
+                   : quality == CORONER_QUALITY_GOOD        ? 1.0
+                   : quality == CORONER_QUALITY_PARTIAL     ? 0.5
+                   : quality == CORONER_QUALITY_POOR        ? 0.2
+                                                            : 0.0;
+
+    gtk_level_bar_set_value(self->quality_bar, value);
+    gtk_label_set_text(self->quality_label, coroner_debug_hint_quality_label(quality));
+    show_hint(self, NULL, FALSE);
+    if (quality == CORONER_QUALITY_UNKNOWN) {
+        show_hint(self, record && record->backtrace_error ? record->backtrace_error
+                                                          : _("The backtrace has not been made yet."),
+                  FALSE);
+        return;
+    }
+    if (missing[0])
+        coroner_debug_hint_packages_async(missing, self->cancellable, on_packages, g_object_ref(self));
+}
+
+static void render_backtrace(CoronerCrashPage *self, const CoronerCrashRecord *record)
+{
+    GtkTextBuffer *buffer = gtk_text_view_get_buffer(self->backtrace_view);
+
+    if (!record || !record->threads || record->threads->len == 0) {
+        gtk_label_set_text(self->crashed_thread_label, "");
+        gtk_text_buffer_set_text(buffer, record && record->backtrace_error ? record->backtrace_error
+                                                                           : _("No backtrace is available."),
+                                 -1);
+        gtk_widget_set_sensitive(GTK_WIDGET(self->copy_button), FALSE);
+        return;
+    }
+    gtk_widget_set_sensitive(GTK_WIDGET(self->copy_button), TRUE);
+    {
+        const CoronerThread *crashed = g_ptr_array_index(record->threads, 0);
+        g_autofree char *heading = coroner_backtrace_text_heading(crashed);
+        g_autofree char *text = coroner_backtrace_text_thread(crashed);
+        gtk_label_set_text(self->crashed_thread_label, heading);
+        gtk_text_buffer_set_text(buffer, text, -1);
+    }
+    for (guint i = 1; i < record->threads->len; i++) {
+        const CoronerThread *thread = g_ptr_array_index(record->threads, i);
+        g_autofree char *heading = coroner_backtrace_text_heading(thread);
+        g_autofree char *text = coroner_backtrace_text_thread(thread);
+        GtkWidget *expander = gtk_expander_new(heading);
+        GtkWidget *frame = gtk_frame_new(NULL);
+        GtkWidget *scroller = gtk_scrolled_window_new();
+
+        gtk_scrolled_window_set_policy(GTK_SCROLLED_WINDOW(scroller), GTK_POLICY_AUTOMATIC, GTK_POLICY_NEVER);
+        gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroller), monospace_view(text, heading));
+        gtk_frame_set_child(GTK_FRAME(frame), scroller);
+        gtk_expander_set_child(GTK_EXPANDER(expander), frame);
+        gtk_box_append(self->threads_box, expander);
+        g_ptr_array_add(self->thread_rows, expander);
+    }
+}
+
+static void render_details(CoronerCrashPage *self, const CoronerCrashRecord *record)
+{
+    g_autofree char *signal = NULL;
+    g_autofree char *pid = NULL;
+    g_autofree char *when = NULL;
+    g_autoptr(GDateTime) time = NULL;
+
+    if (!record)
+        return;
+    signal = coroner_format_signal(record->signal.number);
+    if (record->signal.has_address) {
+        g_autofree char *address = g_strdup_printf("0x%" G_GINT64_MODIFIER "x", (guint64)record->signal.address);
+        /* Translators: "SIGSEGV (Segmentation fault) at address 0x0" */
+        g_autofree char *with_address = g_strdup_printf(_("%s at address %s"), signal, address);
+        g_free(signal);
+        signal = g_steal_pointer(&with_address);
+    }
+    add_detail(self, _("Signal"), signal);
+    time = g_date_time_new_from_unix_local(record->timestamp_usec / G_USEC_PER_SEC);
+    when = time ? g_date_time_format(time, "%c") : NULL;
+    add_detail(self, _("Time"), when);
+    add_detail(self, _("Program"), record->process.exe);
+    add_detail(self, _("Command line"), record->process.cmdline);
+    pid = g_strdup_printf("%" G_GINT64_FORMAT, (gint64)record->process.pid);
+    add_detail(self, _("Process ID"), pid);
+    if (record->app) {
+        add_detail(self, _("Application ID"), record->app->app_id);
+        add_detail(self, _("Version"), record->app->version);
+        if (record->app->exception_type) {
+            g_autofree char *exception = g_strdup_printf("%s: %s", record->app->exception_type,
+                                                         record->app->exception_what ? record->app->exception_what : "");
+            add_detail(self, _("Exception"), exception);
+        }
+        for (guint i = 0; record->app->annotations && i < record->app->annotations->len; i++) {
+            const CoronerAnnotation *annotation = g_ptr_array_index(record->app->annotations, i);
+            add_detail(self, annotation->key, annotation->value);
+        }
+    }
+    add_detail(self, _("Crash signature"), record->signature);
+    add_detail(self, _("Core dump"), record->core.state == CORONER_CORE_PRESENT     ? _("Stored")
+                                     : record->core.state == CORONER_CORE_TRUNCATED ? _("Stored, but cut short")
+                                     : record->core.state == CORONER_CORE_NONE      ? _("Not wanted by the program")
+                                                                                    : _("Missing"));
+    if (record->modules && record->modules->len > 0) {
+        GString *modules = g_string_new(NULL);
+        for (guint i = 0; i < record->modules->len; i++) {
+            const CoronerModule *module = g_ptr_array_index(record->modules, i);
+            if (i > 0)
+                g_string_append_c(modules, '\n');
+            g_string_append(modules, module->path ? module->path : "?");
+            if (!module->has_debug_info)
+                g_string_append_printf(modules, " (%s)", _("no debugging symbols"));
+        }
+        add_detail(self, _("Modules"), modules->str);
+        g_string_free(modules, TRUE);
+    }
+    add_detail(self, _("Crash id"), record->id);
+}
+
+static void render(CoronerCrashPage *self)
+{
+    g_autoptr(GError) error = NULL;
+    const CoronerCrashRecord *record;
+    g_autofree char *title = NULL;
+    g_autofree char *summary = NULL;
+
+    clear_dynamic(self);
+    if (!self->crash)
+        return;
+    record = coroner_crash_load(self->crash, &error);
+    title = coroner_crash_dup_title(self->crash);
+    summary = coroner_crash_dup_summary(self->crash);
+    gtk_image_set_from_icon_name(self->app_icon, coroner_crash_get_app(self->crash)->icon_name);
+    gtk_label_set_text(self->title_label, title);
+    if (!record && error) {
+        g_autofree char *with_error = g_strdup_printf("%s\n%s", summary, error->message);
+        gtk_label_set_text(self->summary_label, with_error);
+    } else {
+        gtk_label_set_text(self->summary_label, summary);
+    }
+    gtk_widget_set_sensitive(GTK_WIDGET(self->dismiss_button),
+                             coroner_crash_get_state(self->crash) == CORONER_REPORT_NEW);
+    render_quality(self, record);
+    render_backtrace(self, record);
+    render_details(self, record);
+}
+
+void coroner_crash_page_set_crash(CoronerCrashPage *self, CoronerCrash *crash)
+{
+    g_cancellable_cancel(self->cancellable);
+    g_clear_object(&self->cancellable);
+    self->cancellable = g_cancellable_new();
+    g_set_object(&self->crash, crash);
+    render(self);
+}
+
+void coroner_crash_page_set_window(CoronerCrashPage *self, CoronerWindow *window)
+{
+    self->window = window;
+}
+
+void coroner_crash_page_focus(CoronerCrashPage *self)
+{
+    gtk_widget_grab_focus(GTK_WIDGET(self->review_button));
+}
+
+static void on_review(GtkButton *button, gpointer data)
+{
+    CoronerCrashPage *self = data;
+
+    if (self->crash)
+        coroner_window_show_review(self->window, self->crash);
+}
+
+static void on_dismiss(GtkButton *button, gpointer data)
+{
+    CoronerCrashPage *self = data;
+
+    if (!self->crash)
+        return;
+    coroner_application_set_report_state(coroner_window_get_application(self->window), self->crash,
+                                         CORONER_REPORT_DISMISSED);
+    coroner_window_toast(self->window, _("The crash was dismissed."));
+    coroner_window_show_history(self->window);
+}
+
+static void on_copy(GtkButton *button, gpointer data)
+{
+    CoronerCrashPage *self = data;
+    const CoronerCrashRecord *record = self->crash ? coroner_crash_peek_record(self->crash) : NULL;
+    g_autofree char *text = NULL;
+
+    if (!record)
+        return;
+    text = coroner_backtrace_text_all(record);
+    gdk_clipboard_set_text(gtk_widget_get_clipboard(GTK_WIDGET(self)), text);
+    coroner_window_toast(self->window, _("The backtrace was copied."));
+}
+
+/* ---- re-symbolizing with debuginfod ------------------------------------ */
+
+typedef struct {
+    char *store_path;
+    CoronerCrashRecord *record; /* a copy, filled in the worker */
+} Resymbolize;
+
+static void resymbolize_free(Resymbolize *job)
+{
+    g_free(job->store_path);
+    g_clear_pointer(&job->record, coroner_crash_record_free);
+    g_free(job);
+}
+
+static void resymbolize_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+    Resymbolize *job = task_data;
+    GError *error = NULL;
+    CoronerSymbolizeOptions options;
+    int store_fd = -1;
+    int core_fd;
+
+    if (job->store_path)
+        store_fd = open(job->store_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    core_fd = coroner_core_open_for_backtrace(store_fd, job->record, &error);
+    if (store_fd >= 0)
+        close(store_fd);
+    if (core_fd < 0) {
+        g_task_return_error(task, error);
+        return;
+    }
+    coroner_symbolize_options_init(&options);
+    options.debuginfod = TRUE;
+    options.debuginfod_timeout_ms = 30000;
+    options.timeout_ms = 60000;
+    g_ptr_array_set_size(job->record->threads, 0);
+    g_ptr_array_set_size(job->record->modules, 0);
+    if (!coroner_symbolize_sandboxed(core_fd, job->record->process.exe, &options, getuid(), getgid(), job->record,
+                                     &error)) {
+        close(core_fd);
+        g_task_return_error(task, error);
+        return;
+    }
+    close(core_fd);
+    g_task_return_boolean(task, TRUE);
+}
+
+static void on_resymbolized(GObject *source, GAsyncResult *result, gpointer data)
+{
+    g_autoptr(CoronerCrashPage) self = data;
+    Resymbolize *job = g_task_get_task_data(G_TASK(result));
+    g_autoptr(GError) error = NULL;
+
+    gtk_widget_set_sensitive(GTK_WIDGET(self->debuginfod_button), TRUE);
+    gtk_button_set_label(self->debuginfod_button, _("_Download Symbols and Retry"));
+    if (!g_task_propagate_boolean(G_TASK(result), &error)) {
+        if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && self->window) {
+            g_autofree char *message = g_strdup_printf(_("The backtrace could not be made again: %s"), error->message);
+            coroner_window_toast(self->window, message);
+        }
+        return;
+    }
+    if (!self->crash)
+        return;
+    coroner_crash_set_record(self->crash, g_steal_pointer(&job->record));
+    render(self);
+}
+
+static void on_debuginfod(GtkButton *button, gpointer data)
+{
+    CoronerCrashPage *self = data;
+    GSettings *settings = coroner_application_get_settings(coroner_window_get_application(self->window));
+    const CoronerCrashRecord *record = self->crash ? coroner_crash_peek_record(self->crash) : NULL;
+    g_autofree char *json = NULL;
+    g_autofree char *urls = NULL;
+    g_autoptr(GTask) task = NULL;
+    Resymbolize *job;
+
+    if (!record)
+        return;
+    g_settings_set_boolean(settings, "debuginfod", TRUE);
+    urls = g_settings_get_string(settings, "debuginfod-urls");
+    /* The symbolizer asks the servers DEBUGINFOD_URLS names; the user's own setting wins. */
+    if (!g_getenv("DEBUGINFOD_URLS") && urls && *urls)
+        g_setenv("DEBUGINFOD_URLS", urls, TRUE);
+
+    json = coroner_crash_record_to_json(record, NULL);
+    job = g_new0(Resymbolize, 1);
+    job->record = coroner_crash_record_from_json(json, -1, NULL);
+    job->store_path = coroner_crash_get_record_path(self->crash)
+                          ? g_path_get_dirname(coroner_crash_get_record_path(self->crash))
+                          : NULL;
+    if (!job->record) {
+        resymbolize_free(job);
+        return;
+    }
+    gtk_widget_set_sensitive(GTK_WIDGET(self->debuginfod_button), FALSE);
+    gtk_button_set_label(self->debuginfod_button, _("Downloading Symbols…"));
+    task = g_task_new(NULL, self->cancellable, on_resymbolized, g_object_ref(self));
+    g_task_set_task_data(task, job, (GDestroyNotify)resymbolize_free);
+    g_task_run_in_thread(task, resymbolize_thread);
+}
+
+static void coroner_crash_page_dispose(GObject *object)
+{
+    CoronerCrashPage *self = CORONER_CRASH_PAGE(object);
+
+    g_cancellable_cancel(self->cancellable);
+    g_clear_object(&self->cancellable);
+    g_clear_object(&self->crash);
+    self->window = NULL;
+    gtk_widget_dispose_template(GTK_WIDGET(self), CORONER_TYPE_CRASH_PAGE);
+    G_OBJECT_CLASS(coroner_crash_page_parent_class)->dispose(object);
+}
+
+static void coroner_crash_page_finalize(GObject *object)
+{
+    CoronerCrashPage *self = CORONER_CRASH_PAGE(object);
+
+    g_ptr_array_unref(self->detail_rows);
+    g_ptr_array_unref(self->thread_rows);
+    G_OBJECT_CLASS(coroner_crash_page_parent_class)->finalize(object);
+}
+
+static void coroner_crash_page_class_init(CoronerCrashPageClass *klass)
+{
+    GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
+
+    G_OBJECT_CLASS(klass)->dispose = coroner_crash_page_dispose;
+    G_OBJECT_CLASS(klass)->finalize = coroner_crash_page_finalize;
+    gtk_widget_class_set_template_from_resource(widget_class, "/org/coroner/Reporter/coroner-crash-page.ui");
+    gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, app_icon);
+    gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, title_label);
+    gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, summary_label);
+    gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, dismiss_button);
+    gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, review_button);
+    gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, quality_bar);
+    gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, quality_label);
+    gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, hint_label);
+    gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, debuginfod_button);
+    gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, copy_button);
+    gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, crashed_thread_label);
+    gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, backtrace_view);
+    gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, threads_box);
+    gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, details_group);
+}
+
+static void coroner_crash_page_init(CoronerCrashPage *self)
+{
+    self->detail_rows = g_ptr_array_new();
+    self->thread_rows = g_ptr_array_new();
+    gtk_widget_init_template(GTK_WIDGET(self));
+    g_signal_connect(self->review_button, "clicked", G_CALLBACK(on_review), self);
+    g_signal_connect(self->dismiss_button, "clicked", G_CALLBACK(on_dismiss), self);
+    g_signal_connect(self->copy_button, "clicked", G_CALLBACK(on_copy), self);
+    g_signal_connect(self->debuginfod_button, "clicked", G_CALLBACK(on_debuginfod), self);
+}

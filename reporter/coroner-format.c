@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "coroner-format.h"
+
+#include <glib/gi18n.h>
+#include <signal.h>
+#include <string.h>
+
+char *coroner_format_when(gint64 usec, gint64 now_usec)
+{
+    g_autoptr(GDateTime) when = g_date_time_new_from_unix_local(usec / G_USEC_PER_SEC);
+    g_autoptr(GDateTime) now = g_date_time_new_from_unix_local(now_usec / G_USEC_PER_SEC);
+    g_autofree char *clock = NULL;
+    int days;
+
+    if (!when || !now)
+        return g_strdup(_("at an unknown time"));
+    clock = g_date_time_format(when, "%H:%M");
+    {
+        g_autoptr(GDate) a = g_date_new_dmy((GDateDay)g_date_time_get_day_of_month(when),
+                                            (GDateMonth)g_date_time_get_month(when),
+                                            (GDateYear)g_date_time_get_year(when));
+        g_autoptr(GDate) b = g_date_new_dmy((GDateDay)g_date_time_get_day_of_month(now),
+                                            (GDateMonth)g_date_time_get_month(now),
+                                            (GDateYear)g_date_time_get_year(now));
+        days = g_date_days_between(a, b);
+    }
+    if (days == 0)
+        /* Translators: %s is a time of day like 10:42 */
+        return g_strdup_printf(_("today at %s"), clock);
+    if (days == 1)
+        /* Translators: %s is a time of day like 10:42 */
+        return g_strdup_printf(_("yesterday at %s"), clock);
+    if (days > 1 && days < 7) {
+        g_autofree char *weekday = g_date_time_format(when, "%A");
+        /* Translators: "on Monday at 10:42" */
+        return g_strdup_printf(_("on %s at %s"), weekday, clock);
+    }
+    {
+        /* Translators: a date format for g_date_time_format(): "3 November 2025" */
+        g_autofree char *date = g_date_time_format(when, _("%-d %B %Y"));
+        /* Translators: "on 3 November 2025 at 10:42" */
+        return g_strdup_printf(_("on %s at %s"), date, clock);
+    }
+}
+
+const char *coroner_format_signal_reason(int signal_number)
+{
+    switch (signal_number) {
+    case SIGSEGV:
+        return _("it tried to use memory it was not allowed to use");
+    case SIGBUS:
+        return _("it tried to use memory that was no longer there");
+    case SIGABRT:
+        return _("it found a problem it could not recover from and stopped itself");
+    case SIGFPE:
+        return _("it made an arithmetic error, such as a division by zero");
+    case SIGILL:
+        return _("it tried to run an instruction the processor does not know");
+    case SIGTRAP:
+        return _("it stopped at a debugging trap");
+    case SIGSYS:
+        return _("it made a system call it was not allowed to make");
+    case SIGQUIT:
+        return _("it was asked to quit with a core dump");
+    default:
+        return _("it received a fatal signal");
+    }
+}
+
+char *coroner_format_signal(int signal_number)
+{
+    const char *abbrev = signal_number > 0 ? sigabbrev_np(signal_number) : NULL;
+    const char *description = signal_number > 0 ? sigdescr_np(signal_number) : NULL;
+
+    if (abbrev && description)
+        return g_strdup_printf("SIG%s (%s)", abbrev, description);
+    if (abbrev)
+        return g_strdup_printf("SIG%s", abbrev);
+    /* Translators: %d is a signal number */
+    return g_strdup_printf(_("signal %d"), signal_number);
+}
+
+char *coroner_format_size(guint64 bytes)
+{
+    return g_format_size(bytes);
+}
+
+char *coroner_unescape_comm(const char *escaped)
+{
+    GString *out = g_string_new(NULL);
+
+    for (const char *p = escaped; *p; p++) {
+        if (p[0] == '\\' && p[1] == 'x' && g_ascii_isxdigit(p[2]) && g_ascii_isxdigit(p[3])) {
+            g_string_append_c(out, (char)(g_ascii_xdigit_value(p[2]) * 16 + g_ascii_xdigit_value(p[3])));
+            p += 3;
+        } else {
+            g_string_append_c(out, *p);
+        }
+    }
+    if (!g_utf8_validate(out->str, (gssize)out->len, NULL)) {
+        char *valid = g_utf8_make_valid(out->str, (gssize)out->len);
+        g_string_free(out, TRUE);
+        return valid;
+    }
+    return g_string_free(out, FALSE);
+}

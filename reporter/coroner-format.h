@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Turning crash facts into plain, translated words. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* "today at 10:42", "yesterday at 10:42", "on Monday at 10:42", "on 3 November 2025 at 10:42". */
+char *coroner_format_when(gint64 usec, gint64 now_usec);
+
+/* What the signal means for a user: "it tried to use memory it may not use". */
+const char *coroner_format_signal_reason(int signal_number);
+
+/* The signal's technical name with its meaning: "SIGSEGV (segmentation fault)". */
+char *coroner_format_signal(int signal_number);
+
+/* "1.4 MB" style sizes. */
+char *coroner_format_size(guint64 bytes);
+
+/* Undoes systemd's \xNN escaping of a comm in an entry id. */
+char *coroner_unescape_comm(const char *escaped);
+
+G_END_DECLS

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "coroner-history-page.h"
+
+#include <glib/gi18n.h>
+
+#include "coroner-application.h"
+#include "coroner-crash.h"
+#include "coroner-window.h"
+
+struct _CoronerHistoryPage {
+    GtkWidget parent_instance;
+    CoronerWindow *window; /* borrowed: the window owns us */
+    GListModel *model;
+    GtkStack *stack;
+    GtkListBox *list;
+};
+
+G_DEFINE_FINAL_TYPE(CoronerHistoryPage, coroner_history_page, GTK_TYPE_WIDGET)
+
+static GtkWidget *create_row(gpointer item, gpointer data)
+{
+    CoronerCrash *crash = item;
+    GtkWidget *row = adw_action_row_new();
+    GtkWidget *icon = gtk_image_new_from_icon_name(coroner_crash_get_app(crash)->icon_name);
+    GtkWidget *arrow = gtk_image_new_from_icon_name("go-next-symbolic");
+
+    gtk_image_set_pixel_size(GTK_IMAGE(icon), 32);
+    adw_action_row_add_prefix(ADW_ACTION_ROW(row), icon);
+    adw_action_row_add_suffix(ADW_ACTION_ROW(row), arrow);
+    gtk_list_box_row_set_activatable(GTK_LIST_BOX_ROW(row), TRUE);
+    g_object_bind_property(crash, "title", row, "title", G_BINDING_SYNC_CREATE);
+    g_object_bind_property(crash, "subtitle", row, "subtitle", G_BINDING_SYNC_CREATE);
+    g_object_set_data_full(G_OBJECT(row), "crash", g_object_ref(crash), g_object_unref);
+    return row;
+}
+
+static void update_empty(CoronerHistoryPage *self)
+{
+    gboolean empty = !self->model || g_list_model_get_n_items(self->model) == 0;
+
+    gtk_stack_set_visible_child_name(self->stack, empty ? "empty" : "list");
+}
+
+static void on_items_changed(GListModel *model, guint position, guint removed, guint added, gpointer data)
+{
+    update_empty(data);
+}
+
+static void on_row_activated(GtkListBox *list, GtkListBoxRow *row, gpointer data)
+{
+    CoronerHistoryPage *self = data;
+    CoronerCrash *crash = g_object_get_data(G_OBJECT(row), "crash");
+
+    if (crash)
+        coroner_window_show_crash(self->window, crash);
+}
+
+void coroner_history_page_set_window(CoronerHistoryPage *self, CoronerWindow *window)
+{
+    CoronerApplication *app = coroner_window_get_application(window);
+
+    self->window = window;
+    self->model = G_LIST_MODEL(coroner_application_get_crashes(app));
+    gtk_list_box_bind_model(self->list, self->model, create_row, self, NULL);
+    g_signal_connect_object(self->model, "items-changed", G_CALLBACK(on_items_changed), self, 0);
+    update_empty(self);
+}
+
+void coroner_history_page_focus(CoronerHistoryPage *self)
+{
+    GtkListBoxRow *first = gtk_list_box_get_row_at_index(self->list, 0);
+
+    if (first)
+        gtk_widget_grab_focus(GTK_WIDGET(first));
+}
+
+static void coroner_history_page_dispose(GObject *object)
+{
+    gtk_widget_dispose_template(GTK_WIDGET(object), CORONER_TYPE_HISTORY_PAGE);
+    G_OBJECT_CLASS(coroner_history_page_parent_class)->dispose(object);
+}
+
+static void coroner_history_page_class_init(CoronerHistoryPageClass *klass)
+{
+    GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
+
+    G_OBJECT_CLASS(klass)->dispose = coroner_history_page_dispose;
+    gtk_widget_class_set_template_from_resource(widget_class, "/org/coroner/Reporter/coroner-history-page.ui");
+    gtk_widget_class_bind_template_child(widget_class, CoronerHistoryPage, stack);
+    gtk_widget_class_bind_template_child(widget_class, CoronerHistoryPage, list);
+}
+
+static void coroner_history_page_init(CoronerHistoryPage *self)
+{
+    gtk_widget_init_template(GTK_WIDGET(self));
+    g_signal_connect(self->list, "row-activated", G_CALLBACK(on_row_activated), self);
+}

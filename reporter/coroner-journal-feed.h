@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * This user's crashes in the journal, entry by entry as they arrive: entries
+ * with systemd-coredump's MESSAGE_ID and COREDUMP_UID = our uid, written by
+ * coroner-handler (which names its record in CORONER_RECORD) or by
+ * systemd-coredump itself (the record is rebuilt from the fields by
+ * journal-reader.c, the same code coronerctl uses).
+ *
+ * New entries are noticed through the journal's own inotify fd
+ * (sd_journal_get_fd in a GUnixFDSource): nothing polls.
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <sys/types.h>
+
+#include "crash-record.h"
+
+G_BEGIN_DECLS
+
+typedef struct _CoronerJournalFeed CoronerJournalFeed;
+
+/* Opens the local journal files this user may read (all of them, for root). */
+CoronerJournalFeed *coroner_journal_feed_open(uid_t uid, GError **error);
+void coroner_journal_feed_free(CoronerJournalFeed *feed);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CoronerJournalFeed, coroner_journal_feed_free)
+
+/*
+ * The crash records of entries not returned before, oldest first, starting at
+ * since_usec on the first call.  An entry naming a coroner record this user
+ * can read returns that record.
+ */
+GPtrArray *coroner_journal_feed_read(CoronerJournalFeed *feed, gint64 since_usec);
+
+/* Calls func whenever the journal gained entries. */
+void coroner_journal_feed_watch(CoronerJournalFeed *feed, GSourceFunc func, gpointer data);
+
+G_END_DECLS

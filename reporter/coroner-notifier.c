@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "coroner-notifier.h"
+
+#include <glib/gi18n.h>
+#include <libnotify/notify.h>
+
+#include "coroner-format.h"
+
+/* A notification on screen and the crashes it stands for. */
+typedef struct {
+    CoronerNotifier *notifier; /* borrowed */
+    NotifyNotification *notification;
+    char *key;    /* application key, or "" for a group */
+    GPtrArray *ids;
+} Shown;
+
+struct _CoronerNotifier {
+    GObject parent_instance;
+    CoronerState *state;
+    GPtrArray *pending;    /* CoronerCrash* */
+    GHashTable *shown;     /* key → Shown* */
+    GHashTable *announced; /* app key → local day it was announced ("2025-11-22") */
+    guint timer;
+    gint64 first_pending_usec;
+};
+
+G_DEFINE_FINAL_TYPE(CoronerNotifier, coroner_notifier, G_TYPE_OBJECT)
+
+enum { REPORT, DISMISS, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static void shown_free(Shown *shown)
+{
+    g_signal_handlers_disconnect_by_data(shown->notification, shown);
+    g_object_unref(shown->notification);
+    g_free(shown->key);
+    g_ptr_array_unref(shown->ids);
+    g_free(shown);
+}
+
+static void coroner_notifier_dispose(GObject *object)
+{
+    CoronerNotifier *self = CORONER_NOTIFIER(object);
+
+    g_clear_handle_id(&self->timer, g_source_remove);
+    g_clear_pointer(&self->shown, g_hash_table_unref);
+    g_clear_pointer(&self->announced, g_hash_table_unref);
+    g_clear_pointer(&self->pending, g_ptr_array_unref);
+    g_clear_object(&self->state);
+    G_OBJECT_CLASS(coroner_notifier_parent_class)->dispose(object);
+}
+
+static void coroner_notifier_class_init(CoronerNotifierClass *klass)
+{
+    G_OBJECT_CLASS(klass)->dispose = coroner_notifier_dispose;
+    signals[REPORT] = g_signal_new("report", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                   G_TYPE_NONE, 1, G_TYPE_STRING);
+    signals[DISMISS] = g_signal_new("dismiss", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                    G_TYPE_NONE, 1, G_TYPE_STRV);
+}
+
+static void coroner_notifier_init(CoronerNotifier *self)
+{
+    self->pending = g_ptr_array_new_with_free_func(g_object_unref);
+    self->shown = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)shown_free);
+    self->announced = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+}
+
+CoronerNotifier *coroner_notifier_new(CoronerState *state)
+{
+    CoronerNotifier *self = g_object_new(CORONER_TYPE_NOTIFIER, NULL);
+
+    self->state = g_object_ref(state);
+    if (!notify_is_initted())
+        notify_init("Crash Reports");
+    return self;
+}
+
+static char *today(void)
+{
+    g_autoptr(GDateTime) now = g_date_time_new_now_local();
+    return g_date_time_format(now, "%Y-%m-%d");
+}
+
+static void shown_free_later(Shown *shown);
+
+static void on_action(NotifyNotification *notification, char *action, gpointer data)
+{
+    Shown *shown = data;
+    CoronerNotifier *self = shown->notifier;
+    g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+
+    for (guint i = 0; i < shown->ids->len; i++)
+        g_strv_builder_add(builder, g_ptr_array_index(shown->ids, i));
+    g_auto(GStrv) ids = g_strv_builder_end(builder);
+    g_autoptr(CoronerNotifier) keep = g_object_ref(self);
+
+    if (g_str_equal(action, "dismiss")) {
+        g_signal_emit(self, signals[DISMISS], 0, ids);
+    } else {
+        /* "default" and "report": one crash opens its page, a group the list. */
+        gboolean single = shown->key[0] != '\0' && shown->ids->len >= 1;
+        g_signal_emit(self, signals[REPORT], 0, single ? (const char *)g_ptr_array_index(shown->ids, shown->ids->len - 1) : NULL);
+    }
+}
+
+/* libnotify emits from the notification itself: free it only once that emission is over. */
+static void shown_free_later(Shown *shown)
+{
+    g_signal_handlers_disconnect_by_data(shown->notification, shown);
+    g_idle_add_once((GSourceOnceFunc)shown_free, shown);
+}
+
+static void on_closed(NotifyNotification *notification, gpointer data)
+{
+    Shown *shown = data;
+
+    g_hash_table_steal(shown->notifier->shown, shown->key);
+    shown_free_later(shown);
+}
+
+static void show(CoronerNotifier *self, Shown *shown, const char *summary, const char *body, const char *icon)
+{
+    g_autoptr(GError) error = NULL;
+
+    notify_notification_update(shown->notification, summary, body, icon);
+    if (!notify_notification_show(shown->notification, &error))
+        g_warning("Could not show a notification: %s", error->message);
+}
+
+static Shown *shown_new(CoronerNotifier *self, const char *key)
+{
+    Shown *shown = g_new0(Shown, 1);
+
+    shown->notifier = self;
+    shown->key = g_strdup(key);
+    shown->ids = g_ptr_array_new_with_free_func(g_free);
+    shown->notification = notify_notification_new("", NULL, NULL);
+    notify_notification_set_app_name(shown->notification, _("Crash Reports"));
+    notify_notification_set_category(shown->notification, "x-coroner.crash");
+    notify_notification_set_hint(shown->notification, "desktop-entry", g_variant_new_string("org.coroner.Reporter"));
+    notify_notification_add_action(shown->notification, "default", _("Report…"), on_action, shown, NULL);
+    notify_notification_add_action(shown->notification, "dismiss", _("Dismiss"), on_action, shown, NULL);
+    g_signal_connect(shown->notification, "closed", G_CALLBACK(on_closed), shown);
+    g_hash_table_insert(self->shown, shown->key, shown);
+    return shown;
+}
+
+/* One application: a new notification, or the one still shown updated with the count. */
+static void announce_app(CoronerNotifier *self, GPtrArray *crashes, guint count_today)
+{
+    CoronerCrash *last = g_ptr_array_index(crashes, crashes->len - 1);
+    const CoronerAppMatch *app = coroner_crash_get_app(last);
+    Shown *shown = g_hash_table_lookup(self->shown, app->key);
+    g_autofree char *summary = coroner_crash_dup_title(last);
+    g_autofree char *body = NULL;
+
+    if (!shown)
+        shown = shown_new(self, app->key);
+    for (guint i = 0; i < crashes->len; i++)
+        g_ptr_array_add(shown->ids, g_strdup(coroner_crash_get_id(g_ptr_array_index(crashes, i))));
+    if (count_today > 1)
+        body = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "It crashed %u time today. You can report the problem to help fix it.",
+                                           "It crashed %u times today. You can report the problem to help fix it.",
+                                           count_today),
+                               count_today);
+    else {
+        g_autofree char *when = coroner_format_when(coroner_crash_get_time(last), g_get_real_time());
+        /* Translators: %s is "today at 10:42" */
+        body = g_strdup_printf(_("It stopped unexpectedly %s. You can report the problem to help fix it."), when);
+    }
+    show(self, shown, summary, body, app->icon_name);
+    g_hash_table_replace(self->announced, g_strdup(app->key), today());
+}
+
+static void announce_group(CoronerNotifier *self, GPtrArray *crashes, GPtrArray *names)
+{
+    Shown *shown = g_hash_table_lookup(self->shown, "");
+    g_autofree char *summary = NULL;
+    g_autoptr(GString) body = g_string_new(NULL);
+    guint n_apps = names->len;
+
+    if (!shown)
+        shown = shown_new(self, "");
+    for (guint i = 0; i < crashes->len; i++)
+        g_ptr_array_add(shown->ids, g_strdup(coroner_crash_get_id(g_ptr_array_index(crashes, i))));
+    summary = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u application crashed", "%u applications crashed", n_apps),
+                              n_apps);
+    for (guint i = 0; i < names->len && i < 3; i++) {
+        if (i > 0)
+            g_string_append(body, _(", "));
+        g_string_append(body, g_ptr_array_index(names, i));
+    }
+    if (names->len > 3)
+        g_string_append_printf(body, g_dngettext(GETTEXT_PACKAGE, " and %u more", " and %u more", names->len - 3),
+                               names->len - 3);
+    g_string_append(body, ". ");
+    g_string_append(body, _("You can report the problems to help fix them."));
+    show(self, shown, summary, body->str, "org.coroner.Reporter");
+    for (guint i = 0; i < crashes->len; i++) {
+        const CoronerAppMatch *app = coroner_crash_get_app(g_ptr_array_index(crashes, i));
+        g_hash_table_replace(self->announced, g_strdup(app->key), today());
+    }
+}
+
+void coroner_notifier_flush(CoronerNotifier *self)
+{
+    g_autoptr(GPtrArray) pending = self->pending;
+    g_autoptr(GHashTable) by_app = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_ptr_array_unref);
+    g_autoptr(GPtrArray) order = g_ptr_array_new();    /* app keys in order of first crash */
+    g_autoptr(GPtrArray) fresh = g_ptr_array_new();    /* crashes of apps to show */
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
+    g_autoptr(GHashTable) counts = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autofree char *day = today();
+
+    g_clear_handle_id(&self->timer, g_source_remove);
+    self->pending = g_ptr_array_new_with_free_func(g_object_unref);
+
+    for (guint i = 0; i < pending->len; i++) {
+        CoronerCrash *crash = g_ptr_array_index(pending, i);
+        const CoronerAppMatch *app = coroner_crash_get_app(crash);
+        guint count = coroner_state_count_crash(self->state, app->key, coroner_crash_get_id(crash),
+                                                coroner_crash_get_time(crash));
+        coroner_state_set_seen(self->state, coroner_crash_get_id(crash), coroner_crash_get_time(crash));
+        g_hash_table_insert(counts, app->key, GUINT_TO_POINTER(count));
+
+        GPtrArray *list = g_hash_table_lookup(by_app, app->key);
+        if (!list) {
+            list = g_ptr_array_new();
+            g_hash_table_insert(by_app, app->key, list);
+            g_ptr_array_add(order, app->key);
+        }
+        g_ptr_array_add(list, crash);
+    }
+
+    /*
+     * An application announced earlier today whose notification is gone is
+     * only counted: the user has seen it crash today, and the history shows
+     * the rest.  One still on screen is updated with the new count.
+     */
+    for (guint i = 0; i < order->len; i++) {
+        const char *key = g_ptr_array_index(order, i);
+        GPtrArray *list = g_hash_table_lookup(by_app, key);
+        gboolean on_screen = g_hash_table_contains(self->shown, key);
+        gboolean announced_today = g_strcmp0(g_hash_table_lookup(self->announced, key), day) == 0;
+
+        if (on_screen) {
+            announce_app(self, list, GPOINTER_TO_UINT(g_hash_table_lookup(counts, key)));
+            continue;
+        }
+        if (announced_today)
+            continue;
+        g_ptr_array_add(names, coroner_crash_get_app(g_ptr_array_index(list, 0))->name);
+        for (guint j = 0; j < list->len; j++)
+            g_ptr_array_add(fresh, g_ptr_array_index(list, j));
+    }
+    if (names->len == 1) {
+        CoronerCrash *first = g_ptr_array_index(fresh, 0);
+        const char *key = coroner_crash_get_app(first)->key;
+        announce_app(self, fresh, GPOINTER_TO_UINT(g_hash_table_lookup(counts, key)));
+    } else if (names->len > 1) {
+        announce_group(self, fresh, names);
+    }
+}
+
+static gboolean on_timer(gpointer data)
+{
+    CoronerNotifier *self = data;
+
+    self->timer = 0;
+    coroner_notifier_flush(self);
+    return G_SOURCE_REMOVE;
+}
+
+void coroner_notifier_add(CoronerNotifier *self, CoronerCrash *crash)
+{
+    gint64 now = g_get_monotonic_time();
+    guint delay = CORONER_NOTIFIER_GROUP_MS;
+
+    for (guint i = 0; i < self->pending->len; i++)
+        if (g_ptr_array_index(self->pending, i) == crash)
+            return;
+    if (self->pending->len == 0)
+        self->first_pending_usec = now;
+    g_ptr_array_add(self->pending, g_object_ref(crash));
+
+    gint64 waited_ms = (now - self->first_pending_usec) / 1000;
+    if (waited_ms + delay > CORONER_NOTIFIER_GROUP_MAX_MS)
+        delay = waited_ms >= CORONER_NOTIFIER_GROUP_MAX_MS ? 0 : (guint)(CORONER_NOTIFIER_GROUP_MAX_MS - waited_ms);
+    g_clear_handle_id(&self->timer, g_source_remove);
+    self->timer = g_timeout_add(delay, on_timer, self);
+}
+
+void coroner_notifier_withdraw(CoronerNotifier *self, const char *id)
+{
+    GHashTableIter iter;
+    Shown *shown;
+
+    g_hash_table_iter_init(&iter, self->shown);
+    while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&shown)) {
+        for (guint i = 0; i < shown->ids->len; i++) {
+            if (g_str_equal(g_ptr_array_index(shown->ids, i), id)) {
+                notify_notification_close(shown->notification, NULL);
+                g_hash_table_iter_steal(&iter);
+                shown_free_later(shown);
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "coroner-window.h"
+
+#include <glib/gi18n.h>
+
+#include "coroner-application.h"
+#include "coroner-crash-page.h"
+#include "coroner-history-page.h"
+#include "coroner-review-page.h"
+
+struct _CoronerWindow {
+    AdwWindow parent_instance;
+
+    CoronerApplication *app;
+    CoronerCrash *crash; /* the crash on the crash and review pages */
+
+    AdwToastOverlay *toasts;
+    AdwWindowTitle *window_title;
+    GtkButton *back_button;
+    GtkStack *stack;
+    CoronerHistoryPage *history_page;
+    CoronerCrashPage *crash_page;
+    CoronerReviewPage *review_page;
+};
+
+G_DEFINE_FINAL_TYPE(CoronerWindow, coroner_window, ADW_TYPE_WINDOW)
+
+static void update_chrome(CoronerWindow *self)
+{
+    const char *page = gtk_stack_get_visible_child_name(self->stack);
+    gboolean history = g_strcmp0(page, "history") == 0;
+
+    gtk_widget_set_visible(GTK_WIDGET(self->back_button), !history);
+    if (history) {
+        adw_window_title_set_title(self->window_title, _("Previous Crashes"));
+        adw_window_title_set_subtitle(self->window_title, NULL);
+    } else if (self->crash) {
+        g_autofree char *title = coroner_crash_dup_title(self->crash);
+        adw_window_title_set_title(self->window_title,
+                                   g_strcmp0(page, "review") == 0 ? _("Review Report") : _("Crash Details"));
+        adw_window_title_set_subtitle(self->window_title, title);
+    }
+}
+
+void coroner_window_show_history(CoronerWindow *self)
+{
+    gtk_stack_set_visible_child_name(self->stack, "history");
+    update_chrome(self);
+    coroner_history_page_focus(self->history_page);
+}
+
+void coroner_window_show_crash(CoronerWindow *self, CoronerCrash *crash)
+{
+    g_set_object(&self->crash, crash);
+    coroner_crash_page_set_crash(self->crash_page, crash);
+    gtk_stack_set_visible_child_name(self->stack, "crash");
+    update_chrome(self);
+    coroner_crash_page_focus(self->crash_page);
+}
+
+void coroner_window_show_review(CoronerWindow *self, CoronerCrash *crash)
+{
+    g_set_object(&self->crash, crash);
+    coroner_review_page_set_crash(self->review_page, crash);
+    gtk_stack_set_visible_child_name(self->stack, "review");
+    update_chrome(self);
+    coroner_review_page_focus(self->review_page);
+}
+
+void coroner_window_toast(CoronerWindow *self, const char *message)
+{
+    adw_toast_overlay_add_toast(self->toasts, adw_toast_new(message));
+}
+
+static void action_back(GtkWidget *widget, const char *name, GVariant *parameter)
+{
+    CoronerWindow *self = CORONER_WINDOW(widget);
+    const char *page = gtk_stack_get_visible_child_name(self->stack);
+
+    if (g_strcmp0(page, "review") == 0 && self->crash)
+        coroner_window_show_crash(self, self->crash);
+    else
+        coroner_window_show_history(self);
+}
+
+static void action_history(GtkWidget *widget, const char *name, GVariant *parameter)
+{
+    coroner_window_show_history(CORONER_WINDOW(widget));
+}
+
+static void coroner_window_dispose(GObject *object)
+{
+    CoronerWindow *self = CORONER_WINDOW(object);
+
+    g_clear_object(&self->crash);
+    gtk_widget_dispose_template(GTK_WIDGET(self), CORONER_TYPE_WINDOW);
+    G_OBJECT_CLASS(coroner_window_parent_class)->dispose(object);
+}
+
+static void coroner_window_class_init(CoronerWindowClass *klass)
+{
+    GObjectClass *object_class = G_OBJECT_CLASS(klass);
+    GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
+
+    object_class->dispose = coroner_window_dispose;
+    g_type_ensure(CORONER_TYPE_HISTORY_PAGE);
+    g_type_ensure(CORONER_TYPE_CRASH_PAGE);
+    g_type_ensure(CORONER_TYPE_REVIEW_PAGE);
+    gtk_widget_class_set_template_from_resource(widget_class, "/org/coroner/Reporter/coroner-window.ui");
+    gtk_widget_class_bind_template_child(widget_class, CoronerWindow, toasts);
+    gtk_widget_class_bind_template_child(widget_class, CoronerWindow, window_title);
+    gtk_widget_class_bind_template_child(widget_class, CoronerWindow, back_button);
+    gtk_widget_class_bind_template_child(widget_class, CoronerWindow, stack);
+    gtk_widget_class_bind_template_child(widget_class, CoronerWindow, history_page);
+    gtk_widget_class_bind_template_child(widget_class, CoronerWindow, crash_page);
+    gtk_widget_class_bind_template_child(widget_class, CoronerWindow, review_page);
+    gtk_widget_class_install_action(widget_class, "win.back", NULL, action_back);
+    gtk_widget_class_install_action(widget_class, "win.history", NULL, action_history);
+    gtk_widget_class_add_binding_action(widget_class, GDK_KEY_Escape, 0, "win.back", NULL);
+    gtk_widget_class_add_binding_action(widget_class, GDK_KEY_Left, GDK_ALT_MASK, "win.back", NULL);
+    gtk_widget_class_add_binding_action(widget_class, GDK_KEY_h, GDK_CONTROL_MASK, "win.history", NULL);
+    gtk_widget_class_add_binding_action(widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
+}
+
+static void coroner_window_init(CoronerWindow *self)
+{
+    gtk_widget_init_template(GTK_WIDGET(self));
+}
+
+CoronerWindow *coroner_window_new(CoronerApplication *app)
+{
+    CoronerWindow *self = g_object_new(CORONER_TYPE_WINDOW, NULL);
+
+    self->app = app;
+    gtk_window_set_icon_name(GTK_WINDOW(self), "org.coroner.Reporter");
+    coroner_history_page_set_window(self->history_page, self);
+    coroner_crash_page_set_window(self->crash_page, self);
+    coroner_review_page_set_window(self->review_page, self);
+    return self;
+}
+
+CoronerApplication *coroner_window_get_application(CoronerWindow *self)
+{
+    return self->app;
+}

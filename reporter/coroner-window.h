@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The report window: the history of crashes, one crash, and the review page. */
+#pragma once
+
+#include <adwaita.h>
+
+#include "coroner-crash.h"
+
+G_BEGIN_DECLS
+
+typedef struct _CoronerApplication CoronerApplication;
+
+#define CORONER_TYPE_WINDOW (coroner_window_get_type())
+G_DECLARE_FINAL_TYPE(CoronerWindow, coroner_window, CORONER, WINDOW, AdwWindow)
+
+CoronerWindow *coroner_window_new(CoronerApplication *app);
+CoronerApplication *coroner_window_get_application(CoronerWindow *self);
+
+void coroner_window_show_history(CoronerWindow *self);
+void coroner_window_show_crash(CoronerWindow *self, CoronerCrash *crash);
+void coroner_window_show_review(CoronerWindow *self, CoronerCrash *crash);
+/* A short message at the bottom of the window. */
+void coroner_window_toast(CoronerWindow *self, const char *message);
+
+G_END_DECLS
