@@ -175,8 +175,7 @@ static void bench_calls(void)
                time_loop(set_last, n));
         printf("%-44s %10.1f ns\n", "remove_annotation + set_annotation (new key)",
                time_loop(remove_and_set, n));
-        printf("%-44s %10.1f ns\n", "coroner_hook_add_breadcrumb",
-               time_loop(add_crumb, n));
+        printf("%-44s %10.1f ns\n", "coroner_hook_add_breadcrumb", time_loop(add_crumb, n));
         printf("%-44s %10.1f ns\n", "register_buffer + unregister_buffer",
                time_loop(register_pair, n));
         fflush(stdout);
@@ -302,8 +301,7 @@ int main(int argc, char **argv)
     int iterations = argc > 1 ? atoi(argv[1]) : 200;
     if (iterations < 1)
         iterations = 1;
-    shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
-                  0);
+    shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (shared == MAP_FAILED)
         die("mmap");
     setvbuf(stdout, NULL, _IOLBF, 0);

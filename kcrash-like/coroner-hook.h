@@ -27,14 +27,14 @@ extern "C" {
 #define CORONER_HOOK_PUBLIC __attribute__((visibility("default")))
 
 /* Limits, in bytes excluding the terminating NUL, and slot counts. */
-#define CORONER_HOOK_MAX_STRING 255       /* app id, name, version, bug address, DSN */
-#define CORONER_HOOK_MAX_KEY 63           /* annotation key */
-#define CORONER_HOOK_MAX_VALUE 255        /* annotation value */
-#define CORONER_HOOK_MAX_ANNOTATIONS 128  /* distinct keys */
-#define CORONER_HOOK_MAX_BREADCRUMB 255   /* one breadcrumb message */
-#define CORONER_HOOK_MAX_BREADCRUMBS 64   /* the ring keeps the most recent ones */
-#define CORONER_HOOK_MAX_BUFFER_NAME 63   /* registered buffer name */
-#define CORONER_HOOK_MAX_BUFFERS 32       /* registered buffers */
+#define CORONER_HOOK_MAX_STRING 255                 /* app id, name, version, bug address, DSN */
+#define CORONER_HOOK_MAX_KEY 63                     /* annotation key */
+#define CORONER_HOOK_MAX_VALUE 255                  /* annotation value */
+#define CORONER_HOOK_MAX_ANNOTATIONS 128            /* distinct keys */
+#define CORONER_HOOK_MAX_BREADCRUMB 255             /* one breadcrumb message */
+#define CORONER_HOOK_MAX_BREADCRUMBS 64             /* the ring keeps the most recent ones */
+#define CORONER_HOOK_MAX_BUFFER_NAME 63             /* registered buffer name */
+#define CORONER_HOOK_MAX_BUFFERS 32                 /* registered buffers */
 #define CORONER_HOOK_MAX_BUFFER_BYTES (1024 * 1024) /* all registered buffers together */
 #define CORONER_HOOK_MAX_EXCEPTION_TYPE 255
 #define CORONER_HOOK_MAX_EXCEPTION_WHAT 1023
@@ -153,8 +153,10 @@ CORONER_HOOK_PUBLIC int coroner_hook_set_exception(const char *type, const char 
  * after coroner_hook_init().  It runs before abort(), outside any signal
  * handler, so demangling (which allocates) is safe here.
  */
-namespace coroner_hook {
-namespace detail {
+namespace coroner_hook
+{
+namespace detail
+{
 inline std::terminate_handler &previous_terminate_handler()
 {
     static std::terminate_handler previous = nullptr;

@@ -17,10 +17,10 @@ int coroner_hook_set_exception(const char *type, const char *what)
 
     coroner_hook__lock();
     coroner_hook__seq_begin(&c->exception_seq);
-    bool truncated = coroner_hook__copy_text(c->exception_type, sizeof(c->exception_type),
-                                             type ? type : "");
-    truncated |= coroner_hook__copy_text(c->exception_what, sizeof(c->exception_what),
-                                         what ? what : "");
+    bool truncated =
+        coroner_hook__copy_text(c->exception_type, sizeof(c->exception_type), type ? type : "");
+    truncated |=
+        coroner_hook__copy_text(c->exception_what, sizeof(c->exception_what), what ? what : "");
     c->exception_flags = CORONER_HOOK_SLOT_USED;
     coroner_hook__seq_end(&c->exception_seq);
     coroner_hook__unlock();

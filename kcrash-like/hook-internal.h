@@ -66,18 +66,18 @@ struct coroner_hook_save_config {
 
 /* Everything coroner_hook_enable_restart() prepares for the signal path. */
 struct coroner_hook_restart_config {
-    int enabled;           /* read atomically by the signal path */
+    int enabled; /* read atomically by the signal path */
     unsigned min_interval_s;
     pid_t pid;             /* only this process restarts, never a forked child */
     uint64_t last_crash_s; /* CLOCK_BOOTTIME seconds from CORONER_HOOK_LAST_CRASH, 0 none */
     char **argv;           /* from /proc/self/cmdline, NULL-terminated */
     char **envp;           /* scratch array the signal path fills */
     size_t envp_capacity;
-    char env_entry[64];    /* "CORONER_HOOK_LAST_CRASH=<seconds>" */
+    char env_entry[64]; /* "CORONER_HOOK_LAST_CRASH=<seconds>" */
 };
 
 struct coroner_hook_state {
-    pthread_mutex_t lock; /* serialises the API; the signal path never takes it */
+    pthread_mutex_t lock;               /* serialises the API; the signal path never takes it */
     struct coroner_hook_region *region; /* published with release, read with acquire */
     size_t region_size;
     uint64_t breadcrumb_ordinal;
@@ -158,8 +158,8 @@ HOOK_HIDDEN uint64_t coroner_hook__read_start_ticks(void);
 HOOK_HIDDEN int64_t coroner_hook__clock_usec(clockid_t clock);
 
 /* hook-signal-save.c (async-signal-safe) */
-HOOK_HIDDEN void coroner_hook__run_emergency_save(struct coroner_hook_crash_block *crash,
-                                                  int signo, pid_t tid);
+HOOK_HIDDEN void coroner_hook__run_emergency_save(struct coroner_hook_crash_block *crash, int signo,
+                                                  pid_t tid);
 HOOK_HIDDEN unsigned coroner_hook__save_timeout_ms(void);
 
 /* hook-signal-restart.c (async-signal-safe) */
@@ -169,13 +169,17 @@ HOOK_HIDDEN void coroner_hook__maybe_restart(struct coroner_hook_crash_block *cr
 _Static_assert(offsetof(struct coroner_hook_string_entry, text) == CORONER_HOOK_SLOT_PREFIX, "");
 _Static_assert(offsetof(struct coroner_hook_annotation_entry, key) == CORONER_HOOK_SLOT_PREFIX, "");
 _Static_assert(offsetof(struct coroner_hook_breadcrumb_entry, ordinal) ==
-                   CORONER_HOOK_BREADCRUMB_ORDINAL, "");
+                   CORONER_HOOK_BREADCRUMB_ORDINAL,
+               "");
 _Static_assert(offsetof(struct coroner_hook_breadcrumb_entry, timestamp_usec) ==
-                   CORONER_HOOK_BREADCRUMB_TIMESTAMP, "");
+                   CORONER_HOOK_BREADCRUMB_TIMESTAMP,
+               "");
 _Static_assert(offsetof(struct coroner_hook_breadcrumb_entry, message) ==
-                   CORONER_HOOK_BREADCRUMB_MESSAGE, "");
+                   CORONER_HOOK_BREADCRUMB_MESSAGE,
+               "");
 _Static_assert(offsetof(struct coroner_hook_buffer_entry, address) == CORONER_HOOK_BUFFER_ADDRESS,
                "");
-_Static_assert(offsetof(struct coroner_hook_buffer_entry, length) == CORONER_HOOK_BUFFER_LENGTH, "");
+_Static_assert(offsetof(struct coroner_hook_buffer_entry, length) == CORONER_HOOK_BUFFER_LENGTH,
+               "");
 _Static_assert(offsetof(struct coroner_hook_buffer_entry, name) == CORONER_HOOK_BUFFER_NAME, "");
 _Static_assert(sizeof(struct coroner_hook_region) <= CORONER_HOOK_REGION_MAX_SIZE, "");

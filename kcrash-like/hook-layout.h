@@ -76,15 +76,15 @@ struct coroner_hook_table {
 struct coroner_hook_header {
     char magic[CORONER_HOOK_MAGIC_SIZE];
     uint32_t layout_version;
-    uint32_t header_size;      /* sizeof(struct coroner_hook_header) */
-    uint64_t total_size;       /* the whole region, a multiple of the page size */
-    uint32_t byte_order;       /* CORONER_HOOK_BYTE_ORDER_MARK as the writer stores it */
-    uint32_t pointer_size;     /* sizeof(void *) in the writer */
-    int64_t pid;               /* getpid() of the owner, in its own pid namespace */
-    uint64_t start_ticks;      /* the owner's starttime (/proc/PID/stat field 22), 0 unknown */
-    int64_t init_time_usec;    /* CLOCK_REALTIME at coroner_hook_init() */
-    uint32_t transport;        /* CORONER_HOOK_TRANSPORT_* */
-    uint32_t flags;            /* reserved, 0 */
+    uint32_t header_size;   /* sizeof(struct coroner_hook_header) */
+    uint64_t total_size;    /* the whole region, a multiple of the page size */
+    uint32_t byte_order;    /* CORONER_HOOK_BYTE_ORDER_MARK as the writer stores it */
+    uint32_t pointer_size;  /* sizeof(void *) in the writer */
+    int64_t pid;            /* getpid() of the owner, in its own pid namespace */
+    uint64_t start_ticks;   /* the owner's starttime (/proc/PID/stat field 22), 0 unknown */
+    int64_t init_time_usec; /* CLOCK_REALTIME at coroner_hook_init() */
+    uint32_t transport;     /* CORONER_HOOK_TRANSPORT_* */
+    uint32_t flags;         /* reserved, 0 */
     struct coroner_hook_table strings;
     struct coroner_hook_table annotations;
     struct coroner_hook_table breadcrumbs;
@@ -103,24 +103,24 @@ struct coroner_hook_header {
 #define CORONER_HOOK_CRASH_HAS_SENDER 0x2u  /* sent by a process: sender_pid/uid are valid */
 
 /* crash.save_state: the emergency-save callback */
-#define CORONER_HOOK_SAVE_NONE 0u       /* none was set */
-#define CORONER_HOOK_SAVE_PENDING 1u    /* set, not run (yet) */
-#define CORONER_HOOK_SAVE_RUNNING 2u    /* started and has not come back */
-#define CORONER_HOOK_SAVE_DONE 3u       /* returned in time */
-#define CORONER_HOOK_SAVE_TIMED_OUT 4u  /* abandoned at its time limit */
-#define CORONER_HOOK_SAVE_CRASHED 5u    /* crashed itself and was abandoned */
+#define CORONER_HOOK_SAVE_NONE 0u      /* none was set */
+#define CORONER_HOOK_SAVE_PENDING 1u   /* set, not run (yet) */
+#define CORONER_HOOK_SAVE_RUNNING 2u   /* started and has not come back */
+#define CORONER_HOOK_SAVE_DONE 3u      /* returned in time */
+#define CORONER_HOOK_SAVE_TIMED_OUT 4u /* abandoned at its time limit */
+#define CORONER_HOOK_SAVE_CRASHED 5u   /* crashed itself and was abandoned */
 
 /* crash.chain_state: the handler installed before ours */
-#define CORONER_HOOK_CHAIN_NONE 0u      /* there was none (or it was SIG_DFL/SIG_IGN) */
-#define CORONER_HOOK_CHAIN_CALLED 1u    /* called, has not come back */
-#define CORONER_HOOK_CHAIN_RETURNED 2u  /* called and returned */
-#define CORONER_HOOK_CHAIN_CRASHED 3u   /* crashed itself and was abandoned */
+#define CORONER_HOOK_CHAIN_NONE 0u     /* there was none (or it was SIG_DFL/SIG_IGN) */
+#define CORONER_HOOK_CHAIN_CALLED 1u   /* called, has not come back */
+#define CORONER_HOOK_CHAIN_RETURNED 2u /* called and returned */
+#define CORONER_HOOK_CHAIN_CRASHED 3u  /* crashed itself and was abandoned */
 
 /* crash.restart_state */
-#define CORONER_HOOK_RESTART_OFF 0u       /* not enabled */
-#define CORONER_HOOK_RESTART_STARTED 1u   /* a new instance was started */
-#define CORONER_HOOK_RESTART_LOOP 2u      /* not restarted: crashed again too soon */
-#define CORONER_HOOK_RESTART_FAILED 3u    /* could not start the new instance */
+#define CORONER_HOOK_RESTART_OFF 0u     /* not enabled */
+#define CORONER_HOOK_RESTART_STARTED 1u /* a new instance was started */
+#define CORONER_HOOK_RESTART_LOOP 2u    /* not restarted: crashed again too soon */
+#define CORONER_HOOK_RESTART_FAILED 3u  /* could not start the new instance */
 
 #define CORONER_HOOK_THREAD_NAME_SIZE 16u
 #define CORONER_HOOK_EXCEPTION_TYPE_SIZE 256u
@@ -135,15 +135,15 @@ struct coroner_hook_crash_block {
     uint32_t seq;
     uint32_t state;
     int32_t signo;
-    int32_t code;        /* si_code */
-    int32_t sig_errno;   /* si_errno */
+    int32_t code;      /* si_code */
+    int32_t sig_errno; /* si_errno */
     uint32_t flags;
     uint64_t address;    /* si_addr for hardware faults */
     int64_t tid;         /* crashing thread, in the owner's pid namespace */
     int64_t sender_pid;  /* si_pid for signals sent by a process */
     uint32_t sender_uid; /* si_uid for signals sent by a process */
     uint32_t save_state;
-    int64_t time_usec;   /* CLOCK_REALTIME when the handler started */
+    int64_t time_usec; /* CLOCK_REALTIME when the handler started */
     char thread_name[CORONER_HOOK_THREAD_NAME_SIZE];
     uint32_t chain_state;
     uint32_t restart_state;

@@ -117,8 +117,8 @@ int coroner_hook__region_create(struct coroner_hook_region **ret_region, size_t 
                sizeof(r->annotations[0].value));
     fill_table(&h->breadcrumbs, offsetof(struct coroner_hook_region, breadcrumbs),
                CORONER_HOOK_MAX_BREADCRUMBS, ENTRY(breadcrumbs, message), 0);
-    fill_table(&h->buffers, offsetof(struct coroner_hook_region, buffers),
-               CORONER_HOOK_MAX_BUFFERS, ENTRY(buffers, name), 0);
+    fill_table(&h->buffers, offsetof(struct coroner_hook_region, buffers), CORONER_HOOK_MAX_BUFFERS,
+               ENTRY(buffers, name), 0);
 #undef ENTRY
     fill_table(&h->crash, offsetof(struct coroner_hook_region, crash), 1, sizeof(r->crash),
                sizeof(r->crash.exception_type), sizeof(r->crash.exception_what));

@@ -58,8 +58,8 @@ void coroner_hook__run_emergency_save(struct coroner_hook_crash_block *c, int si
         return;
     if (__atomic_exchange_n(&save_started, 1, __ATOMIC_ACQ_REL))
         return;
-    unsigned timeout_ms = config.timeout_ms ? config.timeout_ms
-                                            : CORONER_HOOK_DEFAULT_SAVE_TIMEOUT_MS;
+    unsigned timeout_ms =
+        config.timeout_ms ? config.timeout_ms : CORONER_HOOK_DEFAULT_SAVE_TIMEOUT_MS;
 
     struct sigaction alarm_action, old_alarm_action;
     memset(&alarm_action, 0, sizeof(alarm_action));
@@ -97,9 +97,8 @@ void coroner_hook__run_emergency_save(struct coroner_hook_crash_block *c, int si
         config.fn(signo, config.userdata);
         result = CORONER_HOOK_SAVE_DONE;
     } else {
-        result = coroner_hook__abandon_reason == HOOK_ABANDON_TIMEOUT
-                     ? CORONER_HOOK_SAVE_TIMED_OUT
-                     : CORONER_HOOK_SAVE_CRASHED;
+        result = coroner_hook__abandon_reason == HOOK_ABANDON_TIMEOUT ? CORONER_HOOK_SAVE_TIMED_OUT
+                                                                      : CORONER_HOOK_SAVE_CRASHED;
     }
     coroner_hook__user_phase = HOOK_PHASE_NONE;
 

@@ -31,12 +31,12 @@ typedef struct {
     uint32_t version;
     uint32_t header_size;
     uint64_t region_address;
-    uint64_t region_size;    /* bytes of region that follow the header */
-    int64_t start_ticks;     /* /proc/PID/stat starttime as the handler saw it, -1 unknown */
-    int64_t nspid;           /* innermost pid from /proc/PID/status NSpid, -1 unknown */
-    uint32_t buffer_count;   /* BlobBuffer records after the region */
+    uint64_t region_size;  /* bytes of region that follow the header */
+    int64_t start_ticks;   /* /proc/PID/stat starttime as the handler saw it, -1 unknown */
+    int64_t nspid;         /* innermost pid from /proc/PID/status NSpid, -1 unknown */
+    uint32_t buffer_count; /* BlobBuffer records after the region */
     uint32_t reserved;
-    int64_t pid;             /* the process read, as the handler sees it ("Pid:"), -1 unknown */
+    int64_t pid; /* the process read, as the handler sees it ("Pid:"), -1 unknown */
 } BlobHeader;
 G_STATIC_ASSERT(sizeof(BlobHeader) == 64);
 
@@ -45,7 +45,7 @@ G_STATIC_ASSERT(sizeof(BlobHeader) == 64);
 #define BLOB_BUFFER_UNREADABLE 0x4u /* the memory could not be read (wholly or partly) */
 
 typedef struct {
-    uint32_t slot;            /* index into the region's buffers table */
+    uint32_t slot; /* index into the region's buffers table */
     uint32_t flags;
     uint64_t address;
     uint64_t declared_length; /* as the descriptor said */
@@ -134,8 +134,7 @@ static gboolean region_validate(const guint8 *data, gsize size, Region *ret, GEr
     if (!table_valid(&r, &r.h.strings, CORONER_HOOK_SLOT_PREFIX) ||
         !table_valid(&r, &r.h.annotations, CORONER_HOOK_SLOT_PREFIX) ||
         !table_valid(&r, &r.h.breadcrumbs, CORONER_HOOK_BREADCRUMB_MESSAGE) ||
-        !table_valid(&r, &r.h.buffers, CORONER_HOOK_BUFFER_NAME) ||
-        !table_valid(&r, &r.h.crash, 0))
+        !table_valid(&r, &r.h.buffers, CORONER_HOOK_BUFFER_NAME) || !table_valid(&r, &r.h.crash, 0))
         return invalid(error, "table out of bounds");
     if (r.h.crash.count < 1 || r.h.crash.entry_size < sizeof(struct coroner_hook_crash_block))
         return invalid(error, "bad crash block");

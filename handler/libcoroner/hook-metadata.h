@@ -26,22 +26,22 @@ G_BEGIN_DECLS
 
 /* What the hook's signal handler recorded, beyond CoronerAppInfo. */
 typedef struct {
-    int signal_number;          /* 0: the hook recorded no complete crash */
-    int code;                   /* si_code */
+    int signal_number; /* 0: the hook recorded no complete crash */
+    int code;          /* si_code */
     gboolean has_code;
-    uint64_t address;           /* si_addr, for hardware faults only */
+    uint64_t address; /* si_addr, for hardware faults only */
     gboolean has_address;
-    int64_t tid;                /* crashing thread as the app saw it (its pid namespace), -1 */
-    int64_t sender_pid;         /* for signals sent by a process (kill, raise, abort) */
+    int64_t tid;        /* crashing thread as the app saw it (its pid namespace), -1 */
+    int64_t sender_pid; /* for signals sent by a process (kill, raise, abort) */
     int64_t sender_uid;
     gboolean has_sender;
-    int64_t time_usec;          /* CLOCK_REALTIME when the handler started, 0 unknown */
-    const char *emergency_save; /* "none", "pending", "running", "done", "timed-out", "crashed" */
+    int64_t time_usec;            /* CLOCK_REALTIME when the handler started, 0 unknown */
+    const char *emergency_save;   /* "none", "pending", "running", "done", "timed-out", "crashed" */
     const char *previous_handler; /* "none", "called", "returned", "crashed" */
-    const char *restart;        /* "off", "started", "crash-loop", "failed" */
-    const char *transport;      /* "anon-name", "memfd", "unknown" */
-    guint dropped_slots;        /* entries dropped: a crash interrupted their update */
-    guint truncated_buffers;    /* registered buffers cut at the copy limits or unreadable */
+    const char *restart;          /* "off", "started", "crash-loop", "failed" */
+    const char *transport;        /* "anon-name", "memfd", "unknown" */
+    guint dropped_slots;          /* entries dropped: a crash interrupted their update */
+    guint truncated_buffers;      /* registered buffers cut at the copy limits or unreadable */
 } CoronerHookCrash;
 
 /* The most registered-buffer bytes read_raw copies, over all buffers. */

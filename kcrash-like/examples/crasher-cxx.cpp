@@ -10,7 +10,8 @@
 #include <stdexcept>
 #include <thread>
 
-namespace demo {
+namespace demo
+{
 struct bad_answer : std::runtime_error {
     explicit bad_answer(const char *what) : std::runtime_error(what)
     {

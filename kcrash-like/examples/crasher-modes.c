@@ -70,7 +70,8 @@ static void put_number(int fd, long value)
     put(fd, out);
 }
 
-/* ---------------------------------------------------------------- handlers installed before ours */
+/* ---------------------------------------------------------------- handlers installed before ours
+ */
 
 static void sync_handler(int signo, siginfo_t *info, void *ucontext)
 {

@@ -12,14 +12,14 @@
 #include "hook-metadata.h"
 
 typedef struct {
-    pid_t pid;          /* the crasher we started */
-    int stdout_fd;      /* its standard output, read end */
-    int from_child_fd;  /* "crashed <pid> <signo>" lines, when started with sync */
-    int to_child_fd;    /* one byte releases it */
-    pid_t crashed_pid;  /* from the sync line: may be a forked child of pid */
+    pid_t pid;         /* the crasher we started */
+    int stdout_fd;     /* its standard output, read end */
+    int from_child_fd; /* "crashed <pid> <signo>" lines, when started with sync */
+    int to_child_fd;   /* one byte releases it */
+    pid_t crashed_pid; /* from the sync line: may be a forked child of pid */
     int crashed_signo;
-    int status;         /* waitpid() status once reaped */
-    GString *output;    /* everything it wrote on stdout */
+    int status;      /* waitpid() status once reaped */
+    GString *output; /* everything it wrote on stdout */
 } HookCrasher;
 
 /* The built sample programs (from the environment meson sets). */

@@ -177,8 +177,8 @@ static void test_buffers(void)
     g_assert_cmpint(coroner_hook_register_buffer(NULL, &x, sizeof(x), 0), ==, -EINVAL);
     g_assert_cmpint(coroner_hook_register_buffer("b", NULL, 4, 0), ==, -EINVAL);
     g_assert_cmpint(coroner_hook_register_buffer("b", &x, sizeof(x), 0x80), ==, -EINVAL);
-    g_assert_cmpint(coroner_hook_register_buffer("b", &x, CORONER_HOOK_MAX_BUFFER_BYTES + 1, 0),
-                    ==, -E2BIG);
+    g_assert_cmpint(coroner_hook_register_buffer("b", &x, CORONER_HOOK_MAX_BUFFER_BYTES + 1, 0), ==,
+                    -E2BIG);
     g_assert_cmpint(coroner_hook_unregister_buffer(NULL), ==, -EINVAL);
     g_assert_cmpint(coroner_hook_unregister_buffer(&x), ==, -ENOENT);
 
@@ -220,8 +220,8 @@ static void test_buffers(void)
         /* Text ends at the first NUL. */
         g_assert_cmpuint(size, ==, strlen(buffers[i]));
         g_assert_cmpmem(text, size, buffers[i], strlen(buffers[i]));
-        g_assert_cmpuint(strlen(buf->name), ==, i == 0 ? CORONER_HOOK_MAX_BUFFER_NAME
-                                                       : strlen(buffers[i]));
+        g_assert_cmpuint(strlen(buf->name), ==,
+                         i == 0 ? CORONER_HOOK_MAX_BUFFER_NAME : strlen(buffers[i]));
     }
     coroner_app_info_free(app);
     for (int i = 0; i < CORONER_HOOK_MAX_BUFFERS; i++)
@@ -232,8 +232,8 @@ static void test_unreadable_buffer(void)
 {
     /* A registered buffer whose memory went away: the reader keeps what it could read. */
     long page = sysconf(_SC_PAGESIZE);
-    char *p = mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-                   0);
+    char *p =
+        mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     g_assert_true(p != MAP_FAILED);
     memset(p, 'z', (size_t)page);
     g_assert_no_errno(munmap(p + page, (size_t)page));

@@ -16,9 +16,9 @@
 typedef struct {
     const char *mode;
     gboolean cxx;
-    int signo;           /* expected death; 0: exits with 128 + SIGSEGV (fork-child) */
+    int signo;             /* expected death; 0: exits with 128 + SIGSEGV (fork-child) */
     const char *forbidden; /* a call the interposer must report, or NULL for none at all */
-    gboolean longjmps;   /* the hook abandons the emergency save with siglongjmp() */
+    gboolean longjmps;     /* the hook abandons the emergency save with siglongjmp() */
 } SafetyCase;
 
 static const char *interposer(void)
@@ -53,9 +53,9 @@ static void run_case(gconstpointer data)
     g_autofree char *preload = g_strdup_printf("LD_PRELOAD=%s", interposer());
     g_autofree char *report_env = g_strdup_printf("CORONER_FORBID_REPORT=%s", report_path);
     /* Under ASan the interposer must come before the sanitizer runtime. */
-    g_autofree char *asan = g_strdup_printf("ASAN_OPTIONS=%s:verify_asan_link_order=0",
-                                            g_getenv("ASAN_OPTIONS") ? g_getenv("ASAN_OPTIONS")
-                                                                     : "");
+    g_autofree char *asan =
+        g_strdup_printf("ASAN_OPTIONS=%s:verify_asan_link_order=0",
+                        g_getenv("ASAN_OPTIONS") ? g_getenv("ASAN_OPTIONS") : "");
     const char *env[] = {preload, report_env, asan, NULL};
     const char *binary = t->cxx ? hook_test_crasher_cxx_path() : hook_test_crasher_path();
     g_autoptr(HookCrasher) c = hook_crasher_spawn(binary, t->mode, FALSE, env);

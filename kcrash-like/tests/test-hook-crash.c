@@ -21,17 +21,17 @@ typedef struct {
     const char *mode;
     gboolean cxx;
     int signo;
-    int code;            /* expected si_code, or NO_CODE_CHECK */
+    int code; /* expected si_code, or NO_CODE_CHECK */
     gboolean has_address;
     const char *thread_name;
     const char *emergency_save;
-    const char *output;  /* expected in stdout, or NULL */
+    const char *output; /* expected in stdout, or NULL */
 } CrashCase;
 
 #define NO_CODE_CHECK 0x7fffffff
 
-static void check_crash(const CrashCase *t, const CoronerAppInfo *app, const CoronerHookCrash *crash,
-                        pid_t pid)
+static void check_crash(const CrashCase *t, const CoronerAppInfo *app,
+                        const CoronerHookCrash *crash, pid_t pid)
 {
     hook_test_assert_crasher_metadata(app, t->mode);
     g_assert_cmpint(crash->signal_number, ==, t->signo);
@@ -307,7 +307,10 @@ static void test_restart(void)
     g_assert_false(g_str_has_suffix(lines[1], "last-crash none"));
 }
 
-#define SEGV_MAIN(mode_) {mode_, FALSE, SIGSEGV, SEGV_MAPERR, TRUE, CRASHER_THREAD_NAME, NULL, NULL}
+#define SEGV_MAIN(mode_)                                                                           \
+    {                                                                                              \
+        mode_, FALSE, SIGSEGV, SEGV_MAPERR, TRUE, CRASHER_THREAD_NAME, NULL, NULL                  \
+    }
 
 static const CrashCase cases[] = {
     SEGV_MAIN("segv"),

@@ -33,8 +33,8 @@ static GBytes *genuine_blob(void)
     if (blob)
         return g_bytes_ref(blob);
 
-    coroner_hook_options o = {.app_id = "org.coroner.ParserTest", .name = "Parser \xc3\xa9 test",
-                              .version = "2"};
+    coroner_hook_options o = {
+        .app_id = "org.coroner.ParserTest", .name = "Parser \xc3\xa9 test", .version = "2"};
     g_assert_cmpint(coroner_hook_init(&o), ==, 0);
     g_assert_cmpint(coroner_hook_set_annotation("key", "value"), ==, 0);
     g_assert_cmpint(coroner_hook_set_annotation("bad", "bytes \xc0\xaf here"), ==, 0);
@@ -72,8 +72,8 @@ static guint8 *blob_copy(gsize *ret_size)
 
 static void assert_valid_utf8_everywhere(const CoronerAppInfo *app)
 {
-    const char *strings[] = {app->app_id,         app->name,           app->version,
-                             app->bug_address,    app->dsn,            app->crashed_thread_name,
+    const char *strings[] = {app->app_id,         app->name,          app->version,
+                             app->bug_address,    app->dsn,           app->crashed_thread_name,
                              app->exception_type, app->exception_what};
     for (gsize i = 0; i < G_N_ELEMENTS(strings); i++)
         g_assert_true(!strings[i] || g_utf8_validate(strings[i], -1, NULL));
@@ -239,7 +239,8 @@ static void test_hostile_header(void)
         offsetof(struct coroner_hook_header, buffers),
         offsetof(struct coroner_hook_header, crash),
     };
-    const uint32_t values[] = {0, 1, 7, 255, 4096, 65535, 65536, 0x7fffffff, 0x80000000, 0xffffffff};
+    const uint32_t values[] = {0,     1,     7,          255,        4096,
+                               65535, 65536, 0x7fffffff, 0x80000000, 0xffffffff};
     guint accepted = 0;
     for (gsize t = 0; t < G_N_ELEMENTS(tables); t++) {
         for (gsize field = 0; field < sizeof(struct coroner_hook_table); field += 4) {
@@ -277,7 +278,8 @@ static void test_hostile_buffer_records(void)
     uint64_t region_size;
     memcpy(&region_size, genuine + 24, sizeof(region_size));
     gsize records = BLOB_HEADER_SIZE + (gsize)region_size;
-    const uint64_t lengths[] = {0, 1, 99, 100, 101, 4096, G_MAXUINT32, G_MAXUINT64 - 7, G_MAXUINT64};
+    const uint64_t lengths[] = {0,          1, 99, 100, 101, 4096, G_MAXUINT32, G_MAXUINT64 - 7,
+                                G_MAXUINT64};
     for (gsize field = 0; field < 32; field += 4) {
         for (gsize v = 0; v < G_N_ELEMENTS(lengths); v++) {
             g_autofree guint8 *copy = g_memdup2(genuine, size);
@@ -314,8 +316,8 @@ static void test_random_corruption(void)
                 break;
             case 2:
                 at = BLOB_HEADER_SIZE + h.total_size +
-                     (gsize)g_test_rand_int_range(0, (gint32)(size - BLOB_HEADER_SIZE -
-                                                                h.total_size));
+                     (gsize)g_test_rand_int_range(0,
+                                                  (gint32)(size - BLOB_HEADER_SIZE - h.total_size));
                 break;
             default:
                 at = (gsize)g_test_rand_int_range(0, (gint32)size);
@@ -349,8 +351,8 @@ static void test_read_raw_bad_arguments(void)
     g_clear_error(&error);
     /* Mapped memory that is not a region. */
     g_autofree guint8 *not_a_region = g_malloc0(65536);
-    g_assert_null(coroner_hook_metadata_read_raw(dir, (uint64_t)(uintptr_t)not_a_region, 65536,
-                                                 &error));
+    g_assert_null(
+        coroner_hook_metadata_read_raw(dir, (uint64_t)(uintptr_t)not_a_region, 65536, &error));
     g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
     g_clear_error(&error);
     close(dir);
@@ -361,8 +363,8 @@ static void test_read_raw_bad_arguments(void)
 
 static void test_apply_signal(void)
 {
-    CoronerHookCrash crash = {.signal_number = 11, .code = 1, .has_code = TRUE,
-                              .address = 0x10, .has_address = TRUE};
+    CoronerHookCrash crash = {
+        .signal_number = 11, .code = 1, .has_code = TRUE, .address = 0x10, .has_address = TRUE};
     CoronerSignalInfo signal = {.number = 11};
     g_assert_true(coroner_hook_crash_apply_signal(&crash, &signal));
     g_assert_cmpint(signal.code, ==, 1);
