@@ -1,0 +1,968 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The symbolizer (see symbolize.h).  Two phases, so that debuginfod is only
+ * asked about what matters:
+ *
+ *   1. unwind: report the core's modules, attach to its threads and collect
+ *      raw PCs for every thread (CFI from the mapped files, which are on this
+ *      machine); debuginfod is off, so nothing is downloaded for modules the
+ *      backtrace never touches;
+ *   2. symbolize: with debuginfod on (when wanted, within its own time
+ *      budget), turn each PC into function, inlined frames and file:line.
+ *
+ * libdwfl remembers that a module has no DWARF once it looked, so modules
+ * outside the backtrace are checked for debug info in phase 1 (locally) and
+ * those inside it only in phase 2.
+ */
+#include "symbolize.h"
+
+#include <dwarf.h>
+#include <elf.h>
+#include <elfutils/debuginfod.h>
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fs-util.h"
+#include "privileges.h"
+#include "signature.h"
+
+/* libstdc++'s demangler (linked in): libdw does not export one. */
+extern char *__cxa_demangle(const char *mangled, char *buffer, size_t *length, int *status);
+
+/* The JSON a sandboxed child may send back; the caps on threads and frames keep it far below. */
+#define RESULT_MAX (32u * 1024u * 1024u)
+/* The child's own deadline comes this much before the parent's kill, to return a partial result. */
+#define CHILD_MARGIN_MS 300
+/* Child exit statuses above this carry a CoronerSymbolizeError. */
+#define CHILD_EXIT_ERROR_BASE 16
+
+G_DEFINE_QUARK(coroner-symbolize-error-quark, coroner_symbolize_error)
+
+void coroner_symbolize_options_init(CoronerSymbolizeOptions *o)
+{
+    const char *urls = g_getenv("DEBUGINFOD_URLS");
+    *o = (CoronerSymbolizeOptions){
+        .max_threads = 256,
+        .max_frames = 256,
+        .timeout_ms = 10000,
+        .memory_limit = (uint64_t)1 << 30,
+        .debuginfod = urls && *urls,
+        .debuginfod_timeout_ms = 5000,
+    };
+}
+
+typedef struct {
+    Dwarf_Addr pc;
+    bool activation;
+} RawFrame;
+
+typedef struct {
+    pid_t tid;
+    GArray *frames; /* RawFrame */
+    char *error;    /* why unwinding stopped early, NULL if it reached the end */
+} RawThread;
+
+static void raw_thread_free(RawThread *t)
+{
+    g_array_unref(t->frames);
+    g_free(t->error);
+    g_free(t);
+}
+
+typedef struct {
+    const CoronerSymbolizeOptions *o;
+    Dwfl *dwfl;
+    gint64 deadline;           /* monotonic µs, 0 for none */
+    gint64 debuginfod_deadline;
+    gboolean timed_out;
+    pid_t crash_tid;
+    GPtrArray *threads;        /* RawThread*, note order */
+    GHashTable *frame_modules; /* Dwfl_Module* that appear in a frame */
+} Job;
+
+static gboolean past(gint64 deadline)
+{
+    return deadline && g_get_monotonic_time() >= deadline;
+}
+
+static int frame_cb(Dwfl_Frame *state, void *arg)
+{
+    Job *job = arg;
+    RawThread *t = g_ptr_array_index(job->threads, job->threads->len - 1);
+    Dwarf_Addr pc;
+    bool activation;
+    if (!dwfl_frame_pc(state, &pc, &activation)) {
+        t->error = g_strdup(dwfl_errmsg(-1));
+        return DWARF_CB_ABORT;
+    }
+    RawFrame f = {pc, activation};
+    g_array_append_val(t->frames, f);
+    if (t->frames->len >= job->o->max_frames)
+        return DWARF_CB_ABORT;
+    if (past(job->deadline)) {
+        job->timed_out = TRUE;
+        return DWARF_CB_ABORT;
+    }
+    return DWARF_CB_OK;
+}
+
+static int thread_cb(Dwfl_Thread *thread, void *arg)
+{
+    Job *job = arg;
+    pid_t tid = dwfl_thread_tid(thread);
+    /* Past the cap, only the crashing thread is still worth unwinding. */
+    if (job->threads->len >= job->o->max_threads && tid != job->crash_tid)
+        return DWARF_CB_OK;
+    if (past(job->deadline)) {
+        job->timed_out = TRUE;
+        return DWARF_CB_ABORT;
+    }
+    RawThread *t = g_new0(RawThread, 1);
+    t->tid = tid;
+    t->frames = g_array_new(FALSE, FALSE, sizeof(RawFrame));
+    g_ptr_array_add(job->threads, t);
+    int r = dwfl_thread_getframes(thread, frame_cb, job);
+    /* -1 with frames is how unwinding usually ends in libdwfl 0.188 (no CFI past _start). */
+    if (r < 0 && !t->error && t->frames->len == 0)
+        t->error = g_strdup(dwfl_errmsg(-1));
+    return DWARF_CB_OK;
+}
+
+static char *demangle(const char *name)
+{
+    if (!name)
+        return NULL;
+    if (name[0] == '_' && name[1] == 'Z') {
+        int status = -1;
+        char *d = __cxa_demangle(name, NULL, NULL, &status);
+        if (status == 0 && d) {
+            char *copy = g_strdup(d);
+            free(d);
+            return copy;
+        }
+        free(d);
+    }
+    return g_strdup(name);
+}
+
+/*
+ * A C++ function without a linkage name (a static or inline-only one): its
+ * name qualified by the namespaces and classes around its declaration.
+ */
+static char *qualified_name(Dwarf_Die *die, const char *name)
+{
+    /* An inlined instance or an out-of-class definition points at the declaration. */
+    Dwarf_Die decl = *die;
+    for (int hop = 0; hop < 8; hop++) {
+        Dwarf_Attribute attr;
+        Dwarf_Die next;
+        if (!dwarf_attr(&decl, DW_AT_abstract_origin, &attr) &&
+            !dwarf_attr(&decl, DW_AT_specification, &attr))
+            break;
+        if (!dwarf_formref_die(&attr, &next))
+            break;
+        decl = next;
+    }
+    Dwarf_Die *scopes = NULL;
+    int n = dwarf_getscopes_die(&decl, &scopes);
+    GString *q = g_string_new(NULL);
+    for (int i = n - 1; i >= 1; i--) {
+        int tag = dwarf_tag(&scopes[i]);
+        if (tag != DW_TAG_namespace && tag != DW_TAG_class_type && tag != DW_TAG_structure_type &&
+            tag != DW_TAG_union_type)
+            continue;
+        const char *part = dwarf_diename(&scopes[i]);
+        g_string_append_printf(q, "%s::", part ? part : "(anonymous namespace)");
+    }
+    free(scopes);
+    g_string_append(q, name);
+    return g_string_free(q, FALSE);
+}
+
+static gboolean is_cxx(Dwarf_Die *cudie)
+{
+    int lang = dwarf_srclang(cudie);
+    return lang == DW_LANG_C_plus_plus || lang == DW_LANG_C_plus_plus_03 ||
+           lang == DW_LANG_C_plus_plus_11 || lang == DW_LANG_C_plus_plus_14;
+}
+
+/*
+ * A function DIE's name: for C++ the demangled linkage name (with the
+ * parameter types), else the namespace-qualified name; for C the source name
+ * (glibc gives its functions asm names like "__GI_abort" as linkage names).
+ */
+static char *die_name(Dwarf_Die *cudie, Dwarf_Die *die)
+{
+    Dwarf_Attribute attr;
+    const char *linkage = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+    if (!linkage)
+        linkage = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
+    const char *name = dwarf_diename(die);
+    if (cudie && is_cxx(cudie)) {
+        if (linkage)
+            return demangle(linkage);
+        return name ? qualified_name(die, name) : NULL;
+    }
+    if (!name)
+        name = linkage;
+    if (name && g_str_has_prefix(name, "__GI_") && name[5])
+        name += 5;
+    return demangle(name);
+}
+
+/* The call site of an inlined instance: where its caller's frame is. */
+static void call_site(Dwarf_Die *cudie, Dwarf_Die *inlined, char **ret_file, int *ret_line)
+{
+    Dwarf_Attribute attr;
+    Dwarf_Word file_index, line;
+    *ret_file = NULL;
+    *ret_line = 0;
+    if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_line, &attr), &line) == 0)
+        *ret_line = (int)MIN(line, (Dwarf_Word)INT_MAX);
+    Dwarf_Files *files;
+    size_t nfiles;
+    if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_file, &attr), &file_index) == 0 &&
+        dwarf_getsrcfiles(cudie, &files, &nfiles) == 0 && file_index < nfiles)
+        *ret_file = g_strdup(dwarf_filesrc(files, file_index, NULL, NULL));
+}
+
+typedef struct {
+    Dwfl_Module *module;
+    const char *module_path;
+    Dwarf_Addr module_start;
+    Dwarf_Addr pc;
+} FrameBase;
+
+static CoronerFrame *frame_from(const FrameBase *b)
+{
+    CoronerFrame *f = coroner_frame_new();
+    f->pc = b->pc;
+    f->module = g_strdup(b->module_path);
+    f->module_offset = b->module ? b->pc - b->module_start : 0;
+    return f;
+}
+
+/* Turns one raw PC into one or more frames (inlined ones first). */
+static void symbolize_frame(const RawFrame *raw, Dwfl *dwfl, GPtrArray *out, unsigned max_frames)
+{
+    Dwarf_Addr pc_adjusted = raw->pc - (raw->activation ? 0 : 1);
+    FrameBase b = {.pc = raw->pc};
+    b.module = dwfl_addrmodule(dwfl, pc_adjusted);
+    if (b.module)
+        b.module_path = dwfl_module_info(b.module, NULL, &b.module_start, NULL, NULL, NULL, NULL,
+                                         NULL);
+
+    Dwarf_Addr bias = 0;
+    Dwarf_Die *cudie = b.module ? dwfl_module_addrdie(b.module, pc_adjusted, &bias) : NULL;
+    Dwarf_Die *scopes = NULL;
+    int nscopes = cudie ? dwarf_getscopes(cudie, pc_adjusted - bias, &scopes) : 0;
+    Dwarf_Die function;
+    memset(&function, 0, sizeof function);
+    gboolean have_function = FALSE;
+    for (int i = 0; i < nscopes; i++) {
+        int tag = dwarf_tag(&scopes[i]);
+        if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine) {
+            function = scopes[i];
+            have_function = TRUE;
+            break;
+        }
+    }
+    free(scopes);
+
+    /* The innermost frame's location is the line table's. */
+    char *file = NULL;
+    int line = 0;
+    Dwfl_Line *l = b.module ? dwfl_module_getsrc(b.module, pc_adjusted) : NULL;
+    if (l) {
+        int lineno = 0;
+        const char *src = dwfl_lineinfo(l, NULL, &lineno, NULL, NULL, NULL);
+        file = g_strdup(src);
+        line = lineno;
+    }
+
+    if (have_function) {
+        Dwarf_Die *chain = NULL;
+        int nchain = dwarf_getscopes_die(&function, &chain);
+        if (nchain > 0) {
+            /* chain[0] is the innermost function; each inlined one's call site locates the next. */
+            Dwarf_Die *last = &chain[0];
+            CoronerFrame *f = frame_from(&b);
+            f->function = die_name(cudie, &chain[0]);
+            f->file = file;
+            f->line = line;
+            f->inlined = dwarf_tag(&chain[0]) == DW_TAG_inlined_subroutine;
+            file = NULL;
+            g_ptr_array_add(out, f);
+            for (int i = 1; i < nchain && out->len < max_frames; i++) {
+                int tag = dwarf_tag(&chain[i]);
+                if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram &&
+                    tag != DW_TAG_entry_point)
+                    continue;
+                f = frame_from(&b);
+                f->function = die_name(cudie, &chain[i]);
+                call_site(cudie, last, &f->file, &f->line);
+                f->inlined = tag == DW_TAG_inlined_subroutine;
+                g_ptr_array_add(out, f);
+                if (tag == DW_TAG_subprogram)
+                    break;
+                last = &chain[i];
+            }
+            free(chain);
+            g_free(file);
+            return;
+        }
+        free(chain);
+    }
+
+    /* No DWARF scope: the ELF symbol table, and the line table if there was one. */
+    CoronerFrame *f = frame_from(&b);
+    if (b.module) {
+        GElf_Off offset;
+        GElf_Sym sym;
+        const char *name = dwfl_module_addrinfo(b.module, pc_adjusted, &offset, &sym, NULL, NULL,
+                                                NULL);
+        f->function = demangle(name);
+    }
+    f->file = file;
+    f->line = line;
+    g_ptr_array_add(out, f);
+}
+
+static char *build_id_hex(Dwfl_Module *mod)
+{
+    const unsigned char *bits;
+    GElf_Addr vaddr;
+    int len = dwfl_module_build_id(mod, &bits, &vaddr);
+    if (len <= 0)
+        return NULL;
+    GString *s = g_string_sized_new((gsize)len * 2);
+    for (int i = 0; i < len; i++)
+        g_string_append_printf(s, "%02x", bits[i]);
+    return g_string_free(s, FALSE);
+}
+
+typedef struct {
+    CoronerCrashRecord *record;
+    GPtrArray *modules; /* CoronerModule*, owned by record->modules */
+    GPtrArray *handles; /* Dwfl_Module*, same order */
+} ModuleList;
+
+static int module_cb(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
+                     void *arg)
+{
+    ModuleList *ml = arg;
+    CoronerModule *m = coroner_module_new();
+    Dwarf_Addr low = 0, high = 0;
+    dwfl_module_info(mod, NULL, &low, &high, NULL, NULL, NULL, NULL);
+    m->path = g_strdup(name);
+    m->start = low;
+    m->end = high;
+    m->build_id = build_id_hex(mod);
+    g_ptr_array_add(ml->record->modules, m);
+    g_ptr_array_add(ml->modules, m);
+    g_ptr_array_add(ml->handles, mod);
+    return DWARF_CB_OK;
+}
+
+static int module_cmp(gconstpointer a, gconstpointer b)
+{
+    const CoronerModule *x = *(CoronerModule *const *)a, *y = *(CoronerModule *const *)b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Reads NT_SIGINFO: si_code and, for faults the kernel raised, the address. */
+static void read_siginfo(Elf *core, CoronerCrashRecord *record)
+{
+    size_t phnum;
+    if (elf_getphdrnum(core, &phnum) != 0)
+        return;
+    GElf_Ehdr ehdr;
+    if (!gelf_getehdr(core, &ehdr))
+        return;
+    gboolean is64 = ehdr.e_ident[EI_CLASS] == ELFCLASS64;
+    for (size_t i = 0; i < phnum; i++) {
+        GElf_Phdr ph;
+        if (!gelf_getphdr(core, (int)i, &ph) || ph.p_type != PT_NOTE)
+            continue;
+        Elf_Data *data = elf_getdata_rawchunk(core, ph.p_offset, ph.p_filesz, ELF_T_NHDR);
+        if (!data)
+            continue;
+        size_t offset = 0, name_offset, desc_offset;
+        GElf_Nhdr nh;
+        while ((offset = gelf_getnote(data, offset, &nh, &name_offset, &desc_offset)) > 0) {
+            if (nh.n_type != NT_SIGINFO || nh.n_namesz != 5 ||
+                memcmp((const char *)data->d_buf + name_offset, "CORE", 5) != 0)
+                continue;
+            /* siginfo_t: si_signo, si_errno, si_code (ints), then the union, pointer-aligned. */
+            size_t addr_at = is64 ? 16 : 12, word = is64 ? 8 : 4;
+            if (nh.n_descsz < addr_at + word)
+                return;
+            const uint8_t *d = (const uint8_t *)data->d_buf + desc_offset;
+            int32_t signo, code;
+            memcpy(&signo, d, 4);
+            memcpy(&code, d + 8, 4);
+            if (record->signal.number == 0 && signo > 0 && signo < 65) {
+                record->signal.number = signo;
+                g_free(record->signal.name);
+                record->signal.name = coroner_signal_name(signo);
+            }
+            record->signal.code = code;
+            record->signal.has_code = TRUE;
+            gboolean fault = signo == SIGSEGV || signo == SIGBUS || signo == SIGILL ||
+                             signo == SIGFPE || signo == SIGTRAP;
+            /* si_code > 0 means the kernel raised it for an instruction: si_addr is meaningful. */
+            if (fault && code > 0) {
+                uint64_t address = 0;
+                if (is64)
+                    memcpy(&address, d + addr_at, 8);
+                else {
+                    uint32_t a32;
+                    memcpy(&a32, d + addr_at, 4);
+                    address = a32;
+                }
+                record->signal.address = address;
+                record->signal.has_address = TRUE;
+            }
+            return;
+        }
+    }
+}
+
+/*
+ * DEBUGINFOD_URLS is what libdwfl's built-in debuginfod client reads on every
+ * query, so it is our switch: off during phase 1, on (when wanted) in phase 2,
+ * and put back as it was at the end.
+ */
+typedef struct {
+    char *urls;
+    char *timeout;
+} DebuginfodEnv;
+
+static void env_save(DebuginfodEnv *e)
+{
+    e->urls = g_strdup(g_getenv("DEBUGINFOD_URLS"));
+    e->timeout = g_strdup(g_getenv("DEBUGINFOD_TIMEOUT"));
+    g_unsetenv("DEBUGINFOD_URLS");
+}
+
+static void env_restore(DebuginfodEnv *e)
+{
+    if (e->urls)
+        g_setenv("DEBUGINFOD_URLS", e->urls, TRUE);
+    else
+        g_unsetenv("DEBUGINFOD_URLS");
+    if (e->timeout)
+        g_setenv("DEBUGINFOD_TIMEOUT", e->timeout, TRUE);
+    else
+        g_unsetenv("DEBUGINFOD_TIMEOUT");
+    g_clear_pointer(&e->urls, g_free);
+    g_clear_pointer(&e->timeout, g_free);
+}
+
+/* The distribution's servers (the .urls files in /etc/debuginfod) when DEBUGINFOD_URLS is not set. */
+static char *distribution_urls(void)
+{
+    g_autoptr(GDir) dir = g_dir_open("/etc/debuginfod", 0, NULL);
+    if (!dir)
+        return NULL;
+    GString *urls = g_string_new(NULL);
+    const char *name;
+    while ((name = g_dir_read_name(dir))) {
+        if (!g_str_has_suffix(name, ".urls"))
+            continue;
+        g_autofree char *path = g_build_filename("/etc/debuginfod", name, NULL);
+        g_autofree char *text = NULL;
+        if (!g_file_get_contents(path, &text, NULL, NULL))
+            continue;
+        g_strdelimit(text, "\n\t", ' ');
+        g_strstrip(text);
+        if (*text)
+            g_string_append_printf(urls, "%s%s", urls->len ? " " : "", text);
+    }
+    return g_string_free(urls, urls->len == 0);
+}
+
+static int debuginfod_progress(debuginfod_client *client, long a, long b)
+{
+    Job *job = debuginfod_get_user_data(client);
+    /* Non-zero cancels the transfer: the time budget is spent. */
+    return job && past(job->debuginfod_deadline) ? 1 : 0;
+}
+
+static const char *thread_name(const CoronerCrashRecord *record, pid_t tid)
+{
+    GPtrArray *names = record->process.threads;
+    for (guint i = 0; names && i < names->len; i++) {
+        const CoronerThreadName *n = names->pdata[i];
+        if (n->tid == tid)
+            return n->name;
+    }
+    return NULL;
+}
+
+static char *debuginfo_path_storage;
+
+static const Dwfl_Callbacks core_callbacks = {
+    .find_elf = dwfl_build_id_find_elf,
+    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .debuginfo_path = &debuginfo_path_storage,
+};
+
+static gboolean symbolize_elf(Elf *core, const char *executable, const CoronerSymbolizeOptions *o,
+                              CoronerCrashRecord *record, DebuginfodEnv *env, GError **error)
+{
+    Job job = {
+        .o = o,
+        .deadline = o->timeout_ms ? g_get_monotonic_time() + (gint64)o->timeout_ms * 1000 : 0,
+        .crash_tid = record->process.tid > 0 ? (pid_t)record->process.tid : 0,
+        .threads = g_ptr_array_new_with_free_func((GDestroyNotify)raw_thread_free),
+        .frame_modules = g_hash_table_new(NULL, NULL),
+    };
+    /* The record owns the modules; ml.modules only indexes them beside their handles. */
+    ModuleList ml = {record, g_ptr_array_new(), g_ptr_array_new()};
+    g_ptr_array_set_size(record->threads, 0);
+    g_ptr_array_set_size(record->modules, 0);
+    gboolean ok = FALSE;
+
+    read_siginfo(core, record);
+
+    job.dwfl = dwfl_begin(&core_callbacks);
+    if (!job.dwfl) {
+        g_set_error(error, CORONER_SYMBOLIZE_ERROR, CORONER_SYMBOLIZE_ERROR_FAILED,
+                    "libdwfl: %s", dwfl_errmsg(-1));
+        goto out;
+    }
+    if (dwfl_core_file_report(job.dwfl, core, executable) < 0) {
+        g_set_error(error, CORONER_SYMBOLIZE_ERROR, CORONER_SYMBOLIZE_ERROR_NOT_CORE,
+                    "cannot read the core's modules: %s", dwfl_errmsg(-1));
+        goto out;
+    }
+    dwfl_report_end(job.dwfl, NULL, NULL);
+    if (dwfl_core_file_attach(job.dwfl, core) < 0) {
+        g_set_error(error, CORONER_SYMBOLIZE_ERROR, CORONER_SYMBOLIZE_ERROR_NO_THREADS,
+                    "cannot read the core's threads: %s", dwfl_errmsg(-1));
+        goto out;
+    }
+
+    /* Phase 1: unwind, debuginfod off. */
+    if (dwfl_getthreads(job.dwfl, thread_cb, &job) < 0 && job.threads->len == 0) {
+        g_set_error(error, CORONER_SYMBOLIZE_ERROR, CORONER_SYMBOLIZE_ERROR_NO_THREADS,
+                    "cannot unwind the core's threads: %s", dwfl_errmsg(-1));
+        goto out;
+    }
+    if (job.threads->len == 0) {
+        g_set_error_literal(error, CORONER_SYMBOLIZE_ERROR, CORONER_SYMBOLIZE_ERROR_NO_THREADS,
+                            "the core has no threads");
+        goto out;
+    }
+
+    for (guint i = 0; i < job.threads->len; i++) {
+        RawThread *t = job.threads->pdata[i];
+        for (guint j = 0; j < t->frames->len; j++) {
+            RawFrame *f = &g_array_index(t->frames, RawFrame, j);
+            Dwfl_Module *m = dwfl_addrmodule(job.dwfl, f->pc - (f->activation ? 0 : 1));
+            if (m)
+                g_hash_table_add(job.frame_modules, m);
+        }
+    }
+    dwfl_getmodules(job.dwfl, module_cb, &ml, 0);
+    for (guint i = 0; i < ml.handles->len; i++) {
+        Dwfl_Module *m = ml.handles->pdata[i];
+        Dwarf_Addr bias;
+        if (!g_hash_table_contains(job.frame_modules, m))
+            ((CoronerModule *)ml.modules->pdata[i])->has_debug_info =
+                dwfl_module_getdwarf(m, &bias) != NULL;
+    }
+
+    /* Phase 2: symbolize, debuginfod on when wanted. */
+    if (o->debuginfod) {
+        g_autofree char *urls = env->urls && *env->urls ? g_strdup(env->urls) : distribution_urls();
+        if (urls) {
+            unsigned budget = o->debuginfod_timeout_ms ? o->debuginfod_timeout_ms : 1;
+            job.debuginfod_deadline = g_get_monotonic_time() + (gint64)budget * 1000;
+            if (job.deadline && job.debuginfod_deadline > job.deadline)
+                job.debuginfod_deadline = job.deadline;
+            g_autofree char *seconds = g_strdup_printf("%u", (budget + 999) / 1000);
+            g_setenv("DEBUGINFOD_URLS", urls, TRUE);
+            g_setenv("DEBUGINFOD_TIMEOUT", seconds, TRUE);
+            debuginfod_client *client = dwfl_get_debuginfod_client(job.dwfl);
+            if (client) {
+                debuginfod_set_user_data(client, &job);
+                debuginfod_set_progressfn(client, debuginfod_progress);
+            }
+        }
+    }
+
+    /* The crashing thread first: the signalled tid, else the first NT_PRSTATUS. */
+    guint crashed = 0;
+    for (guint i = 0; i < job.threads->len; i++)
+        if (((RawThread *)job.threads->pdata[i])->tid == job.crash_tid)
+            crashed = i;
+    for (guint n = 0; n < job.threads->len; n++) {
+        guint i = n == 0 ? crashed : (n <= crashed ? n - 1 : n);
+        RawThread *t = job.threads->pdata[i];
+        CoronerThread *ct = coroner_thread_new(t->tid, thread_name(record, t->tid));
+        ct->crashed = n == 0;
+        for (guint j = 0; j < t->frames->len && ct->frames->len < o->max_frames; j++)
+            symbolize_frame(&g_array_index(t->frames, RawFrame, j), job.dwfl, ct->frames,
+                            o->max_frames);
+        if (t->error && n == 0)
+            coroner_crash_record_add_error(record, "the crashing thread %d did not unwind "
+                                                   "completely: %s",
+                                           (int)t->tid, t->error);
+        g_ptr_array_add(record->threads, ct);
+    }
+    if (job.timed_out)
+        coroner_crash_record_add_error(record, "the backtrace is incomplete: the symbolizer ran "
+                                               "out of time (%u ms)",
+                                       o->timeout_ms);
+
+    for (guint i = 0; i < ml.handles->len; i++) {
+        Dwfl_Module *m = ml.handles->pdata[i];
+        Dwarf_Addr bias;
+        if (g_hash_table_contains(job.frame_modules, m))
+            ((CoronerModule *)ml.modules->pdata[i])->has_debug_info =
+                dwfl_module_getdwarf(m, &bias) != NULL;
+    }
+    g_ptr_array_sort(record->modules, module_cmp);
+
+    g_clear_pointer(&record->signature, g_free);
+    record->signature = coroner_crash_signature(record);
+    record->backtrace_quality = coroner_backtrace_quality(record);
+    ok = TRUE;
+
+out:
+    if (job.dwfl)
+        dwfl_end(job.dwfl);
+    g_ptr_array_unref(job.threads);
+    g_hash_table_unref(job.frame_modules);
+    g_ptr_array_unref(ml.modules);
+    g_ptr_array_unref(ml.handles);
+    return ok;
+}
+
+gboolean coroner_symbolize_core_fd(int core_fd, const char *executable,
+                                   const CoronerSymbolizeOptions *o, CoronerCrashRecord *record,
+                                   GError **error)
+{
+    CoronerSymbolizeOptions defaults;
+    if (!o) {
+        coroner_symbolize_options_init(&defaults);
+        o = &defaults;
+    }
+    elf_version(EV_CURRENT);
+    struct stat st;
+    if (fstat(core_fd, &st) < 0) {
+        int e = errno;
+        g_set_error(error, CORONER_SYMBOLIZE_ERROR, CORONER_SYMBOLIZE_ERROR_FAILED,
+                    "cannot read the core: %s", g_strerror(e));
+        return FALSE;
+    }
+    if (S_ISREG(st.st_mode) && st.st_size == 0) {
+        g_set_error_literal(error, CORONER_SYMBOLIZE_ERROR, CORONER_SYMBOLIZE_ERROR_NOT_CORE,
+                            "the core file is empty");
+        return FALSE;
+    }
+    /*
+     * Mapped: libdwfl touches only the notes and the few pages it unwinds
+     * through.  A core that shrinks under us raises SIGBUS, which is one more
+     * reason untrusted cores go through the sandbox.
+     */
+    Elf *core = elf_begin(core_fd, ELF_C_READ_MMAP, NULL);
+    if (!core) {
+        g_set_error(error, CORONER_SYMBOLIZE_ERROR, CORONER_SYMBOLIZE_ERROR_NOT_CORE,
+                    "not an ELF file: %s", elf_errmsg(-1));
+        return FALSE;
+    }
+    GElf_Ehdr ehdr;
+    if (elf_kind(core) != ELF_K_ELF || !gelf_getehdr(core, &ehdr) || ehdr.e_type != ET_CORE) {
+        g_set_error_literal(error, CORONER_SYMBOLIZE_ERROR, CORONER_SYMBOLIZE_ERROR_NOT_CORE,
+                            "not an ELF core file");
+        elf_end(core);
+        return FALSE;
+    }
+    DebuginfodEnv env = {0};
+    env_save(&env);
+    gboolean ok = symbolize_elf(core, executable, o, record, &env, error);
+    env_restore(&env);
+    elf_end(core);
+    return ok;
+}
+
+/* ---- the sandbox ---- */
+
+static uint64_t current_address_space(void)
+{
+    g_autofree char *statm = NULL;
+    if (!g_file_get_contents("/proc/self/statm", &statm, NULL, NULL))
+        return 0;
+    return g_ascii_strtoull(statm, NULL, 10) * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* Keeps the child's answer under the pipe's cap: other threads lose frames first. */
+static char *record_json_capped(CoronerCrashRecord *r, gsize *ret_length)
+{
+    for (int round = 0;; round++) {
+        char *json = coroner_crash_record_to_json(r, ret_length);
+        if (*ret_length <= RESULT_MAX || round == 2)
+            return json;
+        g_free(json);
+        for (guint i = 0; i < r->threads->len; i++) {
+            CoronerThread *t = r->threads->pdata[i];
+            if (!t->crashed)
+                g_ptr_array_set_size(t->frames, round == 0 ? MIN(t->frames->len, 16) : 0);
+        }
+        coroner_crash_record_add_error(r, "some threads' frames were dropped to fit the result "
+                                          "cap");
+    }
+}
+
+G_GNUC_NORETURN static void sandbox_child(int core_fd, const char *executable,
+                                          const CoronerSymbolizeOptions *o, uid_t uid, gid_t gid,
+                                          const CoronerCrashRecord *input, int out_fd)
+{
+    (void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (geteuid() == 0 && uid != 0) {
+        if (coroner_drop_privileges(uid, gid) < 0)
+            _exit(CHILD_EXIT_ERROR_BASE + CORONER_SYMBOLIZE_ERROR_FAILED);
+    } else {
+        (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    }
+    struct rlimit core_limit = {0, 0};
+    (void)setrlimit(RLIMIT_CORE, &core_limit);
+    if (o->timeout_ms) {
+        rlim_t seconds = o->timeout_ms / 1000 + 1;
+        struct rlimit cpu = {seconds, seconds + 1};
+        (void)setrlimit(RLIMIT_CPU, &cpu);
+    }
+    if (o->memory_limit) {
+        /* On top of what the child already maps (a lot under AddressSanitizer). */
+        uint64_t base = current_address_space();
+        struct rlimit as = {base + o->memory_limit, base + o->memory_limit};
+        (void)setrlimit(RLIMIT_AS, &as);
+    }
+
+    CoronerSymbolizeOptions mine = *o;
+    if (mine.timeout_ms)
+        mine.timeout_ms = mine.timeout_ms > 2 * CHILD_MARGIN_MS ? mine.timeout_ms - CHILD_MARGIN_MS
+                                                                : mine.timeout_ms / 2 + 1;
+    CoronerCrashRecord *r = coroner_crash_record_new();
+    r->process.tid = input->process.tid;
+    for (guint i = 0; input->process.threads && i < input->process.threads->len; i++) {
+        const CoronerThreadName *n = input->process.threads->pdata[i];
+        CoronerThreadName *copy = g_new0(CoronerThreadName, 1);
+        copy->tid = n->tid;
+        copy->name = g_strdup(n->name);
+        g_ptr_array_add(r->process.threads, copy);
+    }
+    r->signal.number = input->signal.number;
+    r->signal.name = g_strdup(input->signal.name);
+
+    GError *error = NULL;
+    int status = 0;
+    if (!coroner_symbolize_core_fd(core_fd, executable, &mine, r, &error)) {
+        r->backtrace_error = g_strdup(error->message);
+        status = CHILD_EXIT_ERROR_BASE +
+                 (error->domain == CORONER_SYMBOLIZE_ERROR ? error->code
+                                                           : CORONER_SYMBOLIZE_ERROR_FAILED);
+    }
+    gsize length = 0;
+    char *json = record_json_capped(r, &length);
+    if (coroner_write_all(out_fd, json, length) < 0)
+        _exit(1);
+    _exit(status);
+}
+
+/* Reads the child's answer until EOF, the deadline or the cap. */
+static GByteArray *read_answer(int fd, gint64 deadline, gboolean *ret_timeout, gboolean *ret_big)
+{
+    GByteArray *buf = g_byte_array_new();
+    guint8 chunk[65536];
+    *ret_timeout = *ret_big = FALSE;
+    for (;;) {
+        gint64 left = deadline - g_get_monotonic_time();
+        if (left <= 0) {
+            *ret_timeout = TRUE;
+            break;
+        }
+        struct pollfd p = {fd, POLLIN, 0};
+        int r = poll(&p, 1, (int)MIN(left / 1000 + 1, G_MAXINT));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            continue;
+        ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (n <= 0)
+            break;
+        if (buf->len + (gsize)n > RESULT_MAX) {
+            *ret_big = TRUE;
+            break;
+        }
+        g_byte_array_append(buf, chunk, (guint)n);
+    }
+    return buf;
+}
+
+static void take_backtrace(CoronerCrashRecord *record, CoronerCrashRecord *result)
+{
+    g_ptr_array_set_size(record->threads, 0);
+    g_ptr_array_set_size(record->modules, 0);
+    for (guint i = 0; i < result->threads->len; i++)
+        g_ptr_array_add(record->threads, g_steal_pointer(&result->threads->pdata[i]));
+    for (guint i = 0; i < result->modules->len; i++)
+        g_ptr_array_add(record->modules, g_steal_pointer(&result->modules->pdata[i]));
+    g_ptr_array_set_size(result->threads, 0);
+    g_ptr_array_set_size(result->modules, 0);
+    g_free(record->signature);
+    record->signature = g_steal_pointer(&result->signature);
+    record->backtrace_quality = result->backtrace_quality;
+    if (result->signal.has_code) {
+        record->signal.code = result->signal.code;
+        record->signal.has_code = TRUE;
+    }
+    if (result->signal.has_address) {
+        record->signal.address = result->signal.address;
+        record->signal.has_address = TRUE;
+    }
+    if (record->signal.number == 0 && result->signal.number > 0) {
+        record->signal.number = result->signal.number;
+        g_free(record->signal.name);
+        record->signal.name = coroner_signal_name(result->signal.number);
+    }
+    for (guint i = 0; i < result->errors->len; i++)
+        coroner_crash_record_add_error(record, "%s", (char *)result->errors->pdata[i]);
+}
+
+static gboolean sandbox_fail(CoronerCrashRecord *record, GError **error, int code,
+                             const char *format, ...) G_GNUC_PRINTF(4, 5);
+
+static gboolean sandbox_fail(CoronerCrashRecord *record, GError **error, int code,
+                             const char *format, ...)
+{
+    va_list ap;
+    va_start(ap, format);
+    g_autofree char *message = g_strdup_vprintf(format, ap);
+    va_end(ap);
+    g_free(record->backtrace_error);
+    record->backtrace_error = g_strdup(message);
+    g_set_error_literal(error, CORONER_SYMBOLIZE_ERROR, code, message);
+    return FALSE;
+}
+
+gboolean coroner_symbolize_sandboxed(int core_fd, const char *executable,
+                                     const CoronerSymbolizeOptions *o, uid_t uid, gid_t gid,
+                                     CoronerCrashRecord *record, GError **error)
+{
+    CoronerSymbolizeOptions defaults;
+    if (!o) {
+        coroner_symbolize_options_init(&defaults);
+        o = &defaults;
+    }
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) < 0)
+        return sandbox_fail(record, error, CORONER_SYMBOLIZE_ERROR_FAILED, "pipe: %s",
+                            g_strerror(errno));
+    pid_t child = fork();
+    if (child < 0) {
+        int e = errno;
+        close(fds[0]);
+        close(fds[1]);
+        return sandbox_fail(record, error, CORONER_SYMBOLIZE_ERROR_FAILED, "fork: %s",
+                            g_strerror(e));
+    }
+    if (child == 0) {
+        close(fds[0]);
+        sandbox_child(core_fd, executable, o, uid, gid, record, fds[1]);
+    }
+    close(fds[1]);
+    gint64 deadline = g_get_monotonic_time() +
+                      (gint64)(o->timeout_ms ? o->timeout_ms : 24u * 3600u * 1000u) * 1000;
+    gboolean timeout, big;
+    g_autoptr(GByteArray) answer = read_answer(fds[0], deadline, &timeout, &big);
+    close(fds[0]);
+    if (timeout || big)
+        kill(child, SIGKILL);
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (timeout)
+        return sandbox_fail(record, error, CORONER_SYMBOLIZE_ERROR_TIMEOUT,
+                            "the symbolizer did not finish within %u ms and was stopped",
+                            o->timeout_ms);
+    if (big)
+        return sandbox_fail(record, error, CORONER_SYMBOLIZE_ERROR_CHILD,
+                            "the symbolizer's answer exceeded %u bytes", RESULT_MAX);
+    if (WIFSIGNALED(status))
+        return sandbox_fail(record, error, CORONER_SYMBOLIZE_ERROR_CHILD,
+                            "the symbolizer crashed on this core (signal %d, %s)",
+                            WTERMSIG(status), g_strsignal(WTERMSIG(status)));
+    g_autoptr(GError) parse_error = NULL;
+    g_autoptr(CoronerCrashRecord) result =
+        answer->len ? coroner_crash_record_from_json((const char *)answer->data,
+                                                     (gssize)answer->len, &parse_error)
+                    : NULL;
+    if (!result)
+        return sandbox_fail(record, error, CORONER_SYMBOLIZE_ERROR_CHILD,
+                            "the symbolizer sent no usable answer (exit status %d%s%s)",
+                            WEXITSTATUS(status), parse_error ? ": " : "",
+                            parse_error ? parse_error->message : "");
+    int exit_code = WEXITSTATUS(status);
+    if (exit_code >= CHILD_EXIT_ERROR_BASE) {
+        int code = exit_code - CHILD_EXIT_ERROR_BASE;
+        if (code > CORONER_SYMBOLIZE_ERROR_FAILED)
+            code = CORONER_SYMBOLIZE_ERROR_FAILED;
+        return sandbox_fail(record, error, code, "%s",
+                            result->backtrace_error ? result->backtrace_error
+                                                    : "the symbolizer failed");
+    }
+    if (exit_code != 0)
+        return sandbox_fail(record, error, CORONER_SYMBOLIZE_ERROR_CHILD,
+                            "the symbolizer exited with status %d", exit_code);
+    take_backtrace(record, result);
+    g_clear_pointer(&record->backtrace_error, g_free);
+    return TRUE;
+}
+
+/* ---- the journal's stack trace ---- */
+
+char *coroner_backtrace_format(const CoronerCrashRecord *r, unsigned max_threads)
+{
+    GString *s = g_string_new(NULL);
+    for (guint i = 0; i < r->threads->len && i < max_threads; i++) {
+        const CoronerThread *t = r->threads->pdata[i];
+        g_string_append_printf(s, "%sStack trace of thread %" G_GINT64_FORMAT "%s%s%s:\n",
+                               i ? "\n" : "", t->tid, t->name ? " (" : "", t->name ? t->name : "",
+                               t->name ? ")" : "");
+        for (guint j = 0; j < t->frames->len; j++) {
+            const CoronerFrame *f = t->frames->pdata[j];
+            const char *module = f->module ? strrchr(f->module, '/') : NULL;
+            module = module ? module + 1 : (f->module ? f->module : "n/a");
+            g_string_append_printf(s, "#%-2u 0x%016" G_GINT64_MODIFIER "x %s (%s + 0x%" G_GINT64_MODIFIER "x)",
+                                   j, f->pc, f->function ? f->function : "n/a", module,
+                                   f->module_offset);
+            if (f->file)
+                g_string_append_printf(s, " at %s:%d", f->file, f->line);
+            if (f->inlined)
+                g_string_append(s, " [inlined]");
+            g_string_append_c(s, '\n');
+        }
+    }
+    if (r->threads->len > max_threads)
+        g_string_append_printf(s, "\n(%u more threads)\n", r->threads->len - max_threads);
+    return g_string_free(s, FALSE);
+}

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "test-util.h"
+
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "symbolize.h"
+
+static char *tmpdir;
+
+static void remove_tmpdir(void)
+{
+    if (!tmpdir)
+        return;
+    g_autoptr(GDir) d = g_dir_open(tmpdir, 0, NULL);
+    const char *name;
+    while (d && (name = g_dir_read_name(d))) {
+        g_autofree char *p = g_build_filename(tmpdir, name, NULL);
+        g_unlink(p);
+    }
+    g_rmdir(tmpdir);
+}
+
+const char *test_tmpdir(void)
+{
+    if (!tmpdir) {
+        tmpdir = g_dir_make_tmp("coroner-symbolize-XXXXXX", NULL);
+        g_assert_nonnull(tmpdir);
+        atexit(remove_tmpdir);
+    }
+    return tmpdir;
+}
+
+const char *test_path(const char *variable)
+{
+    const char *v = g_getenv(variable);
+    if (!v)
+        g_error("%s is not set: run the tests through meson", variable);
+    return v;
+}
+
+char *test_make_core(const char *name, int *ret_pid, const char *program, ...)
+{
+    char *core = g_build_filename(test_tmpdir(), name, NULL);
+    g_autofree char *pid_file = g_strconcat(core, ".pid", NULL);
+    if (g_file_test(core, G_FILE_TEST_EXISTS)) {
+        g_autofree char *text = NULL;
+        if (ret_pid && g_file_get_contents(pid_file, &text, NULL, NULL))
+            *ret_pid = atoi(text);
+        return core;
+    }
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    g_ptr_array_add(argv, (char *)test_path("MAKE_CORE"));
+    g_ptr_array_add(argv, core);
+    g_ptr_array_add(argv, (char *)program);
+    va_list ap;
+    va_start(ap, program);
+    const char *a;
+    while ((a = va_arg(ap, const char *)))
+        g_ptr_array_add(argv, (char *)a);
+    va_end(ap);
+    g_ptr_array_add(argv, NULL);
+    g_autofree char *out = NULL, *err = NULL;
+    int status = 0;
+    g_autoptr(GError) error = NULL;
+    gboolean ok = g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               &out, &err, &status, &error);
+    if (!ok || !g_spawn_check_wait_status(status, NULL)) {
+        if (ok && WIFEXITED(status) && WEXITSTATUS(status) == 77) {
+            g_test_skip(err);
+            g_free(core);
+            return NULL;
+        }
+        g_error("make-core.sh failed: %s%s", error ? error->message : "", err ? err : "");
+    }
+    int pid = out && g_str_has_prefix(out, "pid=") ? atoi(out + 4) : 0;
+    g_autofree char *pid_text = g_strdup_printf("%d", pid);
+    g_file_set_contents(pid_file, pid_text, -1, NULL);
+    if (ret_pid)
+        *ret_pid = pid;
+    return core;
+}
+
+int test_mark_line(const char *source_variable, const char *mark)
+{
+    g_autofree char *text = NULL;
+    g_assert_true(g_file_get_contents(test_path(source_variable), &text, NULL, NULL));
+    g_autofree char *needle = g_strdup_printf("MARK:%s", mark);
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    for (int i = 0; lines[i]; i++) {
+        const char *at = strstr(lines[i], needle);
+        if (at && !g_ascii_isalnum(at[strlen(needle)]) && at[strlen(needle)] != '_')
+            return i + 1;
+    }
+    g_error("no %s in %s", needle, test_path(source_variable));
+    return 0;
+}
+
+int test_find_frame(const CoronerThread *t, guint from, const char *function)
+{
+    for (guint i = from; i < t->frames->len; i++) {
+        const CoronerFrame *f = t->frames->pdata[i];
+        if (g_strcmp0(f->function, function) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+void test_assert_frame(const CoronerThread *t, int i, const char *function, const char *file,
+                       int line, gboolean inlined)
+{
+    g_assert_cmpint(i, >=, 0);
+    g_assert_cmpint(i, <, (int)t->frames->len);
+    const CoronerFrame *f = t->frames->pdata[i];
+    g_assert_cmpstr(f->function, ==, function);
+    if (file) {
+        g_assert_nonnull(f->file);
+        g_autofree char *base = g_path_get_basename(f->file);
+        g_assert_cmpstr(base, ==, file);
+    }
+    if (line)
+        g_assert_cmpint(f->line, ==, line);
+    g_assert_cmpint(f->inlined, ==, inlined);
+}
+
+CoronerCrashRecord *test_symbolize(const char *core, const char *exe, int64_t crash_tid)
+{
+    CoronerSymbolizeOptions o;
+    coroner_symbolize_options_init(&o);
+    o.debuginfod = FALSE;
+    int fd = open(core, O_RDONLY | O_CLOEXEC);
+    g_assert_cmpint(fd, >=, 0);
+    CoronerCrashRecord *r = coroner_crash_record_new();
+    r->process.tid = crash_tid;
+    g_autoptr(GError) error = NULL;
+    gboolean ok = coroner_symbolize_core_fd(fd, exe, &o, r, &error);
+    g_assert_no_error(error);
+    g_assert_true(ok);
+    close(fd);
+    return r;
+}
