@@ -394,15 +394,48 @@ core_pattern_use() {
     core_pattern_set "$pattern"
 }
 
+# The machine's own settings, as last seen by a test that found them in place.
+# A tool that saved our pattern while a test ran and put it back after the
+# test had restored the original (tools/bootstrap does this around apt-get)
+# leaves a pattern pointing into a namespace that no longer exists; the next
+# test then restores these instead of that dead pattern.
+CORE_PATTERN_ORIGINAL=${CORONER_CORE_PATTERN_LOCK%.lock}.original
+
+# is_stale_harness_pattern PATTERN: one of ours, from another test.  We hold
+# the lock, and every test holds it while its pattern is in place, so that
+# test is over.
+is_stale_harness_pattern() {
+    [[ $1 =~ ^\|/usr/bin/nsenter\ -t\ ([0-9]+)\ -m\ /tmp/ce\. ]] && [ "${BASH_REMATCH[1]}" != $$ ]
+}
+
+core_pattern_save() {
+    SAVED_CORE_PATTERN=$(cat /proc/sys/kernel/core_pattern)
+    SAVED_CORE_PIPE_LIMIT=$(cat /proc/sys/kernel/core_pipe_limit)
+    SAVED_SUID_DUMPABLE=$(cat /proc/sys/fs/suid_dumpable)
+    if is_stale_harness_pattern "$SAVED_CORE_PATTERN"; then
+        if [ -f "$CORE_PATTERN_ORIGINAL" ]; then
+            log "WARNING: core_pattern is a dead test's ('$SAVED_CORE_PATTERN'); will restore the machine's own from $CORE_PATTERN_ORIGINAL"
+            {
+                IFS= read -r SAVED_CORE_PATTERN
+                IFS= read -r SAVED_CORE_PIPE_LIMIT
+                IFS= read -r SAVED_SUID_DUMPABLE
+            } <"$CORE_PATTERN_ORIGINAL"
+        else
+            log "WARNING: core_pattern is a dead test's ('$SAVED_CORE_PATTERN') and the machine's own is unknown"
+        fi
+    else
+        printf '%s\n' "$SAVED_CORE_PATTERN" "$SAVED_CORE_PIPE_LIMIT" "$SAVED_SUID_DUMPABLE" \
+            >"$CORE_PATTERN_ORIGINAL.tmp" && mv "$CORE_PATTERN_ORIGINAL.tmp" "$CORE_PATTERN_ORIGINAL"
+    fi
+    on_exit "core_pattern_restore"
+}
+
 # core_pattern_set PATTERN: any pattern (saved and restored the same way).
 core_pattern_set() {
     local pattern=$1
     [ ${#pattern} -lt 128 ] || die "core_pattern too long (${#pattern} bytes, the kernel keeps 127): $pattern"
     if [ -z "${SAVED_CORE_PATTERN+x}" ]; then
-        SAVED_CORE_PATTERN=$(cat /proc/sys/kernel/core_pattern)
-        SAVED_CORE_PIPE_LIMIT=$(cat /proc/sys/kernel/core_pipe_limit)
-        SAVED_SUID_DUMPABLE=$(cat /proc/sys/fs/suid_dumpable)
-        on_exit "core_pattern_restore"
+        core_pattern_save
         log "saved core_pattern '$SAVED_CORE_PATTERN', core_pipe_limit $SAVED_CORE_PIPE_LIMIT, suid_dumpable $SAVED_SUID_DUMPABLE"
     fi
     # Keep /proc/PID around until the handler is done with it; let processes
