@@ -24,9 +24,9 @@ unset SYSTEMD_PAGER PAGER NO_COLOR SYSTEMD_COLORS LESS
 
 GDB_CRASHES=0
 
-# ctl_init: scratch directory $T, store $STORE, configuration $CONFIG
-# (journal off), and $NOJOURNAL, an empty journal directory, so that the
-# machine's own journal (with its own crashes) never leaks into a test.
+# ctl_init [TOOL...]: scratch directory $T, store $STORE, configuration
+# $CONFIG (journal off), and $NOJOURNAL, an empty journal directory, so that
+# the machine's own journal (with its own crashes) never leaks into a test.
 ctl_init() {
     require_root gdb "$@"
     require_built "$CORONERCTL" "$CORONER_HANDLER" "$CORONER_CRASHER"
@@ -39,9 +39,25 @@ ctl_init() {
     STORE=$T/store
     CONFIG=$T/c
     LOGDIR=$T/log
-    NOJOURNAL=$T/nojournal
-    mkdir -p "$LOGDIR" "$NOJOURNAL"
+    mkdir -p "$LOGDIR"
     mkdir -m 0755 "$STORE"
+    ctl_common_init
+}
+
+# ctl_init_namespace ARGS...: like ctl_init, but inside the e2e harness's
+# private mount namespace (harness_init), where the machine's journal is
+# hidden and a private journald can run.  Pass the script's "$@".
+ctl_init_namespace() {
+    HARNESS_TOOLS+=(gdb)
+    harness_init "$@"
+    require_built "$CORONERCTL" "$CORONER_HANDLER" "$CORONER_CRASHER"
+    unset SYSTEMD_PAGER SYSTEMD_COLORS SYSTEMD_LESS
+    ctl_common_init
+}
+
+ctl_common_init() {
+    NOJOURNAL=$T/nojournal
+    mkdir -p "$NOJOURNAL"
     printf '[Store]\nPath=%s\n[Journal]\nEnabled=no\n' "$STORE" >"$CONFIG"
 }
 
