@@ -9,6 +9,7 @@
 #include <zstd.h>
 
 #include "fs-util.h"
+#include "stack-core.h"
 
 /* One read from the pipe.  Big enough to amortise syscalls, small enough for the memory cap. */
 #define READ_CHUNK (256u * 1024u)
@@ -221,6 +222,8 @@ void core_stream(int in_fd, int out_fd, const CoreStreamOptions *o, CoreStreamRe
     uint8_t *chunk = g_malloc(READ_CHUNK);
     CoreStreamStatus status = CORE_STREAM_OK;
     int err = 0;
+    /* The stack core is a bonus: if it fails, the core is still stored. */
+    CoronerStackCore *stack = o->stack_fd >= 0 ? coroner_stack_core_new(o->stack_fd, o->stack_max) : NULL;
 
     if (o->compress) {
         sink.cctx = make_cctx(o);
@@ -260,6 +263,8 @@ void core_stream(int in_fd, int out_fd, const CoreStreamOptions *o, CoreStreamRe
         status = sink_feed(&sink, chunk, (size_t)n, &err);
         if (status != CORE_STREAM_OK)
             goto out;
+        if (stack && coroner_stack_core_feed(stack, chunk, (size_t)n) < 0)
+            g_clear_pointer(&stack, coroner_stack_core_free);
         ret->bytes_in += (uint64_t)n;
     }
 
@@ -282,6 +287,13 @@ void core_stream(int in_fd, int out_fd, const CoreStreamOptions *o, CoreStreamRe
         if (fin != CORE_STREAM_OK)
             status = fin;
     }
+    if (stack && coroner_stack_core_finish(stack, ret->bytes_in) == 0) {
+        ret->stack_ok = true;
+        ret->stack_bytes = coroner_stack_core_bytes_written(stack);
+        const char *warning = coroner_stack_core_warning(stack);
+        if (warning)
+            g_strlcpy(ret->stack_warning, warning, sizeof ret->stack_warning);
+    }
 
 out:
     ret->status = status;
@@ -289,6 +301,7 @@ out:
     ret->bytes_out = sink.written;
     if (!ret->expected_size)
         ret->expected_size = header.expected;
+    g_clear_pointer(&stack, coroner_stack_core_free);
     ZSTD_freeCCtx(sink.cctx);
     g_free(sink.out.dst);
     g_free(chunk);

@@ -31,6 +31,8 @@ typedef struct {
     int workers;         /* zstd worker threads, 0 for none */
     uint64_t limit;      /* keep at most this many core bytes */
     uint64_t budget;     /* write at most this many bytes to the store */
+    int stack_fd;        /* an empty file for the stack core (stack-core.h), -1 for none */
+    uint64_t stack_max;  /* bytes the stack core may hold */
 } CoreStreamOptions;
 
 typedef struct {
@@ -39,6 +41,9 @@ typedef struct {
     uint64_t bytes_in;       /* core bytes kept */
     uint64_t bytes_out;      /* bytes written to the store */
     uint64_t expected_size;  /* from the program headers, 0 if unknown */
+    bool stack_ok;           /* the stack core is complete and may be linked */
+    uint64_t stack_bytes;    /* its data bytes */
+    char stack_warning[256]; /* why it may be less useful than the core, "" if not */
 } CoreStreamResult;
 
 /* Copies in_fd to out_fd as described above. out_fd is positioned at 0. */

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "core-access.h"
 #include "core-stream.h"
 #include "coroner-config.h"
 #include "crash-record.h"
@@ -44,11 +45,14 @@
 #include "proc-info.h"
 #include "sandbox.h"
 #include "store.h"
+#include "symbolize.h"
 #include "vacuum.h"
 
 #define EXIT_USAGE 64
 /* zstd's default level: the size target is "no bigger than zstd -3". */
 #define CORE_ZSTD_LEVEL 3
+/* Stacks and module headers of even a thousand threads fit; past it the stack core thins out. */
+#define STACK_CORE_MAX (64u << 20)
 /* A bigger pipe means fewer wake-ups between the dumping kernel and us. */
 #define PIPE_SIZE (1 << 20)
 
@@ -265,12 +269,13 @@ static void store_core(CoronerStore *store, const CoronerConfig *config,
         return;
     }
 
-    CoronerTmpfile tmp;
+    CoronerTmpfile tmp, stack;
     if (!coroner_tmpfile_open(store->dir_fd, 0600, &tmp, &error)) {
         core->state = CORONER_CORE_MISSING;
         core->reason = g_strdup(error->message);
         return;
     }
+    gboolean have_stack = coroner_tmpfile_open(store->dir_fd, 0600, &stack, NULL);
 
     /* Fails harmlessly when stdin is not a pipe (a manual run from a file). */
     (void)fcntl(STDIN_FILENO, F_SETPIPE_SZ, PIPE_SIZE);
@@ -281,10 +286,17 @@ static void store_core(CoronerStore *store, const CoronerConfig *config,
         .workers = g_get_num_processors() > 1 ? 1 : 0,
         .limit = min3(args->rlimit, config->process_size_max, config->external_size_max),
         .budget = coroner_store_budget(&space),
+        .stack_fd = have_stack ? stack.fd : -1,
+        .stack_max = STACK_CORE_MAX,
     };
     CoreStreamResult result;
     gboolean streamed = stream_unprivileged(tmp.fd, &options, parse_uid, parse_gid, &result, &error);
     release_crashed_process();
+    if (!streamed || !result.stack_ok) {
+        if (have_stack)
+            coroner_tmpfile_discard(&stack);
+        have_stack = FALSE;
+    }
     if (!streamed) {
         coroner_tmpfile_discard(&tmp);
         core->state = CORONER_CORE_MISSING;
@@ -296,6 +308,8 @@ static void store_core(CoronerStore *store, const CoronerConfig *config,
     core->size = result.bytes_in;
     if (result.status != CORE_STREAM_OK && result.status != CORE_STREAM_LIMITED) {
         coroner_tmpfile_discard(&tmp);
+        if (have_stack)
+            coroner_tmpfile_discard(&stack);
         core->state = CORONER_CORE_MISSING;
         core->stored_size = 0;
         core->reason = g_steal_pointer(&what);
@@ -309,6 +323,8 @@ static void store_core(CoronerStore *store, const CoronerConfig *config,
     if (!coroner_store_set_access(tmp.fd, reader_uid, &error) ||
         !coroner_tmpfile_link(&tmp, name, &error)) {
         coroner_tmpfile_discard(&tmp);
+        if (have_stack)
+            coroner_tmpfile_discard(&stack);
         core->state = CORONER_CORE_MISSING;
         core->reason = g_strdup_printf("the finished core could not be stored: %s", error->message);
         coroner_log(LOG_ERR, "PID %d: %s", (int)args->pid, core->reason);
@@ -316,6 +332,18 @@ static void store_core(CoronerStore *store, const CoronerConfig *config,
     }
     coroner_tmpfile_discard(&tmp);
     core->file = g_steal_pointer(&name);
+
+    /* The stack core only ever sits beside a stored core: it is a shortcut into it. */
+    if (have_stack) {
+        g_autofree char *stack_name = g_strconcat(r->id, CORONER_STACK_SUFFIX, NULL);
+        g_autoptr(GError) stack_error = NULL;
+        if (!coroner_store_set_access(stack.fd, reader_uid, &stack_error) ||
+            !coroner_tmpfile_link(&stack, stack_name, &stack_error))
+            coroner_crash_record_add_error(r, "no stack core: %s", stack_error->message);
+        else if (result.stack_warning[0])
+            coroner_crash_record_add_error(r, "stack core: %s", result.stack_warning);
+        coroner_tmpfile_discard(&stack);
+    }
     core->stored_size = result.bytes_out;
     if (result.status == CORE_STREAM_OK) {
         core->state = CORONER_CORE_PRESENT;
@@ -324,6 +352,30 @@ static void store_core(CoronerStore *store, const CoronerConfig *config,
         core->limit_bytes = options.limit;
         core->reason = g_steal_pointer(&what);
     }
+}
+
+/*
+ * The backtrace, from the stack core (or the core) now safely in the store;
+ * the crashed process has already been released.  libdwfl reads untrusted
+ * memory, so it runs in the symbolizer's sandbox as the parser identity.
+ */
+static void symbolize(CoronerStore *store, const CoronerConfig *config, uid_t uid, gid_t gid,
+                      CoronerCrashRecord *r)
+{
+    if (!r->core.file)
+        return;
+    g_autoptr(GError) error = NULL;
+    int fd = coroner_core_open_for_backtrace(store->dir_fd, r, &error);
+    if (fd < 0) {
+        r->backtrace_error = g_strdup(error->message);
+        return;
+    }
+    CoronerSymbolizeOptions options;
+    coroner_symbolize_options_init(&options);
+    options.debuginfod = config->debuginfod;
+    if (!coroner_symbolize_sandboxed(fd, r->process.exe, &options, uid, gid, r, &error))
+        coroner_log(LOG_WARNING, "PID %d: no backtrace: %s", (int)r->process.pid, error->message);
+    close(fd);
 }
 
 static gboolean write_record(CoronerStore *store, const CoronerCrashRecord *r, int64_t reader_uid,
@@ -421,6 +473,8 @@ static int handle_crash(const char *config_path, const CoronerKernelArgs *args)
     store_core(store, config, args, parse_uid, parse_gid, reader_uid, r);
     if (hook_raw && parse_uid != (uid_t)-1)
         parse_hook_metadata(hook_raw, parse_uid, parse_gid, r);
+    if (parse_uid != (uid_t)-1)
+        symbolize(store, config, parse_uid, parse_gid, r);
 
     gboolean record_written = write_record(store, r, reader_uid, &error);
     if (!record_written) {

@@ -213,6 +213,7 @@ CoronerConfig *coroner_config_load(const char *path, GPtrArray *problems)
     TRY(load_size(kf, "Store", "KeepFree", &c->keep_free, TRUE, &error));
     TRY(load_bool(kf, "Journal", "Enabled", &c->journal_enabled, &error));
     TRY(load_string(kf, "Handler", "ServiceUser", &c->service_user, &error));
+    TRY(load_bool(kf, "Backtrace", "Debuginfod", &c->debuginfod, &error));
     c->process_size_max = process_max.bytes;
     c->external_size_max = external_max.bytes;
 

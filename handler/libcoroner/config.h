@@ -17,6 +17,9 @@
  *   [Handler]
  *   ServiceUser=coroner    # parses cores of system users and protected processes
  *
+ *   [Backtrace]
+ *   Debuginfod=no          # ask DEBUGINFOD_URLS servers for missing debug info (network!)
+ *
  * Sizes take B, K, M, G, T suffixes (powers of 1024) or "infinity"; a percentage
  * like "10%" is of the store's file system.
  */
@@ -44,6 +47,7 @@ typedef struct {
     gboolean journal_enabled;
     unsigned journal_timeout_ms;
     char *service_user;
+    gboolean debuginfod;  /* [Backtrace] Debuginfod=: fetch missing debug info at ingest */
 } CoronerConfig;
 
 /* The built-in defaults. */

@@ -13,7 +13,12 @@
 #include <systemd/sd-journal.h>
 #include <unistd.h>
 
+#include "symbolize.h"
+#include <unistd.h>
+
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
+/* Enough to see the crash; the record has all of them. */
+#define JOURNAL_MAX_THREADS 16
 
 static void add_field(GPtrArray *fields, const char *name, const void *value, gsize length)
 {
@@ -67,16 +72,9 @@ char *coroner_journal_message(const CoronerCrashRecord *r)
                                r->core.reason ? r->core.reason : "");
 
     /* The stack trace, in systemd-coredump's layout, once the symbolizer has filled it in. */
-    for (guint i = 0; i < r->threads->len; i++) {
-        const CoronerThread *t = r->threads->pdata[i];
-        g_string_append_printf(m, "\n\nStack trace of thread %" G_GINT64_FORMAT ":", t->tid);
-        for (guint j = 0; j < t->frames->len; j++) {
-            const CoronerFrame *f = t->frames->pdata[j];
-            g_autofree char *module = f->module ? g_path_get_basename(f->module) : g_strdup("n/a");
-            g_string_append_printf(m, "\n#%-2u 0x%016" G_GINT64_MODIFIER "x %s (%s + 0x%" G_GINT64_MODIFIER "x)",
-                                   j, f->pc, f->function ? f->function : "n/a", module,
-                                   f->module_offset);
-        }
+    if (r->threads->len > 0) {
+        g_autofree char *trace = coroner_backtrace_format(r, JOURNAL_MAX_THREADS);
+        g_string_append_printf(m, "\n\n%s", trace);
     }
     return g_string_free(m, FALSE);
 }

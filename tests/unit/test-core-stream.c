@@ -102,7 +102,7 @@ static GBytes *decompress_file(int fd)
 static CoreStreamOptions defaults(gboolean compress)
 {
     return (CoreStreamOptions){.compress = compress, .level = 3, .workers = 1,
-                               .limit = UINT64_MAX, .budget = UINT64_MAX};
+                               .limit = UINT64_MAX, .budget = UINT64_MAX, .stack_fd = -1};
 }
 
 static void test_complete_zstd(void)
