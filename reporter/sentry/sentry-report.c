@@ -92,7 +92,8 @@ GBytes *coroner_sentry_report_build(const CoronerCrashRecord *record,
     if (record->app && !o->skip_buffers) {
         for (guint i = 0; i < record->app->buffers->len; i++) {
             const CoronerBuffer *b = record->app->buffers->pdata[i];
-            if (!b->data || !b->name || !*b->name)
+            /* An empty item is legal, but @sentry/core's parser misreads a zero length. */
+            if (!b->data || g_bytes_get_size(b->data) == 0 || !b->name || !*b->name)
                 continue;
             g_autofree char *filename = coroner_sentry_scrub_string(scrubber, b->name);
             if (b->is_text) {
