@@ -21,7 +21,9 @@
  *                for %F (used when the core comes from a file, not a crash)
  *   pipe_size=N  F_SETPIPE_SZ on stdin first (for the "kernel alone" floor)
  *
- * The result line: TAG start=NS end=NS status=N maxrss_kib=N utime_us=N
+ * Lines written to out=: "started TAG arg1=FIRST-ARG" at once (by then the
+ * kernel has read core_pattern, so the bench can put the machine's back),
+ * then the result: TAG start=NS end=NS status=N maxrss_kib=N utime_us=N
  * stime_us=N arg1=FIRST-ARG. maxrss is getrusage(RUSAGE_CHILDREN) after the
  * command was reaped: the largest RSS of any process in its tree that was
  * waited for, which is what "peak RSS of the handler" means here.
@@ -119,6 +121,7 @@ int main(int argc, char **argv)
     int out_fd = open(out, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (out_fd < 0)
         fail(out);
+    dprintf(out_fd, "started %s arg1=%s\n", argv[1], argc > 2 ? argv[2] : "-");
 
     if (pipe_size > 0 && fcntl(STDIN_FILENO, F_SETPIPE_SZ, (int)pipe_size) < 0)
         fail("F_SETPIPE_SZ");
