@@ -22,6 +22,7 @@
 #include "sentry-event.h"
 #include "sentry-outbox.h"
 #include "sentry-report.h"
+#include "sentry-submit.h"
 #include "sentry-transport.h"
 
 static char *opt_dsn, *opt_comment, *opt_event_id, *opt_outbox, *opt_ca_file, *opt_core;
@@ -128,7 +129,7 @@ static gboolean build_options(const CoronerCrashRecord *record, CoronerSentryRep
     return TRUE;
 }
 
-static CoronerSentryOutbox *open_outbox(GError **error)
+static CoronerSentryOutboxPolicy outbox_policy(void)
 {
     CoronerSentryOutboxPolicy policy = {
         .max_count = opt_max_count > 0 ? (guint)opt_max_count : 0,
@@ -137,16 +138,22 @@ static CoronerSentryOutbox *open_outbox(GError **error)
         .backoff_base_ms = opt_backoff_base_ms,
         .backoff_max_ms = opt_backoff_max_ms,
     };
-    return coroner_sentry_outbox_open(opt_outbox, &policy, error);
+    return policy;
 }
 
-static CoronerSentryTransport *new_transport(GError **error)
+static CoronerSentryTransportOptions transport_options(void)
 {
     CoronerSentryTransportOptions t = {
         .timeout_sec = opt_timeout > 0 ? (guint)opt_timeout : 0,
         .ca_file = opt_ca_file,
     };
-    return coroner_sentry_transport_new(&t, error);
+    return t;
+}
+
+static CoronerSentryOutbox *open_outbox(GError **error)
+{
+    CoronerSentryOutboxPolicy policy = outbox_policy();
+    return coroner_sentry_outbox_open(opt_outbox, &policy, error);
 }
 
 static void print_flush(const CoronerSentryFlushResult *r)
@@ -158,14 +165,10 @@ static void print_flush(const CoronerSentryFlushResult *r)
 static int flush(void)
 {
     GError *error = NULL;
-    g_autoptr(CoronerSentryOutbox) outbox = open_outbox(&error);
-    if (!outbox)
-        return fail(error);
-    g_autoptr(CoronerSentryTransport) transport = new_transport(&error);
-    if (!transport)
-        return fail(error);
+    CoronerSentryOutboxPolicy policy = outbox_policy();
+    CoronerSentryTransportOptions transport = transport_options();
     CoronerSentryFlushResult r;
-    if (!coroner_sentry_outbox_flush(outbox, transport, opt_force, &r, NULL, &error))
+    if (!coroner_sentry_flush_outbox(opt_outbox, &policy, &transport, opt_force, &r, &error))
         return fail(error);
     print_flush(&r);
     return 0;
@@ -286,26 +289,41 @@ int main(int argc, char **argv)
         return 0;
     }
 
+    if (strcmp(cmd, "submit") == 0) {
+        CoronerSentryOutboxPolicy policy = outbox_policy();
+        CoronerSentryTransportOptions transport = transport_options();
+        CoronerSentrySubmitOptions so = {
+            .dsn = opt_dsn,
+            .system_config = opt_system_config,
+            .user_config = opt_user_config,
+            .comment = opt_comment,
+            .event_id = opt_event_id,
+            .core_path = opt_core,
+            .core_consent = opt_include_core,
+            .outbox_dir = opt_outbox,
+            .policy = &policy,
+            .transport = &transport,
+            .no_send = opt_no_send,
+            .skip_journal = opt_no_journal,
+        };
+        g_autofree char *event_id = NULL;
+        CoronerSentryFlushResult r;
+        if (!coroner_sentry_submit(record, &so, &event_id, &r, &error))
+            return fail(error);
+        printf("queued %s\n", event_id);
+        if (!opt_no_send)
+            print_flush(&r);
+        return 0;
+    }
+
     g_autofree char *dsn = choose_dsn(record, &error);
     if (!dsn)
         return fail(error);
     o.dsn = dsn;
-    g_autofree char *event_id = NULL;
-    g_autoptr(GBytes) bytes = coroner_sentry_report_build(record, &o, &event_id, &error);
+    g_autoptr(GBytes) bytes = coroner_sentry_report_build(record, &o, NULL, &error);
     if (!bytes)
         return fail(error);
-    if (strcmp(cmd, "envelope") == 0) {
-        gsize n = 0;
-        const void *data = g_bytes_get_data(bytes, &n);
-        return fwrite(data, 1, n, stdout) == n && fflush(stdout) == 0 ? 0 : 1;
-    }
-
-    g_autoptr(CoronerSentryOutbox) outbox = open_outbox(&error);
-    if (!outbox)
-        return fail(error);
-    if (!coroner_sentry_outbox_add(outbox, bytes, NULL, &error))
-        return fail(error);
-    printf("queued %s\n", event_id);
-    fflush(stdout);
-    return opt_no_send ? 0 : flush();
+    gsize n = 0;
+    const void *data = g_bytes_get_data(bytes, &n);
+    return fwrite(data, 1, n, stdout) == n && fflush(stdout) == 0 ? 0 : 1;
 }

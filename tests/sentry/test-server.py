@@ -334,7 +334,34 @@ def scenario_concurrent():
         check(outbox()[eid]["state"] == "sent", "not sent")
 
 
+def scenario_config():
+    s = Server()
+    sys_conf, user_conf = os.path.join(TMP, "system.conf"), os.path.join(TMP, "user.conf")
+    none = os.path.join(TMP, "missing.conf")
+    # Nothing configured: submission is off, nothing is queued or sent.
+    r = tool("submit", RECORD, "--system-config", none, "--user-config", none, check_rc=False)
+    check(r.returncode != 0 and "No Sentry DSN is configured" in r.stderr, f"{r.returncode} {r.stderr}")
+    # The user's per-application DSN (the fixture's app id) decides where it goes.
+    with open(user_conf, "w") as f:
+        f.write(f"[Sentry]\nDSN=http://wrong@127.0.0.1:1/1\n[App:org.example.Demo]\nDSN={s.dsn(project='77')}\n")
+    r = tool("submit", RECORD, "--system-config", none, "--user-config", user_conf)
+    eid = r.stdout.split()[1]
+    reqs = requests_for(s, eid)
+    check(len(reqs) == 1 and reqs[0]["path"] == "/prefix/api/77/envelope/", f"{reqs}")
+    # The administrator's Disabled=true wins over every DSN, even an explicit one.
+    with open(sys_conf, "w") as f:
+        f.write("[Sentry]\nDisabled=true\n")
+    before = len(s.log())
+    r = tool("submit", RECORD, "--dsn", s.dsn(), "--system-config", sys_conf, "--user-config", user_conf,
+             check_rc=False)
+    check(r.returncode != 0 and "turned off by the administrator" in r.stderr, f"{r.stderr}")
+    check(len(s.log()) == before, "sent although the administrator turned reporting off")
+    check(len([e for e in outbox().values() if e["state"] == "pending"]) == 0, "queued while disabled")
+    check(not r.stdout, f"{r.stdout}")
+
+
 SCENARIOS = {
+    "config": scenario_config,
     "ok": scenario_ok,
     "429-seconds": scenario_429_seconds,
     "429-date": scenario_429_date,
