@@ -189,6 +189,9 @@ harness_init() {
         # exits.
         mkdir -p "$(dirname "$CORONER_CORE_PATTERN_LOCK")"
         exec 9>>"$CORONER_CORE_PATTERN_LOCK"
+        if ! flock -n 9; then
+            log "waiting for $CORONER_CORE_PATTERN_LOCK (another test or tool is using core_pattern)"
+        fi
         if ! flock -w 1200 9; then die "could not take $CORONER_CORE_PATTERN_LOCK within 20 minutes"; fi
         export CORONER_E2E_IN_NAMESPACE=$TEST_NAME
         exec unshare -m --propagation private -- "$BASH" "$0" "$@"
@@ -504,7 +507,8 @@ run_crasher() {
     # Exec'd directly (setpriv execs too), so $! is the crasher's own PID.
     "${prefix[@]}" "$CORONER_CRASHER" "$@" >"$log" 2>&1 9>&- &
     CRASH_PID=$!
-    wait "$CRASH_PID" || CRASH_STATUS=$?
+    # (2>/dev/null: bash's "Segmentation fault (core dumped)" note is expected here.)
+    wait "$CRASH_PID" 2>/dev/null || CRASH_STATUS=$?
     mv "$log" "$LOGDIR/crasher.$CRASH_PID.log"
     log "crasher $* -> pid $CRASH_PID, status $CRASH_STATUS"
 }
@@ -526,7 +530,7 @@ handler_running() {
     local pid=$1 p
     for p in /proc/[0-9]*; do
         local -a argv=()
-        mapfile -d '' -t argv <"$p/cmdline" 2>/dev/null || continue
+        mapfile -d '' -t argv 2>/dev/null <"$p/cmdline" || continue
         [ ${#argv[@]} -ge 3 ] || continue
         case ${argv[0]} in */coroner-handler | coroner-handler | "$T/h") ;; *) continue ;; esac
         local a
