@@ -292,7 +292,14 @@ static void store_core(CoronerStore *store, const CoronerConfig *config,
     CoreStreamResult result;
     gboolean streamed = stream_unprivileged(tmp.fd, &options, parse_uid, parse_gid, &result, &error);
     release_crashed_process();
-    if (!streamed || !result.stack_ok) {
+    /*
+     * A stack core with a warning (e.g. a gcore-made core whose notes come
+     * after the memory) would give a worse backtrace than the core itself:
+     * without one, readers fall back to the full core.
+     */
+    if (!streamed || !result.stack_ok || result.stack_warning[0]) {
+        if (streamed && result.stack_warning[0])
+            coroner_crash_record_add_error(r, "no stack core: %s", result.stack_warning);
         if (have_stack)
             coroner_tmpfile_discard(&stack);
         have_stack = FALSE;
@@ -340,8 +347,6 @@ static void store_core(CoronerStore *store, const CoronerConfig *config,
         if (!coroner_store_set_access(stack.fd, reader_uid, &stack_error) ||
             !coroner_tmpfile_link(&stack, stack_name, &stack_error))
             coroner_crash_record_add_error(r, "no stack core: %s", stack_error->message);
-        else if (result.stack_warning[0])
-            coroner_crash_record_add_error(r, "stack core: %s", result.stack_warning);
         coroner_tmpfile_discard(&stack);
     }
     core->stored_size = result.bytes_out;
