@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "coronerctl-symbolize.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <gio/gio.h>
 #include <pwd.h>
 #include <unistd.h>
+
+#include "coronerctl-core.h"
 
 #ifdef HAVE_SYMBOLIZER
 #include "core-access.h"
@@ -45,23 +49,54 @@ static void parser_identity(uid_t *ret_uid, gid_t *ret_gid)
     }
 }
 
+/*
+ * Our store entries: the stack core, else the decompressed core (core-access).
+ * Anything else (systemd-coredump's zstd, xz, lz4, uncompressed or in-journal
+ * cores) is decompressed into an unnamed temporary file first.
+ */
+static int open_core(const CoronerCrashIndex *index, const CoronerCrashEntry *e, GError **error)
+{
+    if (e->store_entry && e->store_entry->core_name && index->store)
+        return coroner_core_open_for_backtrace(index->store->dir_fd, e->record, error);
+    const char *dir = g_getenv("TMPDIR");
+    if (!dir || !*dir)
+        dir = "/var/tmp";
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        int err = errno;
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(err),
+                    "cannot create a temporary file in %s: %s", dir, g_strerror(err));
+        return -1;
+    }
+    if (!ctl_core_extract(index, e, fd, NULL, error)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 gboolean ctl_ensure_backtrace(const CoronerCrashIndex *index, CoronerCrashEntry *e, GError **error)
 {
     CoronerCrashRecord *r = e->record;
-    if (has_backtrace(r))
+    gboolean had = has_backtrace(r);
+    gboolean core_kept = !g_str_equal(e->core_status, "none") &&
+                         !g_str_equal(e->core_status, "missing");
+    /*
+     * The handler's backtrace is the best there is.  systemd-coredump's (from
+     * its MESSAGE) has no files, lines or inlined frames: with the core at
+     * hand, ours is better.
+     */
+    if (had && (e->by_coroner || !core_kept))
         return TRUE;
-    g_autoptr(GError) local = NULL;
-    int fd = -1;
-    if (e->store_entry && e->store_entry->core_name && index->store) {
-        fd = coroner_core_open_for_backtrace(index->store->dir_fd, r, &local);
-    } else {
-        g_autofree char *path = coroner_crash_entry_core_path(index, e);
-        if (path)
-            fd = coroner_core_open_path_for_backtrace(path, &local);
-        else
-            g_set_error(&local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no core was kept");
+    if (!core_kept) {
+        no_backtrace(r, r->core.reason ? r->core.reason : "no core was kept", error);
+        return FALSE;
     }
+    g_autoptr(GError) local = NULL;
+    int fd = open_core(index, e, &local);
     if (fd < 0) {
+        if (had)
+            return TRUE;
         no_backtrace(r, local->message, error);
         return FALSE;
     }
@@ -70,17 +105,34 @@ gboolean ctl_ensure_backtrace(const CoronerCrashIndex *index, CoronerCrashEntry 
     uid_t uid;
     gid_t gid;
     parser_identity(&uid, &gid);
+    /* A failure must leave the backtrace from the journal as it was: it waits in scratch. */
+    g_autoptr(CoronerCrashRecord) scratch = coroner_crash_record_new();
+    GPtrArray *tmp = r->threads;
+    r->threads = scratch->threads;
+    scratch->threads = tmp;
+    tmp = r->modules;
+    r->modules = scratch->modules;
+    scratch->modules = tmp;
     gboolean ok = coroner_symbolize_sandboxed(fd, r->process.exe, &options, uid, gid, r, &local);
     close(fd);
-    if (!ok) {
+    if (ok && has_backtrace(r))
+        return TRUE;
+    tmp = r->threads;
+    r->threads = scratch->threads;
+    scratch->threads = tmp;
+    tmp = r->modules;
+    r->modules = scratch->modules;
+    scratch->modules = tmp;
+    if (had) {
+        /* The journal's backtrace stands; the failed attempt is no error of it. */
+        g_clear_pointer(&r->backtrace_error, g_free);
+        return TRUE;
+    }
+    if (!ok)
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "no backtrace: %s", local->message);
-        return FALSE;
-    }
-    if (!has_backtrace(r)) {
+    else
         no_backtrace(r, "the symbolizer found no frames", error);
-        return FALSE;
-    }
-    return TRUE;
+    return FALSE;
 }
 #else
 gboolean ctl_ensure_backtrace(const CoronerCrashIndex *index, CoronerCrashEntry *e, GError **error)
