@@ -49,6 +49,8 @@ static void on_window_destroy(GtkWidget *widget, gpointer data)
 
 static CoronerWindow *ensure_window(CoronerApplication *self)
 {
+    gint64 start = g_get_monotonic_time();
+
     if (!self->gtk_ready) {
         if (!gtk_init_check()) {
             g_warning("Cannot open a window: no display");
@@ -56,9 +58,13 @@ static CoronerWindow *ensure_window(CoronerApplication *self)
         }
         adw_init();
         self->gtk_ready = TRUE;
+        if (timing_enabled())
+            g_printerr("coroner-reporter: GTK initialised in %.1f ms\n", (double)(g_get_monotonic_time() - start) / 1000.0);
     }
     if (!self->window) {
         self->window = coroner_window_new(self);
+        if (timing_enabled())
+            g_printerr("coroner-reporter: window created in %.1f ms\n", (double)(g_get_monotonic_time() - start) / 1000.0);
         g_signal_connect(self->window, "destroy", G_CALLBACK(on_window_destroy), self);
         g_application_hold(G_APPLICATION(self));
     }

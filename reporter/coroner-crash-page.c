@@ -315,6 +315,18 @@ static void on_copy(GtkButton *button, gpointer data)
     coroner_window_toast(self->window, _("The backtrace was copied."));
 }
 
+/*
+ * Buttons carry a GtkLabel child that names them (labelled-by) rather than a
+ * label: GTK 4.8 would otherwise name them twice, underscore included.
+ */
+static void set_button_text(GtkButton *button, const char *text)
+{
+    GtkWidget *label = gtk_label_new_with_mnemonic(text);
+
+    gtk_button_set_child(button, label);
+    gtk_accessible_update_relation(GTK_ACCESSIBLE(button), GTK_ACCESSIBLE_RELATION_LABELLED_BY, label, NULL, -1);
+}
+
 /* ---- re-symbolizing with debuginfod ------------------------------------ */
 
 typedef struct {
@@ -369,7 +381,7 @@ static void on_resymbolized(GObject *source, GAsyncResult *result, gpointer data
     g_autoptr(GError) error = NULL;
 
     gtk_widget_set_sensitive(GTK_WIDGET(self->debuginfod_button), TRUE);
-    gtk_button_set_label(self->debuginfod_button, _("_Download Symbols and Retry"));
+    set_button_text(self->debuginfod_button, _("_Download Symbols and Retry"));
     if (!g_task_propagate_boolean(G_TASK(result), &error)) {
         if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && self->window) {
             g_autofree char *message = g_strdup_printf(_("The backtrace could not be made again: %s"), error->message);
@@ -412,7 +424,7 @@ static void on_debuginfod(GtkButton *button, gpointer data)
         return;
     }
     gtk_widget_set_sensitive(GTK_WIDGET(self->debuginfod_button), FALSE);
-    gtk_button_set_label(self->debuginfod_button, _("Downloading Symbols…"));
+    set_button_text(self->debuginfod_button, _("Downloading Symbols…"));
     task = g_task_new(NULL, self->cancellable, on_resymbolized, g_object_ref(self));
     g_task_set_task_data(task, job, (GDestroyNotify)resymbolize_free);
     g_task_run_in_thread(task, resymbolize_thread);
@@ -427,6 +439,9 @@ static void coroner_crash_page_dispose(GObject *object)
     g_clear_object(&self->crash);
     self->window = NULL;
     gtk_widget_dispose_template(GTK_WIDGET(self), CORONER_TYPE_CRASH_PAGE);
+    /* The template's root is not a bound child: unparent it ourselves. */
+    for (GtkWidget *child; (child = gtk_widget_get_first_child(GTK_WIDGET(object)));)
+        gtk_widget_unparent(child);
     G_OBJECT_CLASS(coroner_crash_page_parent_class)->dispose(object);
 }
 

@@ -38,7 +38,13 @@ static void update_empty(CoronerHistoryPage *self)
 {
     gboolean empty = !self->model || g_list_model_get_n_items(self->model) == 0;
 
-    gtk_stack_set_visible_child_name(self->stack, empty ? "empty" : "list");
+    GtkWidget *shown = gtk_stack_get_child_by_name(self->stack, empty ? "empty" : "list");
+    GtkWidget *hidden = gtk_stack_get_child_by_name(self->stack, empty ? "list" : "empty");
+
+    /* Hidden rather than just not visible: see show_page() in coroner-window.c. */
+    gtk_widget_set_visible(shown, TRUE);
+    gtk_stack_set_visible_child(self->stack, shown);
+    gtk_widget_set_visible(hidden, FALSE);
 }
 
 static void on_items_changed(GListModel *model, guint position, guint removed, guint added, gpointer data)
@@ -77,6 +83,9 @@ void coroner_history_page_focus(CoronerHistoryPage *self)
 static void coroner_history_page_dispose(GObject *object)
 {
     gtk_widget_dispose_template(GTK_WIDGET(object), CORONER_TYPE_HISTORY_PAGE);
+    /* The template's root is not a bound child: unparent it ourselves. */
+    for (GtkWidget *child; (child = gtk_widget_get_first_child(GTK_WIDGET(object)));)
+        gtk_widget_unparent(child);
     G_OBJECT_CLASS(coroner_history_page_parent_class)->dispose(object);
 }
 

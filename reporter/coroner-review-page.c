@@ -244,6 +244,9 @@ static void coroner_review_page_dispose(GObject *object)
     g_clear_pointer(&self->envelope, g_bytes_unref);
     self->window = NULL;
     gtk_widget_dispose_template(GTK_WIDGET(self), CORONER_TYPE_REVIEW_PAGE);
+    /* The template's root is not a bound child: unparent it ourselves. */
+    for (GtkWidget *child; (child = gtk_widget_get_first_child(GTK_WIDGET(object)));)
+        gtk_widget_unparent(child);
     G_OBJECT_CLASS(coroner_review_page_parent_class)->dispose(object);
 }
 

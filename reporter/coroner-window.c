@@ -25,6 +25,23 @@ struct _CoronerWindow {
 
 G_DEFINE_FINAL_TYPE(CoronerWindow, coroner_window, ADW_TYPE_WINDOW)
 
+/*
+ * Shows one page and hides the others.  GTK 4.8 keeps a stack's hidden pages
+ * in the accessibility tree as if they were on screen; hiding them keeps
+ * screen readers (and our AT-SPI tests) on the page the user sees.
+ */
+static void show_page(CoronerWindow *self, const char *name)
+{
+    GtkWidget *page = gtk_stack_get_child_by_name(self->stack, name);
+
+    gtk_widget_set_visible(page, TRUE);
+    gtk_stack_set_visible_child(self->stack, page);
+    for (GtkWidget *child = gtk_widget_get_first_child(GTK_WIDGET(self->stack)); child;
+         child = gtk_widget_get_next_sibling(child))
+        if (child != page)
+            gtk_widget_set_visible(child, FALSE);
+}
+
 static void update_chrome(CoronerWindow *self)
 {
     const char *page = gtk_stack_get_visible_child_name(self->stack);
@@ -44,7 +61,7 @@ static void update_chrome(CoronerWindow *self)
 
 void coroner_window_show_history(CoronerWindow *self)
 {
-    gtk_stack_set_visible_child_name(self->stack, "history");
+    show_page(self, "history");
     update_chrome(self);
     coroner_history_page_focus(self->history_page);
 }
@@ -53,7 +70,7 @@ void coroner_window_show_crash(CoronerWindow *self, CoronerCrash *crash)
 {
     g_set_object(&self->crash, crash);
     coroner_crash_page_set_crash(self->crash_page, crash);
-    gtk_stack_set_visible_child_name(self->stack, "crash");
+    show_page(self, "crash");
     update_chrome(self);
     coroner_crash_page_focus(self->crash_page);
 }
@@ -62,7 +79,7 @@ void coroner_window_show_review(CoronerWindow *self, CoronerCrash *crash)
 {
     g_set_object(&self->crash, crash);
     coroner_review_page_set_crash(self->review_page, crash);
-    gtk_stack_set_visible_child_name(self->stack, "review");
+    show_page(self, "review");
     update_chrome(self);
     coroner_review_page_focus(self->review_page);
 }

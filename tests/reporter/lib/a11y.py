@@ -1,0 +1,149 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Drives coroner-reporter's window through AT-SPI, as an assistive technology
+or a keyboard user would (dogtail over the accessibility bus).
+
+  a11y.py wait-window TITLE [SECONDS]      a frame named TITLE is showing
+  a11y.py wait-text TEXT [SECONDS]         some showing node's name or text contains TEXT
+  a11y.py text ROLE NAME                   prints the text of the node (e.g. a text view)
+  a11y.py click NAME [ROLE]                does the default action of the node (a button)
+  a11y.py type NAME TEXT                   focuses the editable node and types TEXT via the keyboard
+  a11y.py press-key KEY                    a key press on the focused window (e.g. Return)
+  a11y.py names                            lists every showing node: role, name
+  a11y.py unnamed-controls                 lists controls (buttons, entries, …) without an accessible name
+
+Exit 0 on success, 1 (with a message) on failure.
+"""
+import os
+import sys
+import time
+
+os.environ.setdefault("GTK_MODULES", "gail:atk-bridge")
+from dogtail import config  # noqa: E402
+
+config.config.logDebugToFile = False
+config.config.logDebugToStdOut = False
+config.config.searchShowingOnly = True
+config.config.actionDelay = 0.2
+config.config.typingDelay = 0.03
+config.config.defaultDelay = 0.3
+from dogtail import rawinput, tree  # noqa: E402
+from dogtail.predicate import GenericPredicate  # noqa: E402
+
+APP = os.environ.get("CORONER_A11Y_APP", "coroner-reporter")
+CONTROL_ROLES = {"push button", "toggle button", "check box", "radio button", "text", "entry",
+                 "password text", "combo box", "spin button", "slider", "menu item", "link"}
+
+
+def app():
+    deadline = time.time() + float(os.environ.get("CORONER_A11Y_TIMEOUT", "60"))
+    while True:
+        try:
+            for child in tree.root.children:
+                if child is not None and child.name == APP:
+                    return child
+        except Exception:
+            pass
+        if time.time() > deadline:
+            sys.exit(f"a11y: no application {APP!r} on the accessibility bus")
+        time.sleep(0.3)
+
+
+def walk(node, depth=0):
+    if node is None or depth > 40:
+        return
+    yield node
+    try:
+        children = node.children
+    except Exception:
+        return
+    for child in children:
+        yield from walk(child, depth + 1)
+
+
+def showing(node):
+    """On screen: GTK 4.8 sets no SHOWING state, but what is not mapped (another
+    page of a stack, a closed expander) has an empty extent."""
+    try:
+        if node.roleName == "application":
+            return True
+        x, y, width, height = node.extents
+        return width > 0 and height > 0
+    except Exception:
+        return False
+
+
+def node_text(node):
+    try:
+        return node.text or ""
+    except Exception:
+        return ""
+
+
+def wait_for(predicate, seconds, what):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        for node in walk(app()):
+            try:
+                if showing(node) and predicate(node):
+                    return node
+            except Exception:
+                continue
+        time.sleep(0.3)
+    sys.exit(f"a11y: {what} did not appear within {seconds:.0f} s")
+
+
+def focus(node):
+    """GTK 4.8 does not implement Component.GrabFocus: click into the node
+    instead (a real pointer event at its centre), as a user would."""
+    try:
+        node.grabFocus()
+    except Exception:
+        x, y, width, height = node.extents
+        rawinput.click(x + width // 2, y + height // 2)
+    time.sleep(0.3)
+
+
+def find(name, role=None, seconds=30):
+    return wait_for(lambda n: n.name == name and (role is None or n.roleName == role), seconds,
+                    f"{role or 'node'} {name!r}")
+
+
+def main(argv):
+    cmd = argv[1] if len(argv) > 1 else "names"
+    if cmd == "wait-window":
+        seconds = float(argv[3]) if len(argv) > 3 else 30
+        find(argv[2], "frame", seconds)
+    elif cmd == "wait-text":
+        seconds = float(argv[3]) if len(argv) > 3 else 30
+        wait_for(lambda n: argv[2] in (n.name or "") or argv[2] in node_text(n), seconds, f"text {argv[2]!r}")
+    elif cmd == "text":
+        node = find(argv[3], argv[2])
+        print(node_text(node))
+    elif cmd == "click":
+        node = find(argv[2], argv[3] if len(argv) > 3 else "push button")
+        node.doActionNamed("click")
+    elif cmd == "type":
+        node = wait_for(lambda n: n.name == argv[2] and n.roleName in ("text", "entry", "password text"), 30,
+                        f"editable text {argv[2]!r}")
+        focus(node)
+        # Real key events (XTest through the accessibility registry), as a keyboard user types.
+        rawinput.typeText(argv[3])
+    elif cmd == "press-key":
+        rawinput.pressKey(argv[2])
+    elif cmd == "names":
+        for node in walk(app()):
+            if showing(node):
+                print(f"{node.roleName}\t{node.name}")
+    elif cmd == "unnamed-controls":
+        bad = [f"{n.roleName} in {n.parent.name!r}" for n in walk(app())
+               if showing(n) and n.roleName in CONTROL_ROLES and not (n.name or "").strip()]
+        print("\n".join(bad))
+        return 1 if bad else 0
+    else:
+        sys.exit(f"a11y: unknown command {cmd}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Unit tests of the reporter's model: state file, crash list, words, hints, app matching, envelope display. */
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "coroner-app-match.h"
+#include "coroner-backtrace-text.h"
+#include "coroner-crash-list.h"
+#include "coroner-debug-hint.h"
+#include "coroner-format.h"
+#include "coroner-state.h"
+#include "coroner-submission.h"
+#include "store.h"
+
+#define BOOT "f9ec52eb6b04432b83875e7ba3cc1b6b"
+
+static char *scratch;
+
+static char *write_record(const char *store, const char *comm, gint64 uid, gint64 pid, gint64 usec)
+{
+    g_autoptr(CoronerCrashRecord) r = coroner_crash_record_new();
+    g_autofree char *json = NULL;
+    g_autofree char *name = NULL;
+    g_autofree char *path = NULL;
+
+    r->id = coroner_entry_id(comm, uid, BOOT, pid, (uint64_t)usec);
+    r->timestamp_usec = usec;
+    r->boot_id = g_strdup(BOOT);
+    r->hostname = g_strdup("test");
+    r->process.pid = pid;
+    r->process.uid = uid;
+    r->process.gid = uid;
+    r->process.comm = g_strdup(comm);
+    r->process.exe = g_strdup("/bin/true");
+    r->signal.number = 11;
+    r->signal.name = g_strdup("SEGV");
+    json = coroner_crash_record_to_json(r, NULL);
+    name = g_strconcat(r->id, CORONER_RECORD_SUFFIX, NULL);
+    path = g_build_filename(store, name, NULL);
+    g_assert_true(g_file_set_contents(path, json, -1, NULL));
+    return g_strdup(r->id);
+}
+
+static void test_state_roundtrip(void)
+{
+    g_autofree char *path = g_build_filename(scratch, "state", "reporter-state.ini", NULL);
+    gint64 now = g_get_real_time();
+
+    {
+        g_autoptr(CoronerState) state = coroner_state_new(path, NULL);
+        g_assert_false(coroner_state_get_seen(state, "core.a.1.b.2.3"));
+        g_assert_cmpint(coroner_state_get_report(state, "core.a.1.b.2.3"), ==, CORONER_REPORT_NEW);
+        coroner_state_set_seen(state, "core.a.1.b.2.3", now);
+        coroner_state_set_report(state, "core.x.1.b.2.4", CORONER_REPORT_DISMISSED);
+        coroner_state_set_seen(state, "core.x.1.b.2.4", now);
+        coroner_state_set_note(state, "core.x.1.b.2.4", "EventId", "abc");
+        g_assert_cmpuint(coroner_state_count_crash(state, "app", "id1", now), ==, 1);
+        g_assert_cmpuint(coroner_state_count_crash(state, "app", "id1", now), ==, 1); /* once per id */
+        g_assert_cmpuint(coroner_state_count_crash(state, "app", "id2", now), ==, 2);
+        g_assert_true(coroner_state_save(state, NULL));
+    }
+    {
+        g_autoptr(CoronerState) state = coroner_state_new(path, NULL);
+        g_autofree char *found = coroner_state_find_by_note(state, "EventId", "abc");
+        g_assert_true(coroner_state_get_seen(state, "core.a.1.b.2.3"));
+        g_assert_cmpint(coroner_state_get_report(state, "core.x.1.b.2.4"), ==, CORONER_REPORT_DISMISSED);
+        g_assert_cmpstr(found, ==, "core.x.1.b.2.4");
+        g_assert_cmpuint(coroner_state_get_count(state, "app", now), ==, 2);
+        /* Another day starts from zero. */
+        g_assert_cmpuint(coroner_state_get_count(state, "app", now - 3 * G_TIME_SPAN_DAY), ==, 0);
+        coroner_state_prune(state, now + 1);
+        g_assert_false(coroner_state_get_seen(state, "core.a.1.b.2.3"));
+    }
+    /* The file is private to the user. */
+    GStatBuf st;
+    g_assert_cmpint(g_stat(path, &st), ==, 0);
+    g_assert_cmpint(st.st_mode & 0777, ==, 0600);
+}
+
+static void test_state_damaged(void)
+{
+    g_autofree char *path = g_build_filename(scratch, "damaged.ini", NULL);
+    g_autoptr(CoronerState) state = NULL;
+
+    g_assert_true(g_file_set_contents(path, "[unterminated\n\x01garbage", -1, NULL));
+    g_test_expect_message(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "*Ignoring unreadable*");
+    state = coroner_state_new(path, NULL);
+    g_test_assert_expected_messages();
+    g_assert_nonnull(state);
+    g_assert_false(coroner_state_get_seen(state, "x"));
+}
+
+static void test_crash_list(void)
+{
+    g_autofree char *store = g_build_filename(scratch, "store", NULL);
+    g_autofree char *path = g_build_filename(scratch, "list-state.ini", NULL);
+    gint64 now = g_get_real_time();
+    uid_t me = getuid();
+
+    g_assert_cmpint(g_mkdir(store, 0755), ==, 0);
+    g_autofree char *old = write_record(store, "old", me, 100, now - 40 * G_TIME_SPAN_DAY);
+    g_autofree char *a = write_record(store, "first", me, 101, now - 2 * G_TIME_SPAN_HOUR);
+    g_autofree char *b = write_record(store, "second", me, 102, now - G_TIME_SPAN_HOUR);
+    g_autofree char *other = write_record(store, "theirs", me + 1, 103, now - G_TIME_SPAN_HOUR);
+
+    g_autoptr(CoronerState) state = coroner_state_new(path, NULL);
+    coroner_state_set_report(state, a, CORONER_REPORT_SENT);
+    g_autoptr(CoronerCrashList) list = coroner_crash_list_new(store, me, NULL, state);
+    g_autoptr(GPtrArray) added = coroner_crash_list_load(list, now - 30 * G_TIME_SPAN_DAY);
+
+    /* Only ours, only within the retention, newest first in the model, oldest first as added. */
+    g_assert_cmpuint(added->len, ==, 2);
+    g_assert_cmpuint(g_list_model_get_n_items(G_LIST_MODEL(list)), ==, 2);
+    g_autoptr(CoronerCrash) newest = g_list_model_get_item(G_LIST_MODEL(list), 0);
+    g_assert_cmpstr(coroner_crash_get_id(newest), ==, b);
+    g_assert_cmpstr(coroner_crash_get_comm(newest), ==, "second");
+    g_assert_cmpstr(coroner_crash_get_id(g_ptr_array_index(added, 0)), ==, a);
+    g_assert_cmpint(coroner_crash_get_state(coroner_crash_list_lookup(list, a)), ==, CORONER_REPORT_SENT);
+    g_assert_null(coroner_crash_list_lookup(list, other));
+    g_assert_null(coroner_crash_list_lookup(list, old));
+
+    /* The record is read on demand. */
+    g_assert_null(coroner_crash_peek_record(newest));
+    g_assert_nonnull(coroner_crash_load(newest, NULL));
+    g_assert_cmpint(coroner_crash_load(newest, NULL)->signal.number, ==, 11);
+
+    /* A record the watcher reports: added once; other users' and foreign files are not. */
+    g_autofree char *c = write_record(store, "third", me, 104, now);
+    g_autofree char *c_name = g_strconcat(c, ".json", NULL);
+    g_autofree char *other_name = g_strconcat(other, ".json", NULL);
+    g_assert_nonnull(coroner_crash_list_add_store_record(list, c_name));
+    g_assert_null(coroner_crash_list_add_store_record(list, c_name));
+    g_assert_null(coroner_crash_list_add_store_record(list, other_name));
+    g_assert_null(coroner_crash_list_add_store_record(list, "notes.txt"));
+    g_assert_cmpuint(g_list_model_get_n_items(G_LIST_MODEL(list)), ==, 3);
+    g_autoptr(CoronerCrash) first = g_list_model_get_item(G_LIST_MODEL(list), 0);
+    g_assert_cmpstr(coroner_crash_get_id(first), ==, c);
+}
+
+static void test_format(void)
+{
+    g_autofree char *slash = coroner_unescape_comm("a\\x2fb\\x20c");
+    gint64 now = g_get_real_time();
+    g_autofree char *today = coroner_format_when(now, now);
+    g_autofree char *yesterday = coroner_format_when(now - G_TIME_SPAN_DAY, now);
+    g_autofree char *long_ago = coroner_format_when(now - 30 * G_TIME_SPAN_DAY, now);
+    g_autofree char *segv = coroner_format_signal(11);
+
+    g_assert_cmpstr(slash, ==, "a/b c");
+    g_assert_true(g_str_has_prefix(today, "today at "));
+    g_assert_true(g_str_has_prefix(yesterday, "yesterday at "));
+    g_assert_true(g_str_has_prefix(long_ago, "on "));
+    g_assert_true(g_str_has_prefix(segv, "SIGSEGV"));
+    g_assert_nonnull(strstr(coroner_format_signal_reason(11), "memory"));
+}
+
+static CoronerCrashRecord *record_with_backtrace(void)
+{
+    CoronerCrashRecord *r = coroner_crash_record_new();
+    CoronerThread *t = coroner_thread_new(42, "crasher");
+    CoronerFrame *f = coroner_frame_new();
+    CoronerModule *m = coroner_module_new();
+
+    t->crashed = TRUE;
+    f->pc = 0x1139;
+    f->function = g_strdup("crash_segv");
+    f->module = g_strdup("/usr/bin/crasher");
+    f->module_offset = 0x139;
+    f->file = g_strdup("/src/crasher.c");
+    f->line = 63;
+    g_ptr_array_add(t->frames, f);
+    f = coroner_frame_new();
+    f->pc = 0x7f0000001000;
+    f->module = g_strdup("/usr/lib/libfoo.so.1");
+    f->module_offset = 0x1000;
+    g_ptr_array_add(t->frames, f);
+    g_ptr_array_add(r->threads, t);
+    g_ptr_array_add(r->threads, coroner_thread_new(43, "worker"));
+    m->path = g_strdup("/usr/lib/libfoo.so.1");
+    m->has_debug_info = FALSE;
+    g_ptr_array_add(r->modules, m);
+    m = coroner_module_new();
+    m->path = g_strdup("/usr/bin/crasher");
+    m->has_debug_info = TRUE;
+    g_ptr_array_add(r->modules, m);
+    r->backtrace_quality = 0.5;
+    return r;
+}
+
+static void test_backtrace_text(void)
+{
+    g_autoptr(CoronerCrashRecord) r = record_with_backtrace();
+    g_autofree char *text = coroner_backtrace_text_thread(g_ptr_array_index(r->threads, 0));
+    g_autofree char *heading = coroner_backtrace_text_heading(g_ptr_array_index(r->threads, 0));
+    g_autofree char *all = coroner_backtrace_text_all(r);
+
+    g_assert_cmpstr(text, ==,
+                    "#0  0x0000000000001139 crash_segv (crasher + 0x139) at crasher.c:63\n"
+                    "#1  0x00007f0000001000 ?? (libfoo.so.1 + 0x1000)");
+    g_assert_cmpstr(heading, ==, "Thread 42 (crasher), crashed");
+    g_assert_nonnull(strstr(all, "Thread 43 (worker)"));
+}
+
+static void test_debug_hint(void)
+{
+    g_autoptr(CoronerCrashRecord) r = record_with_backtrace();
+    g_auto(GStrv) missing = coroner_debug_hint_missing_modules(r);
+    g_autofree char *package = coroner_debug_hint_parse_dpkg("libfoo1:amd64: /usr/lib/libfoo.so.1\n");
+    g_autofree char *plain = coroner_debug_hint_parse_dpkg("coreutils: /bin/true\n");
+
+    g_assert_cmpuint(g_strv_length(missing), ==, 1);
+    g_assert_cmpstr(missing[0], ==, "/usr/lib/libfoo.so.1");
+    g_assert_cmpstr(package, ==, "libfoo1");
+    g_assert_cmpstr(plain, ==, "coreutils");
+    g_assert_null(coroner_debug_hint_parse_dpkg("dpkg-query: no path found matching pattern /x\n"));
+    g_assert_null(coroner_debug_hint_parse_dpkg("diversion by foo from: /x\n"));
+    g_assert_cmpint(coroner_debug_hint_quality(r), ==, CORONER_QUALITY_PARTIAL);
+    r->backtrace_quality = 0.9;
+    g_assert_cmpint(coroner_debug_hint_quality(r), ==, CORONER_QUALITY_GOOD);
+    r->backtrace_quality = -1;
+    g_ptr_array_set_size(r->threads, 0);
+    g_assert_cmpint(coroner_debug_hint_quality(r), ==, CORONER_QUALITY_UNKNOWN);
+}
+
+static void test_app_match(void)
+{
+    g_autoptr(CoronerAppMatch) desktop = NULL;
+    g_autoptr(CoronerAppMatch) by_id = NULL;
+    g_autoptr(CoronerAppMatch) unknown = NULL;
+
+    g_autofree char *exe = g_build_filename(scratch, "bin", "frobnicator", NULL);
+
+    coroner_app_match_reset();
+    desktop = coroner_app_match(NULL, NULL, exe, "frobnicator");
+    g_assert_cmpstr(desktop->name, ==, "Frobnicator Deluxe");
+    g_assert_cmpstr(desktop->icon_name, ==, "frob-icon");
+    g_assert_cmpstr(desktop->key, ==, "org.example.Frob");
+    by_id = coroner_app_match("org.example.Frob", NULL, NULL, NULL);
+    g_assert_cmpstr(by_id->name, ==, "Frobnicator Deluxe");
+    unknown = coroner_app_match(NULL, NULL, "/opt/x/bin/mystery", "mystery");
+    g_assert_cmpstr(unknown->name, ==, "mystery");
+    g_assert_cmpstr(unknown->key, ==, "/opt/x/bin/mystery");
+    g_assert_cmpstr(unknown->icon_name, ==, "application-x-executable");
+}
+
+static void test_describe_envelope(void)
+{
+    static const char envelope[] =
+        "{\"event_id\":\"0123\",\"dsn\":\"http://k@h/1\"}\n"
+        "{\"type\":\"event\",\"length\":27}\n"
+        "{\"message\":\"hello\",\"n\":1}\n\n"
+        "{\"type\":\"attachment\",\"length\":5,\"filename\":\"log.txt\"}\n"
+        "abcde\n";
+    g_autoptr(GBytes) bytes = g_bytes_new_static(envelope, strlen(envelope));
+    g_autofree char *text = coroner_submission_describe(bytes);
+
+    g_assert_nonnull(strstr(text, "\"event_id\" : \"0123\""));
+    g_assert_nonnull(strstr(text, "Item: event"));
+    g_assert_nonnull(strstr(text, "\"message\" : \"hello\""));
+    g_assert_nonnull(strstr(text, "Attachment: log.txt (5 bytes)"));
+    g_assert_null(strstr(text, "abcde"));
+}
+
+int main(int argc, char **argv)
+{
+    g_autofree char *apps = NULL;
+    g_autofree char *desktop = NULL;
+
+    g_setenv("LANGUAGE", "C", TRUE);
+    g_setenv("LC_ALL", "C.UTF-8", TRUE);
+    scratch = g_dir_make_tmp("reporter-test-XXXXXX", NULL);
+    apps = g_build_filename(scratch, "data", "applications", NULL);
+    g_mkdir_with_parents(apps, 0755);
+    desktop = g_build_filename(apps, "org.example.Frob.desktop", NULL);
+    {
+        /* GIO ignores applications whose program does not exist. */
+        g_autofree char *bin = g_build_filename(scratch, "bin", NULL);
+        g_autofree char *exe = g_build_filename(bin, "frobnicator", NULL);
+        g_autofree char *entry = g_strdup_printf("[Desktop Entry]\nType=Application\nName=Frobnicator Deluxe\n"
+                                                 "Exec=%s --new-window %%U\nIcon=frob-icon\n", exe);
+        g_mkdir_with_parents(bin, 0755);
+        g_file_set_contents(exe, "#!/bin/sh\n", -1, NULL);
+        g_chmod(exe, 0755);
+        g_file_set_contents(desktop, entry, -1, NULL);
+    }
+    {
+        g_autofree char *data_dir = g_build_filename(scratch, "data", NULL);
+        g_setenv("XDG_DATA_DIRS", data_dir, TRUE);
+        g_setenv("XDG_DATA_HOME", data_dir, TRUE);
+    }
+
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/reporter/state/roundtrip", test_state_roundtrip);
+    g_test_add_func("/reporter/state/damaged", test_state_damaged);
+    g_test_add_func("/reporter/crash-list/load-and-watch", test_crash_list);
+    g_test_add_func("/reporter/format", test_format);
+    g_test_add_func("/reporter/backtrace-text", test_backtrace_text);
+    g_test_add_func("/reporter/debug-hint", test_debug_hint);
+    g_test_add_func("/reporter/app-match", test_app_match);
+    g_test_add_func("/reporter/describe-envelope", test_describe_envelope);
+    int status = g_test_run();
+    {
+        g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", scratch);
+        if (system(cmd) != 0)
+            g_printerr("could not remove %s\n", scratch);
+    }
+    return status;
+}
