@@ -23,15 +23,15 @@ static const char *const machinery[] = {
 
 gboolean coroner_frame_is_crash_machinery(const CoronerFrame *f)
 {
+    /* The in-app hook's own frames (libcoroner-hook), whatever their names. */
+    if (f->module && strstr(f->module, "libcoroner-hook") != NULL)
+        return TRUE;
     if (!f->function)
         return FALSE;
     for (gsize i = 0; i < G_N_ELEMENTS(machinery); i++)
         if (strcmp(f->function, machinery[i]) == 0)
             return TRUE;
-    /* The in-app hook's own frames (libcoroner-hook), whatever their names. */
-    if (g_str_has_prefix(f->function, "coroner_hook_"))
-        return TRUE;
-    return f->module && strstr(f->module, "libcoroner-hook") != NULL;
+    return g_str_has_prefix(f->function, "coroner_hook_");
 }
 
 static const CoronerThread *crashed_thread(const CoronerCrashRecord *r)

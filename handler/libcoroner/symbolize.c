@@ -19,6 +19,7 @@
 #include <dwarf.h>
 #include <elf.h>
 #include <elfutils/debuginfod.h>
+#include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -444,7 +445,9 @@ static void read_siginfo(Elf *core, CoronerCrashRecord *record)
 /*
  * DEBUGINFOD_URLS is what libdwfl's built-in debuginfod client reads on every
  * query, so it is our switch: off during phase 1, on (when wanted) in phase 2,
- * and put back as it was at the end.
+ * and put back as it was at the end.  Plain setenv(): this is documented as
+ * not for threaded callers (they use the sandbox), and GLib's wrappers would
+ * only add a warning about it.
  */
 typedef struct {
     char *urls;
@@ -455,19 +458,19 @@ static void env_save(DebuginfodEnv *e)
 {
     e->urls = g_strdup(g_getenv("DEBUGINFOD_URLS"));
     e->timeout = g_strdup(g_getenv("DEBUGINFOD_TIMEOUT"));
-    g_unsetenv("DEBUGINFOD_URLS");
+    unsetenv("DEBUGINFOD_URLS");
 }
 
 static void env_restore(DebuginfodEnv *e)
 {
     if (e->urls)
-        g_setenv("DEBUGINFOD_URLS", e->urls, TRUE);
+        setenv("DEBUGINFOD_URLS", e->urls, 1);
     else
-        g_unsetenv("DEBUGINFOD_URLS");
+        unsetenv("DEBUGINFOD_URLS");
     if (e->timeout)
-        g_setenv("DEBUGINFOD_TIMEOUT", e->timeout, TRUE);
+        setenv("DEBUGINFOD_TIMEOUT", e->timeout, 1);
     else
-        g_unsetenv("DEBUGINFOD_TIMEOUT");
+        unsetenv("DEBUGINFOD_TIMEOUT");
     g_clear_pointer(&e->urls, g_free);
     g_clear_pointer(&e->timeout, g_free);
 }
@@ -521,6 +524,61 @@ static const Dwfl_Callbacks core_callbacks = {
     .debuginfo_path = &debuginfo_path_storage,
 };
 
+static int collect_build_id(Dwfl_Module *mod, void **userdata, const char *name,
+                            Dwarf_Addr start, void *arg)
+{
+    g_autofree char *hex = build_id_hex(mod);
+    if (hex)
+        g_hash_table_add(arg, g_steal_pointer(&hex));
+    return DWARF_CB_OK;
+}
+
+/*
+ * libdwfl checks the build-id of every file it finds through the core's own
+ * paths, but trusts an executable it is handed: a program rebuilt or replaced
+ * since the crash would give a confidently wrong backtrace.  So the given
+ * executable is only used when its build-id is one of the core's.
+ */
+static gboolean executable_matches(Elf *core, const char *executable, char **ret_why)
+{
+    int fd = open(executable, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        *ret_why = g_strdup_printf("cannot open it: %s", g_strerror(errno));
+        return FALSE;
+    }
+    Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+    const void *id = NULL;
+    ssize_t len = elf ? dwelf_elf_gnu_build_id(elf, &id) : -1;
+    g_autofree char *hex = NULL;
+    if (len > 0) {
+        GString *h = g_string_new(NULL);
+        for (ssize_t i = 0; i < len; i++)
+            g_string_append_printf(h, "%02x", ((const unsigned char *)id)[i]);
+        hex = g_string_free(h, FALSE);
+    }
+    if (elf)
+        elf_end(elf);
+    close(fd);
+    if (!hex) {
+        *ret_why = g_strdup("it has no build-id to check against the core");
+        return FALSE;
+    }
+    g_autoptr(GHashTable) ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    Dwfl *probe = dwfl_begin(&core_callbacks);
+    if (probe && dwfl_core_file_report(probe, core, NULL) >= 0) {
+        dwfl_report_end(probe, NULL, NULL);
+        dwfl_getmodules(probe, collect_build_id, ids, 0);
+    }
+    if (probe)
+        dwfl_end(probe);
+    if (g_hash_table_contains(ids, hex))
+        return TRUE;
+    *ret_why = g_strdup_printf("its build-id %s is not in the core (rebuilt or replaced since "
+                               "the crash?)",
+                               hex);
+    return FALSE;
+}
+
 static gboolean symbolize_elf(Elf *core, const char *executable, const CoronerSymbolizeOptions *o,
                               CoronerCrashRecord *record, DebuginfodEnv *env, GError **error)
 {
@@ -538,6 +596,15 @@ static gboolean symbolize_elf(Elf *core, const char *executable, const CoronerSy
     gboolean ok = FALSE;
 
     read_siginfo(core, record);
+
+    if (executable) {
+        g_autofree char *why = NULL;
+        if (!executable_matches(core, executable, &why)) {
+            coroner_crash_record_add_error(record, "the executable %s was not used: %s",
+                                           executable, why);
+            executable = NULL;
+        }
+    }
 
     job.dwfl = dwfl_begin(&core_callbacks);
     if (!job.dwfl) {
@@ -595,9 +662,14 @@ static gboolean symbolize_elf(Elf *core, const char *executable, const CoronerSy
             job.debuginfod_deadline = g_get_monotonic_time() + (gint64)budget * 1000;
             if (job.deadline && job.debuginfod_deadline > job.deadline)
                 job.debuginfod_deadline = job.deadline;
-            g_autofree char *seconds = g_strdup_printf("%u", (budget + 999) / 1000);
-            g_setenv("DEBUGINFOD_URLS", urls, TRUE);
-            g_setenv("DEBUGINFOD_TIMEOUT", seconds, TRUE);
+            /*
+             * libdebuginfod's own timeout (whole seconds, for connecting and
+             * for a stalled transfer) must not exceed the budget; the progress
+             * callback enforces the rest, once a second at worst.
+             */
+            g_autofree char *seconds = g_strdup_printf("%u", MAX(budget / 1000, 1u));
+            setenv("DEBUGINFOD_URLS", urls, 1);
+            setenv("DEBUGINFOD_TIMEOUT", seconds, 1);
             debuginfod_client *client = dwfl_get_debuginfod_client(job.dwfl);
             if (client) {
                 debuginfod_set_user_data(client, &job);
@@ -632,10 +704,17 @@ static gboolean symbolize_elf(Elf *core, const char *executable, const CoronerSy
 
     for (guint i = 0; i < ml.handles->len; i++) {
         Dwfl_Module *m = ml.handles->pdata[i];
+        CoronerModule *cm = ml.modules->pdata[i];
         Dwarf_Addr bias;
-        if (g_hash_table_contains(job.frame_modules, m))
-            ((CoronerModule *)ml.modules->pdata[i])->has_debug_info =
-                dwfl_module_getdwarf(m, &bias) != NULL;
+        if (!g_hash_table_contains(job.frame_modules, m))
+            continue;
+        cm->has_debug_info = dwfl_module_getdwarf(m, &bias) != NULL;
+        if (!dwfl_module_getelf(m, &bias))
+            coroner_crash_record_add_error(record, "the file of %s (build-id %s) was not found "
+                                                   "or does not match the crash: its frames "
+                                                   "have no names",
+                                           cm->path ? cm->path : "a module",
+                                           cm->build_id ? cm->build_id : "unknown");
     }
     g_ptr_array_sort(record->modules, module_cmp);
 

@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,11 +44,21 @@ const char *test_path(const char *variable)
     return v;
 }
 
+/* Cores are shared by the test binaries (CORE_CACHE) while newer than their program. */
+static gboolean core_is_fresh(const char *core, const char *program)
+{
+    struct stat c, p;
+    return stat(core, &c) == 0 && stat(program, &p) == 0 && c.st_mtime >= p.st_mtime;
+}
+
 char *test_make_core(const char *name, int *ret_pid, const char *program, ...)
 {
-    char *core = g_build_filename(test_tmpdir(), name, NULL);
+    const char *cache = g_getenv("CORE_CACHE");
+    if (cache)
+        g_mkdir_with_parents(cache, 0700);
+    char *core = g_build_filename(cache ? cache : test_tmpdir(), name, NULL);
     g_autofree char *pid_file = g_strconcat(core, ".pid", NULL);
-    if (g_file_test(core, G_FILE_TEST_EXISTS)) {
+    if (core_is_fresh(core, program) && g_file_test(pid_file, G_FILE_TEST_EXISTS)) {
         g_autofree char *text = NULL;
         if (ret_pid && g_file_get_contents(pid_file, &text, NULL, NULL))
             *ret_pid = atoi(text);
