@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* coronerctl vacuum: the store's MaxUse= and KeepFree=, applied now. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "coroner-config.h"
 #include "coronerctl-format.h"
@@ -17,6 +20,15 @@ static gboolean override_size(const char *option, const char *text, CoronerSize 
         g_set_error(error, CTL_ERROR, CTL_EXIT_USAGE, "%s: %s", option, local->message);
         return FALSE;
     }
+    return TRUE;
+}
+
+static gboolean count_entries(CoronerStore *store, guint *ret, GError **error)
+{
+    g_autoptr(GPtrArray) entries = coroner_store_list(store, error);
+    if (!entries)
+        return FALSE;
+    *ret = entries->len;
     return TRUE;
 }
 
@@ -42,11 +54,22 @@ int ctl_vacuum(CtlContext *ctx, char **args, GError **error)
         g_set_error(error, CTL_ERROR, CTL_EXIT_DATA, "%s", local->message);
         return CTL_EXIT_DATA;
     }
-    guint removed = 0;
-    if (!coroner_vacuum(ctx->store, ctx->config, NULL, &removed, &local)) {
+    /* Removing files takes write access to the directory; without it nothing could go. */
+    if (faccessat(ctx->store->dir_fd, ".", W_OK, AT_EACCESS) < 0) {
+        int err = errno;
+        g_set_error(error, CTL_ERROR, CTL_EXIT_DATA, "cannot vacuum %s: %s", ctx->store->path,
+                    g_strerror(err));
+        return CTL_EXIT_DATA;
+    }
+    guint before = 0, after = 0;
+    if (!count_entries(ctx->store, &before, &local) ||
+        !coroner_vacuum(ctx->store, ctx->config, NULL, NULL, &local) ||
+        !count_entries(ctx->store, &after, &local)) {
         g_set_error(error, CTL_ERROR, CTL_EXIT_DATA, "%s", local->message);
         return CTL_EXIT_DATA;
     }
+    /* What is really gone: the library counts what it tried to remove. */
+    guint removed = before > after ? before - after : 0;
     CoronerStoreSpace space;
     if (!coroner_store_space(ctx->store, ctx->config, &space, &local)) {
         g_set_error(error, CTL_ERROR, CTL_EXIT_DATA, "%s", local->message);

@@ -112,7 +112,7 @@ CoronerCrashEntry *ctl_find_one(CtlContext *ctx, char **args, GError **error)
     }
     if (n == 0)
         g_set_error(error, CTL_ERROR, CTL_EXIT_NO_MATCH, "no crashes found");
-    else if (n == 1 && local == NULL && strchr(args[0], '=') == NULL && args[0][0] != '/')
+    else if (n == 1 && strchr(args[0], '=') == NULL && args[0][0] != '/')
         g_set_error(error, CTL_ERROR, CTL_EXIT_NO_MATCH,
                     "no crash matches \"%s\" (neither an id nor a command name)", args[0]);
     else {
@@ -294,10 +294,9 @@ int main(int argc, char **argv)
     } else {
         if (verb->pager)
             ctl_pager_open(&ctx.out, ctx.no_pager);
+        /* A verb may fail without a message: debug passes on the debugger's exit status. */
         status = verb->run(&ctx, positional, &error);
         ctl_pager_close(&ctx.out);
-        if (status != CTL_EXIT_OK && error == NULL)
-            g_set_error(&error, CTL_ERROR, status, "failed");
     }
     if (error && status != CTL_EXIT_OK)
         g_printerr("coronerctl: %s\n", error->message);
