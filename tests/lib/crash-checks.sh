@@ -93,6 +93,7 @@ verify_core() {
     else
         assert_eq "$(kv expected_size "$out")" "$size" "core: every segment present (size = max p_offset+p_filesz)"
     fi
+    rm -f "$raw"
 }
 
 # verify_journal PID SIGNAL [STATE] [COMM] [UID]: the journal entry.

@@ -205,7 +205,7 @@ harness_init() {
 
     # Short paths: the whole core_pattern must fit in 127 bytes.
     T=$(mktemp -d /tmp/ce.XXXXXX)
-    mount -t tmpfs -o mode=0755,size=512M coroner-e2e "$T"
+    mount -t tmpfs -o mode=0755,size=2G coroner-e2e "$T"
     on_exit "harness_remove_scratch"
     STORE=$T/store
     CONFIG=$T/c

@@ -26,7 +26,7 @@
  * Options (applied in this order, before dying):
  *   --comm=NAME          prctl(PR_SET_NAME): any bytes, cut to 15 by the kernel
  *   --big=MIB[:KIND]     allocate and touch MIB MiB, KIND random (default,
- *                        incompressible), zero or text
+ *                        incompressible), zero or text; may be repeated
  *   --rlimit-core=BYTES  setrlimit(RLIMIT_CORE) soft and hard
  *   --become=UID:GID     setresgid/setresuid without exec: the kernel then
  *                        marks the process dumpable only per fs.suid_dumpable
@@ -56,7 +56,6 @@
 /* Kept global and volatile so the compiler cannot fold the crashes away. */
 static volatile int zero;
 static int *volatile null_pointer;
-static volatile char *big_buffer;
 
 static void die_usage(const char *why)
 {
@@ -181,7 +180,7 @@ static void allocate_big(const char *spec)
         kind = end + 1;
 
     size_t size = (size_t)mib << 20;
-    big_buffer = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    volatile char *big_buffer = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (big_buffer == MAP_FAILED) {
         perror("crasher: mmap");
         exit(3);
@@ -227,7 +226,7 @@ int main(int argc, char **argv)
         if (strncmp(a, "--comm=", 7) == 0)
             comm = a + 7;
         else if (strncmp(a, "--big=", 6) == 0)
-            big = a + 6;
+            allocate_big(a + 6); /* each one is its own mapping */
         else if (strncmp(a, "--rlimit-core=", 14) == 0)
             rlimit = a + 14;
         else if (strncmp(a, "--become=", 9) == 0)
