@@ -8,7 +8,8 @@
 #  2. with the default limits (KeepFree=15%).
 # Either way no core, partial core, 0-byte core or temporary file may remain,
 # the space is given back, the record says the core is missing and why, and
-# the journal entry names no core.
+# the journal entry names no core, and the kernel log (the handler has no
+# stderr when the kernel starts it) says why.
 source "${CORONER_TEST_LIB:-$(dirname "$0")/../lib}/harness.sh"
 harness_init "$@"
 require_built "$CORONER_HANDLER" "$CORONER_CRASHER"
@@ -21,6 +22,7 @@ private_journal_start
 
 check_full() {
     local what=$1 pattern=$2
+    kmsg_mark
     crash_and_wait --big=8:random segv
     assert_eq 139 "$CRASH_STATUS" "$what: crasher died of SIGSEGV"
     [ -n "$RECORD" ] || return 0
@@ -34,6 +36,7 @@ check_full() {
     local used
     used=$(df --output=used -B1K "$STORE" | tail -n 1 | tr -d ' ')
     assert_le "$used" 512 "$what: KiB used on the store after the crash (space given back)"
+    assert_match "coroner-handler.*$CRASH_PID.*($pattern)" "$(kmsg_since)" "$what: the kernel log explains"
     verify_journal "$CRASH_PID" 11 missing
     verify_coredumpctl "$CRASH_PID" 11 missing
 }
