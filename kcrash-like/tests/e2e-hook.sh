@@ -78,6 +78,11 @@ if [ -n "$CODE" ]; then
     assert_eq "$CODE" "$(kv siginfo_code "$(cat "$LOGDIR/check-core.$PID")")" "core: NT_SIGINFO si_code is the original"
 fi
 
+# The region is ordinary process memory: the core holds it too.
+# (grep -c reads everything: with -q, zstd would die of SIGPIPE under pipefail.)
+assert_ne 0 "$(zstd -q -dc "$(core_path "$PID")" | grep -ac CRNRHOOK || true)" \
+    "the core contains the hook's region (magic CRNRHOOK)"
+
 # The hook's metadata.
 assert_eq org.coroner.HookCrasher "$(rec "$PID" .app.app_id)" "record app.app_id"
 assert_eq "Hook Crasher" "$(rec "$PID" .app.name)" "record app.name"
