@@ -94,11 +94,17 @@ CoronerCrashEntry *ctl_find_one(CtlContext *ctx, char **args, GError **error)
         CoronerCrashEntry *e = coroner_crash_index_lookup(ctx->index, args[0], &local);
         if (e)
             return e;
-        if (!g_error_matches(local, CORONER_CRASH_INDEX_ERROR, CORONER_CRASH_INDEX_ERROR_NOT_AN_ID)) {
+        /* "cafe" may be a short id nobody has, or a command name: try that too. */
+        gboolean hex_word = strspn(args[0], "0123456789abcdefABCDEF") == strlen(args[0]) &&
+                            strspn(args[0], "0123456789") != strlen(args[0]);
+        if (!g_error_matches(local, CORONER_CRASH_INDEX_ERROR, CORONER_CRASH_INDEX_ERROR_NOT_AN_ID) &&
+            !(hex_word &&
+              g_error_matches(local, CORONER_CRASH_INDEX_ERROR, CORONER_CRASH_INDEX_ERROR_NOT_FOUND))) {
             g_set_error(error, CTL_ERROR, CTL_EXIT_NO_MATCH, "%s", local->message);
             return NULL;
         }
     }
+    g_autoptr(GError) id_error = g_steal_pointer(&local);
     /* Not an id: the newest crash matching the arguments as matches. */
     g_autoptr(CtlMatches) matches = ctl_matches_new((const char *const *)args, &local);
     if (!matches) {
@@ -112,6 +118,9 @@ CoronerCrashEntry *ctl_find_one(CtlContext *ctx, char **args, GError **error)
     }
     if (n == 0)
         g_set_error(error, CTL_ERROR, CTL_EXIT_NO_MATCH, "no crashes found");
+    else if (id_error && !g_error_matches(id_error, CORONER_CRASH_INDEX_ERROR,
+                                          CORONER_CRASH_INDEX_ERROR_NOT_AN_ID))
+        g_set_error(error, CTL_ERROR, CTL_EXIT_NO_MATCH, "%s", id_error->message);
     else if (n == 1 && strchr(args[0], '=') == NULL && args[0][0] != '/')
         g_set_error(error, CTL_ERROR, CTL_EXIT_NO_MATCH,
                     "no crash matches \"%s\" (neither an id nor a command name)", args[0]);

@@ -185,4 +185,14 @@ assert_no_file "$T/f1cut.core" "a truncated zstd core leaves no file"
 ctl_run debug "$ID2"
 assert_eq 4 "$RC" "debug without a core: exit 4"
 
+# A command name that looks like a short id: an id first, then a name.
+F6=core.cafe.1000.$BOOT.666.$(usec "2026-01-15 00:00:00")
+fixture "$F6" 666 1000 cafe "$(usec "2026-01-15 00:00:00")" none
+ctl_run info cafe
+assert_eq 0 "$RC" "info of a hex-looking command name"
+assert_contains "PID: 666 (cafe)" "$OUT" "… finds the command"
+ctl_run info beef
+assert_eq 1 "$RC" "a hex word that is neither: exit 1"
+assert_contains "no crash has the id beef" "$ERR" "… and says so as an id"
+
 harness_done
