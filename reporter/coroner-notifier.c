@@ -10,8 +10,10 @@
 typedef struct {
     CoronerNotifier *notifier; /* borrowed */
     NotifyNotification *notification;
-    char *key;    /* application key, or "" for a group */
-    GPtrArray *ids;
+    char *key;        /* application key, or "" for a group */
+    GPtrArray *ids;   /* crash ids it stands for */
+    GPtrArray *apps;  /* application keys it names */
+    GPtrArray *names; /* and their display names */
 } Shown;
 
 struct _CoronerNotifier {
@@ -35,6 +37,8 @@ static void shown_free(Shown *shown)
     g_object_unref(shown->notification);
     g_free(shown->key);
     g_ptr_array_unref(shown->ids);
+    g_ptr_array_unref(shown->apps);
+    g_ptr_array_unref(shown->names);
     g_free(shown);
 }
 
@@ -102,6 +106,12 @@ static void on_action(NotifyNotification *notification, char *action, gpointer d
         gboolean single = shown->key[0] != '\0' && shown->ids->len >= 1;
         g_signal_emit(self, signals[REPORT], 0, single ? (const char *)g_ptr_array_index(shown->ids, shown->ids->len - 1) : NULL);
     }
+    /* Acted on: it has done its job (servers differ in whether they close it themselves). */
+    if (g_hash_table_lookup(self->shown, shown->key) == shown) {
+        notify_notification_close(shown->notification, NULL);
+        g_hash_table_steal(self->shown, shown->key);
+        shown_free_later(shown);
+    }
 }
 
 /* libnotify emits from the notification itself: free it only once that emission is over. */
@@ -135,6 +145,8 @@ static Shown *shown_new(CoronerNotifier *self, const char *key)
     shown->notifier = self;
     shown->key = g_strdup(key);
     shown->ids = g_ptr_array_new_with_free_func(g_free);
+    shown->apps = g_ptr_array_new_with_free_func(g_free);
+    shown->names = g_ptr_array_new_with_free_func(g_free);
     shown->notification = notify_notification_new("", NULL, NULL);
     notify_notification_set_app_name(shown->notification, _("Crash Reports"));
     notify_notification_set_category(shown->notification, "x-coroner.crash");
@@ -144,6 +156,28 @@ static Shown *shown_new(CoronerNotifier *self, const char *key)
     g_signal_connect(shown->notification, "closed", G_CALLBACK(on_closed), shown);
     g_hash_table_insert(self->shown, shown->key, shown);
     return shown;
+}
+
+static gboolean has_string(GPtrArray *array, const char *text)
+{
+    for (guint i = 0; i < array->len; i++)
+        if (g_str_equal(g_ptr_array_index(array, i), text))
+            return TRUE;
+    return FALSE;
+}
+
+static void add_crashes(Shown *shown, GPtrArray *crashes)
+{
+    for (guint i = 0; i < crashes->len; i++) {
+        CoronerCrash *crash = g_ptr_array_index(crashes, i);
+        const CoronerAppMatch *app = coroner_crash_get_app(crash);
+        if (!has_string(shown->ids, coroner_crash_get_id(crash)))
+            g_ptr_array_add(shown->ids, g_strdup(coroner_crash_get_id(crash)));
+        if (!has_string(shown->apps, app->key)) {
+            g_ptr_array_add(shown->apps, g_strdup(app->key));
+            g_ptr_array_add(shown->names, g_strdup(app->name));
+        }
+    }
 }
 
 /* One application: a new notification, or the one still shown updated with the count. */
@@ -157,8 +191,7 @@ static void announce_app(CoronerNotifier *self, GPtrArray *crashes, guint count_
 
     if (!shown)
         shown = shown_new(self, app->key);
-    for (guint i = 0; i < crashes->len; i++)
-        g_ptr_array_add(shown->ids, g_strdup(coroner_crash_get_id(g_ptr_array_index(crashes, i))));
+    add_crashes(shown, crashes);
     if (count_today > 1)
         body = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "It crashed %u time today. You can report the problem to help fix it.",
                                            "It crashed %u times today. You can report the problem to help fix it.",
@@ -173,34 +206,65 @@ static void announce_app(CoronerNotifier *self, GPtrArray *crashes, guint count_
     g_hash_table_replace(self->announced, g_strdup(app->key), today());
 }
 
-static void announce_group(CoronerNotifier *self, GPtrArray *crashes, GPtrArray *names)
+/*
+ * Several applications: one notification naming them.  A notification still
+ * on screen becomes that group notification (the server replaces it in
+ * place), so a storm never puts more than one bubble on the screen.
+ */
+static void announce_group(CoronerNotifier *self, GPtrArray *crashes)
 {
-    Shown *shown = g_hash_table_lookup(self->shown, "");
+    Shown *group = g_hash_table_lookup(self->shown, "");
     g_autofree char *summary = NULL;
     g_autoptr(GString) body = g_string_new(NULL);
-    guint n_apps = names->len;
+    GHashTableIter iter;
+    Shown *other;
 
-    if (!shown)
-        shown = shown_new(self, "");
-    for (guint i = 0; i < crashes->len; i++)
-        g_ptr_array_add(shown->ids, g_strdup(coroner_crash_get_id(g_ptr_array_index(crashes, i))));
+    if (!group && g_hash_table_size(self->shown) > 0) {
+        /* Turn the notification on screen into the group. */
+        g_hash_table_iter_init(&iter, self->shown);
+        g_hash_table_iter_next(&iter, NULL, (gpointer *)&group);
+        g_hash_table_iter_steal(&iter);
+        g_free(group->key);
+        group->key = g_strdup("");
+        g_hash_table_insert(self->shown, group->key, group);
+    }
+    if (!group)
+        group = shown_new(self, "");
+    /* Any other notification still shown joins the group. */
+    g_hash_table_iter_init(&iter, self->shown);
+    while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&other)) {
+        if (other == group)
+            continue;
+        for (guint i = 0; i < other->ids->len; i++)
+            if (!has_string(group->ids, g_ptr_array_index(other->ids, i)))
+                g_ptr_array_add(group->ids, g_strdup(g_ptr_array_index(other->ids, i)));
+        for (guint i = 0; i < other->apps->len; i++)
+            if (!has_string(group->apps, g_ptr_array_index(other->apps, i))) {
+                g_ptr_array_add(group->apps, g_strdup(g_ptr_array_index(other->apps, i)));
+                g_ptr_array_add(group->names, g_strdup(g_ptr_array_index(other->names, i)));
+            }
+        notify_notification_close(other->notification, NULL);
+        g_hash_table_iter_steal(&iter);
+        shown_free_later(other);
+    }
+    add_crashes(group, crashes);
+
+    guint n_apps = group->names->len;
     summary = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%u application crashed", "%u applications crashed", n_apps),
                               n_apps);
-    for (guint i = 0; i < names->len && i < 3; i++) {
+    for (guint i = 0; i < n_apps && i < 3; i++) {
         if (i > 0)
             g_string_append(body, _(", "));
-        g_string_append(body, g_ptr_array_index(names, i));
+        g_string_append(body, g_ptr_array_index(group->names, i));
     }
-    if (names->len > 3)
-        g_string_append_printf(body, g_dngettext(GETTEXT_PACKAGE, " and %u more", " and %u more", names->len - 3),
-                               names->len - 3);
+    if (n_apps > 3)
+        g_string_append_printf(body, g_dngettext(GETTEXT_PACKAGE, " and %u more", " and %u more", n_apps - 3),
+                               n_apps - 3);
     g_string_append(body, ". ");
     g_string_append(body, _("You can report the problems to help fix them."));
-    show(self, shown, summary, body->str, "org.coroner.Reporter");
-    for (guint i = 0; i < crashes->len; i++) {
-        const CoronerAppMatch *app = coroner_crash_get_app(g_ptr_array_index(crashes, i));
-        g_hash_table_replace(self->announced, g_strdup(app->key), today());
-    }
+    show(self, group, summary, body->str, "org.coroner.Reporter");
+    for (guint i = 0; i < group->apps->len; i++)
+        g_hash_table_replace(self->announced, g_strdup(g_ptr_array_index(group->apps, i)), today());
 }
 
 void coroner_notifier_flush(CoronerNotifier *self)
@@ -208,10 +272,11 @@ void coroner_notifier_flush(CoronerNotifier *self)
     g_autoptr(GPtrArray) pending = self->pending;
     g_autoptr(GHashTable) by_app = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_ptr_array_unref);
     g_autoptr(GPtrArray) order = g_ptr_array_new();    /* app keys in order of first crash */
-    g_autoptr(GPtrArray) fresh = g_ptr_array_new();    /* crashes of apps to show */
-    g_autoptr(GPtrArray) names = g_ptr_array_new();
+    g_autoptr(GPtrArray) fresh = g_ptr_array_new();    /* crashes of apps not announced today */
+    g_autoptr(GPtrArray) fresh_apps = g_ptr_array_new();
     g_autoptr(GHashTable) counts = g_hash_table_new(g_str_hash, g_str_equal);
     g_autofree char *day = today();
+    Shown *group;
 
     g_clear_handle_id(&self->timer, g_source_remove);
     self->pending = g_ptr_array_new_with_free_func(g_object_unref);
@@ -234,32 +299,34 @@ void coroner_notifier_flush(CoronerNotifier *self)
     }
 
     /*
-     * An application announced earlier today whose notification is gone is
-     * only counted: the user has seen it crash today, and the history shows
-     * the rest.  One still on screen is updated with the new count.
+     * An application whose own notification is on screen: that notification
+     * is updated with the new count.  One in the group on screen: the group
+     * takes the crashes silently.  One announced earlier today whose
+     * notification is gone: only counted (the history shows it).  The rest
+     * are announced.
      */
+    group = g_hash_table_lookup(self->shown, "");
     for (guint i = 0; i < order->len; i++) {
         const char *key = g_ptr_array_index(order, i);
         GPtrArray *list = g_hash_table_lookup(by_app, key);
-        gboolean on_screen = g_hash_table_contains(self->shown, key);
-        gboolean announced_today = g_strcmp0(g_hash_table_lookup(self->announced, key), day) == 0;
 
-        if (on_screen) {
+        if (g_hash_table_contains(self->shown, key)) {
             announce_app(self, list, GPOINTER_TO_UINT(g_hash_table_lookup(counts, key)));
-            continue;
+        } else if (group && has_string(group->apps, key)) {
+            add_crashes(group, list);
+        } else if (g_strcmp0(g_hash_table_lookup(self->announced, key), day) != 0) {
+            g_ptr_array_add(fresh_apps, (gpointer)key);
+            for (guint j = 0; j < list->len; j++)
+                g_ptr_array_add(fresh, g_ptr_array_index(list, j));
         }
-        if (announced_today)
-            continue;
-        g_ptr_array_add(names, coroner_crash_get_app(g_ptr_array_index(list, 0))->name);
-        for (guint j = 0; j < list->len; j++)
-            g_ptr_array_add(fresh, g_ptr_array_index(list, j));
     }
-    if (names->len == 1) {
-        CoronerCrash *first = g_ptr_array_index(fresh, 0);
-        const char *key = coroner_crash_get_app(first)->key;
+    if (fresh_apps->len == 0)
+        return;
+    if (fresh_apps->len == 1 && g_hash_table_size(self->shown) == 0) {
+        const char *key = g_ptr_array_index(fresh_apps, 0);
         announce_app(self, fresh, GPOINTER_TO_UINT(g_hash_table_lookup(counts, key)));
-    } else if (names->len > 1) {
-        announce_group(self, fresh, names);
+    } else {
+        announce_group(self, fresh);
     }
 }
 

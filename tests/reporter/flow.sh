@@ -27,7 +27,7 @@ assert_eq '[["default","Report…"],["dismiss","Dismiss"]]' "$(jq -c .actions <<
 assert_eq "Crash Reports" "$(jq -r .app_name <<<"$N")" "notification app name"
 assert_eq "org.coroner.Reporter" "$(jq -r '.hints["desktop-entry"]' <<<"$N")" "desktop-entry hint"
 assert_contains "You can report the problem" "$(jq -r .body <<<"$N")" "notification body"
-poll 20 test "$(displayed)" -ge 1 || fail "dunst shows no notification"
+poll_eval 20 '[ "$(displayed)" -ge 1 ]' || fail "dunst shows no notification"
 screenshot notification Dunst 8
 
 invoke_default

@@ -43,19 +43,25 @@ session_init() {
     done
     [ ${#missing[@]} -eq 0 ] || die "missing tools: ${missing[*]} (run tools/bootstrap)"
     "$PY" -c 'import dogtail, gi' 2>/dev/null || die "python3-dogtail / python3-gi missing (run tools/bootstrap)"
-    trap harness_exit EXIT
-    trap 'exit 130' INT
-    trap 'exit 143' TERM
-    trap 'harness_err $?' ERR
-    T=$(mktemp -d /tmp/cr.XXXXXX)
-    chmod 0755 "$T"
+    if [ -z "${T:-}" ]; then
+        trap harness_exit EXIT
+        trap 'exit 130' INT
+        trap 'exit 143' TERM
+        trap 'harness_err $?' ERR
+        T=$(mktemp -d /tmp/cr.XXXXXX)
+        chmod 0755 "$T"
+        STORE=$T/store
+        LOGDIR=$T/log
+        SESSION_OWNS_SCRATCH=1
+    else
+        # Inside tests/lib/harness.sh's harness_init: its scratch, store and traps.
+        SESSION_OWNS_SCRATCH=
+    fi
     on_exit "session_cleanup"
-    STORE=$T/store
-    LOGDIR=$T/log
     ARTIFACTS=${CORONER_REPORTER_ARTIFACTS:-$T/artifacts}/$TEST_NAME
     rm -rf "$ARTIFACTS"
     mkdir -p "$LOGDIR" "$ARTIFACTS" "$T/home" "$T/config" "$T/state" "$T/cache" "$T/data/applications" "$T/services"
-    mkdir -m 0755 "$STORE"
+    [ -d "$STORE" ] || mkdir -m 0755 "$STORE"
     mkdir -m 0700 "$T/run"
     export HOME=$T/home XDG_RUNTIME_DIR=$T/run XDG_CONFIG_HOME=$T/config XDG_STATE_HOME=$T/state
     export XDG_CACHE_HOME=$T/cache XDG_DATA_HOME=$T/data
@@ -89,8 +95,8 @@ session_cleanup() {
     done
     kill_sleepers
     cp -r "$LOGDIR" "$ARTIFACTS/logs" 2>/dev/null
-    cp "$T"/notify.jsonl "$ARTIFACTS/" 2>/dev/null
-    rm -rf "$T"
+    cp "$T"/notify.jsonl "$T"/spotlight.jsonl "$ARTIFACTS/" 2>/dev/null
+    [ -z "$SESSION_OWNS_SCRATCH" ] || rm -rf "$T"
 }
 
 # wait_gone PID SECONDS: the process has exited.
@@ -99,6 +105,17 @@ wait_gone() {
     for ((i = 0; i < $2 * 10; i++)); do
         kill -0 "$pid" 2>/dev/null || return 0
         sleep 0.1
+    done
+    return 1
+}
+
+# poll_eval SECONDS 'SHELL CODE': like poll, the code evaluated afresh each time
+# (for conditions with command substitutions).
+poll_eval() {
+    local seconds=$1 i
+    for ((i = 0; i < seconds * 5; i++)); do
+        if eval "$2" >/dev/null 2>&1; then return 0; fi
+        sleep 0.2
     done
     return 1
 }
@@ -241,7 +258,7 @@ start_sleeping_crasher() {
     "$CORONER_CRASHER" --sleep=600 "$@" segv >/dev/null 2>&1 &
     SLEEPER_PID=$!
     SLEEPER_PIDS+=("$SLEEPER_PID")
-    poll 10 test "$(readlink "/proc/$SLEEPER_PID/exe" 2>/dev/null)" = "$(readlink -f "$CORONER_CRASHER")" ||
+    poll_eval 10 '[ "$(readlink "/proc/$SLEEPER_PID/exe" 2>/dev/null)" = "$(readlink -f "$CORONER_CRASHER")" ]' ||
         die "the crasher did not start"
 }
 
@@ -280,7 +297,7 @@ notify_count() { notifications | jq -s 'length'; }
 
 wait_notifications() {
     local want=$1 seconds=${2:-$CORONER_REPORTER_TIMEOUT}
-    poll "$seconds" test "$(notify_count)" -ge "$want"
+    poll_eval "$seconds" '[ "$(notify_count)" -ge '"$want"' ]'
 }
 
 last_notification() { notifications | tail -n 1; }
@@ -309,7 +326,7 @@ window_id() {
 screenshot() {
     local name=$1 window=${2:-} min=${3:-16} id target=root colours
     if [ -n "$window" ]; then
-        poll 20 test -n "$(window_id "$window")" || { fail "no window '$window' to take a screenshot of"; return 0; }
+        poll_eval 20 '[ -n "$(window_id "$window")" ]' || { fail "no window '$window' to take a screenshot of"; return 0; }
         id=$(window_id "$window")
         target=$id
     fi

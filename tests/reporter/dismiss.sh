@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# What the user did is remembered: a crash dismissed from its notification
+# (through dunst's own action menu) stays dismissed after the reporter
+# restarts, and a crash that was announced but left alone is not announced
+# again at the next login.  The history shows both with their state.
+TEST_NAME=reporter-dismiss
+source "${CORONER_REPORTER_TEST_LIB:-$(dirname "$0")/lib}/session.sh"
+session_init
+session_start
+
+crash_via_handler 1
+FIRST=$(jq -r .id "$LAST_RECORD")
+login
+wait_notifications 1 || fail "the first crash was not announced"
+assert_eq 1 "$(new_notification_count)" "one notification at the first login"
+invoke_menu Dismiss
+poll 20 grep -q '"action": "dismiss"' "$T/notify.jsonl" && pass "dunst invoked the Dismiss action" ||
+    fail "no ActionInvoked(dismiss) on the bus" "$(tail -n 5 "$T/notify.jsonl")"
+poll_eval 20 'grep -A3 -F "[crash $FIRST]" "$XDG_STATE_HOME/coroner/reporter-state.ini" | grep -q "^State=dismissed"' &&
+    pass "the dismissal is saved" || fail "the state file does not say dismissed" "$(cat "$XDG_STATE_HOME/coroner/reporter-state.ini")"
+logout
+
+# Second login: nothing new, nothing announced.
+login
+sleep 2 # a notification would be sent right after the pick-up; give it the chance to show up
+assert_contains "(0 new)" "$(grep 'picked up' "$LOGDIR/reporter.log" | tail -n 1)" "the second login finds nothing new"
+assert_eq 1 "$(notify_count)" "no notification at the second login"
+
+# A crash that is announced and then ignored is not announced again either.
+crash_via_handler 1
+SECOND=$(jq -r .id "$LAST_RECORD")
+wait_notifications 2 || fail "the live crash was not announced"
+logout
+login
+sleep 2
+assert_eq 2 "$(notify_count)" "the ignored crash is not announced at the next login"
+assert_contains "(0 new)" "$(grep 'picked up' "$LOGDIR/reporter.log" | tail -n 1)" "the third login finds nothing new"
+
+# The history tells both apart.
+app_action history
+a11y wait-window "Crash Reports" 60 || fail "no window"
+a11y wait-text "· Dismissed" 30 && pass "the history shows the dismissed crash" || fail "no dismissed crash in the history"
+a11y wait-text "· New" 30 && pass "the history shows the new crash" || fail "no new crash in the history"
+screenshot history "Crash Reports" 64
+assert_ne "$FIRST" "$SECOND" "two different crashes"
+logout
+session_done

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# The reporter in German (LANGUAGE=de): the notification, the .desktop name of
+# the crashed application and the window's labels are translated.
+TEST_NAME=reporter-german
+export LANG=C.UTF-8 LANGUAGE=de
+source "${CORONER_REPORTER_TEST_LIB:-$(dirname "$0")/lib}/session.sh"
+CORONER_LOCALEDIR_OVERRIDE=$CORONER_REPORTER_LOCALEDIR
+[ -f "$CORONER_REPORTER_LOCALEDIR/de/LC_MESSAGES/coroner.mo" ] || die "the German catalogue was not built"
+session_init
+session_start
+crash_via_handler 1
+ID=$(jq -r .id "$LAST_RECORD")
+login
+wait_notifications 1 || fail "no notification"
+N=$(last_notification)
+assert_eq "Testabsturz ist abgestürzt" "$(jq -r .summary <<<"$N")" "German notification summary (Name[de])"
+assert_eq '[["default","Melden …"],["dismiss","Verwerfen"]]' "$(jq -c .actions <<<"$N")" "German actions"
+assert_eq "Absturzberichte" "$(jq -r .app_name <<<"$N")" "German application name"
+invoke_default
+a11y wait-window "Absturzberichte" 60 && pass "the window title is German" || fail "no German window"
+a11y wait-text "Bericht prüfen …" 30 && pass "the review button is German" || fail "no German review button"
+a11y wait-text "es Speicher verwenden wollte" 30 && pass "the reason is German" || fail "no German reason"
+a11y wait-text "Absturzdetails" 30 && pass "the page title is German" || fail "no German page title"
+screenshot crash-page-de "Absturzberichte" 64
+logout
+session_done

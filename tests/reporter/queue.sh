@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# The receiver is down when the user presses Send: the report is queued (the
+# window says so, the history shows it), and it is sent by itself once the
+# receiver is back, with the comment, and then shown as sent.
+TEST_NAME=reporter-queue
+source "${CORONER_REPORTER_TEST_LIB:-$(dirname "$0")/lib}/session.sh"
+session_init
+session_start
+# Retries every 2 s instead of the outbox's minute, so the test is quick.
+export CORONER_REPORTER_RETRY_MS=2000
+spotlight_start
+PORT=$SPOTLIGHT_PORT
+spotlight_stop
+
+crash_via_handler 1
+ID=$(jq -r .id "$LAST_RECORD")
+login
+wait_notifications 1 || fail "no notification"
+app_action report "<'$ID'>"
+a11y wait-window "Crash Reports" 60 || fail "no window"
+a11y click "Review Report…" || fail "could not open the review page"
+a11y wait-text "What Will Be Sent" 30 || fail "no review page"
+COMMENT="Sent while the receiver was down"
+a11y type "What were you doing when it crashed?" "$COMMENT" || fail "could not type the comment"
+poll 20 sh -c "timeout 60 $PY $CORONER_REPORTER_TEST_LIB/a11y.py text text 'Report contents' | grep -qF '$COMMENT'" ||
+    fail "the preview does not show the comment"
+a11y click "Send" || fail "could not press Send"
+a11y wait-text "Queued for later" 60 && pass "the window says the report is queued" || fail "no 'queued' result"
+screenshot queued "Crash Reports" 64
+poll_eval 10 'grep -A3 -F "[crash $ID]" "$XDG_STATE_HOME/coroner/reporter-state.ini" | grep -q "^State=queued"' &&
+    pass "the crash is queued" || fail "the state file does not say queued"
+assert_eq "" "$(spotlight_events)" "nothing reached the (stopped) receiver"
+ls "$XDG_STATE_HOME"/coroner/outbox/*.envelope >/dev/null 2>&1 && pass "the envelope waits in the outbox" ||
+    fail "no envelope in the outbox"
+
+spotlight_start "$PORT"
+poll 60 spotlight_has_comment "$COMMENT" && pass "the queued report arrived once the receiver was back" ||
+    fail "the queued report never arrived" "$(cat "$LOGDIR/reporter.log" | tail -n 5)"
+poll 30 sh -c "grep -A3 -F '[crash $ID]' '$XDG_STATE_HOME/coroner/reporter-state.ini' | grep -q '^State=sent'" &&
+    pass "the crash is marked sent" || fail "the state file does not say sent" "$(cat "$XDG_STATE_HOME/coroner/reporter-state.ini")"
+app_action history
+a11y wait-text "· Sent" 30 && pass "the history shows it as sent" || fail "the history does not show it as sent"
+screenshot history-sent "Crash Reports" 64
+logout
+session_done
