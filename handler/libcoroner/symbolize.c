@@ -21,12 +21,14 @@
 #include <elfutils/debuginfod.h>
 #include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +88,7 @@ static void raw_thread_free(RawThread *t)
 typedef struct {
     const CoronerSymbolizeOptions *o;
     Dwfl *dwfl;
+    GHashTable *frame_cache;   /* PC (adjusted) -> GPtrArray of CoronerFrame: threads share PCs */
     gint64 deadline;           /* monotonic µs, 0 for none */
     gint64 debuginfod_deadline;
     gboolean timed_out;
@@ -342,6 +345,43 @@ static void symbolize_frame(const RawFrame *raw, Dwfl *dwfl, GPtrArray *out, uns
     g_ptr_array_add(out, f);
 }
 
+static void cached_frame_free(gpointer p)
+{
+    CoronerFrame *f = p;
+    g_free(f->function);
+    g_free(f->module);
+    g_free(f->file);
+    g_free(f);
+}
+
+static CoronerFrame *frame_copy(const CoronerFrame *f)
+{
+    CoronerFrame *c = coroner_frame_new();
+    *c = *f;
+    c->function = g_strdup(f->function);
+    c->module = g_strdup(f->module);
+    c->file = g_strdup(f->file);
+    return c;
+}
+
+/*
+ * symbolize_frame() through a cache: threads of one program mostly wait in
+ * the same few places, and DWARF scope lookups are the expensive part.
+ */
+static void symbolize_frame_cached(GHashTable *cache, const RawFrame *raw, Dwfl *dwfl,
+                                   GPtrArray *out, unsigned max_frames)
+{
+    guint64 key = raw->pc - (raw->activation ? 0 : 1);
+    GPtrArray *frames = g_hash_table_lookup(cache, &key);
+    if (!frames) {
+        frames = g_ptr_array_new_with_free_func(cached_frame_free);
+        symbolize_frame(raw, dwfl, frames, max_frames);
+        g_hash_table_insert(cache, g_memdup2(&key, sizeof key), frames);
+    }
+    for (guint i = 0; i < frames->len && out->len < max_frames; i++)
+        g_ptr_array_add(out, frame_copy(frames->pdata[i]));
+}
+
 static char *build_id_hex(Dwfl_Module *mod)
 {
     const unsigned char *bits;
@@ -498,11 +538,31 @@ static char *distribution_urls(void)
     return g_string_free(urls, urls->len == 0);
 }
 
+/* The debuginfod budget of the symbolization running on this thread. */
+static __thread gint64 debuginfod_deadline;
+
 static int debuginfod_progress(debuginfod_client *client, long a, long b)
 {
-    Job *job = debuginfod_get_user_data(client);
     /* Non-zero cancels the transfer: the time budget is spent. */
-    return job && past(job->debuginfod_deadline) ? 1 : 0;
+    return past(debuginfod_deadline) ? 1 : 0;
+}
+
+/*
+ * libdwfl loads libdebuginfod itself (dlopen) when it first needs it; we do
+ * not link it, because it brings libcurl and some twenty libraries whose
+ * loading alone costs more than a whole backtrace.  Its progress hook is
+ * looked up in the copy libdwfl loaded.
+ */
+static void install_progress_hook(debuginfod_client *client)
+{
+    void *so = dlopen("libdebuginfod.so.1", RTLD_LAZY | RTLD_NOLOAD);
+    if (!so)
+        return;
+    void (*set_progressfn)(debuginfod_client *, debuginfod_progressfn_t) =
+        (void (*)(debuginfod_client *, debuginfod_progressfn_t))dlsym(so, "debuginfod_set_progressfn");
+    if (set_progressfn)
+        set_progressfn(client, debuginfod_progress);
+    dlclose(so);
 }
 
 static const char *thread_name(const CoronerCrashRecord *record, pid_t tid)
@@ -516,67 +576,355 @@ static const char *thread_name(const CoronerCrashRecord *record, pid_t tid)
     return NULL;
 }
 
+/*
+ * The decompressed debug info cache.
+ *
+ * Distributions ship debug info with compressed sections (Debian's libc:
+ * 4 MiB on disk, 10 MiB inflated), and libdw inflates every one of them each
+ * time it opens the file: for a typical backtrace that is more than half of
+ * the time.  So the sandbox keeps an inflated copy of each compressed debug
+ * file it used, keyed by build-id, in the user's cache
+ * ($CORONER_DEBUGINFO_CACHE, else $XDG_CACHE_HOME/coroner/debuginfo, else
+ * ~/.cache/coroner/debuginfo; an empty $CORONER_DEBUGINFO_CACHE turns it off),
+ * written after the answer was sent, by a detached grandchild, and capped in
+ * size.  Readers use a copy only when its build-id is the module's.
+ */
+#define DEBUGINFO_CACHE_MAX ((guint64)1 << 30)
+
+typedef struct {
+    char *source; /* the compressed debug file that was used */
+    char *build_id;
+} CacheTodo;
+
+/* Compressed debug files used by this process's symbolizations, to inflate into the cache. */
+static GPtrArray *cache_todo;
+
+static char *debuginfo_cache_dir(void)
+{
+    const char *env = g_getenv("CORONER_DEBUGINFO_CACHE");
+    if (env)
+        return *env ? g_strdup(env) : NULL;
+    const char *xdg = g_getenv("XDG_CACHE_HOME");
+    if (xdg && g_path_is_absolute(xdg))
+        return g_build_filename(xdg, "coroner", "debuginfo", NULL);
+    const char *home = g_getenv("HOME");
+    struct passwd *pw = NULL;
+    if (!home || !g_path_is_absolute(home))
+        home = (pw = getpwuid(geteuid())) ? pw->pw_dir : NULL;
+    if (!home || !g_path_is_absolute(home) || access(home, W_OK) != 0)
+        return NULL;
+    return g_build_filename(home, ".cache", "coroner", "debuginfo", NULL);
+}
+
+static char *cache_path(const char *dir, const char *build_id)
+{
+    g_autofree char *name = g_strconcat(build_id + 2, ".debug", NULL);
+    g_autofree char *prefix = g_strndup(build_id, 2);
+    return g_build_filename(dir, prefix, name, NULL);
+}
+
+static gboolean has_compressed_debug(int fd)
+{
+    Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+    size_t shstrndx;
+    gboolean compressed = FALSE;
+    if (elf && elf_getshdrstrndx(elf, &shstrndx) == 0) {
+        for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn && !compressed; scn = elf_nextscn(elf, scn)) {
+            GElf_Shdr shdr;
+            if (!gelf_getshdr(scn, &shdr))
+                continue;
+            const char *name = elf_strptr(elf, shstrndx, shdr.sh_name);
+            compressed = (shdr.sh_flags & SHF_COMPRESSED) ||
+                         (name && g_str_has_prefix(name, ".zdebug"));
+        }
+    }
+    if (elf)
+        elf_end(elf);
+    return compressed;
+}
+
+static char *fd_build_id(int fd)
+{
+    Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+    const void *id = NULL;
+    ssize_t len = elf ? dwelf_elf_gnu_build_id(elf, &id) : -1;
+    GString *hex = NULL;
+    if (len > 0) {
+        hex = g_string_new(NULL);
+        for (ssize_t i = 0; i < len; i++)
+            g_string_append_printf(hex, "%02x", ((const unsigned char *)id)[i]);
+    }
+    if (elf)
+        elf_end(elf);
+    return hex ? g_string_free(hex, FALSE) : NULL;
+}
+
+static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+                          GElf_Addr base, const char *file_name, const char *debuglink_file,
+                          GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+    g_autofree char *build_id = build_id_hex(mod);
+    g_autofree char *dir = build_id && strlen(build_id) > 2 ? debuginfo_cache_dir() : NULL;
+    if (dir) {
+        g_autofree char *cached = cache_path(dir, build_id);
+        int fd = open(cached, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd >= 0) {
+            g_autofree char *id = fd_build_id(fd);
+            if (id && strcmp(id, build_id) == 0) {
+                /* Recently used: the last to be evicted. */
+                (void)futimens(fd, NULL);
+                *debuginfo_file_name = strdup(cached);
+                return fd;
+            }
+            close(fd);
+        }
+    }
+    int fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file,
+                                          debuglink_crc, debuginfo_file_name);
+    if (fd >= 0 && dir && *debuginfo_file_name && has_compressed_debug(fd)) {
+        if (!cache_todo)
+            cache_todo = g_ptr_array_new();
+        CacheTodo *todo = g_new0(CacheTodo, 1);
+        todo->source = g_strdup(*debuginfo_file_name);
+        todo->build_id = g_steal_pointer(&build_id);
+        g_ptr_array_add(cache_todo, todo);
+    }
+    return fd;
+}
+
+static gboolean copy_file(const char *from, int to_fd)
+{
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return FALSE;
+    char buf[65536];
+    ssize_t n;
+    gboolean ok = TRUE;
+    while ((n = read(in, buf, sizeof buf)) > 0)
+        if (coroner_write_all(to_fd, buf, (size_t)n) < 0) {
+            ok = FALSE;
+            break;
+        }
+    close(in);
+    return ok && n == 0;
+}
+
+/* Writes an inflated copy of source as the cache's file for build_id. */
+static void cache_store(const char *dir, const CacheTodo *todo)
+{
+    g_autofree char *dest = cache_path(dir, todo->build_id);
+    if (access(dest, F_OK) == 0)
+        return;
+    g_autofree char *parent = g_path_get_dirname(dest);
+    if (g_mkdir_with_parents(parent, 0700) < 0)
+        return;
+    g_autofree char *tmp = g_strconcat(dest, ".XXXXXX", NULL);
+    int fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return;
+    gboolean ok = copy_file(todo->source, fd);
+    Elf *elf = ok ? elf_begin(fd, ELF_C_RDWR, NULL) : NULL;
+    ok = elf != NULL;
+    for (Elf_Scn *scn = elf ? elf_nextscn(elf, NULL) : NULL; ok && scn; scn = elf_nextscn(elf, scn)) {
+        GElf_Shdr shdr;
+        if (gelf_getshdr(scn, &shdr) && (shdr.sh_flags & SHF_COMPRESSED))
+            ok = elf_compress(scn, 0, 0) >= 0;
+    }
+    ok = ok && elf_update(elf, ELF_C_WRITE) >= 0;
+    if (elf)
+        elf_end(elf);
+    close(fd);
+    if (!ok || rename(tmp, dest) < 0)
+        unlink(tmp);
+}
+
+/* Deletes the least recently used files until the cache is under its cap. */
+static void cache_trim(const char *dir)
+{
+    typedef struct {
+        char *path;
+        gint64 mtime;
+        guint64 size;
+    } Entry;
+    g_autoptr(GArray) entries = g_array_new(FALSE, FALSE, sizeof(Entry));
+    guint64 total = 0;
+    g_autoptr(GDir) top = g_dir_open(dir, 0, NULL);
+    const char *sub;
+    while (top && (sub = g_dir_read_name(top))) {
+        g_autofree char *subdir = g_build_filename(dir, sub, NULL);
+        g_autoptr(GDir) d = g_dir_open(subdir, 0, NULL);
+        const char *name;
+        while (d && (name = g_dir_read_name(d))) {
+            Entry e = {g_build_filename(subdir, name, NULL), 0, 0};
+            struct stat st;
+            if (lstat(e.path, &st) == 0 && S_ISREG(st.st_mode)) {
+                e.mtime = st.st_mtime;
+                e.size = (guint64)st.st_blocks * 512;
+                total += e.size;
+                g_array_append_val(entries, e);
+            } else {
+                g_free(e.path);
+            }
+        }
+    }
+    while (total > DEBUGINFO_CACHE_MAX && entries->len > 0) {
+        guint oldest = 0;
+        for (guint i = 1; i < entries->len; i++)
+            if (g_array_index(entries, Entry, i).mtime < g_array_index(entries, Entry, oldest).mtime)
+                oldest = i;
+        Entry *e = &g_array_index(entries, Entry, oldest);
+        unlink(e->path);
+        total -= e->size;
+        g_free(e->path);
+        g_array_remove_index_fast(entries, oldest);
+    }
+    for (guint i = 0; i < entries->len; i++)
+        g_free(g_array_index(entries, Entry, i).path);
+}
+
+/* In a detached grandchild, so nobody waits for it: the answer was already sent. */
+static void cache_flush_detached(void)
+{
+    if (!cache_todo || cache_todo->len == 0)
+        return;
+    g_autofree char *dir = debuginfo_cache_dir();
+    if (!dir || fork() != 0)
+        return;
+    (void)setsid();
+    (void)nice(10);
+    for (guint i = 0; i < cache_todo->len; i++)
+        cache_store(dir, cache_todo->pdata[i]);
+    cache_trim(dir);
+    _exit(0);
+}
+
 static char *debuginfo_path_storage;
 
 static const Dwfl_Callbacks core_callbacks = {
     .find_elf = dwfl_build_id_find_elf,
-    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .find_debuginfo = find_debuginfo,
     .debuginfo_path = &debuginfo_path_storage,
 };
 
-static int collect_build_id(Dwfl_Module *mod, void **userdata, const char *name,
-                            Dwarf_Addr start, void *arg)
+static gboolean elf_has_debug_info(Elf *elf)
 {
-    g_autofree char *hex = build_id_hex(mod);
-    if (hex)
-        g_hash_table_add(arg, g_steal_pointer(&hex));
-    return DWARF_CB_OK;
+    size_t shstrndx;
+    if (!elf || elf_getshdrstrndx(elf, &shstrndx) != 0)
+        return FALSE;
+    for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
+        GElf_Shdr shdr;
+        const char *name = gelf_getshdr(scn, &shdr) ? elf_strptr(elf, shstrndx, shdr.sh_name) : NULL;
+        if (name && (strcmp(name, ".debug_info") == 0 || strcmp(name, ".zdebug_info") == 0))
+            return shdr.sh_type != SHT_NOBITS;
+    }
+    return FALSE;
 }
 
 /*
- * libdwfl checks the build-id of every file it finds through the core's own
- * paths, but trusts an executable it is handed: a program rebuilt or replaced
- * since the crash would give a confidently wrong backtrace.  So the given
- * executable is only used when its build-id is one of the core's.
+ * Whether a module outside the backtrace has debug info here, without
+ * loading it (libdw decompresses every debug section as it opens them, which
+ * for libc alone costs more than the whole unwinding): DWARF in the file
+ * itself, or a debug file under the standard build-id path.
  */
-static gboolean executable_matches(Elf *core, const char *executable, char **ret_why)
+static gboolean has_local_debug_info(Dwfl_Module *m, const char *build_id)
 {
-    int fd = open(executable, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        *ret_why = g_strdup_printf("cannot open it: %s", g_strerror(errno));
+    Dwarf_Addr bias;
+    if (elf_has_debug_info(dwfl_module_getelf(m, &bias)))
+        return TRUE;
+    if (!build_id || strlen(build_id) < 3)
         return FALSE;
-    }
+    g_autofree char *path = g_strdup_printf("/usr/lib/debug/.build-id/%.2s/%s.debug", build_id,
+                                            build_id + 2);
+    return access(path, R_OK) == 0;
+}
+
+/* The GNU build-id of an ELF file, as lowercase hex; NULL when it has none or cannot be read. */
+static char *file_build_id(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
     Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
     const void *id = NULL;
     ssize_t len = elf ? dwelf_elf_gnu_build_id(elf, &id) : -1;
-    g_autofree char *hex = NULL;
+    GString *hex = NULL;
     if (len > 0) {
-        GString *h = g_string_new(NULL);
+        hex = g_string_new(NULL);
         for (ssize_t i = 0; i < len; i++)
-            g_string_append_printf(h, "%02x", ((const unsigned char *)id)[i]);
-        hex = g_string_free(h, FALSE);
+            g_string_append_printf(hex, "%02x", ((const unsigned char *)id)[i]);
     }
     if (elf)
         elf_end(elf);
     close(fd);
-    if (!hex) {
-        *ret_why = g_strdup("it has no build-id to check against the core");
-        return FALSE;
+    return hex ? g_string_free(hex, FALSE) : NULL;
+}
+
+typedef struct {
+    const char *build_id;
+    gboolean present; /* a module of the core has this build-id */
+    gboolean found;   /* ... and libdwfl did not find its file */
+} FileHunt;
+
+static int find_fileless(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
+                         void *arg)
+{
+    FileHunt *h = arg;
+    Dwarf_Addr bias;
+    g_autofree char *hex = build_id_hex(mod);
+    if (hex && strcmp(hex, h->build_id) == 0) {
+        h->present = TRUE;
+        if (!dwfl_module_getelf(mod, &bias))
+            h->found = TRUE;
     }
-    g_autoptr(GHashTable) ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    Dwfl *probe = dwfl_begin(&core_callbacks);
-    if (probe && dwfl_core_file_report(probe, core, NULL) >= 0) {
-        dwfl_report_end(probe, NULL, NULL);
-        dwfl_getmodules(probe, collect_build_id, ids, 0);
+    return DWARF_CB_OK;
+}
+
+/*
+ * Reports the core's modules.  libdwfl checks the build-id of every file it
+ * finds through the core's own paths, but trusts an executable it is handed:
+ * a program rebuilt or replaced since the crash would give a confidently
+ * wrong backtrace.  So the core is reported on its own first, and the given
+ * executable is only used when its build-id is that of a module libdwfl could
+ * not find a file for (deleted, or seen under another path).
+ */
+static Dwfl *report_core(Elf *core, const char *executable, CoronerCrashRecord *record,
+                         GError **error)
+{
+    for (int round = 0; round < 2; round++) {
+        Dwfl *dwfl = dwfl_begin(&core_callbacks);
+        if (!dwfl) {
+            g_set_error(error, CORONER_SYMBOLIZE_ERROR, CORONER_SYMBOLIZE_ERROR_FAILED,
+                        "libdwfl: %s", dwfl_errmsg(-1));
+            return NULL;
+        }
+        if (dwfl_core_file_report(dwfl, core, round ? executable : NULL) < 0) {
+            g_set_error(error, CORONER_SYMBOLIZE_ERROR, CORONER_SYMBOLIZE_ERROR_NOT_CORE,
+                        "cannot read the core's modules: %s", dwfl_errmsg(-1));
+            dwfl_end(dwfl);
+            return NULL;
+        }
+        dwfl_report_end(dwfl, NULL, NULL);
+        if (round == 1 || !executable)
+            return dwfl;
+        g_autofree char *id = file_build_id(executable);
+        FileHunt hunt = {id, FALSE, FALSE};
+        if (id)
+            dwfl_getmodules(dwfl, find_fileless, &hunt, 0);
+        if (!hunt.found) {
+            if (!id)
+                coroner_crash_record_add_error(record, "the executable %s was not used: it "
+                                                       "cannot be read or has no build-id",
+                                               executable);
+            else if (!hunt.present)
+                coroner_crash_record_add_error(record, "the executable %s was not used: its "
+                                                       "build-id %s is not in the core (rebuilt "
+                                                       "or replaced since the crash?)",
+                                               executable, id);
+            return dwfl;
+        }
+        dwfl_end(dwfl);
     }
-    if (probe)
-        dwfl_end(probe);
-    if (g_hash_table_contains(ids, hex))
-        return TRUE;
-    *ret_why = g_strdup_printf("its build-id %s is not in the core (rebuilt or replaced since "
-                               "the crash?)",
-                               hex);
-    return FALSE;
+    g_assert_not_reached();
 }
 
 static gboolean symbolize_elf(Elf *core, const char *executable, const CoronerSymbolizeOptions *o,
@@ -588,6 +936,8 @@ static gboolean symbolize_elf(Elf *core, const char *executable, const CoronerSy
         .crash_tid = record->process.tid > 0 ? (pid_t)record->process.tid : 0,
         .threads = g_ptr_array_new_with_free_func((GDestroyNotify)raw_thread_free),
         .frame_modules = g_hash_table_new(NULL, NULL),
+        .frame_cache = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+                                             (GDestroyNotify)g_ptr_array_unref),
     };
     /* The record owns the modules; ml.modules only indexes them beside their handles. */
     ModuleList ml = {record, g_ptr_array_new(), g_ptr_array_new()};
@@ -597,27 +947,9 @@ static gboolean symbolize_elf(Elf *core, const char *executable, const CoronerSy
 
     read_siginfo(core, record);
 
-    if (executable) {
-        g_autofree char *why = NULL;
-        if (!executable_matches(core, executable, &why)) {
-            coroner_crash_record_add_error(record, "the executable %s was not used: %s",
-                                           executable, why);
-            executable = NULL;
-        }
-    }
-
-    job.dwfl = dwfl_begin(&core_callbacks);
-    if (!job.dwfl) {
-        g_set_error(error, CORONER_SYMBOLIZE_ERROR, CORONER_SYMBOLIZE_ERROR_FAILED,
-                    "libdwfl: %s", dwfl_errmsg(-1));
+    job.dwfl = report_core(core, executable, record, error);
+    if (!job.dwfl)
         goto out;
-    }
-    if (dwfl_core_file_report(job.dwfl, core, executable) < 0) {
-        g_set_error(error, CORONER_SYMBOLIZE_ERROR, CORONER_SYMBOLIZE_ERROR_NOT_CORE,
-                    "cannot read the core's modules: %s", dwfl_errmsg(-1));
-        goto out;
-    }
-    dwfl_report_end(job.dwfl, NULL, NULL);
     if (dwfl_core_file_attach(job.dwfl, core) < 0) {
         g_set_error(error, CORONER_SYMBOLIZE_ERROR, CORONER_SYMBOLIZE_ERROR_NO_THREADS,
                     "cannot read the core's threads: %s", dwfl_errmsg(-1));
@@ -648,10 +980,9 @@ static gboolean symbolize_elf(Elf *core, const char *executable, const CoronerSy
     dwfl_getmodules(job.dwfl, module_cb, &ml, 0);
     for (guint i = 0; i < ml.handles->len; i++) {
         Dwfl_Module *m = ml.handles->pdata[i];
-        Dwarf_Addr bias;
+        CoronerModule *cm = ml.modules->pdata[i];
         if (!g_hash_table_contains(job.frame_modules, m))
-            ((CoronerModule *)ml.modules->pdata[i])->has_debug_info =
-                dwfl_module_getdwarf(m, &bias) != NULL;
+            cm->has_debug_info = has_local_debug_info(m, cm->build_id);
     }
 
     /* Phase 2: symbolize, debuginfod on when wanted. */
@@ -670,11 +1001,10 @@ static gboolean symbolize_elf(Elf *core, const char *executable, const CoronerSy
             g_autofree char *seconds = g_strdup_printf("%u", MAX(budget / 1000, 1u));
             setenv("DEBUGINFOD_URLS", urls, 1);
             setenv("DEBUGINFOD_TIMEOUT", seconds, 1);
+            debuginfod_deadline = job.debuginfod_deadline;
             debuginfod_client *client = dwfl_get_debuginfod_client(job.dwfl);
-            if (client) {
-                debuginfod_set_user_data(client, &job);
-                debuginfod_set_progressfn(client, debuginfod_progress);
-            }
+            if (client)
+                install_progress_hook(client);
         }
     }
 
@@ -689,8 +1019,8 @@ static gboolean symbolize_elf(Elf *core, const char *executable, const CoronerSy
         CoronerThread *ct = coroner_thread_new(t->tid, thread_name(record, t->tid));
         ct->crashed = n == 0;
         for (guint j = 0; j < t->frames->len && ct->frames->len < o->max_frames; j++)
-            symbolize_frame(&g_array_index(t->frames, RawFrame, j), job.dwfl, ct->frames,
-                            o->max_frames);
+            symbolize_frame_cached(job.frame_cache, &g_array_index(t->frames, RawFrame, j),
+                                   job.dwfl, ct->frames, o->max_frames);
         if (t->error && n == 0)
             coroner_crash_record_add_error(record, "the crashing thread %d did not unwind "
                                                    "completely: %s",
@@ -728,6 +1058,7 @@ out:
         dwfl_end(job.dwfl);
     g_ptr_array_unref(job.threads);
     g_hash_table_unref(job.frame_modules);
+    g_hash_table_unref(job.frame_cache);
     g_ptr_array_unref(ml.modules);
     g_ptr_array_unref(ml.handles);
     return ok;
@@ -862,6 +1193,8 @@ G_GNUC_NORETURN static void sandbox_child(int core_fd, const char *executable,
     char *json = record_json_capped(r, &length);
     if (coroner_write_all(out_fd, json, length) < 0)
         _exit(1);
+    close(out_fd);
+    cache_flush_detached();
     _exit(status);
 }
 

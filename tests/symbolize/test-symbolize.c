@@ -314,6 +314,58 @@ static void test_sandbox_memory(void)
     }
 }
 
+/*
+ * The sandbox leaves an inflated copy of each compressed debug file it used in
+ * the debuginfo cache; the next run reads that copy and gives the same result.
+ */
+static void test_debuginfo_cache(void)
+{
+    int pid = 0;
+    g_autofree char *core = test_make_core("c-abort", &pid, test_path("CRASH_C"), "abort", NULL);
+    if (!core)
+        return;
+    /* Only worth testing where some debug file on the backtrace is compressed (libc6-dbg). */
+    g_autofree char *cache = g_build_filename(test_tmpdir(), "debuginfo-cache", NULL);
+    g_setenv("CORONER_DEBUGINFO_CACHE", cache, TRUE);
+    CoronerSymbolizeOptions o;
+    coroner_symbolize_options_init(&o);
+    o.debuginfod = FALSE;
+    g_autoptr(CoronerCrashRecord) first = coroner_crash_record_new();
+    g_autoptr(GError) error = NULL;
+    int fd = open(core, O_RDONLY | O_CLOEXEC);
+    /* Our own uid: the cache directory is ours. */
+    g_assert_true(coroner_symbolize_sandboxed(fd, test_path("CRASH_C"), &o, getuid(), getgid(), first, &error));
+    g_autofree char *cached = NULL;
+    for (int i = 0; i < 100 && !cached; i++) {
+        g_autoptr(GDir) top = g_dir_open(cache, 0, NULL);
+        const char *sub = top ? g_dir_read_name(top) : NULL;
+        if (sub) {
+            g_autofree char *subdir = g_build_filename(cache, sub, NULL);
+            g_autoptr(GDir) d = g_dir_open(subdir, 0, NULL);
+            const char *name = d ? g_dir_read_name(d) : NULL;
+            if (name && g_str_has_suffix(name, ".debug"))
+                cached = g_build_filename(subdir, name, NULL);
+        }
+        if (!cached)
+            g_usleep(100 * 1000);
+    }
+    if (!cached) {
+        g_unsetenv("CORONER_DEBUGINFO_CACHE");
+        g_test_skip("no compressed debug info on this backtrace (libc6-dbg not installed?)");
+        close(fd);
+        return;
+    }
+    g_test_message("cached %s", cached);
+    g_autoptr(CoronerCrashRecord) second = coroner_crash_record_new();
+    g_assert_true(coroner_symbolize_sandboxed(fd, test_path("CRASH_C"), &o, getuid(), getgid(), second, &error));
+    close(fd);
+    g_unsetenv("CORONER_DEBUGINFO_CACHE");
+    g_autofree char *a = coroner_backtrace_format(first, G_MAXUINT);
+    g_autofree char *b = coroner_backtrace_format(second, G_MAXUINT);
+    g_assert_cmpstr(a, ==, b);
+    g_assert_cmpstr(first->signature, ==, second->signature);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -327,5 +379,6 @@ int main(int argc, char **argv)
     g_test_add_func("/symbolize/sandbox/timeout", test_sandbox_timeout);
     g_test_add_func("/symbolize/sandbox/pipe", test_sandbox_pipe);
     g_test_add_func("/symbolize/sandbox/memory", test_sandbox_memory);
+    g_test_add_func("/symbolize/sandbox/debuginfo-cache", test_debuginfo_cache);
     return g_test_run();
 }
