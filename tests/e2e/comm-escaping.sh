@@ -58,5 +58,14 @@ if [ -n "$RECORD" ]; then
     verify_record "$CRASH_PID" 11 present "$EVIL"
     verify_journal "$CRASH_PID" 11 present "$EVIL"
 fi
+# 4. A backslash and a tab: systemd escapes both (\x5c, \x09).
+ODD=$'back\\sl\tash'
+crash_and_wait --comm="$ODD" segv
+if [ -n "$RECORD" ]; then
+    assert_eq 'core.back\x5csl\x09ash' "$(basename "$RECORD" | cut -d. -f1-2)" "file name escapes a backslash and a tab"
+    verify_record "$CRASH_PID" 11 present "$ODD"
+    verify_journal "$CRASH_PID" 11 present "$ODD"
+    verify_coredumpctl "$CRASH_PID" 11 present "$ODD"
+fi
 assert_eq "" "$(store_leftovers)" "no temporary files left in the store"
 harness_done

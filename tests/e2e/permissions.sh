@@ -40,11 +40,19 @@ core_pattern_use "$CORONER_HANDLER" "$CONFIG"
 
 as_user() { setpriv --reuid=$TEST_UID --regid=$TEST_UID --clear-groups -- "$@"; }
 
+# The stack core beside the core, when the handler made one.
+stack_path() {
+    local f
+    f=$(record_path "$1") || return 0
+    [ -e "${f%.json}.stack" ] && echo "${f%.json}.stack"
+    return 0
+}
+
 named_acl_entries() { getfacl -n -c -p "$1" 2>/dev/null | grep -E '^user:[0-9]+:' | tr '\n' ' ' | sed 's/ $//'; }
 
 no_access() {
     local what=$1 pid=$2 f
-    for f in "$(record_path "$pid")" "$(core_path "$pid")"; do
+    for f in "$(record_path "$pid")" "$(core_path "$pid")" "$(stack_path "$pid")"; do
         [ -n "$f" ] || continue
         assert_eq "640 root root" "$(stat -c '%a %U %G' "$f")" "$what: $(basename "$f") mode and owner"
         assert_eq "" "$(named_acl_entries "$f")" "$what: $(basename "$f") has no ACL for a user"
@@ -64,7 +72,7 @@ if [ -n "$RECORD" ]; then
     verify_journal "$CRASH_PID" 11 present crasher $TEST_UID
     assert_eq 1 "$(rec "$CRASH_PID" .process.dumpable)" "A: record process.dumpable"
     assert_eq false "$(rec "$CRASH_PID" .process.secure_exec)" "A: record process.secure_exec"
-    for f in "$RECORD" "$(core_path "$CRASH_PID")"; do
+    for f in "$RECORD" "$(core_path "$CRASH_PID")" $(stack_path "$CRASH_PID"); do
         assert_eq "user:$TEST_UID:r--" "$(named_acl_entries "$f")" "A: $(basename "$f") ACL"
         assert_match 'mask::r--' "$(getfacl -n -c -p "$f")" "A: $(basename "$f") ACL mask"
         assert_match 'other::---' "$(getfacl -n -c -p "$f")" "A: $(basename "$f") others have no access"

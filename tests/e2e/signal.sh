@@ -35,5 +35,5 @@ assert_eq "$CORONER_CRASHER $MODE" "$(rec "$CRASH_PID" .process.cmdline)" "recor
 assert_eq "$PWD" "$(rec "$CRASH_PID" .process.cwd)" "record process.cwd"
 assert_eq '[]' "$(rec "$CRASH_PID" '.errors // []')" "record has no collection errors"
 assert_eq "" "$(store_leftovers)" "no temporary files left in the store"
-assert_eq 2 "$(entry_files "$CRASH_PID" | wc -l)" "exactly one record and one core"
+assert_eq "json zst" "$(entry_kinds "$CRASH_PID")" "the entry is one record and one core (besides an optional stack core)"
 harness_done

@@ -94,6 +94,33 @@ verify_core() {
         assert_eq "$(kv expected_size "$out")" "$size" "core: every segment present (size = max p_offset+p_filesz)"
     fi
     rm -f "$raw"
+    verify_stack_core "$pid" "$sig" "$threads" ${limit:+truncated}
+}
+
+# verify_stack_core PID SIGNAL [THREADS] [truncated]: the optional stack core
+# beside a stored core (<entry>.stack: a small ELF core with what a backtrace
+# needs) is a valid core of the same process, with the core's permissions.
+# Cut from a truncated core, it may be cut too, but its notes must be whole.
+verify_stack_core() {
+    local pid=$1 sig=$2 threads=${3:-1} truncated=${4:-}
+    local stack out rc=0
+    local args=()
+    [ -n "$truncated" ] && args=(--allow-truncated)
+    stack=${RECORD_FOR_STACK:-$(record_path "$pid")}
+    stack=${stack%.json}.stack
+    [ -e "$stack" ] || return 0
+    assert_eq "640 root root" "$(stat -c '%a %U %G' "$stack")" "stack core mode and owner"
+    out=$("$CORONER_CHECK_CORE" "${args[@]}" "$stack" 2>&1) || rc=$?
+    if [ "$rc" -eq 0 ]; then pass "check-core accepts the stack core"; else fail "check-core rejects the stack core (exit $rc)" "$out"; fi
+    [ "$threads" -gt 1 ] || assert_eq "$pid" "$(kv pid "$out")" "stack core: NT_PRSTATUS pr_pid"
+    assert_eq "$sig" "$(kv signal "$out")" "stack core: NT_PRSTATUS pr_cursig"
+    assert_eq "$threads" "$(kv threads "$out")" "stack core: NT_PRSTATUS count"
+}
+
+# entry_kinds PID: the suffixes of PID's store files other than the stack
+# core, e.g. "json zst".
+entry_kinds() {
+    entry_files "$1" | grep -v '\.stack$' | sed 's/.*\.//' | sort | tr '\n' ' ' | sed 's/ $//'
 }
 
 # verify_journal PID SIGNAL [STATE] [COMM] [UID]: the journal entry.
@@ -130,6 +157,8 @@ verify_journal() {
         assert_ne 1 "$(jfield "$e" COREDUMP_TRUNCATED)" "journal COREDUMP_TRUNCATED"
     fi
     assert_match "$pid" "$(jfield "$e" MESSAGE)" "journal MESSAGE names the pid"
+    assert_eq "$(rec "$pid" .id)" "$(jfield "$e" CORONER_RECORD_ID)" "journal CORONER_RECORD_ID"
+    assert_eq "$state" "$(jfield "$e" CORONER_CORE_STATE)" "journal CORONER_CORE_STATE"
 }
 
 # verify_coredumpctl PID SIGNAL [STATE] [COMM]: an unmodified coredumpctl
@@ -178,11 +207,12 @@ verify_crash() {
     verify_coredumpctl "$pid" "$sig" present
 }
 
-# store_leftovers: files in the store that are neither a record nor a core
-# (temporary files, half-written cores).
+# store_leftovers: files in the store that are neither a record, nor a core,
+# nor a stack core (temporary files, half-written cores).
 store_leftovers() {
     local dir=${1:-$STORE}
-    find "$dir" -mindepth 1 ! -name 'core.*.json' ! -name 'core.*.zst' -printf '%P\n' 2>/dev/null | sort
+    find "$dir" -mindepth 1 ! -name 'core.*.json' ! -name 'core.*.zst' ! -name 'core.*.stack' \
+        -printf '%P\n' 2>/dev/null | sort
 }
 
 # entry_files PID: every store file of PID's entry.

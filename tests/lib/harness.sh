@@ -357,7 +357,8 @@ journal_entry() {
     local pid=$1 i out
     for ((i = 0; i < CORONER_TIMEOUT * 10; i++)); do
         journal_sync
-        out=$(journalctl --no-pager -o json MESSAGE_ID=$JOURNAL_MESSAGE_ID "COREDUMP_PID=$pid" 2>/dev/null | tail -n 1)
+        # --all: without it journalctl writes null for fields over 4 KiB.
+        out=$(journalctl --no-pager --all -o json MESSAGE_ID=$JOURNAL_MESSAGE_ID "COREDUMP_PID=$pid" 2>/dev/null | tail -n 1)
         if [ -n "$out" ]; then
             printf '%s\n' "$out"
             return 0
@@ -513,7 +514,7 @@ run_crasher() {
     log "crasher $* -> pid $CRASH_PID, status $CRASH_STATUS"
 }
 
-# record_glob PID: the store entry's file names for PID (any comm, any uid).
+# record_path PID [STORE]: the path of PID's record (any comm, any uid).
 record_path() {
     local pid=$1 store=${2:-$STORE}
     local f
