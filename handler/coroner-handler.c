@@ -135,6 +135,13 @@ static gboolean parse_hook_in_sandbox(gpointer data, CoronerCrashRecord *out, GE
         return FALSE;
     out->signal.number = h->signal_number;
     coroner_hook_crash_apply_signal(&crash, &out->signal);
+    out->app->hook_tid = crash.tid;
+    out->app->sender_pid = crash.has_sender ? crash.sender_pid : -1;
+    out->app->sender_uid = crash.has_sender ? crash.sender_uid : -1;
+    out->app->emergency_save = g_strdup(crash.emergency_save);
+    out->app->previous_handler = g_strdup(crash.previous_handler);
+    out->app->restart = g_strdup(crash.restart);
+    out->app->transport = g_strdup(crash.transport);
     if (crash.dropped_slots)
         coroner_crash_record_add_error(out, "hook metadata: %u entries were being updated at the "
                                             "crash and were dropped",

@@ -100,6 +100,9 @@ CoronerAppInfo *coroner_app_info_new(void)
     app->annotations = g_ptr_array_new_with_free_func(annotation_free);
     app->breadcrumbs = g_ptr_array_new_with_free_func(breadcrumb_free);
     app->buffers = g_ptr_array_new_with_free_func(buffer_free);
+    app->hook_tid = -1;
+    app->sender_pid = -1;
+    app->sender_uid = -1;
     return app;
 }
 
@@ -115,6 +118,10 @@ void coroner_app_info_free(CoronerAppInfo *app)
     g_free(app->crashed_thread_name);
     g_free(app->exception_type);
     g_free(app->exception_what);
+    g_free(app->emergency_save);
+    g_free(app->previous_handler);
+    g_free(app->restart);
+    g_free(app->transport);
     g_clear_pointer(&app->annotations, g_ptr_array_unref);
     g_clear_pointer(&app->breadcrumbs, g_ptr_array_unref);
     g_clear_pointer(&app->buffers, g_ptr_array_unref);
@@ -402,6 +409,17 @@ static void write_app(JsonBuilder *b, const CoronerAppInfo *app)
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
+
+    json_builder_set_member_name(b, "hook");
+    json_builder_begin_object(b);
+    add_id(b, "tid", app->hook_tid);
+    add_id(b, "sender_pid", app->sender_pid);
+    add_id(b, "sender_uid", app->sender_uid);
+    add_string(b, "emergency_save", app->emergency_save);
+    add_string(b, "previous_handler", app->previous_handler);
+    add_string(b, "restart", app->restart);
+    add_string(b, "transport", app->transport);
+    json_builder_end_object(b);
     json_builder_end_object(b);
 }
 
@@ -768,7 +786,15 @@ static gboolean read_app(JsonObject *o, CoronerAppInfo *app, GError **error)
         guchar *raw = b64 ? g_base64_decode(b64, &len) : NULL;
         buf->data = g_bytes_new_take(raw, len);
     }
-    return TRUE;
+
+    JsonObject *hook = get_object(o, "hook", error, &ok);
+    return ok && get_int(hook, "tid", &app->hook_tid, error) &&
+           get_int(hook, "sender_pid", &app->sender_pid, error) &&
+           get_int(hook, "sender_uid", &app->sender_uid, error) &&
+           get_string(hook, "emergency_save", &app->emergency_save, error) &&
+           get_string(hook, "previous_handler", &app->previous_handler, error) &&
+           get_string(hook, "restart", &app->restart, error) &&
+           get_string(hook, "transport", &app->transport, error);
 }
 
 static gboolean read_backtrace(JsonObject *o, CoronerCrashRecord *r, GError **error)

@@ -111,6 +111,14 @@ typedef struct {
     GPtrArray *annotations; /* CoronerAnnotation* */
     GPtrArray *breadcrumbs; /* CoronerBreadcrumb* */
     GPtrArray *buffers;     /* CoronerBuffer* */
+    /* How the hook's own crash handling went (docs/hook-metadata.md). */
+    int64_t hook_tid;       /* crashing thread in the app's pid namespace, -1 unknown */
+    int64_t sender_pid;     /* who sent the signal (kill, abort), -1 unknown */
+    int64_t sender_uid;
+    char *emergency_save;   /* "none", "done", "timed-out", "crashed", … */
+    char *previous_handler; /* "none", "called", "returned", "crashed" */
+    char *restart;          /* "off", "started", "crash-loop", "failed" */
+    char *transport;        /* "anon-name" or "memfd" */
 } CoronerAppInfo;
 
 typedef struct {

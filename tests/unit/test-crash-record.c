@@ -41,6 +41,8 @@ static CoronerCrashRecord *make_full_record(void)
     r->app = coroner_app_info_new();
     r->app->app_id = g_strdup("org.example.App");
     r->app->version = g_strdup("1.2.3");
+    r->app->hook_tid = 7;
+    r->app->emergency_save = g_strdup("done");
     CoronerAnnotation *a = g_new0(CoronerAnnotation, 1);
     a->key = g_strdup("k");
     a->value = g_strdup("v");
@@ -96,6 +98,9 @@ static void test_roundtrip(void)
     g_assert_cmpint(back->core.state, ==, CORONER_CORE_TRUNCATED);
     g_assert_cmpuint(back->core.limit_bytes, ==, 65536);
     g_assert_cmpstr(back->app->app_id, ==, "org.example.App");
+    g_assert_cmpint(back->app->hook_tid, ==, 7);
+    g_assert_cmpint(back->app->sender_pid, ==, -1);
+    g_assert_cmpstr(back->app->emergency_save, ==, "done");
     CoronerBuffer *b = back->app->buffers->pdata[0];
     g_assert_cmpuint(g_bytes_get_size(b->data), ==, 4);
     g_assert_cmpmem(g_bytes_get_data(b->data, NULL), 4, "\0\1\2\3", 4);
