@@ -41,7 +41,7 @@ if [ -n "$RECORD" ]; then
     assert_eq "$(printf '%s' "$CUT" | od -An -tx1)" "$(jfield "$E" COREDUMP_COMM | od -An -tx1)" \
         "journal COREDUMP_COMM keeps the kernel's 15 bytes"
     OUT=$(coredumpctl list --no-pager --no-legend "$CRASH_PID" 2>&1) || true
-    assert_match "[[:space:]]$CRASH_PID[[:space:]].*SIGSEGV[[:space:]]+present" "$OUT" "coredumpctl list"
+    assert_match "[[:space:]]${CRASH_PID}[[:space:]].*SIGSEGV[[:space:]]+present" "$OUT" "coredumpctl list"
     if coredumpctl dump --no-pager -o "$T/dumped" "$CRASH_PID" >/dev/null 2>&1 &&
         cmp -s "$T/dumped" <(zstd -q -dc "$(core_path "$CRASH_PID")"); then
         pass "coredumpctl dump returns the stored core"

@@ -161,6 +161,9 @@ verify_journal() {
     assert_eq "$state" "$(jfield "$e" CORONER_CORE_STATE)" "journal CORONER_CORE_STATE"
 }
 
+# re_escape TEXT: TEXT as an ERE matching itself.
+re_escape() { printf '%s' "$1" | sed 's/[][\.*^$+?(){}|]/\\&/g'; }
+
 # verify_coredumpctl PID SIGNAL [STATE] [COMM]: an unmodified coredumpctl
 # lists the crash, shows its fields, and dumps exactly the stored core.
 verify_coredumpctl() {
@@ -170,7 +173,7 @@ verify_coredumpctl() {
     out=$(coredumpctl list --no-pager --no-legend "$pid" 2>&1) || true
     local want_state=$state
     [ "$state" = missing ] && want_state=none
-    assert_match "[[:space:]]$pid[[:space:]]+[0-9]+[[:space:]]+[0-9]+[[:space:]]+SIG$(signal_name "$sig")[[:space:]]+$want_state[[:space:]]+$exe" \
+    assert_match "[[:space:]]${pid}[[:space:]]+[0-9]+[[:space:]]+[0-9]+[[:space:]]+SIG$(signal_name "$sig")[[:space:]]+${want_state}[[:space:]]+$(re_escape "$exe")" \
         "$out" "coredumpctl list"
 
     out=$(coredumpctl info --no-pager "$pid" 2>&1) || true
