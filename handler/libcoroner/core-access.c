@@ -25,7 +25,10 @@ static Format sniff(int fd)
         return FORMAT_ELF;
     if (n >= 4 && memcmp(magic, "\x28\xb5\x2f\xfd", 4) == 0)
         return FORMAT_ZSTD;
-    if (n >= 6 && memcmp(magic, "\xfd" "7zXZ\0", 6) == 0)
+    if (n >= 6 && memcmp(magic,
+                         "\xfd"
+                         "7zXZ\0",
+                         6) == 0)
         return FORMAT_XZ;
     if (n >= 4 && memcmp(magic, "\x04\x22\x4d\x18", 4) == 0)
         return FORMAT_LZ4;

@@ -11,14 +11,37 @@
 
 /* Exact function names of the signal/abort path (glibc, libstdc++, the kernel's trampoline). */
 static const char *const machinery[] = {
-    "raise", "gsignal", "abort", "__GI_raise", "__GI_abort", "__restore_rt",
-    "__pthread_kill_implementation", "__pthread_kill_internal", "pthread_kill",
-    "__pthread_kill", "__libc_message", "__libc_fatal", "__assert_fail", "__assert_fail_base",
-    "__assert_perror_fail", "__fortify_fail", "__chk_fail", "__stack_chk_fail",
-    "__stack_chk_fail_local", "malloc_printerr", "__malloc_assert", "std::terminate()",
-    "__cxxabiv1::__terminate(void (*)())", "__gnu_cxx::__verbose_terminate_handler()",
-    "__cxa_throw", "__cxa_rethrow", "__cxa_call_terminate", "__cxa_pure_virtual",
-    "_Unwind_Resume", "std::__terminate()", "__libc_signal_restore_set",
+    "raise",
+    "gsignal",
+    "abort",
+    "__GI_raise",
+    "__GI_abort",
+    "__restore_rt",
+    "__pthread_kill_implementation",
+    "__pthread_kill_internal",
+    "pthread_kill",
+    "__pthread_kill",
+    "__libc_message",
+    "__libc_fatal",
+    "__assert_fail",
+    "__assert_fail_base",
+    "__assert_perror_fail",
+    "__fortify_fail",
+    "__chk_fail",
+    "__stack_chk_fail",
+    "__stack_chk_fail_local",
+    "malloc_printerr",
+    "__malloc_assert",
+    "std::terminate()",
+    "__cxxabiv1::__terminate(void (*)())",
+    "__gnu_cxx::__verbose_terminate_handler()",
+    "__cxa_throw",
+    "__cxa_rethrow",
+    "__cxa_call_terminate",
+    "__cxa_pure_virtual",
+    "_Unwind_Resume",
+    "std::__terminate()",
+    "__libc_signal_restore_set",
 };
 
 gboolean coroner_frame_is_crash_machinery(const CoronerFrame *f)
@@ -72,9 +95,10 @@ char *coroner_crash_signature(const CoronerCrashRecord *r)
         if (f->function)
             token = g_strdup(f->function);
         else if (f->module)
-            token = g_strdup_printf("%s+0x%" G_GINT64_MODIFIER "x",
-                                    strrchr(f->module, '/') ? strrchr(f->module, '/') + 1 : f->module,
-                                    f->module_offset);
+            token =
+                g_strdup_printf("%s+0x%" G_GINT64_MODIFIER "x",
+                                strrchr(f->module, '/') ? strrchr(f->module, '/') + 1 : f->module,
+                                f->module_offset);
         else
             token = g_strdup("??");
         g_checksum_update(sum, (const guchar *)token, (gssize)strlen(token));

@@ -46,21 +46,21 @@ typedef struct {
     uint8_t header[12];
     size_t header_have;
     uint32_t namesz, descsz, type;
-    uint64_t body_len;  /* name and desc, each padded to 4 */
+    uint64_t body_len; /* name and desc, each padded to 4 */
     uint64_t body_have;
     uint8_t body[NOTE_BODY_MAX];
     bool keep_body;
-    bool broken;        /* a malformed note: the rest of this segment is not parsed */
+    bool broken; /* a malformed note: the rest of this segment is not parsed */
 } NoteParser;
 
 struct CoronerStackCore {
     int fd;
     uint64_t max_bytes;
     uint64_t written;
-    uint64_t pos;           /* stream offset of the next byte */
-    int error;              /* sticky -errno of a failed write */
-    const char *warning;    /* static string, NULL when all is well */
-    bool stopped;           /* keep nothing more (malformed input or cap reached) */
+    uint64_t pos;        /* stream offset of the next byte */
+    int error;           /* sticky -errno of a failed write */
+    const char *warning; /* static string, NULL when all is well */
+    bool stopped;        /* keep nothing more (malformed input or cap reached) */
 
     /* The ELF header and program headers, buffered until parsed. */
     uint8_t *head;
@@ -71,15 +71,15 @@ struct CoronerStackCore {
 
     Segment *segments;
     size_t n_segments;
-    uint64_t first_load;    /* lowest offset of PT_LOAD data */
-    uint64_t notes_end;     /* end of the last PT_NOTE */
-    size_t note_index;      /* which PT_NOTE the parser is in, SIZE_MAX for none */
+    uint64_t first_load; /* lowest offset of PT_LOAD data */
+    uint64_t notes_end;  /* end of the last PT_NOTE */
+    size_t note_index;   /* which PT_NOTE the parser is in, SIZE_MAX for none */
     NoteParser notes;
 
-    uint64_t *sps;          /* stack pointers from NT_PRSTATUS */
+    uint64_t *sps; /* stack pointers from NT_PRSTATUS */
     size_t n_sps;
 
-    bool planned;           /* keep ranges for PT_LOAD data decided */
+    bool planned; /* keep ranges for PT_LOAD data decided */
     Range *keep;
     size_t n_keep, cap_keep;
 };

@@ -52,7 +52,7 @@ extern char *__cxa_demangle(const char *mangled, char *buffer, size_t *length, i
 /* Child exit statuses above this carry a CoronerSymbolizeError. */
 #define CHILD_EXIT_ERROR_BASE 16
 
-G_DEFINE_QUARK(coroner-symbolize-error-quark, coroner_symbolize_error)
+G_DEFINE_QUARK(coroner - symbolize - error - quark, coroner_symbolize_error)
 
 void coroner_symbolize_options_init(CoronerSymbolizeOptions *o)
 {
@@ -88,14 +88,21 @@ static void raw_thread_free(RawThread *t)
 typedef struct {
     const CoronerSymbolizeOptions *o;
     Dwfl *dwfl;
-    GHashTable *frame_cache;   /* PC (adjusted) -> GPtrArray of CoronerFrame: threads share PCs */
-    gint64 deadline;           /* monotonic µs, 0 for none */
+    GHashTable *frame_cache; /* PC (adjusted) -> GPtrArray of CoronerFrame: threads share PCs */
+    gint64 deadline;         /* monotonic µs, 0 for none */
     gint64 debuginfod_deadline;
     gboolean timed_out;
     pid_t crash_tid;
     GPtrArray *threads;        /* RawThread*, note order */
     GHashTable *frame_modules; /* Dwfl_Module* that appear in a frame */
 } Job;
+
+/* dwfl_errmsg(-1) is NULL when libdwfl failed without recording why. */
+static const char *dwfl_error(void)
+{
+    const char *m = dwfl_errmsg(-1);
+    return m ? m : "unknown libdwfl error";
+}
 
 static gboolean past(gint64 deadline)
 {
@@ -109,7 +116,7 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
     Dwarf_Addr pc;
     bool activation;
     if (!dwfl_frame_pc(state, &pc, &activation)) {
-        t->error = g_strdup(dwfl_errmsg(-1));
+        t->error = g_strdup(dwfl_error());
         return DWARF_CB_ABORT;
     }
     RawFrame f = {pc, activation};
@@ -141,7 +148,7 @@ static int thread_cb(Dwfl_Thread *thread, void *arg)
     int r = dwfl_thread_getframes(thread, frame_cb, job);
     /* -1 with frames is how unwinding usually ends in libdwfl 0.188 (no CFI past _start). */
     if (r < 0 && !t->error && t->frames->len == 0)
-        t->error = g_strdup(dwfl_errmsg(-1));
+        t->error = g_strdup(dwfl_error());
     return DWARF_CB_OK;
 }
 
@@ -266,8 +273,8 @@ static void symbolize_frame(const RawFrame *raw, Dwfl *dwfl, GPtrArray *out, uns
     FrameBase b = {.pc = raw->pc};
     b.module = dwfl_addrmodule(dwfl, pc_adjusted);
     if (b.module)
-        b.module_path = dwfl_module_info(b.module, NULL, &b.module_start, NULL, NULL, NULL, NULL,
-                                         NULL);
+        b.module_path =
+            dwfl_module_info(b.module, NULL, &b.module_start, NULL, NULL, NULL, NULL, NULL);
 
     Dwarf_Addr bias = 0;
     Dwarf_Die *cudie = b.module ? dwfl_module_addrdie(b.module, pc_adjusted, &bias) : NULL;
@@ -336,8 +343,8 @@ static void symbolize_frame(const RawFrame *raw, Dwfl *dwfl, GPtrArray *out, uns
     if (b.module) {
         GElf_Off offset;
         GElf_Sym sym;
-        const char *name = dwfl_module_addrinfo(b.module, pc_adjusted, &offset, &sym, NULL, NULL,
-                                                NULL);
+        const char *name =
+            dwfl_module_addrinfo(b.module, pc_adjusted, &offset, &sym, NULL, NULL, NULL);
         f->function = demangle(name);
     }
     f->file = file;
@@ -369,10 +376,21 @@ static CoronerFrame *frame_copy(const CoronerFrame *f)
  * the same few places, and DWARF scope lookups are the expensive part.
  */
 static void symbolize_frame_cached(GHashTable *cache, const RawFrame *raw, Dwfl *dwfl,
-                                   GPtrArray *out, unsigned max_frames)
+                                   GPtrArray *out, unsigned max_frames, gboolean out_of_time)
 {
     guint64 key = raw->pc - (raw->activation ? 0 : 1);
     GPtrArray *frames = g_hash_table_lookup(cache, &key);
+    if (!frames && out_of_time) {
+        /* Past the deadline: module and offset only, which costs no DWARF. */
+        FrameBase b = {.pc = raw->pc};
+        b.module = dwfl_addrmodule(dwfl, key);
+        if (b.module)
+            b.module_path =
+                dwfl_module_info(b.module, NULL, &b.module_start, NULL, NULL, NULL, NULL, NULL);
+        if (out->len < max_frames)
+            g_ptr_array_add(out, frame_from(&b));
+        return;
+    }
     if (!frames) {
         frames = g_ptr_array_new_with_free_func(cached_frame_free);
         symbolize_frame(raw, dwfl, frames, max_frames);
@@ -515,7 +533,8 @@ static void env_restore(DebuginfodEnv *e)
     g_clear_pointer(&e->timeout, g_free);
 }
 
-/* The distribution's servers (the .urls files in /etc/debuginfod) when DEBUGINFOD_URLS is not set. */
+/* The distribution's servers (the .urls files in /etc/debuginfod) when DEBUGINFOD_URLS is not set.
+ */
 static char *distribution_urls(void)
 {
     g_autoptr(GDir) dir = g_dir_open("/etc/debuginfod", 0, NULL);
@@ -559,7 +578,8 @@ static void install_progress_hook(debuginfod_client *client)
     if (!so)
         return;
     void (*set_progressfn)(debuginfod_client *, debuginfod_progressfn_t) =
-        (void (*)(debuginfod_client *, debuginfod_progressfn_t))dlsym(so, "debuginfod_set_progressfn");
+        (void (*)(debuginfod_client *, debuginfod_progressfn_t))dlsym(so,
+                                                                      "debuginfod_set_progressfn");
     if (set_progressfn)
         set_progressfn(client, debuginfod_progress);
     dlclose(so);
@@ -607,10 +627,16 @@ static char *debuginfo_cache_dir(void)
     const char *xdg = g_getenv("XDG_CACHE_HOME");
     if (xdg && g_path_is_absolute(xdg))
         return g_build_filename(xdg, "coroner", "debuginfo", NULL);
+    /*
+     * $HOME only when it is ours: the handler's sandbox inherits the kernel's
+     * HOME=/ and runs as the crashing user, whose cache is in their passwd home.
+     */
     const char *home = g_getenv("HOME");
-    struct passwd *pw = NULL;
-    if (!home || !g_path_is_absolute(home))
-        home = (pw = getpwuid(geteuid())) ? pw->pw_dir : NULL;
+    struct stat st;
+    if (!home || !g_path_is_absolute(home) || stat(home, &st) < 0 || st.st_uid != geteuid()) {
+        struct passwd *pw = getpwuid(geteuid());
+        home = pw ? pw->pw_dir : NULL;
+    }
     if (!home || !g_path_is_absolute(home) || access(home, W_OK) != 0)
         return NULL;
     return g_build_filename(home, ".cache", "coroner", "debuginfo", NULL);
@@ -629,13 +655,14 @@ static gboolean has_compressed_debug(int fd)
     size_t shstrndx;
     gboolean compressed = FALSE;
     if (elf && elf_getshdrstrndx(elf, &shstrndx) == 0) {
-        for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn && !compressed; scn = elf_nextscn(elf, scn)) {
+        for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn && !compressed;
+             scn = elf_nextscn(elf, scn)) {
             GElf_Shdr shdr;
             if (!gelf_getshdr(scn, &shdr))
                 continue;
             const char *name = elf_strptr(elf, shstrndx, shdr.sh_name);
-            compressed = (shdr.sh_flags & SHF_COMPRESSED) ||
-                         (name && g_str_has_prefix(name, ".zdebug"));
+            compressed =
+                (shdr.sh_flags & SHF_COMPRESSED) || (name && g_str_has_prefix(name, ".zdebug"));
         }
     }
     if (elf)
@@ -659,8 +686,8 @@ static char *fd_build_id(int fd)
     return hex ? g_string_free(hex, FALSE) : NULL;
 }
 
-static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
-                          GElf_Addr base, const char *file_name, const char *debuglink_file,
+static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, GElf_Addr base,
+                          const char *file_name, const char *debuglink_file,
                           GElf_Word debuglink_crc, char **debuginfo_file_name)
 {
     g_autofree char *build_id = build_id_hex(mod);
@@ -725,7 +752,8 @@ static void cache_store(const char *dir, const CacheTodo *todo)
     gboolean ok = copy_file(todo->source, fd);
     Elf *elf = ok ? elf_begin(fd, ELF_C_RDWR, NULL) : NULL;
     ok = elf != NULL;
-    for (Elf_Scn *scn = elf ? elf_nextscn(elf, NULL) : NULL; ok && scn; scn = elf_nextscn(elf, scn)) {
+    for (Elf_Scn *scn = elf ? elf_nextscn(elf, NULL) : NULL; ok && scn;
+         scn = elf_nextscn(elf, scn)) {
         GElf_Shdr shdr;
         if (gelf_getshdr(scn, &shdr) && (shdr.sh_flags & SHF_COMPRESSED))
             ok = elf_compress(scn, 0, 0) >= 0;
@@ -770,7 +798,8 @@ static void cache_trim(const char *dir)
     while (total > DEBUGINFO_CACHE_MAX && entries->len > 0) {
         guint oldest = 0;
         for (guint i = 1; i < entries->len; i++)
-            if (g_array_index(entries, Entry, i).mtime < g_array_index(entries, Entry, oldest).mtime)
+            if (g_array_index(entries, Entry, i).mtime <
+                g_array_index(entries, Entry, oldest).mtime)
                 oldest = i;
         Entry *e = &g_array_index(entries, Entry, oldest);
         unlink(e->path);
@@ -813,7 +842,8 @@ static gboolean elf_has_debug_info(Elf *elf)
         return FALSE;
     for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
         GElf_Shdr shdr;
-        const char *name = gelf_getshdr(scn, &shdr) ? elf_strptr(elf, shstrndx, shdr.sh_name) : NULL;
+        const char *name =
+            gelf_getshdr(scn, &shdr) ? elf_strptr(elf, shstrndx, shdr.sh_name) : NULL;
         if (name && (strcmp(name, ".debug_info") == 0 || strcmp(name, ".zdebug_info") == 0))
             return shdr.sh_type != SHT_NOBITS;
     }
@@ -833,8 +863,8 @@ static gboolean has_local_debug_info(Dwfl_Module *m, const char *build_id)
         return TRUE;
     if (!build_id || strlen(build_id) < 3)
         return FALSE;
-    g_autofree char *path = g_strdup_printf("/usr/lib/debug/.build-id/%.2s/%s.debug", build_id,
-                                            build_id + 2);
+    g_autofree char *path =
+        g_strdup_printf("/usr/lib/debug/.build-id/%.2s/%s.debug", build_id, build_id + 2);
     return access(path, R_OK) == 0;
 }
 
@@ -894,12 +924,12 @@ static Dwfl *report_core(Elf *core, const char *executable, CoronerCrashRecord *
         Dwfl *dwfl = dwfl_begin(&core_callbacks);
         if (!dwfl) {
             g_set_error(error, CORONER_SYMBOLIZE_ERROR, CORONER_SYMBOLIZE_ERROR_FAILED,
-                        "libdwfl: %s", dwfl_errmsg(-1));
+                        "libdwfl: %s", dwfl_error());
             return NULL;
         }
         if (dwfl_core_file_report(dwfl, core, round ? executable : NULL) < 0) {
             g_set_error(error, CORONER_SYMBOLIZE_ERROR, CORONER_SYMBOLIZE_ERROR_NOT_CORE,
-                        "cannot read the core's modules: %s", dwfl_errmsg(-1));
+                        "cannot read the core's modules: %s", dwfl_error());
             dwfl_end(dwfl);
             return NULL;
         }
@@ -912,13 +942,15 @@ static Dwfl *report_core(Elf *core, const char *executable, CoronerCrashRecord *
             dwfl_getmodules(dwfl, find_fileless, &hunt, 0);
         if (!hunt.found) {
             if (!id)
-                coroner_crash_record_add_error(record, "the executable %s was not used: it "
-                                                       "cannot be read or has no build-id",
+                coroner_crash_record_add_error(record,
+                                               "the executable %s was not used: it "
+                                               "cannot be read or has no build-id",
                                                executable);
             else if (!hunt.present)
-                coroner_crash_record_add_error(record, "the executable %s was not used: its "
-                                                       "build-id %s is not in the core (rebuilt "
-                                                       "or replaced since the crash?)",
+                coroner_crash_record_add_error(record,
+                                               "the executable %s was not used: its "
+                                               "build-id %s is not in the core (rebuilt "
+                                               "or replaced since the crash?)",
                                                executable, id);
             return dwfl;
         }
@@ -952,14 +984,14 @@ static gboolean symbolize_elf(Elf *core, const char *executable, const CoronerSy
         goto out;
     if (dwfl_core_file_attach(job.dwfl, core) < 0) {
         g_set_error(error, CORONER_SYMBOLIZE_ERROR, CORONER_SYMBOLIZE_ERROR_NO_THREADS,
-                    "cannot read the core's threads: %s", dwfl_errmsg(-1));
+                    "cannot read the core's threads: %s", dwfl_error());
         goto out;
     }
 
     /* Phase 1: unwind, debuginfod off. */
     if (dwfl_getthreads(job.dwfl, thread_cb, &job) < 0 && job.threads->len == 0) {
         g_set_error(error, CORONER_SYMBOLIZE_ERROR, CORONER_SYMBOLIZE_ERROR_NO_THREADS,
-                    "cannot unwind the core's threads: %s", dwfl_errmsg(-1));
+                    "cannot unwind the core's threads: %s", dwfl_error());
         goto out;
     }
     if (job.threads->len == 0) {
@@ -1018,18 +1050,23 @@ static gboolean symbolize_elf(Elf *core, const char *executable, const CoronerSy
         RawThread *t = job.threads->pdata[i];
         CoronerThread *ct = coroner_thread_new(t->tid, thread_name(record, t->tid));
         ct->crashed = n == 0;
-        for (guint j = 0; j < t->frames->len && ct->frames->len < o->max_frames; j++)
+        for (guint j = 0; j < t->frames->len && ct->frames->len < o->max_frames; j++) {
+            gboolean late = past(job.deadline);
+            job.timed_out = job.timed_out || late;
             symbolize_frame_cached(job.frame_cache, &g_array_index(t->frames, RawFrame, j),
-                                   job.dwfl, ct->frames, o->max_frames);
+                                   job.dwfl, ct->frames, o->max_frames, late);
+        }
         if (t->error && n == 0)
-            coroner_crash_record_add_error(record, "the crashing thread %d did not unwind "
-                                                   "completely: %s",
+            coroner_crash_record_add_error(record,
+                                           "the crashing thread %d did not unwind "
+                                           "completely: %s",
                                            (int)t->tid, t->error);
         g_ptr_array_add(record->threads, ct);
     }
     if (job.timed_out)
-        coroner_crash_record_add_error(record, "the backtrace is incomplete: the symbolizer ran "
-                                               "out of time (%u ms)",
+        coroner_crash_record_add_error(record,
+                                       "the backtrace is incomplete: the symbolizer ran "
+                                       "out of time (%u ms)",
                                        o->timeout_ms);
 
     for (guint i = 0; i < ml.handles->len; i++) {
@@ -1040,9 +1077,10 @@ static gboolean symbolize_elf(Elf *core, const char *executable, const CoronerSy
             continue;
         cm->has_debug_info = dwfl_module_getdwarf(m, &bias) != NULL;
         if (!dwfl_module_getelf(m, &bias))
-            coroner_crash_record_add_error(record, "the file of %s (build-id %s) was not found "
-                                                   "or does not match the crash: its frames "
-                                                   "have no names",
+            coroner_crash_record_add_error(record,
+                                           "the file of %s (build-id %s) was not found "
+                                           "or does not match the crash: its frames "
+                                           "have no names",
                                            cm->path ? cm->path : "a module",
                                            cm->build_id ? cm->build_id : "unknown");
     }
@@ -1185,9 +1223,9 @@ G_GNUC_NORETURN static void sandbox_child(int core_fd, const char *executable,
     int status = 0;
     if (!coroner_symbolize_core_fd(core_fd, executable, &mine, r, &error)) {
         r->backtrace_error = g_strdup(error->message);
-        status = CHILD_EXIT_ERROR_BASE +
-                 (error->domain == CORONER_SYMBOLIZE_ERROR ? error->code
-                                                           : CORONER_SYMBOLIZE_ERROR_FAILED);
+        status = CHILD_EXIT_ERROR_BASE + (error->domain == CORONER_SYMBOLIZE_ERROR
+                                              ? error->code
+                                              : CORONER_SYMBOLIZE_ERROR_FAILED);
     }
     gsize length = 0;
     char *json = record_json_capped(r, &length);
@@ -1321,8 +1359,8 @@ gboolean coroner_symbolize_sandboxed(int core_fd, const char *executable,
                             "the symbolizer's answer exceeded %u bytes", RESULT_MAX);
     if (WIFSIGNALED(status))
         return sandbox_fail(record, error, CORONER_SYMBOLIZE_ERROR_CHILD,
-                            "the symbolizer crashed on this core (signal %d, %s)",
-                            WTERMSIG(status), g_strsignal(WTERMSIG(status)));
+                            "the symbolizer crashed on this core (signal %d, %s)", WTERMSIG(status),
+                            g_strsignal(WTERMSIG(status)));
     g_autoptr(GError) parse_error = NULL;
     g_autoptr(CoronerCrashRecord) result =
         answer->len ? coroner_crash_record_from_json((const char *)answer->data,
@@ -1364,9 +1402,9 @@ char *coroner_backtrace_format(const CoronerCrashRecord *r, unsigned max_threads
             const CoronerFrame *f = t->frames->pdata[j];
             const char *module = f->module ? strrchr(f->module, '/') : NULL;
             module = module ? module + 1 : (f->module ? f->module : "n/a");
-            g_string_append_printf(s, "#%-2u 0x%016" G_GINT64_MODIFIER "x %s (%s + 0x%" G_GINT64_MODIFIER "x)",
-                                   j, f->pc, f->function ? f->function : "n/a", module,
-                                   f->module_offset);
+            g_string_append_printf(
+                s, "#%-2u 0x%016" G_GINT64_MODIFIER "x %s (%s + 0x%" G_GINT64_MODIFIER "x)", j,
+                f->pc, f->function ? f->function : "n/a", module, f->module_offset);
             if (f->file)
                 g_string_append_printf(s, " at %s:%d", f->file, f->line);
             if (f->inlined)

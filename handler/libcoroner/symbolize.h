@@ -38,10 +38,10 @@ typedef struct {
 GQuark coroner_symbolize_error_quark(void);
 
 typedef enum {
-    CORONER_SYMBOLIZE_ERROR_NOT_CORE,  /* not an ELF core file (corrupt, empty, truncated) */
-    CORONER_SYMBOLIZE_ERROR_NO_THREADS,/* an ELF core libdwfl could not read any thread from */
-    CORONER_SYMBOLIZE_ERROR_TIMEOUT,   /* the sandboxed child ran out of time */
-    CORONER_SYMBOLIZE_ERROR_CHILD,     /* the sandboxed child crashed or sent garbage */
+    CORONER_SYMBOLIZE_ERROR_NOT_CORE,   /* not an ELF core file (corrupt, empty, truncated) */
+    CORONER_SYMBOLIZE_ERROR_NO_THREADS, /* an ELF core libdwfl could not read any thread from */
+    CORONER_SYMBOLIZE_ERROR_TIMEOUT,    /* the sandboxed child ran out of time */
+    CORONER_SYMBOLIZE_ERROR_CHILD,      /* the sandboxed child crashed or sent garbage */
     CORONER_SYMBOLIZE_ERROR_FAILED,
 } CoronerSymbolizeError;
 

@@ -18,14 +18,17 @@
 
 int *volatile null_pointer;
 
-namespace ns {
+namespace ns
+{
 
-class Klass {
+class Klass
+{
   public:
     NOINLINE int method(int value);
 };
 
-namespace detail {
+namespace detail
+{
 NOINLINE void store(int *volatile *where, int value)
 {
     **where = value; // MARK:store

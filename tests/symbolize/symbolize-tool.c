@@ -134,10 +134,10 @@ static int cmd_backtrace(int argc, char **argv)
     }
     g_autoptr(CoronerCrashRecord) r = coroner_crash_record_new();
     r->process.tid = tid;
-    gboolean ok = sandboxed ? coroner_symbolize_sandboxed(fd, argc > 2 ? argv[2] : NULL, &o,
-                                                          getuid(), getgid(), r, &error)
-                            : coroner_symbolize_core_fd(fd, argc > 2 ? argv[2] : NULL, &o, r,
-                                                        &error);
+    gboolean ok = sandboxed
+                      ? coroner_symbolize_sandboxed(fd, argc > 2 ? argv[2] : NULL, &o, getuid(),
+                                                    getgid(), r, &error)
+                      : coroner_symbolize_core_fd(fd, argc > 2 ? argv[2] : NULL, &o, r, &error);
     close(fd);
     if (!ok) {
         fprintf(stderr, "error: %s\n", error->message);

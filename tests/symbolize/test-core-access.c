@@ -167,7 +167,8 @@ static void test_errors(void)
     g_clear_error(&error);
 
     /* A corrupt and a truncated zstd stream. */
-    g_autoptr(GBytes) text = g_bytes_new_static("\177ELF and then some text to compress, repeated, repeated, repeated", 66);
+    g_autoptr(GBytes) text = g_bytes_new_static(
+        "\177ELF and then some text to compress, repeated, repeated, repeated", 66);
     g_autoptr(GBytes) cut = compress(text, 12);
     put(dir, "cut.zst", g_bytes_get_data(cut, NULL), g_bytes_get_size(cut));
     g_autofree char *cut_path = g_build_filename(dir, "cut.zst", NULL);

@@ -18,10 +18,10 @@
 #include "symbolize.h"
 #include "test-util.h"
 
-static char *stripped;     /* the stripped program */
+static char *stripped; /* the stripped program */
 static char *stripped_core;
 static int stripped_pid;
-static char *build_id;     /* of the stripped program */
+static char *build_id; /* of the stripped program */
 static GPid server_pid;
 static guint16 server_port;
 
@@ -37,8 +37,8 @@ static gboolean run(const char *const *argv)
 
 static guint16 free_port(void)
 {
-    g_autoptr(GSocket) s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                        G_SOCKET_PROTOCOL_TCP, NULL);
+    g_autoptr(GSocket) s =
+        g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
     g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
     g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
     g_assert_true(g_socket_bind(s, any, FALSE, NULL));
@@ -51,8 +51,8 @@ static int http_status(guint16 port, const char *path)
 {
     g_autoptr(GSocketClient) client = g_socket_client_new();
     g_socket_client_set_timeout(client, 2);
-    g_autoptr(GSocketConnection) c = g_socket_client_connect_to_host(client, "127.0.0.1", port,
-                                                                     NULL, NULL);
+    g_autoptr(GSocketConnection) c =
+        g_socket_client_connect_to_host(client, "127.0.0.1", port, NULL, NULL);
     if (!c)
         return 0;
     g_autofree char *request = g_strdup_printf("GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", path);
@@ -131,8 +131,8 @@ static gboolean setup(void)
     server_port = free_port();
     g_autofree char *port = g_strdup_printf("%u", server_port);
     g_autofree char *db = g_build_filename(test_tmpdir(), "debuginfod.sqlite", NULL);
-    const char *argv[] = {debuginfod, "-F", "-p", port, "-d", db, "-t", "0", "-g", "0", "-c", "1",
-                          served, NULL};
+    const char *argv[] = {debuginfod, "-F", "-p", port, "-d", db,     "-t",
+                          "0",        "-g", "0",  "-c", "1",  served, NULL};
     g_assert_true(g_spawn_async(NULL, (char **)argv, NULL,
                                 G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
                                     G_SPAWN_STDERR_TO_DEV_NULL,
@@ -236,7 +236,8 @@ static void test_with(void)
         gint64 ms;
         g_autoptr(CoronerCrashRecord) r = symbolize_with(url, TRUE, 10000, sandboxed, &ms);
         const CoronerThread *t = r->threads->pdata[0];
-        test_assert_frame(t, 0, "crash_write", "crash-c.c", test_mark_line("CRASH_C_SOURCE", "crash_write"), FALSE);
+        test_assert_frame(t, 0, "crash_write", "crash-c.c",
+                          test_mark_line("CRASH_C_SOURCE", "crash_write"), FALSE);
         test_assert_frame(t, 1, "inlined_helper", "crash-c.c", 0, TRUE);
         test_assert_frame(t, 2, "outer_function", "crash-c.c", 0, FALSE);
         g_assert_true(stripped_module(r)->has_debug_info);
@@ -282,8 +283,8 @@ static void test_hanging(void)
     if (!setup())
         return;
     Tarpit tarpit = {.held = g_ptr_array_new_with_free_func(g_object_unref)};
-    tarpit.listener = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                   G_SOCKET_PROTOCOL_TCP, NULL);
+    tarpit.listener =
+        g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
     g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
     g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
     g_assert_true(g_socket_bind(tarpit.listener, any, TRUE, NULL));

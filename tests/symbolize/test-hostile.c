@@ -91,11 +91,19 @@ static GArray *cut_points(const guint8 *core, gsize length)
 {
     GArray *cuts = g_array_new(FALSE, FALSE, sizeof(gsize));
     const Elf64_Ehdr *eh = (const Elf64_Ehdr *)core;
-    gsize fixed[] = {1, 4, 16, 63, sizeof *eh, eh->e_phoff + eh->e_phentsize * 2,
-                     eh->e_phoff + (gsize)eh->e_phentsize * eh->e_phnum, length / 2, length - 1};
+    gsize fixed[] = {1,
+                     4,
+                     16,
+                     63,
+                     sizeof *eh,
+                     eh->e_phoff + eh->e_phentsize * 2,
+                     eh->e_phoff + (gsize)eh->e_phentsize * eh->e_phnum,
+                     length / 2,
+                     length - 1};
     g_array_append_vals(cuts, fixed, G_N_ELEMENTS(fixed));
     for (unsigned i = 0; i < eh->e_phnum; i++) {
-        const Elf64_Phdr *ph = (const Elf64_Phdr *)(core + eh->e_phoff + (gsize)i * eh->e_phentsize);
+        const Elf64_Phdr *ph =
+            (const Elf64_Phdr *)(core + eh->e_phoff + (gsize)i * eh->e_phentsize);
         if (ph->p_type == PT_NOTE) {
             gsize in_notes[] = {ph->p_offset + 10, ph->p_offset + ph->p_filesz / 3,
                                 ph->p_offset + ph->p_filesz - 1, ph->p_offset + ph->p_filesz};
@@ -112,7 +120,8 @@ static GArray *cut_points(const guint8 *core, gsize length)
 static void test_truncated(void)
 {
     int pid = 0;
-    g_autofree char *core = test_make_core("c-threads", &pid, test_path("CRASH_C"), "threads", NULL);
+    g_autofree char *core =
+        test_make_core("c-threads", &pid, test_path("CRASH_C"), "threads", NULL);
     if (!core)
         return;
     g_autofree guint8 *data = NULL;
@@ -140,7 +149,8 @@ static void test_truncated(void)
 static void test_corrupt(void)
 {
     int pid = 0;
-    g_autofree char *core = test_make_core("c-threads", &pid, test_path("CRASH_C"), "threads", NULL);
+    g_autofree char *core =
+        test_make_core("c-threads", &pid, test_path("CRASH_C"), "threads", NULL);
     if (!core)
         return;
     g_autofree guint8 *data = NULL;
@@ -149,7 +159,8 @@ static void test_corrupt(void)
     const Elf64_Ehdr *eh = (const Elf64_Ehdr *)data;
     gsize notes_end = 0;
     for (unsigned i = 0; i < eh->e_phnum; i++) {
-        const Elf64_Phdr *ph = (const Elf64_Phdr *)(data + eh->e_phoff + (gsize)i * eh->e_phentsize);
+        const Elf64_Phdr *ph =
+            (const Elf64_Phdr *)(data + eh->e_phoff + (gsize)i * eh->e_phentsize);
         if (ph->p_type == PT_NOTE)
             notes_end = MAX(notes_end, ph->p_offset + ph->p_filesz);
     }
@@ -162,7 +173,8 @@ static void test_corrupt(void)
         int flips = g_rand_int_range(rand, 1, 64);
         for (int k = 0; k < flips; k++) {
             /* Half the flips in the headers, half anywhere up to the end of the notes. */
-            gsize at = k % 2 ? (gsize)g_rand_int_range(rand, 0, (gint32)(eh->e_phoff + eh->e_phentsize * eh->e_phnum))
+            gsize at = k % 2 ? (gsize)g_rand_int_range(
+                                   rand, 0, (gint32)(eh->e_phoff + eh->e_phentsize * eh->e_phnum))
                              : (gsize)g_rand_int_range(rand, 0, (gint32)notes_end);
             copy[at] = (guint8)g_rand_int(rand);
         }
@@ -175,7 +187,8 @@ static void test_corrupt(void)
     g_test_message("corrupt cores: %u symbolized (degraded), %u clean errors", survived, failed);
 }
 
-/* The executable was deleted after the crash: libc's frames still have names, a note says why ours not. */
+/* The executable was deleted after the crash: libc's frames still have names, a note says why ours
+ * not. */
 static void test_exe_deleted(void)
 {
     g_autofree char *copy = g_build_filename(test_tmpdir(), "crash-copy", NULL);
@@ -195,7 +208,8 @@ static void test_exe_deleted(void)
         const CoronerThread *t = r->threads->pdata[0];
         g_assert_cmpuint(t->frames->len, >=, 4);
         g_assert_null(((CoronerFrame *)t->frames->pdata[0])->function);
-        g_assert_true(g_str_has_suffix(((CoronerFrame *)t->frames->pdata[0])->module, "crash-copy"));
+        g_assert_true(
+            g_str_has_suffix(((CoronerFrame *)t->frames->pdata[0])->module, "crash-copy"));
         g_assert_cmpint(test_find_frame(t, 0, "__libc_start_call_main"), >, 0);
         g_assert_cmpuint(r->errors->len, >, 0);
         for (guint i = 0; i < r->errors->len; i++)

@@ -32,7 +32,8 @@ static CoronerCrashRecord *record_with(const char *const *functions)
 static void test_signature(void)
 {
     const char *plain[] = {"crash", "caller", "main", NULL};
-    const char *aborted[] = {"__pthread_kill_implementation", "raise", "abort", "crash", "caller", "main", NULL};
+    const char *aborted[] = {
+        "__pthread_kill_implementation", "raise", "abort", "crash", "caller", "main", NULL};
     const char *other[] = {"other_crash", "caller", "main", NULL};
     g_autoptr(CoronerCrashRecord) a = record_with(plain);
     g_autoptr(CoronerCrashRecord) b = record_with(aborted);
@@ -95,7 +96,8 @@ static void test_quality(void)
     f = ((CoronerThread *)bottom_bad->threads->pdata[0])->frames->pdata[2];
     g_clear_pointer(&f->function, g_free);
     g_clear_pointer(&f->file, g_free);
-    double q_top = coroner_backtrace_quality(top_bad), q_bottom = coroner_backtrace_quality(bottom_bad);
+    double q_top = coroner_backtrace_quality(top_bad),
+           q_bottom = coroner_backtrace_quality(bottom_bad);
     g_assert_cmpfloat(q_top, <, q_bottom);
     g_assert_cmpfloat(q_top, >, 0.0);
 
@@ -110,7 +112,9 @@ static void test_quality(void)
     const char *aborted[] = {"raise", "abort", "crash", "caller", "main", NULL};
     g_autoptr(CoronerCrashRecord) ab = record_with(aborted);
     for (int i = 0; i < 2; i++)
-        g_clear_pointer(&((CoronerFrame *)((CoronerThread *)ab->threads->pdata[0])->frames->pdata[i])->file, g_free);
+        g_clear_pointer(
+            &((CoronerFrame *)((CoronerThread *)ab->threads->pdata[0])->frames->pdata[i])->file,
+            g_free);
     g_assert_cmpfloat(coroner_backtrace_quality(ab), ==, 1.0);
 
     g_autoptr(CoronerCrashRecord) empty = coroner_crash_record_new();

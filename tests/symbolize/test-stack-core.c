@@ -35,7 +35,8 @@ static char *build_stack_core(const char *path, guint32 seed, gsize chunk, uint6
     g_autoptr(GRand) rand = g_rand_new_with_seed(seed);
     gsize at = 0;
     while (at < length) {
-        gsize n = chunk ? chunk : (gsize)g_rand_int_range(rand, 1, g_rand_boolean(rand) ? 64 : 200000);
+        gsize n =
+            chunk ? chunk : (gsize)g_rand_int_range(rand, 1, g_rand_boolean(rand) ? 64 : 200000);
         n = MIN(n, length - at);
         g_assert_cmpint(coroner_stack_core_feed(sc, data + at, n), ==, 0);
         at += n;
@@ -88,8 +89,9 @@ static char *eu_stack(const char *core, const char *exe)
     const char *argv[] = {"eu-stack", "-s", "-i", "--core", core, "-e", exe, NULL};
     char *out = NULL;
     int status;
-    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
-                               NULL, NULL, &out, NULL, &status, NULL));
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL,
+                               G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
+                               NULL, &status, NULL));
     return out;
 }
 
@@ -100,10 +102,8 @@ typedef struct {
 } CoreCase;
 
 static const CoreCase cases[] = {
-    {"c-segv", "CRASH_C", "segv"},
-    {"c-abort", "CRASH_C", "abort"},
-    {"c-threads", "CRASH_C", "threads"},
-    {"cxx-segv", "CRASH_CXX", "segv"},
+    {"c-segv", "CRASH_C", "segv"},       {"c-abort", "CRASH_C", "abort"},
+    {"c-threads", "CRASH_C", "threads"}, {"cxx-segv", "CRASH_CXX", "segv"},
     {"cxx-throw", "CRASH_CXX", "throw"},
 };
 
@@ -163,8 +163,9 @@ static void test_gcore_notes_last(void)
     }
     GPid child;
     const char *argv[] = {test_path("CRASH_C"), "sleep", NULL};
-    g_assert_true(g_spawn_async(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD |
-                                G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+    g_assert_true(g_spawn_async(NULL, (char **)argv, NULL,
+                                G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
+                                    G_SPAWN_STDERR_TO_DEV_NULL,
                                 NULL, NULL, &child, NULL));
     g_usleep(300 * 1000);
     g_autofree char *prefix = g_build_filename(test_tmpdir(), "gcore", NULL);
@@ -193,7 +194,8 @@ static void test_gcore_notes_last(void)
     o.debuginfod = FALSE;
     int fd = open(stack, O_RDONLY | O_CLOEXEC);
     g_autoptr(GError) error = NULL;
-    gboolean sym = coroner_symbolize_sandboxed(fd, test_path("CRASH_C"), &o, 65534, 65534, r, &error);
+    gboolean sym =
+        coroner_symbolize_sandboxed(fd, test_path("CRASH_C"), &o, 65534, 65534, r, &error);
     close(fd);
     g_test_message("gcore stack core: %s", sym ? "symbolized" : error->message);
     if (sym)
@@ -245,7 +247,10 @@ static void test_garbage(void)
     Elf64_Phdr ph[3] = {
         {.p_type = PT_NOTE, .p_offset = 4096, .p_filesz = 50000},
         {.p_type = PT_LOAD, .p_offset = UINT64_MAX - 10, .p_filesz = 100, .p_vaddr = 1 << 20},
-        {.p_type = PT_LOAD, .p_offset = 60000, .p_filesz = UINT64_MAX / 2, .p_vaddr = UINT64_MAX - 5},
+        {.p_type = PT_LOAD,
+         .p_offset = 60000,
+         .p_filesz = UINT64_MAX / 2,
+         .p_vaddr = UINT64_MAX - 5},
     };
     memcpy(noise, &eh, sizeof eh);
     memcpy(noise + sizeof eh, ph, sizeof ph);
@@ -258,7 +263,8 @@ static void test_garbage(void)
 static void test_cap_and_write_error(void)
 {
     int pid = 0;
-    g_autofree char *core = test_make_core("c-threads", &pid, test_path("CRASH_C"), "threads", NULL);
+    g_autofree char *core =
+        test_make_core("c-threads", &pid, test_path("CRASH_C"), "threads", NULL);
     if (!core)
         return;
     g_autofree char *warning = NULL;

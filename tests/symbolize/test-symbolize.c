@@ -30,10 +30,14 @@ static void test_c_segv(void)
     g_autoptr(CoronerCrashRecord) r = test_symbolize(core, test_path("CRASH_C"), pid);
     const CoronerThread *t = crashed(r);
     g_assert_cmpint(t->tid, ==, pid);
-    test_assert_frame(t, 0, "crash_write", "crash-c.c", test_mark_line("CRASH_C_SOURCE", "crash_write"), FALSE);
-    test_assert_frame(t, 1, "inlined_helper", "crash-c.c", test_mark_line("CRASH_C_SOURCE", "inlined_helper"), TRUE);
-    test_assert_frame(t, 2, "outer_function", "crash-c.c", test_mark_line("CRASH_C_SOURCE", "outer_function"), FALSE);
-    test_assert_frame(t, 3, "run_segv", "crash-c.c", test_mark_line("CRASH_C_SOURCE", "run_segv"), FALSE);
+    test_assert_frame(t, 0, "crash_write", "crash-c.c",
+                      test_mark_line("CRASH_C_SOURCE", "crash_write"), FALSE);
+    test_assert_frame(t, 1, "inlined_helper", "crash-c.c",
+                      test_mark_line("CRASH_C_SOURCE", "inlined_helper"), TRUE);
+    test_assert_frame(t, 2, "outer_function", "crash-c.c",
+                      test_mark_line("CRASH_C_SOURCE", "outer_function"), FALSE);
+    test_assert_frame(t, 3, "run_segv", "crash-c.c", test_mark_line("CRASH_C_SOURCE", "run_segv"),
+                      FALSE);
     test_assert_frame(t, 4, "main", "crash-c.c", 0, FALSE);
     /* The inlined frame and its caller share a PC; their module offsets are ASLR-free. */
     const CoronerFrame *f1 = t->frames->pdata[1], *f2 = t->frames->pdata[2];
@@ -76,9 +80,12 @@ static void test_c_abort(void)
     const CoronerThread *t = crashed(r);
     int a = test_find_frame(t, 0, "abort");
     g_assert_cmpint(a, >=, 0);
-    test_assert_frame(t, a + 1, "check_invariant", "crash-c.c", test_mark_line("CRASH_C_SOURCE", "check_invariant"), TRUE);
-    test_assert_frame(t, a + 2, "validate_input", "crash-c.c", test_mark_line("CRASH_C_SOURCE", "validate_input"), FALSE);
-    test_assert_frame(t, a + 3, "run_abort", "crash-c.c", test_mark_line("CRASH_C_SOURCE", "run_abort"), FALSE);
+    test_assert_frame(t, a + 1, "check_invariant", "crash-c.c",
+                      test_mark_line("CRASH_C_SOURCE", "check_invariant"), TRUE);
+    test_assert_frame(t, a + 2, "validate_input", "crash-c.c",
+                      test_mark_line("CRASH_C_SOURCE", "validate_input"), FALSE);
+    test_assert_frame(t, a + 3, "run_abort", "crash-c.c",
+                      test_mark_line("CRASH_C_SOURCE", "run_abort"), FALSE);
     test_assert_frame(t, a + 4, "main", "crash-c.c", 0, FALSE);
     g_assert_cmpint(r->signal.number, ==, SIGABRT);
     g_assert_true(r->signal.has_code);
@@ -89,7 +96,8 @@ static void test_c_abort(void)
 static void test_c_threads(void)
 {
     int pid = 0;
-    g_autofree char *core = test_make_core("c-threads", &pid, test_path("CRASH_C"), "threads", NULL);
+    g_autofree char *core =
+        test_make_core("c-threads", &pid, test_path("CRASH_C"), "threads", NULL);
     if (!core)
         return;
     g_autoptr(CoronerCrashRecord) r = test_symbolize(core, test_path("CRASH_C"), pid);
@@ -98,7 +106,8 @@ static void test_c_threads(void)
     g_assert_cmpint(t->tid, ==, pid);
     test_assert_frame(t, 0, "crash_write", "crash-c.c", 0, FALSE);
     test_assert_frame(t, 2, "outer_function", "crash-c.c", 0, FALSE);
-    test_assert_frame(t, 3, "run_threads", "crash-c.c", test_mark_line("CRASH_C_SOURCE", "run_threads"), FALSE);
+    test_assert_frame(t, 3, "run_threads", "crash-c.c",
+                      test_mark_line("CRASH_C_SOURCE", "run_threads"), FALSE);
     int64_t worker_tid = 0;
     for (guint i = 1; i < r->threads->len; i++) {
         const CoronerThread *w = r->threads->pdata[i];
@@ -159,11 +168,16 @@ static void test_cxx(void)
     const CoronerThread *t = crashed(r);
     g_autofree char *text = coroner_backtrace_format(r, 1);
     g_test_message("%s", text);
-    test_assert_frame(t, 0, "ns::detail::store(int* volatile*, int)", "crash-cxx.cc", test_mark_line("CRASH_CXX_SOURCE", "store"), FALSE);
-    test_assert_frame(t, 1, "ns::poke", "crash-cxx.cc", test_mark_line("CRASH_CXX_SOURCE", "poke"), TRUE);
-    test_assert_frame(t, 2, "ns::Klass::method(int)", "crash-cxx.cc", test_mark_line("CRASH_CXX_SOURCE", "method"), FALSE);
-    test_assert_frame(t, 3, "int ns::apply<ns::Klass>(ns::Klass&, int)", "crash-cxx.cc", test_mark_line("CRASH_CXX_SOURCE", "apply"), FALSE);
-    test_assert_frame(t, 4, "main", "crash-cxx.cc", test_mark_line("CRASH_CXX_SOURCE", "main_segv"), FALSE);
+    test_assert_frame(t, 0, "ns::detail::store(int* volatile*, int)", "crash-cxx.cc",
+                      test_mark_line("CRASH_CXX_SOURCE", "store"), FALSE);
+    test_assert_frame(t, 1, "ns::poke", "crash-cxx.cc", test_mark_line("CRASH_CXX_SOURCE", "poke"),
+                      TRUE);
+    test_assert_frame(t, 2, "ns::Klass::method(int)", "crash-cxx.cc",
+                      test_mark_line("CRASH_CXX_SOURCE", "method"), FALSE);
+    test_assert_frame(t, 3, "int ns::apply<ns::Klass>(ns::Klass&, int)", "crash-cxx.cc",
+                      test_mark_line("CRASH_CXX_SOURCE", "apply"), FALSE);
+    test_assert_frame(t, 4, "main", "crash-cxx.cc", test_mark_line("CRASH_CXX_SOURCE", "main_segv"),
+                      FALSE);
     g_assert_cmpuint(r->threads->len, ==, 4);
     for (guint i = 1; i < r->threads->len; i++)
         g_assert_cmpint(test_find_frame(r->threads->pdata[i], 0, "park"), >=, 0);
@@ -172,7 +186,8 @@ static void test_cxx(void)
 static void test_cxx_throw(void)
 {
     int pid = 0;
-    g_autofree char *core = test_make_core("cxx-throw", &pid, test_path("CRASH_CXX"), "throw", NULL);
+    g_autofree char *core =
+        test_make_core("cxx-throw", &pid, test_path("CRASH_CXX"), "throw", NULL);
     if (!core)
         return;
     g_autoptr(CoronerCrashRecord) r = test_symbolize(core, test_path("CRASH_CXX"), pid);
@@ -181,7 +196,8 @@ static void test_cxx_throw(void)
     g_test_message("%s", text);
     int th = test_find_frame(t, 0, "ns::thrower(int)");
     g_assert_cmpint(th, >, 0);
-    test_assert_frame(t, th, "ns::thrower(int)", "crash-cxx.cc", test_mark_line("CRASH_CXX_SOURCE", "thrower"), FALSE);
+    test_assert_frame(t, th, "ns::thrower(int)", "crash-cxx.cc",
+                      test_mark_line("CRASH_CXX_SOURCE", "thrower"), FALSE);
     /* The signature starts below the terminate/abort machinery. */
     for (int i = 0; i < th; i++) {
         const CoronerFrame *f = t->frames->pdata[i];
@@ -193,7 +209,8 @@ static void test_signature(void)
 {
     int pid1 = 0, pid2 = 0, pid3 = 0;
     g_autofree char *core1 = test_make_core("c-segv", &pid1, test_path("CRASH_C"), "segv", NULL);
-    g_autofree char *core2 = test_make_core("c-segv-again", &pid2, test_path("CRASH_C"), "segv", NULL);
+    g_autofree char *core2 =
+        test_make_core("c-segv-again", &pid2, test_path("CRASH_C"), "segv", NULL);
     g_autofree char *core3 = test_make_core("c-abort", &pid3, test_path("CRASH_C"), "abort", NULL);
     if (!core1 || !core2 || !core3)
         return;
@@ -209,7 +226,8 @@ static void test_signature(void)
 
     g_autoptr(CoronerCrashRecord) cxx1 = NULL;
     int pid4 = 0;
-    g_autofree char *core4 = test_make_core("cxx-segv", &pid4, test_path("CRASH_CXX"), "segv", NULL);
+    g_autofree char *core4 =
+        test_make_core("cxx-segv", &pid4, test_path("CRASH_CXX"), "segv", NULL);
     if (core4) {
         cxx1 = test_symbolize(core4, test_path("CRASH_CXX"), pid4);
         g_assert_cmpstr(cxx1->signature, !=, r1->signature);
@@ -219,7 +237,8 @@ static void test_signature(void)
 static void test_sandboxed(void)
 {
     int pid = 0;
-    g_autofree char *core = test_make_core("c-threads", &pid, test_path("CRASH_C"), "threads", NULL);
+    g_autofree char *core =
+        test_make_core("c-threads", &pid, test_path("CRASH_C"), "threads", NULL);
     if (!core)
         return;
     g_autoptr(CoronerCrashRecord) direct = test_symbolize(core, test_path("CRASH_C"), pid);
@@ -233,7 +252,8 @@ static void test_sandboxed(void)
     int fd = open(core, O_RDONLY | O_CLOEXEC);
     g_autoptr(GError) error = NULL;
     /* As root, the child becomes nobody (65534), who can still read the fd it inherited. */
-    gboolean ok = coroner_symbolize_sandboxed(fd, test_path("CRASH_C"), &o, 65534, 65534, r, &error);
+    gboolean ok =
+        coroner_symbolize_sandboxed(fd, test_path("CRASH_C"), &o, 65534, 65534, r, &error);
     close(fd);
     g_assert_no_error(error);
     g_assert_true(ok);
@@ -252,7 +272,8 @@ static void test_sandboxed(void)
 static void test_sandbox_timeout(void)
 {
     int pid = 0;
-    g_autofree char *core = test_make_core("c-threads", &pid, test_path("CRASH_C"), "threads", NULL);
+    g_autofree char *core =
+        test_make_core("c-threads", &pid, test_path("CRASH_C"), "threads", NULL);
     if (!core)
         return;
     CoronerSymbolizeOptions o;
@@ -263,7 +284,8 @@ static void test_sandbox_timeout(void)
     int fd = open(core, O_RDONLY | O_CLOEXEC);
     g_autoptr(GError) error = NULL;
     gint64 start = g_get_monotonic_time();
-    gboolean ok = coroner_symbolize_sandboxed(fd, test_path("CRASH_C"), &o, 65534, 65534, r, &error);
+    gboolean ok =
+        coroner_symbolize_sandboxed(fd, test_path("CRASH_C"), &o, 65534, 65534, r, &error);
     gint64 took = (g_get_monotonic_time() - start) / 1000;
     close(fd);
     g_assert_false(ok);
@@ -294,7 +316,8 @@ static void test_sandbox_pipe(void)
 static void test_sandbox_memory(void)
 {
     int pid = 0;
-    g_autofree char *core = test_make_core("c-threads", &pid, test_path("CRASH_C"), "threads", NULL);
+    g_autofree char *core =
+        test_make_core("c-threads", &pid, test_path("CRASH_C"), "threads", NULL);
     if (!core)
         return;
     CoronerSymbolizeOptions o;
@@ -304,7 +327,8 @@ static void test_sandbox_memory(void)
     g_autoptr(CoronerCrashRecord) r = coroner_crash_record_new();
     int fd = open(core, O_RDONLY | O_CLOEXEC);
     g_autoptr(GError) error = NULL;
-    gboolean ok = coroner_symbolize_sandboxed(fd, test_path("CRASH_C"), &o, 65534, 65534, r, &error);
+    gboolean ok =
+        coroner_symbolize_sandboxed(fd, test_path("CRASH_C"), &o, 65534, 65534, r, &error);
     close(fd);
     /* Whether the child's heap still had room is up to malloc: either outcome is clean. */
     g_test_message("64 KiB of memory: %s", ok ? "symbolized within it" : error->message);
@@ -334,7 +358,8 @@ static void test_debuginfo_cache(void)
     g_autoptr(GError) error = NULL;
     int fd = open(core, O_RDONLY | O_CLOEXEC);
     /* Our own uid: the cache directory is ours. */
-    g_assert_true(coroner_symbolize_sandboxed(fd, test_path("CRASH_C"), &o, getuid(), getgid(), first, &error));
+    g_assert_true(coroner_symbolize_sandboxed(fd, test_path("CRASH_C"), &o, getuid(), getgid(),
+                                              first, &error));
     g_autofree char *cached = NULL;
     for (int i = 0; i < 100 && !cached; i++) {
         g_autoptr(GDir) top = g_dir_open(cache, 0, NULL);
@@ -357,7 +382,8 @@ static void test_debuginfo_cache(void)
     }
     g_test_message("cached %s", cached);
     g_autoptr(CoronerCrashRecord) second = coroner_crash_record_new();
-    g_assert_true(coroner_symbolize_sandboxed(fd, test_path("CRASH_C"), &o, getuid(), getgid(), second, &error));
+    g_assert_true(coroner_symbolize_sandboxed(fd, test_path("CRASH_C"), &o, getuid(), getgid(),
+                                              second, &error));
     close(fd);
     g_unsetenv("CORONER_DEBUGINFO_CACHE");
     g_autofree char *a = coroner_backtrace_format(first, G_MAXUINT);

@@ -13,17 +13,24 @@
 
 static char *tmpdir;
 
-static void remove_tmpdir(void)
+static void remove_tree(const char *path)
 {
-    if (!tmpdir)
-        return;
-    g_autoptr(GDir) d = g_dir_open(tmpdir, 0, NULL);
+    g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
     const char *name;
     while (d && (name = g_dir_read_name(d))) {
-        g_autofree char *p = g_build_filename(tmpdir, name, NULL);
-        g_unlink(p);
+        g_autofree char *p = g_build_filename(path, name, NULL);
+        if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
+            remove_tree(p);
+        else
+            g_unlink(p);
     }
-    g_rmdir(tmpdir);
+    g_rmdir(path);
+}
+
+static void remove_tmpdir(void)
+{
+    if (tmpdir)
+        remove_tree(tmpdir);
 }
 
 const char *test_tmpdir(void)
@@ -78,8 +85,8 @@ char *test_make_core(const char *name, int *ret_pid, const char *program, ...)
     g_autofree char *out = NULL, *err = NULL;
     int status = 0;
     g_autoptr(GError) error = NULL;
-    gboolean ok = g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                               &out, &err, &status, &error);
+    gboolean ok = g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                               &err, &status, &error);
     if (!ok || !g_spawn_check_wait_status(status, NULL)) {
         if (ok && WIFEXITED(status) && WEXITSTATUS(status) == 77) {
             g_test_skip(err);

@@ -21,7 +21,8 @@ const char *test_tmpdir(void);
  * path of its kernel core in test_tmpdir(); *ret_pid is the crashed pid.
  * Cores are cached by name.  Skips the test when no core can be made.
  */
-char *test_make_core(const char *name, int *ret_pid, const char *program, ...) G_GNUC_NULL_TERMINATED;
+char *test_make_core(const char *name, int *ret_pid, const char *program,
+                     ...) G_GNUC_NULL_TERMINATED;
 
 /* The line of "MARK:<mark>" in the source file named by variable. */
 int test_mark_line(const char *source_variable, const char *mark);
@@ -29,7 +30,8 @@ int test_mark_line(const char *source_variable, const char *mark);
 /* Index of the first frame of thread t at or after from whose function is name; -1 if none. */
 int test_find_frame(const CoronerThread *t, guint from, const char *function);
 
-/* Asserts frame i of t: function, source basename (NULL: not checked), line (0: not checked), inlined. */
+/* Asserts frame i of t: function, source basename (NULL: not checked), line (0: not checked),
+ * inlined. */
 void test_assert_frame(const CoronerThread *t, int i, const char *function, const char *file,
                        int line, gboolean inlined);
 
