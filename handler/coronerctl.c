@@ -15,6 +15,7 @@
 
 #include "coroner-config.h"
 #include "coronerctl-match.h"
+#include "coronerctl-submit.h"
 #include "coronerctl-time.h"
 #include "coronerctl.h"
 
@@ -35,6 +36,9 @@ static const Verb verbs[] = {
     {"debug", ctl_debug, FALSE, TRUE},
     {"gdb", ctl_debug, FALSE, TRUE},
     {"vacuum", ctl_vacuum, FALSE, FALSE},
+    {"submit", ctl_submit, FALSE, TRUE},
+    /* outbox list opens the pager itself: flush prints a result, not a document. */
+    {"outbox", ctl_outbox, FALSE, FALSE},
 };
 
 gboolean ctl_context_load(CtlContext *ctx, GError **error)
@@ -150,6 +154,7 @@ static void context_clear(CtlContext *ctx)
     g_free(ctx->debugger_arguments);
     g_free(ctx->max_use);
     g_free(ctx->keep_free);
+    ctl_submit_options_clear();
 }
 
 /*
@@ -203,7 +208,8 @@ int main(int argc, char **argv)
         {"reverse", 'r', 0, G_OPTION_ARG_NONE, &ctx.reverse, "list: newest first", NULL},
         {"lines", 'n', 0, G_OPTION_ARG_INT, &ctx.lines, "list: only the newest N crashes", "N"},
         /* Not --json=MODE: GOption would take a following id as the optional MODE. */
-        {"json", 0, 0, G_OPTION_ARG_NONE, &ctx.json, "Print JSON (list, info, backtrace)", NULL},
+        {"json", 0, 0, G_OPTION_ARG_NONE, &ctx.json,
+         "Print JSON (list, info, backtrace, submit, outbox)", NULL},
         {"compact", 0, 0, G_OPTION_ARG_NONE, &ctx.json_short, "With --json: one line, not indented",
          NULL},
         {"full", 0, 0, G_OPTION_ARG_NONE, &ctx.full,
@@ -230,19 +236,22 @@ int main(int argc, char **argv)
     g_autoptr(GOptionContext) oc = g_option_context_new("COMMAND [ID|MATCH…]");
     g_option_context_set_summary(
         oc, "Lists and examines the crashes of this machine: Coroner's store and the journal,\n"
-            "including crashes that systemd-coredump handled.\n\n"
+            "including crashes that systemd-coredump handled, and sends them to Sentry.\n\n"
             "Commands:\n"
             "  list [MATCH…]           List crashes (the default)\n"
             "  info [ID|MATCH…]        Show a crash: metadata and backtrace\n"
             "  backtrace [ID|MATCH…]   Show a crash's backtrace\n"
             "  dump [ID|MATCH…]        Write the uncompressed core (-o FILE, or stdout)\n"
             "  debug [ID|MATCH…]       Start a debugger on the executable and the core\n"
-            "  vacuum                  Shrink the store to its configured limits\n\n"
+            "  vacuum                  Shrink the store to its configured limits\n"
+            "  submit [ID|MATCH…]      Send a crash report to the configured Sentry server\n"
+            "  outbox [list|flush]     The reports waiting to be sent; send those that are due\n\n"
             "ID: -1 (the newest crash), -2 (the one before)…, the short id from list, the\n"
             "entry id core.…, or a PID.  MATCH: a PID, an executable's absolute path, a\n"
             "command name, or FIELD=VALUE.");
     g_option_context_set_description(oc, "See coronerctl(1) for the exit codes and details.");
     g_option_context_add_main_entries(oc, entries, NULL);
+    g_option_context_add_main_entries(oc, ctl_submit_option_entries(), NULL);
     /* Leftover "-1", "-2"… are ids, not options: split_arguments() sorts them out. */
     g_option_context_set_ignore_unknown_options(oc, TRUE);
 
