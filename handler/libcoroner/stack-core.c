@@ -113,6 +113,12 @@ static int range_cmp(const void *a, const void *b)
     return x->start < y->start ? -1 : x->start > y->start;
 }
 
+static int u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 static void merge_ranges(CoronerStackCore *s)
 {
     if (s->n_keep == 0)
@@ -347,6 +353,10 @@ static void notes_piece(CoronerStackCore *s, const uint8_t *p, size_t n, uint64_
 static void make_plan(CoronerStackCore *s, uint64_t off)
 {
     s->planned = true;
+    /* Sorted, so each segment finds its threads by binary search (65535 segments x 4096 threads).
+     */
+    if (s->n_sps > 1)
+        qsort(s->sps, s->n_sps, sizeof *s->sps, u64_cmp);
     if (off < s->notes_end && !s->warning)
         s->warning = "the core's notes come after its memory (not a kernel core?): "
                      "the stack core has no thread stacks";
@@ -358,10 +368,17 @@ static void make_plan(CoronerStackCore *s, uint64_t off)
         bool ok = add_range(s, g->offset, g->offset + (g->filesz < PAGE ? g->filesz : PAGE));
         if (g->filesz <= CORONER_STACK_CORE_SMALL_SEGMENT)
             ok = ok && add_range(s, g->offset, data_end);
-        for (size_t t = 0; t < s->n_sps; t++) {
+        /* The stack pointers inside this segment: a binary search in the sorted list. */
+        size_t lo = 0, hi = s->n_sps;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (s->sps[mid] < g->vaddr)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (size_t t = lo; t < s->n_sps && s->sps[t] - g->vaddr < g->filesz; t++) {
             uint64_t sp = s->sps[t];
-            if (sp < g->vaddr || sp - g->vaddr >= g->filesz)
-                continue;
             uint64_t low = sp - g->vaddr > RED_ZONE ? sp - RED_ZONE : g->vaddr;
             low &= ~(uint64_t)(PAGE - 1);
             if (low < g->vaddr)

@@ -616,8 +616,13 @@ typedef struct {
     char *build_id;
 } CacheTodo;
 
-/* Compressed debug files used by this process's symbolizations, to inflate into the cache. */
+/*
+ * Compressed debug files the sandbox child used, to inflate into the cache
+ * once it has answered.  Only the child writes the cache: in-process callers
+ * (and their memory) are left alone.
+ */
 static GPtrArray *cache_todo;
+static gboolean cache_writer;
 
 static char *debuginfo_cache_dir(void)
 {
@@ -708,7 +713,7 @@ static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname
     }
     int fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file,
                                           debuglink_crc, debuginfo_file_name);
-    if (fd >= 0 && dir && *debuginfo_file_name && has_compressed_debug(fd)) {
+    if (fd >= 0 && dir && cache_writer && *debuginfo_file_name && has_compressed_debug(fd)) {
         if (!cache_todo)
             cache_todo = g_ptr_array_new();
         CacheTodo *todo = g_new0(CacheTodo, 1);
@@ -1203,6 +1208,7 @@ G_GNUC_NORETURN static void sandbox_child(int core_fd, const char *executable,
         (void)setrlimit(RLIMIT_AS, &as);
     }
 
+    cache_writer = TRUE;
     CoronerSymbolizeOptions mine = *o;
     if (mine.timeout_ms)
         mine.timeout_ms = mine.timeout_ms > 2 * CHILD_MARGIN_MS ? mine.timeout_ms - CHILD_MARGIN_MS
