@@ -243,6 +243,23 @@ static void release_crashed_process(void)
     }
 }
 
+/* Which limit a core ran into: the configured MaxUse, or the file system's free space. */
+static char *describe_budget(const CoronerStoreSpace *space, const CoreStreamResult *result)
+{
+    uint64_t by_use = space->usage < space->max_use ? space->max_use - space->usage : 0;
+    uint64_t by_free = space->fs_free > space->keep_free ? space->fs_free - space->keep_free : 0;
+    if (by_free <= by_use)
+        return g_strdup_printf("not enough space on the store's file system: %" G_GUINT64_FORMAT
+                               " bytes free, %" G_GUINT64_FORMAT " to keep free (KeepFree), "
+                               "and the core needed more than the %" G_GUINT64_FORMAT
+                               " bytes written",
+                               space->fs_free, space->keep_free, result->bytes_out);
+    return g_strdup_printf("the store reached its size limit: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+                           " bytes (MaxUse) in use, and the core needed more than the %" G_GUINT64_FORMAT
+                           " bytes written",
+                           space->usage, space->max_use, result->bytes_out);
+}
+
 static uint64_t min3(uint64_t a, uint64_t b, uint64_t c)
 {
     return MIN(a, MIN(b, c));
@@ -319,7 +336,9 @@ static void store_core(CoronerStore *store, const CoronerConfig *config,
         return;
     }
 
-    g_autofree char *what = core_stream_describe(&result);
+    g_autofree char *what = result.status == CORE_STREAM_OVER_BUDGET && !result.error_number
+                                ? describe_budget(&space, &result)
+                                : core_stream_describe(&result);
     core->size = result.bytes_in;
     if (result.status != CORE_STREAM_OK && result.status != CORE_STREAM_LIMITED) {
         coroner_tmpfile_discard(&tmp);
@@ -512,6 +531,12 @@ int main(int argc, char **argv)
     umask(0077);
     /* A reader that went away is an error to handle, not a reason to die. */
     signal(SIGPIPE, SIG_IGN);
+    /*
+     * The symbolizer caches inflated debug info in its user's cache dir; the
+     * handler's parser runs as the crashing user, and a system service must
+     * not write into people's home directories.
+     */
+    g_setenv("CORONER_DEBUGINFO_CACHE", "", TRUE);
 
     g_autofree char *config_path = NULL;
     g_autofree char *state_file = NULL;

@@ -54,7 +54,7 @@ gboolean coroner_parse_size(const char *text, CoronerSize *ret, GError **error)
     if (strcmp(end, "%") == 0) {
         if (value > 100)
             goto invalid;
-        *ret = (CoronerSize){.bytes = CORONER_SIZE_UNSET, .percent = value};
+        *ret = (CoronerSize){.bytes = value > 0 ? CORONER_SIZE_UNSET : 0, .percent = value};
         return TRUE;
     }
     uint64_t factor = 1;
@@ -94,8 +94,9 @@ invalid:
 
 uint64_t coroner_size_resolve(const CoronerSize *size, uint64_t fs_bytes, uint64_t cap)
 {
-    if (size->bytes != CORONER_SIZE_UNSET)
-        return size->bytes;
+    /* A percentage, when given, decides; else bytes, where UINT64_MAX is "infinity". */
+    if (size->percent <= 0)
+        return size->bytes == CORONER_SIZE_UNSET ? UINT64_MAX : size->bytes;
     uint64_t v = (uint64_t)((double)fs_bytes * size->percent / 100.0);
     return MIN(v, cap);
 }

@@ -33,7 +33,7 @@ G_BEGIN_DECLS
 #define CORONER_SIZE_UNSET UINT64_MAX
 
 typedef struct {
-    uint64_t bytes;       /* absolute value, or CORONER_SIZE_UNSET */
+    uint64_t bytes;       /* absolute value when percent is 0; UINT64_MAX is "infinity" */
     double percent;       /* of the store's file system when > 0 */
 } CoronerSize;
 

@@ -34,6 +34,16 @@ static void test_sizes(void)
         g_assert_false(coroner_parse_size(bad[i], &s, &error));
         g_assert_nonnull(error);
     }
+    /* "infinity" must stay unlimited, not turn into 0% of the file system. */
+    CoronerSize inf;
+    g_assert_true(coroner_parse_size("infinity", &inf, NULL));
+    g_assert_cmpuint(coroner_size_resolve(&inf, 1000, 50), ==, UINT64_MAX);
+    CoronerSize zero_pct;
+    g_assert_true(coroner_parse_size("0%", &zero_pct, NULL));
+    g_assert_cmpuint(coroner_size_resolve(&zero_pct, 1000, 50), ==, 0);
+    CoronerSize exact;
+    g_assert_true(coroner_parse_size("123", &exact, NULL));
+    g_assert_cmpuint(coroner_size_resolve(&exact, 1000, 50), ==, 123);
     CoronerSize pct = {.bytes = CORONER_SIZE_UNSET, .percent = 10};
     g_assert_cmpuint(coroner_size_resolve(&pct, 1000, 50), ==, 50);
     g_assert_cmpuint(coroner_size_resolve(&pct, 100, 50), ==, 10);
