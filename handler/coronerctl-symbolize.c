@@ -9,10 +9,9 @@
 
 #include "coronerctl-core.h"
 
-#ifdef HAVE_SYMBOLIZER
 #include "core-access.h"
+#include "privileges.h"
 #include "symbolize.h"
-#endif
 
 static gboolean has_backtrace(const CoronerCrashRecord *r)
 {
@@ -30,20 +29,13 @@ static void no_backtrace(const CoronerCrashRecord *r, const char *why, GError **
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no backtrace: %s", why);
 }
 
-#ifdef HAVE_SYMBOLIZER
-/* Root symbolizes as nobody: the core is the crashed program's memory, untrusted bytes. */
+/* Root symbolizes as an unprivileged account: the core is the crashed program's memory. */
 static void parser_identity(uid_t *ret_uid, gid_t *ret_gid)
 {
     *ret_uid = getuid();
     *ret_gid = getgid();
-    if (geteuid() != 0)
-        return;
-    struct passwd pw, *found = NULL;
-    char buf[1024];
-    if (getpwnam_r("nobody", &pw, buf, sizeof buf, &found) == 0 && found) {
-        *ret_uid = found->pw_uid;
-        *ret_gid = found->pw_gid;
-    } else {
+    if (geteuid() == 0 &&
+        !coroner_pick_parser_identity(0, 0, TRUE, "coroner", ret_uid, ret_gid, NULL)) {
         *ret_uid = 65534;
         *ret_gid = 65534;
     }
@@ -134,15 +126,4 @@ gboolean ctl_ensure_backtrace(const CoronerCrashIndex *index, CoronerCrashEntry 
         no_backtrace(r, "the symbolizer found no frames", error);
     return FALSE;
 }
-#else
-gboolean ctl_ensure_backtrace(const CoronerCrashIndex *index, CoronerCrashEntry *e, GError **error)
-{
-    if (has_backtrace(e->record))
-        return TRUE;
-    no_backtrace(e->record,
-                 "the crash record holds none, and this coronerctl was built without the "
-                 "symbolizer",
-                 error);
-    return FALSE;
-}
-#endif
+

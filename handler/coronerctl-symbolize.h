@@ -2,8 +2,7 @@
 /*
  * The backtrace of a crash whose record has none yet (the handler could not
  * symbolize it, or systemd-coredump's entry had no stack trace): symbolized
- * here from the stored core when coronerctl is built with the symbolizer
- * (HAVE_SYMBOLIZER, handler/libcoroner/symbolize.c).
+ * here from the stored core, in the symbolizer's sandbox.
  */
 #pragma once
 

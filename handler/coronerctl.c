@@ -265,11 +265,7 @@ int main(int argc, char **argv)
         return CTL_EXIT_USAGE;
     }
     if (version) {
-#ifdef HAVE_SYMBOLIZER
-        printf("coronerctl %s (+symbolizer)\n", CORONER_VERSION);
-#else
-        printf("coronerctl %s (-symbolizer)\n", CORONER_VERSION);
-#endif
+        printf("coronerctl %s\n", CORONER_VERSION);
         context_clear(&ctx);
         return CTL_EXIT_OK;
     }

@@ -80,8 +80,6 @@ on_tty() {
     script -qec "$cmd" /dev/null </dev/null
 }
 
-# symbolizer_built: coronerctl computes backtraces from cores itself.
-symbolizer_built() { "$CORONERCTL" --version | grep -q '+symbolizer'; }
 
 # gdb_crash CRASHER-ARGS...: the crasher, stopped by gdb at its crash, its
 # core in $CRASH_CORE; sets CRASH_PID.  gdb_release lets it die.

@@ -168,16 +168,14 @@ assert_eq 0 "$RC" "backtrace of systemd-coredump's crash"
 assert_eq crash_segv "$(jq -r '.threads[0].frames[0].function' <<<"$OUT")" "backtrace --json frame #0"
 assert_eq main "$(jq -r '.threads[0].frames[1].function' <<<"$OUT")" "backtrace --json frame #1"
 
-if symbolizer_built; then
-    # Better than systemd-coredump's own: symbolized again from the core, with files and lines.
-    for pid in "$EXT_PID" "$JRN_PID" "$RAW_PID"; do
-        RC=0
-        OUT=$("$CORONERCTL" --store="$STORE" backtrace --json "$pid") || RC=$?
-        assert_match '/crasher\.c$' "$(jq -r '.threads[0].frames[0].file' <<<"$OUT")" \
-            "backtrace of systemd-coredump's crash $pid: the source file"
-        assert_ne 0 "$(jq -r '.threads[0].frames[0].line' <<<"$OUT")" "… and line"
-    done
-fi
+# Better than systemd-coredump's own: symbolized again from the core, with files and lines.
+for pid in "$EXT_PID" "$JRN_PID" "$RAW_PID"; do
+    RC=0
+    OUT=$("$CORONERCTL" --store="$STORE" backtrace --json "$pid") || RC=$?
+    assert_match '/crasher\.c$' "$(jq -r '.threads[0].frames[0].file' <<<"$OUT")" \
+        "backtrace of systemd-coredump's crash $pid: the source file"
+    assert_ne 0 "$(jq -r '.threads[0].frames[0].line' <<<"$OUT")" "… and line"
+done
 
 # ----------------------------------------------------------------- dump
 for pair in "$EXT_PID:$EXT_RAW:zstd file" "$JRN_PID:$JRN_RAW:in the journal" "$RAW_PID:$RAW_RAW:uncompressed file"; do
