@@ -45,6 +45,12 @@ static G_NORETURN void child_main(const CoronerSandboxLimits *limits, CoronerSan
 {
     /* No core of a parser that chewed on someone else's memory. */
     set_limit(RLIMIT_CORE, 0);
+    /* The caller's stdout is its own output (coronerctl's, a TAP stream): the child's only channel is out_fd. */
+    int null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (null_fd >= 0) {
+        dup2(null_fd, STDOUT_FILENO);
+        close(null_fd);
+    }
     if (limits->drop_privileges && geteuid() == 0) {
         int r = coroner_drop_privileges(limits->uid, limits->gid);
         if (r < 0) {
