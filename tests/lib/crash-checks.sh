@@ -194,6 +194,14 @@ verify_coredumpctl() {
             fail "coredumpctl dump -o differs from zstd -dc (exit $rc)" "$(cat "$LOGDIR/coredumpctl-dump.$pid")"
         fi
         rm -f "$dumped"
+        if [ "$state" = present ]; then
+            # coredumpctl debug: gdb on the executable and our core, non-interactively.
+            rc=0
+            out=$(coredumpctl debug --no-pager --debugger-arguments="-batch -ex bt" "$pid" 2>&1) || rc=$?
+            printf '%s\n' "$out" >"$LOGDIR/coredumpctl-debug.$pid"
+            assert_match "Program terminated with signal SIG$(signal_name "$sig")" "$out" "coredumpctl debug: gdb reads our core"
+            assert_match "#0 " "$out" "coredumpctl debug: gdb prints a backtrace"
+        fi
         ;;
     *)
         assert_not_contains "Storage: /" "$out" "coredumpctl info without a core"
