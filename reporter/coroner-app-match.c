@@ -19,6 +19,17 @@ void coroner_app_match_free(CoronerAppMatch *match)
     g_free(match);
 }
 
+CoronerAppMatch *coroner_app_match_copy(const CoronerAppMatch *match)
+{
+    CoronerAppMatch *copy = g_new0(CoronerAppMatch, 1);
+
+    copy->key = g_strdup(match->key);
+    copy->name = g_strdup(match->name);
+    copy->icon_name = g_strdup(match->icon_name);
+    copy->desktop_id = g_strdup(match->desktop_id);
+    return copy;
+}
+
 void coroner_app_match_reset(void)
 {
     g_clear_pointer(&exe_index, g_hash_table_unref);

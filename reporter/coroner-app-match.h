@@ -18,6 +18,7 @@ typedef struct {
 } CoronerAppMatch;
 
 void coroner_app_match_free(CoronerAppMatch *match);
+CoronerAppMatch *coroner_app_match_copy(const CoronerAppMatch *match);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CoronerAppMatch, coroner_app_match_free)
 
 /*

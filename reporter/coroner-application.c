@@ -8,6 +8,7 @@
 #include "coroner-crash-watcher.h"
 #include "coroner-journal-feed.h"
 #include "coroner-notifier.h"
+#include "coroner-crash-page.h"
 #include "coroner-window.h"
 
 struct _CoronerApplication {
@@ -28,6 +29,8 @@ struct _CoronerApplication {
 
     gboolean gtk_ready;
     CoronerWindow *window;
+    guint prewarm_source;
+    char *prewarm_id;
 };
 
 G_DEFINE_FINAL_TYPE(CoronerApplication, coroner_application, G_TYPE_APPLICATION)
@@ -47,20 +50,29 @@ static void on_window_destroy(GtkWidget *widget, gpointer data)
     g_application_release(G_APPLICATION(self));
 }
 
+static gboolean ensure_gtk(CoronerApplication *self)
+{
+    gint64 start = g_get_monotonic_time();
+
+    if (self->gtk_ready)
+        return TRUE;
+    if (!gtk_init_check()) {
+        g_warning("Cannot open a window: no display");
+        return FALSE;
+    }
+    adw_init();
+    self->gtk_ready = TRUE;
+    if (timing_enabled())
+        g_printerr("coroner-reporter: GTK initialised in %.1f ms\n", (double)(g_get_monotonic_time() - start) / 1000.0);
+    return TRUE;
+}
+
 static CoronerWindow *ensure_window(CoronerApplication *self)
 {
     gint64 start = g_get_monotonic_time();
 
-    if (!self->gtk_ready) {
-        if (!gtk_init_check()) {
-            g_warning("Cannot open a window: no display");
-            return NULL;
-        }
-        adw_init();
-        self->gtk_ready = TRUE;
-        if (timing_enabled())
-            g_printerr("coroner-reporter: GTK initialised in %.1f ms\n", (double)(g_get_monotonic_time() - start) / 1000.0);
-    }
+    if (!ensure_gtk(self))
+        return NULL;
     if (!self->window) {
         self->window = coroner_window_new(self);
         if (timing_enabled())
@@ -71,22 +83,48 @@ static CoronerWindow *ensure_window(CoronerApplication *self)
     return self->window;
 }
 
+/* CORONER_REPORTER_TIMING: when the first frame after an action was painted (bench/reporter). */
+static void on_after_paint(GdkFrameClock *clock, gpointer data)
+{
+    gint64 start = GPOINTER_TO_SIZE(g_object_get_data(G_OBJECT(clock), "coroner-start"));
+
+    g_signal_handlers_disconnect_by_func(clock, on_after_paint, data);
+    g_printerr("coroner-reporter: window visible %.1f ms after the action\n",
+               (double)(g_get_monotonic_time() - start) / 1000.0);
+}
+
+static void on_map_timing(GtkWidget *widget, gpointer data)
+{
+    GdkFrameClock *clock = gtk_widget_get_frame_clock(widget);
+
+    g_signal_handlers_disconnect_by_func(widget, on_map_timing, data);
+    if (!clock)
+        return;
+    g_object_set_data(G_OBJECT(clock), "coroner-start", data);
+    g_signal_connect(clock, "after-paint", G_CALLBACK(on_after_paint), NULL);
+}
+
 static void present(CoronerApplication *self, const char *crash_id)
 {
     gint64 start = g_get_monotonic_time();
+    gboolean will_map = !self->window || !gtk_widget_get_visible(GTK_WIDGET(self->window));
+
+    g_clear_handle_id(&self->prewarm_source, g_source_remove);
     CoronerWindow *window = ensure_window(self);
 
     if (!window)
         return;
     if (crash_id) {
         CoronerCrash *crash = coroner_crash_list_lookup(self->crashes, crash_id);
-        if (crash)
+        if (crash && !(coroner_window_get_crash(window) == crash && coroner_window_is_on_crash_page(window)))
             coroner_window_show_crash(window, crash);
-        else
+        else if (!crash)
             coroner_window_show_history(window);
     } else {
         coroner_window_show_history(window);
     }
+    if (timing_enabled() && will_map)
+        g_signal_connect(window, "map", G_CALLBACK(on_map_timing), GSIZE_TO_POINTER((gsize)start));
     gtk_window_present(GTK_WINDOW(window));
     if (timing_enabled())
         g_printerr("coroner-reporter: window built in %.1f ms\n", (double)(g_get_monotonic_time() - start) / 1000.0);
@@ -190,6 +228,53 @@ static void on_journal_changed(CoronerCrashWatcher *watcher, gpointer data)
 
     for (guint i = 0; i < added->len; i++)
         handle_new_crash(self, g_ptr_array_index(added, i));
+}
+
+/*
+ * A notification went out: the user may press "Report…" any moment.  GTK and
+ * the window are made ready now, hidden, in an idle callback, so the window
+ * appears at once.  The process grows by GTK's footprint only from the first
+ * announced crash on; with nothing to report it never loads GTK at all.
+ */
+static gboolean prewarm_idle(gpointer data)
+{
+    CoronerApplication *self = data;
+    gint64 start = g_get_monotonic_time();
+    g_autofree char *id = g_steal_pointer(&self->prewarm_id);
+    CoronerCrash *crash = id ? coroner_crash_list_lookup(self->crashes, id) : NULL;
+    g_autoptr(GtkWidget) page = NULL;
+    int minimum, natural;
+
+    self->prewarm_source = 0;
+    if (self->window || !ensure_gtk(self))
+        return G_SOURCE_REMOVE;
+    /*
+     * The crash page alone, outside any window, made and measured once: what
+     * takes time in a first window (the stylesheet, fonts, icons) is cached
+     * process-wide after that, so the real window is made warm.  No window
+     * is made in advance: GTK 4.8 then exposes the real one to assistive
+     * technologies as a hidden "filler".
+     */
+    page = g_object_ref_sink(g_object_new(CORONER_TYPE_CRASH_PAGE, NULL));
+    if (crash)
+        coroner_crash_page_set_crash(CORONER_CRASH_PAGE(page), crash);
+    gtk_widget_measure(page, GTK_ORIENTATION_HORIZONTAL, -1, &minimum, &natural, NULL, NULL);
+    gtk_widget_measure(page, GTK_ORIENTATION_VERTICAL, MAX(natural, 760), &minimum, &natural, NULL, NULL);
+    if (timing_enabled())
+        g_printerr("coroner-reporter: window prepared in %.1f ms\n", (double)(g_get_monotonic_time() - start) / 1000.0);
+    return G_SOURCE_REMOVE;
+}
+
+static void on_notifier_shown(CoronerNotifier *notifier, const char *id, gpointer data)
+{
+    CoronerApplication *self = data;
+
+    if (self->window && gtk_widget_get_visible(GTK_WIDGET(self->window)))
+        return;
+    g_free(self->prewarm_id);
+    self->prewarm_id = g_strdup(id);
+    if (!self->prewarm_source)
+        self->prewarm_source = g_idle_add_full(G_PRIORITY_LOW, prewarm_idle, self, NULL);
 }
 
 static void on_notifier_report(CoronerNotifier *notifier, const char *id, gpointer data)
@@ -393,6 +478,26 @@ static void pick_up(CoronerApplication *self)
     guint announced = 0;
 
     coroner_state_prune(self->state, cutoff);
+    /*
+     * Naming an application takes its record (for the executable); a
+     * thousand crashes of one program must not mean a thousand records read
+     * at login.  Crashes of one comm share the match of their newest one;
+     * each record is still read in full when its crash is opened.
+     */
+    g_autoptr(GHashTable) by_comm = g_hash_table_new(g_str_hash, g_str_equal);
+    for (guint i = added->len; i-- > 0;) {
+        CoronerCrash *crash = g_ptr_array_index(added, i);
+        const char *comm = coroner_crash_get_comm(crash);
+        CoronerCrash *representative;
+
+        if (coroner_crash_peek_record(crash) || coroner_state_get_seen(self->state, coroner_crash_get_id(crash)))
+            continue;
+        representative = g_hash_table_lookup(by_comm, comm);
+        if (representative)
+            coroner_crash_set_app(crash, coroner_crash_get_app(representative));
+        else
+            g_hash_table_insert(by_comm, (gpointer)comm, crash);
+    }
     for (guint i = 0; i < added->len; i++) {
         CoronerCrash *crash = g_ptr_array_index(added, i);
         if (!coroner_state_get_seen(self->state, coroner_crash_get_id(crash)) &&
@@ -430,6 +535,8 @@ static void coroner_application_startup(GApplication *app)
     self->notifier = coroner_notifier_new(self->state);
     g_signal_connect(self->notifier, "report", G_CALLBACK(on_notifier_report), self);
     g_signal_connect(self->notifier, "dismiss", G_CALLBACK(on_notifier_dismiss), self);
+    if (g_strcmp0(g_getenv("CORONER_REPORTER_PREWARM"), "no") != 0)
+        g_signal_connect(self->notifier, "shown", G_CALLBACK(on_notifier_shown), self);
     self->submission = coroner_submission_new(&error);
     if (!self->submission) {
         g_warning("Reports cannot be sent: %s", error->message);
@@ -457,6 +564,7 @@ static void coroner_application_shutdown(GApplication *app)
     CoronerApplication *self = CORONER_APPLICATION(app);
 
     g_clear_handle_id(&self->retry_timer, g_source_remove);
+    g_clear_handle_id(&self->prewarm_source, g_source_remove);
     if (self->state)
         coroner_state_save(self->state, NULL);
     G_APPLICATION_CLASS(coroner_application_parent_class)->shutdown(app);
@@ -515,6 +623,7 @@ static void coroner_application_dispose(GObject *object)
 static void coroner_application_finalize(GObject *object)
 {
     g_free(CORONER_APPLICATION(object)->store_path);
+    g_free(CORONER_APPLICATION(object)->prewarm_id);
     G_OBJECT_CLASS(coroner_application_parent_class)->finalize(object);
 }
 

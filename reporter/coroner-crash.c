@@ -196,6 +196,12 @@ const CoronerAppMatch *coroner_crash_get_app(CoronerCrash *self)
     return self->app;
 }
 
+void coroner_crash_set_app(CoronerCrash *self, const CoronerAppMatch *app)
+{
+    g_clear_pointer(&self->app, coroner_app_match_free);
+    self->app = coroner_app_match_copy(app);
+}
+
 const char *coroner_crash_get_dsn(CoronerCrash *self, const char *fallback)
 {
     const CoronerCrashRecord *record = coroner_crash_load(self, NULL);

@@ -46,6 +46,11 @@ void coroner_crash_set_record(CoronerCrash *self, CoronerCrashRecord *record);
 
 /* The application, matched on first use (loads the record). Never NULL. */
 const CoronerAppMatch *coroner_crash_get_app(CoronerCrash *self);
+/*
+ * Sets the application without reading the record: at login, crashes of one
+ * program (same comm) share the match made from one of their records.
+ */
+void coroner_crash_set_app(CoronerCrash *self, const CoronerAppMatch *app);
 /* The DSN reports go to: the hook's, else fallback (may be NULL). */
 const char *coroner_crash_get_dsn(CoronerCrash *self, const char *fallback);
 

@@ -7,10 +7,19 @@
 #include "coroner-crash.h"
 #include "coroner-window.h"
 
+/*
+ * The list shows the newest crashes only: a crash-looping program can leave
+ * thousands, and a row per crash would make the window slow to open.  The
+ * heading says how many there are in all.
+ */
+#define HISTORY_ROWS 100
+
 struct _CoronerHistoryPage {
     GtkWidget parent_instance;
     CoronerWindow *window; /* borrowed: the window owns us */
-    GListModel *model;
+    GListModel *model;     /* all crashes (borrowed from the application) */
+    GtkSliceListModel *newest;
+    GtkLabel *heading;
     GtkStack *stack;
     GtkListBox *list;
 };
@@ -36,7 +45,17 @@ static GtkWidget *create_row(gpointer item, gpointer data)
 
 static void update_empty(CoronerHistoryPage *self)
 {
-    gboolean empty = !self->model || g_list_model_get_n_items(self->model) == 0;
+    guint n = self->model ? g_list_model_get_n_items(self->model) : 0;
+    gboolean empty = n == 0;
+
+    if (n > HISTORY_ROWS) {
+        g_autofree char *heading = g_strdup_printf(
+            g_dngettext(GETTEXT_PACKAGE, "Previous Crashes (the newest %u of %u)", "Previous Crashes (the newest %u of %u)", n),
+            HISTORY_ROWS, n);
+        gtk_label_set_text(self->heading, heading);
+    } else {
+        gtk_label_set_text(self->heading, _("Previous Crashes"));
+    }
 
     GtkWidget *shown = gtk_stack_get_child_by_name(self->stack, empty ? "empty" : "list");
     GtkWidget *hidden = gtk_stack_get_child_by_name(self->stack, empty ? "list" : "empty");
@@ -67,13 +86,22 @@ void coroner_history_page_set_window(CoronerHistoryPage *self, CoronerWindow *wi
 
     self->window = window;
     self->model = G_LIST_MODEL(coroner_application_get_crashes(app));
-    gtk_list_box_bind_model(self->list, self->model, create_row, self, NULL);
+}
+
+/* The rows are made the first time the list is shown, not with the window. */
+static void ensure_bound(CoronerHistoryPage *self)
+{
+    if (self->newest || !self->model)
+        return;
+    self->newest = gtk_slice_list_model_new(g_object_ref(self->model), 0, HISTORY_ROWS);
+    gtk_list_box_bind_model(self->list, G_LIST_MODEL(self->newest), create_row, self, NULL);
     g_signal_connect_object(self->model, "items-changed", G_CALLBACK(on_items_changed), self, 0);
     update_empty(self);
 }
 
 void coroner_history_page_focus(CoronerHistoryPage *self)
 {
+    ensure_bound(self);
     GtkListBoxRow *first = gtk_list_box_get_row_at_index(self->list, 0);
 
     if (first)
@@ -82,6 +110,11 @@ void coroner_history_page_focus(CoronerHistoryPage *self)
 
 static void coroner_history_page_dispose(GObject *object)
 {
+    CoronerHistoryPage *self = CORONER_HISTORY_PAGE(object);
+
+    if (self->newest)
+        gtk_list_box_bind_model(self->list, NULL, NULL, NULL, NULL);
+    g_clear_object(&self->newest);
     gtk_widget_dispose_template(GTK_WIDGET(object), CORONER_TYPE_HISTORY_PAGE);
     /* The template's root is not a bound child: unparent it ourselves. */
     for (GtkWidget *child; (child = gtk_widget_get_first_child(GTK_WIDGET(object)));)
@@ -97,6 +130,7 @@ static void coroner_history_page_class_init(CoronerHistoryPageClass *klass)
     gtk_widget_class_set_template_from_resource(widget_class, "/org/coroner/Reporter/coroner-history-page.ui");
     gtk_widget_class_bind_template_child(widget_class, CoronerHistoryPage, stack);
     gtk_widget_class_bind_template_child(widget_class, CoronerHistoryPage, list);
+    gtk_widget_class_bind_template_child(widget_class, CoronerHistoryPage, heading);
 }
 
 static void coroner_history_page_init(CoronerHistoryPage *self)

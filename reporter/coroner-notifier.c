@@ -28,7 +28,7 @@ struct _CoronerNotifier {
 
 G_DEFINE_FINAL_TYPE(CoronerNotifier, coroner_notifier, G_TYPE_OBJECT)
 
-enum { REPORT, DISMISS, N_SIGNALS };
+enum { REPORT, DISMISS, SHOWN, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void shown_free(Shown *shown)
@@ -57,6 +57,8 @@ static void coroner_notifier_dispose(GObject *object)
 static void coroner_notifier_class_init(CoronerNotifierClass *klass)
 {
     G_OBJECT_CLASS(klass)->dispose = coroner_notifier_dispose;
+    signals[SHOWN] = g_signal_new("shown", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                  G_TYPE_NONE, 1, G_TYPE_STRING);
     signals[REPORT] = g_signal_new("report", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                    G_TYPE_NONE, 1, G_TYPE_STRING);
     signals[DISMISS] = g_signal_new("dismiss", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -134,8 +136,12 @@ static void show(CoronerNotifier *self, Shown *shown, const char *summary, const
     g_autoptr(GError) error = NULL;
 
     notify_notification_update(shown->notification, summary, body, icon);
-    if (!notify_notification_show(shown->notification, &error))
+    if (!notify_notification_show(shown->notification, &error)) {
         g_warning("Could not show a notification: %s", error->message);
+        return;
+    }
+    g_signal_emit(self, signals[SHOWN], 0,
+                  shown->key[0] && shown->ids->len ? (const char *)g_ptr_array_index(shown->ids, shown->ids->len - 1) : NULL);
 }
 
 static Shown *shown_new(CoronerNotifier *self, const char *key)
@@ -284,8 +290,9 @@ void coroner_notifier_flush(CoronerNotifier *self)
     for (guint i = 0; i < pending->len; i++) {
         CoronerCrash *crash = g_ptr_array_index(pending, i);
         const CoronerAppMatch *app = coroner_crash_get_app(crash);
-        guint count = coroner_state_count_crash(self->state, app->key, coroner_crash_get_id(crash),
-                                                coroner_crash_get_time(crash));
+        guint count = coroner_state_get_seen(self->state, coroner_crash_get_id(crash))
+                          ? coroner_state_get_count(self->state, app->key, coroner_crash_get_time(crash))
+                          : coroner_state_count_crash(self->state, app->key, coroner_crash_get_time(crash));
         coroner_state_set_seen(self->state, coroner_crash_get_id(crash), coroner_crash_get_time(crash));
         g_hash_table_insert(counts, app->key, GUINT_TO_POINTER(count));
 

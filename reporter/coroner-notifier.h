@@ -29,6 +29,7 @@ G_DECLARE_FINAL_TYPE(CoronerNotifier, coroner_notifier, CORONER, NOTIFIER, GObje
  * Signals:
  *   report (const char *id): "Report…" was chosen; id NULL for a group (show the list)
  *   dismiss (GStrv ids): "Dismiss" was chosen
+ *   shown (const char *id): a notification went out; id NULL for a group
  */
 CoronerNotifier *coroner_notifier_new(CoronerState *state);
 

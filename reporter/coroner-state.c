@@ -16,7 +16,6 @@
  *   [app org.gnome.TextEditor]
  *   Day=2025-11-22
  *   Count=3
- *   Ids=id1;id2;…     (today's crashes, so a crash is counted once)
  */
 
 struct _CoronerState {
@@ -204,34 +203,18 @@ guint coroner_state_get_count(CoronerState *self, const char *app_key, gint64 cr
     return (guint)g_key_file_get_integer(self->keyfile, group, "Count", NULL);
 }
 
-guint coroner_state_count_crash(CoronerState *self, const char *app_key, const char *id,
-                                gint64 crash_usec)
+guint coroner_state_count_crash(CoronerState *self, const char *app_key, gint64 crash_usec)
 {
     g_autofree char *group = app_group(app_key);
     g_autofree char *day = local_day(crash_usec);
     g_autofree char *stored_day = g_key_file_get_string(self->keyfile, group, "Day", NULL);
-    g_auto(GStrv) ids = NULL;
-    gsize n_ids = 0;
     guint count = 0;
 
-    if (g_strcmp0(day, stored_day) == 0) {
-        ids = g_key_file_get_string_list(self->keyfile, group, "Ids", &n_ids, NULL);
+    if (g_strcmp0(day, stored_day) == 0)
         count = (guint)g_key_file_get_integer(self->keyfile, group, "Count", NULL);
-    }
-    if (ids && g_strv_contains((const char *const *)ids, id))
-        return count;
-
-    g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
-    if (ids)
-        g_strv_builder_addv(builder, (const char **)ids);
-    g_strv_builder_add(builder, id);
-    g_auto(GStrv) new_ids = g_strv_builder_end(builder);
-
     count++;
     g_key_file_set_string(self->keyfile, group, "Day", day);
     g_key_file_set_integer(self->keyfile, group, "Count", (int)count);
-    g_key_file_set_string_list(self->keyfile, group, "Ids", (const char *const *)new_ids,
-                               g_strv_length(new_ids));
     schedule_save(self);
     return count;
 }

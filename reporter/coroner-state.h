@@ -40,11 +40,11 @@ char *coroner_state_get_note(CoronerState *self, const char *id, const char *key
 void coroner_state_set_note(CoronerState *self, const char *id, const char *key, const char *value);
 
 /*
- * Counts one crash of app_key on the local day of crash_usec, once per crash
- * id, and returns how many crashes of that application that day has seen.
+ * Counts one crash of app_key on the local day of crash_usec and returns how
+ * many crashes of that application that day has seen.  The caller counts each
+ * crash once: when it is first seen.
  */
-guint coroner_state_count_crash(CoronerState *self, const char *app_key, const char *id,
-                                gint64 crash_usec);
+guint coroner_state_count_crash(CoronerState *self, const char *app_key, gint64 crash_usec);
 guint coroner_state_get_count(CoronerState *self, const char *app_key, gint64 crash_usec);
 
 /* The crash whose note key has value (e.g. the event id of a report), or NULL. Caller frees. */

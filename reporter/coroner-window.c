@@ -84,6 +84,16 @@ void coroner_window_show_review(CoronerWindow *self, CoronerCrash *crash)
     coroner_review_page_focus(self->review_page);
 }
 
+CoronerCrash *coroner_window_get_crash(CoronerWindow *self)
+{
+    return self->crash;
+}
+
+gboolean coroner_window_is_on_crash_page(CoronerWindow *self)
+{
+    return g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "crash") == 0;
+}
+
 void coroner_window_toast(CoronerWindow *self, const char *message)
 {
     adw_toast_overlay_add_toast(self->toasts, adw_toast_new(message));

@@ -19,6 +19,9 @@ CoronerApplication *coroner_window_get_application(CoronerWindow *self);
 void coroner_window_show_history(CoronerWindow *self);
 void coroner_window_show_crash(CoronerWindow *self, CoronerCrash *crash);
 void coroner_window_show_review(CoronerWindow *self, CoronerCrash *crash);
+/* The crash on the crash and review pages, or NULL. */
+CoronerCrash *coroner_window_get_crash(CoronerWindow *self);
+gboolean coroner_window_is_on_crash_page(CoronerWindow *self);
 /* A short message at the bottom of the window. */
 void coroner_window_toast(CoronerWindow *self, const char *message);
 

@@ -62,11 +62,14 @@ def walk(node, depth=0):
 
 
 def showing(node):
-    """On screen: GTK 4.8 sets no SHOWING state, but what is not mapped (another
-    page of a stack, a closed expander) has an empty extent."""
+    """On screen: GTK 4.8 sets no SHOWING state below the toplevel, but what is
+    not mapped (another page of a stack, a closed expander) has an empty extent."""
     try:
         if node.roleName == "application":
             return True
+        if node.roleName in ("frame", "window", "dialog"):
+            # Toplevels do carry SHOWING, and their extents are not kept up to date.
+            return node.showing
         x, y, width, height = node.extents
         return width > 0 and height > 0
     except Exception:
