@@ -2,6 +2,7 @@
 #include "coroner-application.h"
 
 #include <glib/gi18n.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include "coroner-config.h"
@@ -47,6 +48,8 @@ static void on_window_destroy(GtkWidget *widget, gpointer data)
     CoronerApplication *self = data;
 
     self->window = NULL;
+    /* Back in the background: return the window's memory to the system. */
+    malloc_trim(0);
     g_application_release(G_APPLICATION(self));
 }
 
@@ -231,10 +234,11 @@ static void on_journal_changed(CoronerCrashWatcher *watcher, gpointer data)
 }
 
 /*
- * A notification went out: the user may press "Report…" any moment.  GTK and
- * the window are made ready now, hidden, in an idle callback, so the window
- * appears at once.  The process grows by GTK's footprint only from the first
- * announced crash on; with nothing to report it never loads GTK at all.
+ * With the prepare-window setting: a notification went out, the user may
+ * press "Report…" any moment, so GTK is loaded now, in an idle callback, and
+ * the window appears about twice as fast.  It costs GTK's footprint (some
+ * 15 MiB) for the rest of the session, which is why it is off by default:
+ * the window then loads GTK when it is first asked for.
  */
 static gboolean prewarm_idle(gpointer data)
 {
@@ -260,6 +264,9 @@ static gboolean prewarm_idle(gpointer data)
         coroner_crash_page_set_crash(CORONER_CRASH_PAGE(page), crash);
     gtk_widget_measure(page, GTK_ORIENTATION_HORIZONTAL, -1, &minimum, &natural, NULL, NULL);
     gtk_widget_measure(page, GTK_ORIENTATION_VERTICAL, MAX(natural, 760), &minimum, &natural, NULL, NULL);
+    g_clear_object(&page);
+    /* Give back what the throwaway page freed: the process stays in the background. */
+    malloc_trim(0);
     if (timing_enabled())
         g_printerr("coroner-reporter: window prepared in %.1f ms\n", (double)(g_get_monotonic_time() - start) / 1000.0);
     return G_SOURCE_REMOVE;
@@ -269,7 +276,8 @@ static void on_notifier_shown(CoronerNotifier *notifier, const char *id, gpointe
 {
     CoronerApplication *self = data;
 
-    if (self->window && gtk_widget_get_visible(GTK_WIDGET(self->window)))
+    if (!g_settings_get_boolean(self->settings, "prepare-window") ||
+        (self->window && gtk_widget_get_visible(GTK_WIDGET(self->window))))
         return;
     g_free(self->prewarm_id);
     self->prewarm_id = g_strdup(id);
@@ -349,12 +357,24 @@ static void on_flushed(GObject *source, GAsyncResult *result, gpointer data)
                 coroner_application_set_report_state(self, crash, CORONER_REPORT_REJECTED);
         }
     }
+    if (timing_enabled()) {
+        g_autoptr(GDateTime) now = g_date_time_new_now_local();
+        g_autofree char *clock = g_date_time_format(now, "%T.%f");
+        g_printerr("coroner-reporter: %s outbox flushed (%u entries), next retry %s\n", clock,
+                   outcomes ? g_hash_table_size(outcomes) : 0, next_usec > 0 ? "scheduled" : "none");
+    }
     /* A timer only while something waits in the outbox; none at all otherwise. */
     if (next_usec > 0 && !self->retry_timer) {
         gint64 delay_ms = MAX((next_usec - g_get_real_time()) / 1000, 100);
         self->retry_timer = g_timeout_add((guint)MIN(delay_ms, (gint64)G_MAXUINT), on_retry_timer, self);
     }
     g_application_release(G_APPLICATION(self));
+}
+
+static void on_network_changed(CoronerApplication *self, gboolean available)
+{
+    if (available && self->retry_timer)
+        coroner_application_flush_outbox(self);
 }
 
 void coroner_application_flush_outbox(CoronerApplication *self)
@@ -535,13 +555,16 @@ static void coroner_application_startup(GApplication *app)
     self->notifier = coroner_notifier_new(self->state);
     g_signal_connect(self->notifier, "report", G_CALLBACK(on_notifier_report), self);
     g_signal_connect(self->notifier, "dismiss", G_CALLBACK(on_notifier_dismiss), self);
-    if (g_strcmp0(g_getenv("CORONER_REPORTER_PREWARM"), "no") != 0)
-        g_signal_connect(self->notifier, "shown", G_CALLBACK(on_notifier_shown), self);
+    g_signal_connect(self->notifier, "shown", G_CALLBACK(on_notifier_shown), self);
     self->submission = coroner_submission_new(&error);
     if (!self->submission) {
         g_warning("Reports cannot be sent: %s", error->message);
         g_clear_error(&error);
     }
+
+    /* Queued reports go out as soon as the network comes back (netlink, not polling). */
+    g_signal_connect_object(g_network_monitor_get_default(), "network-changed", G_CALLBACK(on_network_changed), self,
+                            G_CONNECT_SWAPPED);
 
     /* Watch first, then read: a crash landing in between is seen twice and merged by id. */
     self->watcher = coroner_crash_watcher_new(store_path, self->journal);

@@ -85,7 +85,7 @@ static gboolean save_idle(gpointer data)
 static void schedule_save(CoronerState *self)
 {
     if (self->save_source == 0)
-        self->save_source = g_idle_add_full(G_PRIORITY_LOW, save_idle, self, NULL);
+        self->save_source = g_idle_add_full(G_PRIORITY_DEFAULT_IDLE, save_idle, self, NULL);
 }
 
 static void coroner_state_finalize(GObject *object)
@@ -144,9 +144,13 @@ CoronerReportState coroner_state_get_report(CoronerState *self, const char *id)
 void coroner_state_set_report(CoronerState *self, const char *id, CoronerReportState state)
 {
     g_autofree char *group = crash_group(id);
+    g_autoptr(GError) error = NULL;
 
     g_key_file_set_string(self->keyfile, group, "State", coroner_report_state_to_string(state));
-    schedule_save(self);
+    /* What the user decided is written at once; announcements are batched. */
+    g_clear_handle_id(&self->save_source, g_source_remove);
+    if (!coroner_state_save(self, &error))
+        g_warning("Could not save %s: %s", self->path, error->message);
 }
 
 gboolean coroner_state_get_seen(CoronerState *self, const char *id)

@@ -96,6 +96,8 @@ session_cleanup() {
     kill_sleepers
     cp -r "$LOGDIR" "$ARTIFACTS/logs" 2>/dev/null
     cp "$T"/notify.jsonl "$T"/spotlight.jsonl "$ARTIFACTS/" 2>/dev/null
+    # The reporter's state and outbox (envelopes hold no secrets in these tests).
+    cp -r "$T/state/coroner" "$ARTIFACTS/state" 2>/dev/null
     [ -z "$SESSION_OWNS_SCRATCH" ] || rm -rf "$T"
 }
 
