@@ -8,7 +8,10 @@ or a keyboard user would (dogtail over the accessibility bus).
   a11y.py text ROLE NAME                   prints the text of the node (e.g. a text view)
   a11y.py click NAME [ROLE]                does the default action of the node (a button)
   a11y.py type NAME TEXT                   focuses the editable node and types TEXT via the keyboard
-  a11y.py press-key KEY                    a key press on the focused window (e.g. Return)
+  a11y.py keys KEY…                        key presses on the focused window: Return, Tab, <Alt>s, space
+  a11y.py point TITLE                      moves the pointer over the frame TITLE (no click): without a
+                                           window manager, X gives the keyboard to the window under it
+  a11y.py focused                          prints the role and name of the focused node
   a11y.py names                            lists every showing node: role, name
   a11y.py unnamed-controls                 lists controls (buttons, entries, …) without an accessible name
 
@@ -132,8 +135,20 @@ def main(argv):
         focus(node)
         # Real key events (XTest through the accessibility registry), as a keyboard user types.
         rawinput.typeText(argv[3])
-    elif cmd == "press-key":
-        rawinput.pressKey(argv[2])
+    elif cmd == "keys":
+        for key in argv[2:]:
+            if key.startswith("<"):
+                rawinput.keyCombo(key)
+            else:
+                rawinput.pressKey(key)
+            time.sleep(0.3)
+    elif cmd == "point":
+        frame = find(argv[2], "frame")
+        x, y, width, height = frame.extents
+        rawinput.absoluteMotion(x + width // 2, y + height // 2)
+    elif cmd == "focused":
+        node = wait_for(lambda n: n.focused, 10, "a focused node")
+        print(f"{node.roleName}\t{node.name}")
     elif cmd == "names":
         for node in walk(app()):
             if showing(node):
