@@ -69,7 +69,9 @@ static void rebuild(CoronerReviewPage *self)
     }
     description = coroner_submission_describe(self->envelope);
     gtk_text_buffer_set_text(preview, description, -1);
-    gtk_widget_set_sensitive(GTK_WIDGET(self->send_button), !self->sending);
+    gtk_widget_set_sensitive(GTK_WIDGET(self->send_button),
+                             !self->sending && coroner_crash_get_state(self->crash) != CORONER_REPORT_SENT &&
+                                 coroner_crash_get_state(self->crash) != CORONER_REPORT_REJECTED);
 }
 
 static void set_status(CoronerReviewPage *self, const char *text, gboolean busy)
@@ -111,9 +113,11 @@ void coroner_review_page_set_crash(CoronerReviewPage *self, CoronerCrash *crash)
         gtk_label_set_text(self->intro_label, text);
         gtk_widget_set_sensitive(GTK_WIDGET(self->always_check), TRUE);
     }
+    rebuild(self);
     switch (coroner_crash_get_state(crash)) {
     case CORONER_REPORT_SENT:
         set_status(self, _("This report was already sent."), FALSE);
+        gtk_widget_set_sensitive(GTK_WIDGET(self->send_button), FALSE);
         break;
     case CORONER_REPORT_QUEUED:
         set_status(self, _("This report is queued and will be sent when the server can be reached."), FALSE);
@@ -121,7 +125,6 @@ void coroner_review_page_set_crash(CoronerReviewPage *self, CoronerCrash *crash)
     default:
         break;
     }
-    rebuild(self);
 }
 
 void coroner_review_page_set_window(CoronerReviewPage *self, CoronerWindow *window)
@@ -186,10 +189,13 @@ static void on_sent(GObject *source, GAsyncResult *result, gpointer data)
     coroner_application_track_event(app, crash, event_id);
     switch (outcome) {
     case CORONER_SUBMISSION_SENT:
+        /* Done: sending the same report again would only repeat it. */
+        gtk_widget_set_sensitive(GTK_WIDGET(self->send_button), FALSE);
         coroner_application_set_report_state(app, crash, CORONER_REPORT_SENT);
         set_status(self, _("Sent. Thank you for helping to fix the problem."), FALSE);
         break;
     case CORONER_SUBMISSION_REJECTED:
+        gtk_widget_set_sensitive(GTK_WIDGET(self->send_button), FALSE);
         coroner_application_set_report_state(app, crash, CORONER_REPORT_REJECTED);
         coroner_state_set_note(coroner_application_get_state(app), coroner_crash_get_id(crash), "Reason", reason);
         text = g_strdup_printf(_("The server rejected the report: %s"), reason ? reason : _("no reason given"));
