@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Missing symbols: a stripped program crashes through the real kernel; the
+# crash page rates its backtrace poorly and offers to download symbols; the
+# button turns the debuginfod setting on and symbolizes the stored core again
+# (the symbolizer's sandboxed API) against a real debuginfod server that alone
+# has the program's debug information — and then the backtrace names the
+# crasher's own functions.
+TEST_NAME=reporter-symbols
+HARNESS_TOOLS=(debuginfod objcopy)
+source "${CORONER_REPORTER_TEST_LIB:-$(dirname "$0")/lib}/session.sh"
+harness_init "$@"
+require_built "$CORONER_HANDLER" "$CORONER_CRASHER" "$CORONER_REPORTER"
+store_config
+core_pattern_use "$CORONER_HANDLER" "$CONFIG"
+session_init
+session_start
+
+# The debug information goes where only the server looks; the program loses every symbol.
+mkdir -p "$T/served" "$T/bin"
+objcopy --only-keep-debug "$CORONER_CRASHER" "$T/served/crasher.debug"
+objcopy --strip-all "$CORONER_CRASHER" "$T/bin/stripped-crasher"
+PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+debuginfod -F -p "$PORT" -d "$T/debuginfod.sqlite" -t 0 -g 0 -c 1 "$T/served" >"$LOGDIR/debuginfod.log" 2>&1 &
+DEBUGINFOD_PID=$!
+on_exit "kill $DEBUGINFOD_PID 2>/dev/null; wait $DEBUGINFOD_PID 2>/dev/null"
+BUILD_ID=$(file -L "$CORONER_CRASHER" | sed -n 's/.*BuildID\[sha1\]=\([0-9a-f]*\).*/\1/p')
+[ -n "$BUILD_ID" ] || die "the crasher has no build id"
+poll 60 "$PY" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1]).read()' \
+    "http://127.0.0.1:$PORT/buildid/$BUILD_ID/debuginfo" || die "debuginfod did not serve the crasher's debug information"
+gsettings set org.coroner.Reporter debuginfod-urls "http://127.0.0.1:$PORT"
+unset DEBUGINFOD_URLS
+
+CORONER_CRASHER=$T/bin/stripped-crasher crash_and_wait segv
+[ -n "$RECORD" ] || die "no record"
+assert_not_contains "crash_segv" "$(jq -r '[.backtrace.threads[0].frames[].function] | join(" ")' "$RECORD")" \
+    "the handler found no name for the stripped crasher's function"
+
+login
+wait_notifications 1 || fail "no notification"
+invoke_default
+a11y wait-window "Crash Reports" 60 || fail "no window"
+a11y wait-text "no debugging symbols" 30 && pass "the page says symbols are missing" || fail "no hint about missing symbols"
+assert_eq "false" "$(gsettings get org.coroner.Reporter debuginfod)" "debuginfod is off until the user asks"
+screenshot missing-symbols "Crash Reports" 64
+a11y click "Download Symbols and Retry" || fail "no button to download symbols"
+poll_eval 120 '"$PY" "$CORONER_REPORTER_TEST_LIB/a11y.py" text text "Backtrace of the crashing thread" | grep -q crash_segv' &&
+    pass "after downloading symbols the backtrace names crash_segv" ||
+    fail "the backtrace still lacks the crasher's functions" "$(a11y text text "Backtrace of the crashing thread" 2>&1 | head -5)"
+assert_eq "true" "$(gsettings get org.coroner.Reporter debuginfod)" "the button turned debuginfod on"
+assert_contains "main" "$(a11y text text "Backtrace of the crashing thread")" "and main"
+screenshot symbols-downloaded "Crash Reports" 64
+logout
+harness_done
