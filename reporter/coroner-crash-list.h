@@ -3,6 +3,12 @@
  * This user's crashes, newest first, as a GListModel of CoronerCrash: read
  * from the store (entries whose name carries our uid) and from the journal,
  * merged by record id so a crash known to both appears once.
+ *
+ * Not libcoroner's crash-index.c (coronerctl's list): that one reads every
+ * record and the whole journal at once, while the reporter must take a
+ * thousand stored crashes at login in well under half a second (records are
+ * read only when needed) and then add crashes one by one as they arrive.
+ * Journal entries are turned into records by the same journal-reader.c.
  */
 #pragma once
 
