@@ -63,12 +63,23 @@ static void index_exec(const char *desktop_id, const char *exec_line)
         g_hash_table_insert(exe_index, g_steal_pointer(&base), g_strdup(desktop_id));
 }
 
+static void on_apps_changed(GAppInfoMonitor *monitor, gpointer data)
+{
+    coroner_app_match_reset();
+}
+
 static void build_index(void)
 {
+    static GAppInfoMonitor *monitor;
     GList *all;
 
     if (exe_index)
         return;
+    /* Applications installed while the session runs are named too (inotify, no polling). */
+    if (!monitor) {
+        monitor = g_app_info_monitor_get();
+        g_signal_connect(monitor, "changed", G_CALLBACK(on_apps_changed), NULL);
+    }
     exe_index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     all = g_app_info_get_all();
     for (GList *l = all; l; l = l->next) {

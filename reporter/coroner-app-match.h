@@ -23,7 +23,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CoronerAppMatch, coroner_app_match_free)
 
 /*
  * Matches an application.  Any argument may be NULL.  The list of installed
- * applications is read once per process and kept.
+ * applications is read once and kept until GIO says it changed.
  */
 CoronerAppMatch *coroner_app_match(const char *app_id, const char *app_name, const char *exe,
                                    const char *comm);

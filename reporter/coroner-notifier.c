@@ -21,7 +21,6 @@ struct _CoronerNotifier {
     CoronerState *state;
     GPtrArray *pending;    /* CoronerCrash* */
     GHashTable *shown;     /* key → Shown* */
-    GHashTable *announced; /* app key → local day it was announced ("2025-11-22") */
     guint timer;
     gint64 first_pending_usec;
 };
@@ -48,7 +47,6 @@ static void coroner_notifier_dispose(GObject *object)
 
     g_clear_handle_id(&self->timer, g_source_remove);
     g_clear_pointer(&self->shown, g_hash_table_unref);
-    g_clear_pointer(&self->announced, g_hash_table_unref);
     g_clear_pointer(&self->pending, g_ptr_array_unref);
     g_clear_object(&self->state);
     G_OBJECT_CLASS(coroner_notifier_parent_class)->dispose(object);
@@ -69,7 +67,6 @@ static void coroner_notifier_init(CoronerNotifier *self)
 {
     self->pending = g_ptr_array_new_with_free_func(g_object_unref);
     self->shown = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)shown_free);
-    self->announced = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 }
 
 CoronerNotifier *coroner_notifier_new(CoronerState *state)
@@ -80,12 +77,6 @@ CoronerNotifier *coroner_notifier_new(CoronerState *state)
     if (!notify_is_initted())
         notify_init("Crash Reports");
     return self;
-}
-
-static char *today(void)
-{
-    g_autoptr(GDateTime) now = g_date_time_new_now_local();
-    return g_date_time_format(now, "%Y-%m-%d");
 }
 
 static void shown_free_later(Shown *shown);
@@ -209,7 +200,7 @@ static void announce_app(CoronerNotifier *self, GPtrArray *crashes, guint count_
         body = g_strdup_printf(_("It stopped unexpectedly %s. You can report the problem to help fix it."), when);
     }
     show(self, shown, summary, body, app->icon_name);
-    g_hash_table_replace(self->announced, g_strdup(app->key), today());
+    coroner_state_set_announced(self->state, app->key, g_get_real_time());
 }
 
 /*
@@ -270,7 +261,7 @@ static void announce_group(CoronerNotifier *self, GPtrArray *crashes)
     g_string_append(body, _("You can report the problems to help fix them."));
     show(self, group, summary, body->str, "org.coroner.Reporter");
     for (guint i = 0; i < group->apps->len; i++)
-        g_hash_table_replace(self->announced, g_strdup(g_ptr_array_index(group->apps, i)), today());
+        coroner_state_set_announced(self->state, g_ptr_array_index(group->apps, i), g_get_real_time());
 }
 
 void coroner_notifier_flush(CoronerNotifier *self)
@@ -281,7 +272,6 @@ void coroner_notifier_flush(CoronerNotifier *self)
     g_autoptr(GPtrArray) fresh = g_ptr_array_new();    /* crashes of apps not announced today */
     g_autoptr(GPtrArray) fresh_apps = g_ptr_array_new();
     g_autoptr(GHashTable) counts = g_hash_table_new(g_str_hash, g_str_equal);
-    g_autofree char *day = today();
     Shown *group;
 
     g_clear_handle_id(&self->timer, g_source_remove);
@@ -321,7 +311,7 @@ void coroner_notifier_flush(CoronerNotifier *self)
             announce_app(self, list, GPOINTER_TO_UINT(g_hash_table_lookup(counts, key)));
         } else if (group && has_string(group->apps, key)) {
             add_crashes(group, list);
-        } else if (g_strcmp0(g_hash_table_lookup(self->announced, key), day) != 0) {
+        } else if (!coroner_state_was_announced(self->state, key, g_get_real_time())) {
             g_ptr_array_add(fresh_apps, (gpointer)key);
             for (guint j = 0; j < list->len; j++)
                 g_ptr_array_add(fresh, g_ptr_array_index(list, j));

@@ -16,6 +16,7 @@
  *   [app org.gnome.TextEditor]
  *   Day=2025-11-22
  *   Count=3
+ *   Announced=2025-11-22   (the last day a notification named it)
  */
 
 struct _CoronerState {
@@ -194,6 +195,24 @@ static char *local_day(gint64 usec)
     g_autoptr(GDateTime) time = g_date_time_new_from_unix_local(usec / G_USEC_PER_SEC);
 
     return time ? g_date_time_format(time, "%Y-%m-%d") : g_strdup("unknown");
+}
+
+void coroner_state_set_announced(CoronerState *self, const char *app_key, gint64 usec)
+{
+    g_autofree char *group = app_group(app_key);
+    g_autofree char *day = local_day(usec);
+
+    g_key_file_set_string(self->keyfile, group, "Announced", day);
+    schedule_save(self);
+}
+
+gboolean coroner_state_was_announced(CoronerState *self, const char *app_key, gint64 usec)
+{
+    g_autofree char *group = app_group(app_key);
+    g_autofree char *day = local_day(usec);
+    g_autofree char *announced = g_key_file_get_string(self->keyfile, group, "Announced", NULL);
+
+    return g_strcmp0(day, announced) == 0;
 }
 
 guint coroner_state_get_count(CoronerState *self, const char *app_key, gint64 crash_usec)

@@ -45,6 +45,9 @@ void coroner_state_set_note(CoronerState *self, const char *id, const char *key,
  * crash once: when it is first seen.
  */
 guint coroner_state_count_crash(CoronerState *self, const char *app_key, gint64 crash_usec);
+/* That app_key was announced on the local day of usec (kept across restarts). */
+void coroner_state_set_announced(CoronerState *self, const char *app_key, gint64 usec);
+gboolean coroner_state_was_announced(CoronerState *self, const char *app_key, gint64 usec);
 guint coroner_state_get_count(CoronerState *self, const char *app_key, gint64 crash_usec);
 
 /* The crash whose note key has value (e.g. the event id of a report), or NULL. Caller frees. */

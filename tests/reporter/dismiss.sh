@@ -3,8 +3,9 @@
 #
 # What the user did is remembered: a crash dismissed from its notification
 # (through dunst's own action menu) stays dismissed after the reporter
-# restarts, and a crash that was announced but left alone is not announced
-# again at the next login.  The history shows both with their state.
+# restarts; another crash of that application the same day is counted, not
+# announced; a crash that was announced but left alone is not announced again
+# at the next login.  The history shows them with their state.
 TEST_NAME=reporter-dismiss
 source "${CORONER_REPORTER_TEST_LIB:-$(dirname "$0")/lib}/session.sh"
 session_init
@@ -28,10 +29,23 @@ sleep 2 # a notification would be sent right after the pick-up; give it the chan
 assert_contains "(0 new)" "$(grep 'picked up' "$LOGDIR/reporter.log" | tail -n 1)" "the second login finds nothing new"
 assert_eq 1 "$(notify_count)" "no notification at the second login"
 
-# A crash that is announced and then ignored is not announced again either.
+# Another crash of the same application the same day is counted, not announced.
 crash_via_handler 1
+poll_eval 20 'grep -A2 -F "[app org.coroner.TestCrasher]" "$XDG_STATE_HOME/coroner/reporter-state.ini" | grep -q "^Count=2"' &&
+    pass "the second crash of the day is counted" || fail "the second crash was not counted" "$(cat "$XDG_STATE_HOME/coroner/reporter-state.ini")"
+sleep 3 # the longest a crash waits to be grouped, and then some
+assert_eq 1 "$(notify_count)" "and not announced again"
+
+# A crash of another application that is announced and then ignored is not announced again either.
+mkdir -p "$T/bin"
+cp "$CORONER_CRASHER" "$T/bin/other-crasher"
+printf '[Desktop Entry]\nType=Application\nName=Other Crasher\nExec=%s\nIcon=utilities-system-monitor\n' \
+    "$T/bin/other-crasher" >"$T/data/applications/org.coroner.OtherCrasher.desktop"
+rm -f "$T/core"
+CORONER_CRASHER=$T/bin/other-crasher crash_via_handler 1
 SECOND=$(jq -r .id "$LAST_RECORD")
 wait_notifications 2 || fail "the live crash was not announced"
+assert_eq "Other Crasher crashed" "$(last_notification | jq -r .summary)" "the other application is announced"
 logout
 login
 sleep 2

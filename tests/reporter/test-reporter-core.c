@@ -59,6 +59,8 @@ static void test_state_roundtrip(void)
         g_assert_cmpuint(coroner_state_count_crash(state, "app", now), ==, 1);
         g_assert_cmpuint(coroner_state_count_crash(state, "app", now), ==, 2);
         g_assert_cmpuint(coroner_state_count_crash(state, "other", now), ==, 1);
+        g_assert_false(coroner_state_was_announced(state, "app", now));
+        coroner_state_set_announced(state, "app", now);
         g_assert_true(coroner_state_save(state, NULL));
     }
     {
@@ -68,6 +70,8 @@ static void test_state_roundtrip(void)
         g_assert_cmpint(coroner_state_get_report(state, "core.x.1.b.2.4"), ==, CORONER_REPORT_DISMISSED);
         g_assert_cmpstr(found, ==, "core.x.1.b.2.4");
         g_assert_cmpuint(coroner_state_get_count(state, "app", now), ==, 2);
+        g_assert_true(coroner_state_was_announced(state, "app", now));
+        g_assert_false(coroner_state_was_announced(state, "app", now - 3 * G_TIME_SPAN_DAY));
         /* Another day starts from zero. */
         g_assert_cmpuint(coroner_state_get_count(state, "app", now - 3 * G_TIME_SPAN_DAY), ==, 0);
         coroner_state_prune(state, now + 1);
