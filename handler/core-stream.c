@@ -3,6 +3,7 @@
 
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <glib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +18,13 @@
 #define ZERO_BLOCK 4096u
 /* The program header table of a core with 65535 segments is 3.6 MiB; never buffer more. */
 #define HEADER_MAX (4u * 1024u * 1024u)
+/*
+ * Write-behind: every time this much has been written, the kernel is asked to
+ * start writing it to disk.  Otherwise the page cache holds the whole core
+ * (below the dirty thresholds nothing is flushed) and the final fsync() pays
+ * for all of it after compression has finished: 0.3 s for 440 MiB here.
+ */
+#define WRITE_BEHIND (8u * 1024u * 1024u)
 
 typedef struct {
     GByteArray *bytes;   /* the first bytes of the stream, until the headers are parsed */
@@ -105,7 +113,18 @@ typedef struct {
     ZSTD_CCtx *cctx;
     ZSTD_outBuffer out;
     uint64_t logical;   /* uncompressed position, for the sparse path */
+    uint64_t flushed;   /* file offset up to which writeback was started */
 } Sink;
+
+/* Starts (does not wait for) writeback of what was written since last time. */
+static void sink_write_behind(Sink *s, uint64_t end)
+{
+    if (end - s->flushed < WRITE_BEHIND)
+        return;
+    /* Only a hint: file systems without it (EINVAL, ESPIPE) are fsync'd at the end anyway. */
+    (void)sync_file_range(s->fd, (off_t)s->flushed, (off_t)(end - s->flushed), SYNC_FILE_RANGE_WRITE);
+    s->flushed = end;
+}
 
 static CoreStreamStatus sink_write_raw(Sink *s, const void *data, size_t n, int *ret_errno)
 {
@@ -117,6 +136,7 @@ static CoreStreamStatus sink_write_raw(Sink *s, const void *data, size_t n, int 
         return r == -ENOSPC || r == -EDQUOT ? CORE_STREAM_OVER_BUDGET : CORE_STREAM_WRITE_ERROR;
     }
     s->written += n;
+    sink_write_behind(s, s->cctx ? s->written : s->logical + n);
     return CORE_STREAM_OK;
 }
 
@@ -186,12 +206,47 @@ static CoreStreamStatus sink_finish(Sink *s, int *ret_errno)
     return CORE_STREAM_OK;
 }
 
+/*
+ * Level 3's match finder (dfast, 2 MiB window) with a smaller hash table and
+ * chain table and 6-byte minimum matches.  On cores these find fewer but
+ * longer matches, which is both faster and smaller than level 3's defaults
+ * (bench/zstd-params, one run: a 1 GiB mixed core 17 % less CPU and 0.01 %
+ * smaller; a python3 core 11 % less CPU and 5 % smaller; a node core 10 % less
+ * CPU and 1.4 % smaller).  The window stays level 3's, so memory and
+ * decompression are unchanged.
+ */
+static const struct {
+    ZSTD_cParameter parameter;
+    int value;
+} core_tuning[] = {
+    {ZSTD_c_strategy, ZSTD_dfast}, {ZSTD_c_windowLog, 21}, {ZSTD_c_hashLog, 16},
+    {ZSTD_c_chainLog, 14},         {ZSTD_c_searchLog, 1},  {ZSTD_c_minMatch, 6},
+};
+
+bool core_stream_tune_zstd(ZSTD_CCtx *cctx, int level)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(core_tuning); i++) {
+        if (ZSTD_isError(ZSTD_CCtx_setParameter(cctx, core_tuning[i].parameter, core_tuning[i].value))) {
+            /* A libzstd that refuses one of them: the plain level throughout. */
+            ZSTD_CCtx_reset(cctx, ZSTD_reset_parameters);
+            ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
+            return false;
+        }
+    }
+    /* The level still decides what the tuning leaves open (e.g. the literal compression). */
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
+    return true;
+}
+
 static ZSTD_CCtx *make_cctx(const CoreStreamOptions *o)
 {
     ZSTD_CCtx *cctx = ZSTD_createCCtx();
     if (!cctx)
         return NULL;
-    ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, o->level);
+    if (o->level == CORE_STREAM_ZSTD_LEVEL)
+        core_stream_tune_zstd(cctx, o->level);
+    else
+        ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, o->level);
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
     if (o->workers > 0 && !ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_nbWorkers, o->workers))) {
         /*

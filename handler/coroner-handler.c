@@ -49,8 +49,6 @@
 #include "vacuum.h"
 
 #define EXIT_USAGE 64
-/* zstd's default level: the size target is "no bigger than zstd -3". */
-#define CORE_ZSTD_LEVEL 3
 /* Stacks and module headers of even a thousand threads fit; past it the stack core thins out. */
 #define STACK_CORE_MAX (64u << 20)
 /* A bigger pipe means fewer wake-ups between the dumping kernel and us. */
@@ -306,7 +304,7 @@ static void store_core(CoronerStore *store, const CoronerConfig *config,
 
     CoreStreamOptions options = {
         .compress = config->compress,
-        .level = CORE_ZSTD_LEVEL,
+        .level = CORE_STREAM_ZSTD_LEVEL,
         /* Measured (bench/ingest): 2 workers beat 1 by ~20% at the same size and +4 MiB RSS. */
         .workers = (int)MIN(g_get_num_processors(), 4u),
         .limit = min3(args->rlimit, config->process_size_max, config->external_size_max),

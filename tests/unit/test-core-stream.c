@@ -4,6 +4,8 @@
  * have (complete, cut by a limit, cut short, empty, not ELF, over budget) and
  * both storage forms (zstd and sparse).
  */
+/* For ZSTD_CCtx_getParameter(), to read back the tuning (libzstd exports it). */
+#define ZSTD_STATIC_LINKING_ONLY
 #include <elf.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -121,6 +123,76 @@ static void test_complete_zstd(void)
     close(out);
 }
 
+/* The core tuning is in force on this libzstd (a refusal would silently cost speed and size). */
+static void test_zstd_tuning(void)
+{
+    ZSTD_CCtx *cctx = ZSTD_createCCtx();
+    g_assert_true(core_stream_tune_zstd(cctx, CORE_STREAM_ZSTD_LEVEL));
+    int value = 0;
+    g_assert_false(ZSTD_isError(ZSTD_CCtx_getParameter(cctx, ZSTD_c_compressionLevel, &value)));
+    g_assert_cmpint(value, ==, CORE_STREAM_ZSTD_LEVEL);
+    g_assert_false(ZSTD_isError(ZSTD_CCtx_getParameter(cctx, ZSTD_c_minMatch, &value)));
+    g_assert_cmpint(value, ==, 6);
+    g_assert_false(ZSTD_isError(ZSTD_CCtx_getParameter(cctx, ZSTD_c_windowLog, &value)));
+    g_assert_cmpint(value, ==, 21);
+    ZSTD_freeCCtx(cctx);
+}
+
+/* A core of 3 x 8 MiB of incompressible data: the write-behind ranges must not lose a byte. */
+static GByteArray *make_big_core(void)
+{
+    const guint segments = 3, size = 8u << 20;
+    GByteArray *core = g_byte_array_new();
+    Elf64_Ehdr eh = {0};
+    memcpy(eh.e_ident, ELFMAG, SELFMAG);
+    eh.e_ident[EI_CLASS] = ELFCLASS64;
+    eh.e_ident[EI_DATA] = ELFDATA2LSB;
+    eh.e_ident[EI_VERSION] = EV_CURRENT;
+    eh.e_type = ET_CORE;
+    eh.e_machine = EM_X86_64;
+    eh.e_version = EV_CURRENT;
+    eh.e_phoff = sizeof eh;
+    eh.e_ehsize = sizeof eh;
+    eh.e_phentsize = sizeof(Elf64_Phdr);
+    eh.e_phnum = segments;
+    g_byte_array_append(core, (guint8 *)&eh, sizeof eh);
+    for (guint i = 0; i < segments; i++) {
+        Elf64_Phdr ph = {.p_type = PT_LOAD, .p_offset = 4096 + (uint64_t)i * size, .p_filesz = size};
+        g_byte_array_append(core, (guint8 *)&ph, sizeof ph);
+    }
+    guint header_end = core->len;
+    g_byte_array_set_size(core, 4096 + segments * size);
+    memset(core->data + header_end, 0, 4096 - header_end);
+    g_autoptr(GRand) rand = g_rand_new_with_seed(7);
+    guint32 *words = (guint32 *)(core->data + 4096);
+    for (gsize i = 0; i < (gsize)segments * size / 4; i++)
+        words[i] = g_rand_int(rand);
+    /* A run of zero pages in the middle, which the sparse form turns into a hole. */
+    memset(core->data + 4096 + size, 0, size / 2);
+    return core;
+}
+
+static void test_big_core(gconstpointer compress)
+{
+    g_autoptr(GByteArray) core = make_big_core();
+    CoreStreamOptions o = defaults(GPOINTER_TO_INT(compress));
+    o.workers = 2;
+    CoreStreamResult r;
+    int out;
+    run(core->data, core->len, &o, &r, &out);
+    g_assert_cmpint(r.status, ==, CORE_STREAM_OK);
+    g_assert_cmpuint(r.bytes_in, ==, core->len);
+    if (GPOINTER_TO_INT(compress)) {
+        g_autoptr(GBytes) back = decompress_file(out);
+        g_assert_cmpmem(g_bytes_get_data(back, NULL), g_bytes_get_size(back), core->data, core->len);
+    } else {
+        g_autofree guint8 *back = g_malloc(core->len);
+        g_assert_cmpint(pread(out, back, core->len, 0), ==, (gssize)core->len);
+        g_assert_cmpmem(back, core->len, core->data, core->len);
+    }
+    close(out);
+}
+
 static void test_complete_sparse(void)
 {
     g_autoptr(GByteArray) core = make_core();
@@ -216,6 +288,9 @@ int main(int argc, char **argv)
     out_path = g_build_filename(dir, "out", NULL);
     g_test_add_func("/core-stream/complete-zstd", test_complete_zstd);
     g_test_add_func("/core-stream/complete-sparse", test_complete_sparse);
+    g_test_add_func("/core-stream/zstd-tuning", test_zstd_tuning);
+    g_test_add_data_func("/core-stream/big-zstd", GINT_TO_POINTER(TRUE), test_big_core);
+    g_test_add_data_func("/core-stream/big-sparse", GINT_TO_POINTER(FALSE), test_big_core);
     g_test_add_func("/core-stream/limit", test_limit);
     g_test_add_func("/core-stream/bad-endings", test_bad_endings);
     g_test_add_func("/core-stream/budget", test_budget);
