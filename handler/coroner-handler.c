@@ -299,9 +299,6 @@ static void store_core(CoronerStore *store, const CoronerConfig *config,
     }
     gboolean have_stack = coroner_tmpfile_open(store->dir_fd, 0600, &stack, NULL);
 
-    /* Fails harmlessly when stdin is not a pipe (a manual run from a file). */
-    (void)fcntl(STDIN_FILENO, F_SETPIPE_SZ, PIPE_SIZE);
-
     CoreStreamOptions options = {
         .compress = config->compress,
         .level = CORE_STREAM_ZSTD_LEVEL,
@@ -451,6 +448,13 @@ static void send_journal_entry(const CoronerConfig *config, const CoronerCrashRe
 
 static int handle_crash(const char *config_path, const CoronerKernelArgs *args)
 {
+    /*
+     * First of all: the kernel stalls on a full 64 KiB pipe while we read
+     * /proc; with 1 MiB it gets that far ahead.  Fails harmlessly when stdin
+     * is not a pipe (a manual run from a file).
+     */
+    (void)fcntl(STDIN_FILENO, F_SETPIPE_SZ, PIPE_SIZE);
+
     g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(CoronerConfig) config = coroner_config_load(config_path, problems);
     g_autoptr(CoronerCrashRecord) r = coroner_crash_record_new();
