@@ -8,21 +8,32 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "fs-util.h"
 #include "privileges.h"
 
-/* The child's first byte says how it ended; the rest is JSON or an error message. */
+/*
+ * The child's first byte says how it ended: RESULT_OK and the record's JSON,
+ * or RESULT_ERROR and "domain\ncode\nmessage", its GError.
+ */
 #define RESULT_OK 'J'
 #define RESULT_ERROR 'E'
+/* What the parent takes from a child's error: it may be hostile. */
+#define ERROR_DOMAIN_MAX 64
+#define ERROR_MESSAGE_MAX 4096
 
-static void set_limit(int resource, rlim_t value)
+#define DEFAULT_TIMEOUT_MS 10000
+#define DEFAULT_MAX_OUTPUT ((gsize)64 << 20)
+
+G_DEFINE_QUARK(coroner_sandbox_error_quark, coroner_sandbox_error)
+
+static void set_limit(int resource, rlim_t soft, rlim_t hard)
 {
-    struct rlimit rl = {value, value};
+    struct rlimit rl = {soft, hard};
     (void)setrlimit(resource, &rl);
 }
 
@@ -34,18 +45,37 @@ static void set_limit(int resource, rlim_t value)
 static rlim_t current_address_space(void)
 {
     g_autofree char *statm = NULL;
-    unsigned long pages = 0;
-    if (g_file_get_contents("/proc/self/statm", &statm, NULL, NULL))
-        pages = strtoul(statm, NULL, 10);
-    return (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE);
+    if (!g_file_get_contents("/proc/self/statm", &statm, NULL, NULL))
+        return 0;
+    return (rlim_t)g_ascii_strtoull(statm, NULL, 10) * (rlim_t)sysconf(_SC_PAGESIZE);
+}
+
+/* Sends error as the child's answer. */
+static int write_error(int out_fd, const GError *error)
+{
+    g_autofree char *msg =
+        g_strdup_printf("%c%s\n%d\n%s", RESULT_ERROR, g_quark_to_string(error->domain), error->code,
+                        error->message);
+    return coroner_write_all(out_fd, msg, strlen(msg));
+}
+
+/* The child has answered: the work goes on in a grandchild the parent does not wait for. */
+static void run_detached(CoronerSandboxAfterFunc after_answer, gpointer data)
+{
+    if (fork() != 0)
+        return;
+    /* Out of the caller's session and process group, so that its end is not ours. */
+    (void)setsid();
+    after_answer(data);
+    _exit(0);
 }
 
 static G_NORETURN void child_main(const CoronerSandboxLimits *limits, CoronerSandboxFunc func,
-                                  gpointer data, int out_fd)
+                                  gpointer data, int out_fd, pid_t parent)
 {
     /* No core of a parser that chewed on someone else's memory. */
-    set_limit(RLIMIT_CORE, 0);
-    /* The caller's stdout is its own output (coronerctl's, a TAP stream): the child's only channel is out_fd. */
+    set_limit(RLIMIT_CORE, 0, 0);
+    /* The caller's stdout is its own (coronerctl's, a TAP stream): the child talks on out_fd. */
     int null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
     if (null_fd >= 0) {
         dup2(null_fd, STDOUT_FILENO);
@@ -54,61 +84,70 @@ static G_NORETURN void child_main(const CoronerSandboxLimits *limits, CoronerSan
     if (limits->drop_privileges && geteuid() == 0) {
         int r = coroner_drop_privileges(limits->uid, limits->gid);
         if (r < 0) {
-            g_autofree char *msg = g_strdup_printf("%ccannot drop privileges: %s", RESULT_ERROR,
-                                                   g_strerror(-r));
-            (void)coroner_write_all(out_fd, msg, strlen(msg));
+            g_autoptr(GError) error =
+                g_error_new(CORONER_SANDBOX_ERROR, CORONER_SANDBOX_ERROR_FAILED,
+                            "cannot drop privileges: %s", g_strerror(-r));
+            (void)write_error(out_fd, error);
             _exit(1);
         }
+    } else {
+        /* What the drop does besides changing identity: no ptrace by others, no setuid exec. */
+        (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        (void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
     }
-    if (limits->address_space)
-        set_limit(RLIMIT_AS, current_address_space() + limits->address_space);
+    /* After the drop, which clears it; and the caller may already be gone. */
+    (void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (getppid() != parent)
+        _exit(1);
+    if (limits->address_space) {
+        rlim_t as = current_address_space() + limits->address_space;
+        set_limit(RLIMIT_AS, as, as);
+    }
     if (limits->cpu_seconds)
-        set_limit(RLIMIT_CPU, limits->cpu_seconds);
+        set_limit(RLIMIT_CPU, limits->cpu_seconds, (rlim_t)limits->cpu_seconds + 1);
 
     g_autoptr(CoronerCrashRecord) out = coroner_crash_record_new();
     g_autoptr(GError) error = NULL;
-    if (!func(data, out, &error)) {
-        g_autofree char *msg = g_strdup_printf("%c%s", RESULT_ERROR, error->message);
-        (void)coroner_write_all(out_fd, msg, strlen(msg));
-        _exit(1);
+    gboolean ok = func(data, out, &error);
+    if (!ok && !error)
+        error = g_error_new_literal(CORONER_SANDBOX_ERROR, CORONER_SANDBOX_ERROR_FAILED,
+                                    "failed without saying why");
+    if (!ok) {
+        if (write_error(out_fd, error) < 0)
+            _exit(1);
+    } else {
+        gsize length = 0;
+        g_autofree char *json = coroner_crash_record_to_json(out, &length);
+        char tag = RESULT_OK;
+        if (coroner_write_all(out_fd, &tag, 1) < 0 || coroner_write_all(out_fd, json, length) < 0)
+            _exit(1);
     }
-    gsize length = 0;
-    g_autofree char *json = coroner_crash_record_to_json(out, &length);
-    char tag = RESULT_OK;
-    if (coroner_write_all(out_fd, &tag, 1) < 0 || coroner_write_all(out_fd, json, length) < 0)
-        _exit(1);
-    _exit(0);
+    close(out_fd);
+    if (limits->after_answer)
+        run_detached(limits->after_answer, data);
+    _exit(ok ? 0 : 1);
 }
 
-static int64_t now_ms(void)
-{
-    return g_get_monotonic_time() / 1000;
-}
-
-/* Reads the child's answer until EOF, the byte cap or the deadline. */
-static GByteArray *read_answer(int fd, gsize cap, int64_t deadline_ms, gboolean *ret_timed_out,
+/* Reads the child's answer until EOF, the deadline (monotonic µs) or the cap. */
+static GByteArray *read_answer(int fd, gsize cap, gint64 deadline, gboolean *ret_timed_out,
                                gboolean *ret_too_big)
 {
     GByteArray *buf = g_byte_array_new();
-    guint8 chunk[16384];
-    *ret_timed_out = FALSE;
-    *ret_too_big = FALSE;
+    guint8 chunk[65536];
+    *ret_timed_out = *ret_too_big = FALSE;
     for (;;) {
-        int64_t left = deadline_ms - now_ms();
+        gint64 left = deadline - g_get_monotonic_time();
         if (left <= 0) {
             *ret_timed_out = TRUE;
             break;
         }
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        int r = poll(&pfd, 1, (int)MIN(left, G_MAXINT));
-        if (r < 0 && errno == EINTR)
+        /* Rounded up; whatever poll says, the loop ends at the deadline. */
+        int r = poll(&pfd, 1, (int)MIN(left / 1000 + 1, G_MAXINT));
+        if (r <= 0)
             continue;
-        if (r <= 0) {
-            *ret_timed_out = r == 0;
-            break;
-        }
         ssize_t n = read(fd, chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR)
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
         if (n <= 0)
             break;
@@ -121,32 +160,60 @@ static GByteArray *read_answer(int fd, gsize cap, int64_t deadline_ms, gboolean 
     return buf;
 }
 
+/* A child's "domain\ncode\nmessage", checked: it may come from a hostile child. */
+static GError *parse_child_error(const char *text, gsize length)
+{
+    const char *end = text + length;
+    const char *nl1 = memchr(text, '\n', length);
+    const char *nl2 = nl1 ? memchr(nl1 + 1, '\n', (gsize)(end - nl1 - 1)) : NULL;
+    if (!nl2 || nl1 == text || nl1 - text > ERROR_DOMAIN_MAX)
+        return NULL;
+    for (const char *c = text; c < nl1; c++)
+        if (!g_ascii_isalnum(*c) && !strchr(" -_.", *c))
+            return NULL;
+    g_autofree char *domain = g_strndup(text, (gsize)(nl1 - text));
+    g_autofree char *code_text = g_strndup(nl1 + 1, (gsize)(nl2 - nl1 - 1));
+    gint64 code = 0;
+    if (!g_ascii_string_to_signed(code_text, 10, G_MININT, G_MAXINT, &code, NULL))
+        return NULL;
+    g_autofree char *message =
+        g_utf8_make_valid(nl2 + 1, (gssize)MIN((gsize)(end - nl2 - 1), ERROR_MESSAGE_MAX));
+    return g_error_new_literal(g_quark_from_string(domain), (int)code, message);
+}
+
 CoronerCrashRecord *coroner_sandbox_run(const CoronerSandboxLimits *limits, CoronerSandboxFunc func,
                                         gpointer data, GError **error)
 {
+    const char *name = limits->name ? limits->name : "the parser";
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0) {
         int e = errno;
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "pipe: %s", g_strerror(e));
+        g_set_error(error, CORONER_SANDBOX_ERROR, CORONER_SANDBOX_ERROR_FAILED, "pipe: %s",
+                    g_strerror(e));
         return NULL;
     }
+    pid_t parent = getpid();
     pid_t child = fork();
     if (child < 0) {
         int e = errno;
         close(p[0]);
         close(p[1]);
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "fork: %s", g_strerror(e));
+        g_set_error(error, CORONER_SANDBOX_ERROR, CORONER_SANDBOX_ERROR_FAILED, "fork: %s",
+                    g_strerror(e));
         return NULL;
     }
     if (child == 0) {
         close(p[0]);
-        child_main(limits, func, data, p[1]);
+        child_main(limits, func, data, p[1], parent);
     }
     close(p[1]);
-    int64_t deadline = now_ms() + (limits->timeout_ms ? limits->timeout_ms : 10000);
+    unsigned timeout_ms = limits->timeout_ms ? limits->timeout_ms : DEFAULT_TIMEOUT_MS;
+    gsize max_output = limits->max_output ? limits->max_output : DEFAULT_MAX_OUTPUT;
+    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
     gboolean timed_out, too_big;
-    g_autoptr(GByteArray) answer = read_answer(p[0], limits->max_output ? limits->max_output : (64u << 20),
-                                               deadline, &timed_out, &too_big);
+    /* One more byte than the JSON: the tag. */
+    g_autoptr(GByteArray) answer =
+        read_answer(p[0], max_output + 1, deadline, &timed_out, &too_big);
     close(p[0]);
     if (timed_out || too_big)
         kill(child, SIGKILL);
@@ -155,36 +222,41 @@ CoronerCrashRecord *coroner_sandbox_run(const CoronerSandboxLimits *limits, Coro
         ;
 
     if (timed_out) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "gave up after %u ms",
-                    limits->timeout_ms);
+        g_set_error(error, CORONER_SANDBOX_ERROR, CORONER_SANDBOX_ERROR_TIMEOUT,
+                    "%s did not finish within %u ms and was stopped", name, timeout_ms);
         return NULL;
     }
     if (too_big) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
-                    "the result exceeded %" G_GSIZE_FORMAT " bytes", limits->max_output);
+        g_set_error(error, CORONER_SANDBOX_ERROR, CORONER_SANDBOX_ERROR_TOO_BIG,
+                    "%s's answer exceeded %" G_GSIZE_FORMAT " bytes", name, max_output);
         return NULL;
     }
     if (WIFSIGNALED(status)) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "the parser died of signal %d (%s)",
-                    WTERMSIG(status), g_strsignal(WTERMSIG(status)));
+        g_set_error(error, CORONER_SANDBOX_ERROR, CORONER_SANDBOX_ERROR_CRASHED,
+                    "%s crashed (signal %d, %s)", name, WTERMSIG(status),
+                    g_strsignal(WTERMSIG(status)));
         return NULL;
     }
+    int exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     if (answer->len > 0 && answer->data[0] == RESULT_ERROR) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%.*s", (int)MIN(answer->len - 1, 4096u),
-                    (const char *)answer->data + 1);
+        GError *child_error = parse_child_error((const char *)answer->data + 1, answer->len - 1);
+        if (child_error)
+            g_propagate_error(error, child_error);
+        else
+            g_set_error(error, CORONER_SANDBOX_ERROR, CORONER_SANDBOX_ERROR_INVALID,
+                        "%s sent a malformed error (exit status %d)", name, exit_status);
         return NULL;
     }
-    if (answer->len == 0 || answer->data[0] != RESULT_OK || !WIFEXITED(status) ||
-        WEXITSTATUS(status) != 0) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "the parser failed (exit status %d)",
-                    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    if (answer->len == 0 || answer->data[0] != RESULT_OK || exit_status != 0) {
+        g_set_error(error, CORONER_SANDBOX_ERROR, CORONER_SANDBOX_ERROR_INVALID,
+                    "%s sent no usable answer (exit status %d)", name, exit_status);
         return NULL;
     }
     g_autoptr(GError) local = NULL;
     CoronerCrashRecord *r = coroner_crash_record_from_json((const char *)answer->data + 1,
                                                            (gssize)answer->len - 1, &local);
     if (!r)
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "the parser's answer is invalid: %s",
-                    local->message);
+        g_set_error(error, CORONER_SANDBOX_ERROR, CORONER_SANDBOX_ERROR_INVALID,
+                    "%s sent no usable answer: %s", name, local->message);
     return r;
 }

@@ -5,7 +5,9 @@
  * limits and a wall-clock deadline.  The child fills a fresh crash record; it
  * travels back as the record's JSON through a pipe with a byte cap, so the
  * only thing the parent ever trusts from the child is a bounded JSON text it
- * parses with the ordinary record reader.
+ * parses with the ordinary record reader (or, when the child fails, a short
+ * error message).  Both the handler's hook metadata parser and
+ * coroner_symbolize_sandboxed() run here.
  */
 #pragma once
 
@@ -17,23 +19,52 @@
 
 G_BEGIN_DECLS
 
-typedef struct {
-    gboolean drop_privileges; /* become uid/gid (only meaningful when running as root) */
-    uid_t uid;
-    gid_t gid;
-    uint64_t address_space;   /* RLIMIT_AS in bytes, 0 for none */
-    unsigned cpu_seconds;     /* RLIMIT_CPU, 0 for none */
-    unsigned timeout_ms;      /* wall clock; the child is killed after it */
-    gsize max_output;         /* bytes of JSON accepted back */
-} CoronerSandboxLimits;
+#define CORONER_SANDBOX_ERROR (coroner_sandbox_error_quark())
+GQuark coroner_sandbox_error_quark(void);
+
+/* What went wrong around the child; the child's own GError comes back as it was. */
+typedef enum {
+    CORONER_SANDBOX_ERROR_FAILED,  /* no child (pipe, fork), or it could not drop privileges */
+    CORONER_SANDBOX_ERROR_TIMEOUT, /* the child was killed at the deadline */
+    CORONER_SANDBOX_ERROR_TOO_BIG, /* the child's answer exceeded max_output; it was killed */
+    CORONER_SANDBOX_ERROR_CRASHED, /* the child died of a signal (a crash, RLIMIT_CPU) */
+    CORONER_SANDBOX_ERROR_INVALID, /* the child ended without a usable answer */
+} CoronerSandboxError;
 
 /* Runs in the child: fills out (a fresh record), or fails with error. */
 typedef gboolean (*CoronerSandboxFunc)(gpointer data, CoronerCrashRecord *out, GError **error);
 
+/* Runs in a detached grandchild once the answer is sent: work nobody waits for. */
+typedef void (*CoronerSandboxAfterFunc)(gpointer data);
+
+/* How the child runs. */
+typedef struct {
+    const char *name; /* who it is in error messages ("the symbolizer"); NULL: "the parser" */
+    gboolean drop_privileges; /* become uid/gid (only meaningful when running as root) */
+    uid_t uid;
+    gid_t gid;
+    uint64_t address_space; /* RLIMIT_AS in bytes on top of what the child has mapped, 0 for none */
+    unsigned cpu_seconds;   /* RLIMIT_CPU (SIGXCPU; SIGKILL a second later), 0 for none */
+    unsigned timeout_ms;    /* wall clock, 0 for 10 s; the child is killed after it */
+    gsize max_output;       /* bytes of JSON accepted back, 0 for 64 MiB */
+    /*
+     * Optional: run with data after the answer was written and the pipe
+     * closed, whether func succeeded or not, in a grandchild in its own
+     * session that keeps the child's identity and limits but not the
+     * deadline.  The parent does not wait for it.
+     */
+    CoronerSandboxAfterFunc after_answer;
+} CoronerSandboxLimits;
+
 /*
  * Runs func(data, out, error) in a sandboxed child and returns what it put in
- * out.  A child that fails, crashes, overruns its limits or sends garbage is
- * a clean error here, never a crash of the caller.
+ * out.  The child becomes uid/gid (privileges.h: no groups, no new
+ * privileges, not dumpable; without the drop it is still not dumpable and
+ * gets no new privileges), dies with the caller (PR_SET_PDEATHSIG), has
+ * RLIMIT_CORE 0, the limits above and its stdout on /dev/null.  A child that
+ * fails returns its GError (domain, code and message) here; one that crashes,
+ * overruns its limits or sends garbage is a CORONER_SANDBOX_ERROR; never a
+ * crash of the caller.
  */
 CoronerCrashRecord *coroner_sandbox_run(const CoronerSandboxLimits *limits, CoronerSandboxFunc func,
                                         gpointer data, GError **error);

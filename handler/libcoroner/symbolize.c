@@ -27,19 +27,15 @@
 #include <gio/gio.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fs-util.h"
-#include "privileges.h"
+#include "sandbox.h"
 #include "signature.h"
 
 /* libstdc++'s demangler (linked in): libdw does not export one. */
@@ -49,8 +45,6 @@ extern char *__cxa_demangle(const char *mangled, char *buffer, size_t *length, i
 #define RESULT_MAX (32u * 1024u * 1024u)
 /* The child's own deadline comes this much before the parent's kill, to return a partial result. */
 #define CHILD_MARGIN_MS 300
-/* Child exit statuses above this carry a CoronerSymbolizeError. */
-#define CHILD_EXIT_ERROR_BASE 16
 
 G_DEFINE_QUARK(coroner - symbolize - error - quark, coroner_symbolize_error)
 
@@ -816,20 +810,19 @@ static void cache_trim(const char *dir)
         g_free(g_array_index(entries, Entry, i).path);
 }
 
-/* In a detached grandchild, so nobody waits for it: the answer was already sent. */
-static void cache_flush_detached(void)
+/* The sandbox's after_answer: a detached grandchild, so nobody waits for it. */
+static void cache_flush(gpointer data)
 {
+    (void)data;
     if (!cache_todo || cache_todo->len == 0)
         return;
     g_autofree char *dir = debuginfo_cache_dir();
-    if (!dir || fork() != 0)
+    if (!dir)
         return;
-    (void)setsid();
     (void)nice(10);
     for (guint i = 0; i < cache_todo->len; i++)
         cache_store(dir, cache_todo->pdata[i]);
     cache_trim(dir);
-    _exit(0);
 }
 
 static char *debuginfo_path_storage;
@@ -1155,24 +1148,23 @@ gboolean coroner_symbolize_core_fd(int core_fd, const char *executable,
     return ok;
 }
 
-/* ---- the sandbox ---- */
+/* ---- the sandbox (sandbox.c) ---- */
 
-static uint64_t current_address_space(void)
-{
-    g_autofree char *statm = NULL;
-    if (!g_file_get_contents("/proc/self/statm", &statm, NULL, NULL))
-        return 0;
-    return g_ascii_strtoull(statm, NULL, 10) * (uint64_t)sysconf(_SC_PAGESIZE);
-}
+typedef struct {
+    int core_fd;
+    const char *executable;
+    const CoronerSymbolizeOptions *o;
+    const CoronerCrashRecord *input; /* the tid, thread names and signal to start from */
+} SandboxJob;
 
 /* Keeps the child's answer under the pipe's cap: other threads lose frames first. */
-static char *record_json_capped(CoronerCrashRecord *r, gsize *ret_length)
+static void fit_result_cap(CoronerCrashRecord *r)
 {
-    for (int round = 0;; round++) {
-        char *json = coroner_crash_record_to_json(r, ret_length);
-        if (*ret_length <= RESULT_MAX || round == 2)
-            return json;
-        g_free(json);
+    for (int round = 0; round < 2; round++) {
+        gsize length = 0;
+        g_free(coroner_crash_record_to_json(r, &length));
+        if (length <= RESULT_MAX)
+            return;
         for (guint i = 0; i < r->threads->len; i++) {
             CoronerThread *t = r->threads->pdata[i];
             if (!t->crashed)
@@ -1183,37 +1175,16 @@ static char *record_json_capped(CoronerCrashRecord *r, gsize *ret_length)
     }
 }
 
-G_GNUC_NORETURN static void sandbox_child(int core_fd, const char *executable,
-                                          const CoronerSymbolizeOptions *o, uid_t uid, gid_t gid,
-                                          const CoronerCrashRecord *input, int out_fd)
+/* Runs in the sandbox child. */
+static gboolean symbolize_in_sandbox(gpointer data, CoronerCrashRecord *r, GError **error)
 {
-    (void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    if (geteuid() == 0 && uid != 0) {
-        if (coroner_drop_privileges(uid, gid) < 0)
-            _exit(CHILD_EXIT_ERROR_BASE + CORONER_SYMBOLIZE_ERROR_FAILED);
-    } else {
-        (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    }
-    struct rlimit core_limit = {0, 0};
-    (void)setrlimit(RLIMIT_CORE, &core_limit);
-    if (o->timeout_ms) {
-        rlim_t seconds = o->timeout_ms / 1000 + 1;
-        struct rlimit cpu = {seconds, seconds + 1};
-        (void)setrlimit(RLIMIT_CPU, &cpu);
-    }
-    if (o->memory_limit) {
-        /* On top of what the child already maps (a lot under AddressSanitizer). */
-        uint64_t base = current_address_space();
-        struct rlimit as = {base + o->memory_limit, base + o->memory_limit};
-        (void)setrlimit(RLIMIT_AS, &as);
-    }
-
+    const SandboxJob *job = data;
     cache_writer = TRUE;
-    CoronerSymbolizeOptions mine = *o;
+    CoronerSymbolizeOptions mine = *job->o;
     if (mine.timeout_ms)
         mine.timeout_ms = mine.timeout_ms > 2 * CHILD_MARGIN_MS ? mine.timeout_ms - CHILD_MARGIN_MS
                                                                 : mine.timeout_ms / 2 + 1;
-    CoronerCrashRecord *r = coroner_crash_record_new();
+    const CoronerCrashRecord *input = job->input;
     r->process.tid = input->process.tid;
     for (guint i = 0; input->process.threads && i < input->process.threads->len; i++) {
         const CoronerThreadName *n = input->process.threads->pdata[i];
@@ -1224,54 +1195,32 @@ G_GNUC_NORETURN static void sandbox_child(int core_fd, const char *executable,
     }
     r->signal.number = input->signal.number;
     r->signal.name = g_strdup(input->signal.name);
-
-    GError *error = NULL;
-    int status = 0;
-    if (!coroner_symbolize_core_fd(core_fd, executable, &mine, r, &error)) {
-        r->backtrace_error = g_strdup(error->message);
-        status = CHILD_EXIT_ERROR_BASE + (error->domain == CORONER_SYMBOLIZE_ERROR
-                                              ? error->code
-                                              : CORONER_SYMBOLIZE_ERROR_FAILED);
-    }
-    gsize length = 0;
-    char *json = record_json_capped(r, &length);
-    if (coroner_write_all(out_fd, json, length) < 0)
-        _exit(1);
-    close(out_fd);
-    cache_flush_detached();
-    _exit(status);
+    if (!coroner_symbolize_core_fd(job->core_fd, job->executable, &mine, r, error))
+        return FALSE;
+    fit_result_cap(r);
+    return TRUE;
 }
 
-/* Reads the child's answer until EOF, the deadline or the cap. */
-static GByteArray *read_answer(int fd, gint64 deadline, gboolean *ret_timeout, gboolean *ret_big)
+/* The sandbox's and the child's errors as the CoronerSymbolizeError callers know. */
+static int symbolize_error_code(const GError *e)
 {
-    GByteArray *buf = g_byte_array_new();
-    guint8 chunk[65536];
-    *ret_timeout = *ret_big = FALSE;
-    for (;;) {
-        gint64 left = deadline - g_get_monotonic_time();
-        if (left <= 0) {
-            *ret_timeout = TRUE;
-            break;
-        }
-        struct pollfd p = {fd, POLLIN, 0};
-        int r = poll(&p, 1, (int)MIN(left / 1000 + 1, G_MAXINT));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            continue;
-        ssize_t n = read(fd, chunk, sizeof chunk);
-        if (n < 0 && (errno == EINTR || errno == EAGAIN))
-            continue;
-        if (n <= 0)
-            break;
-        if (buf->len + (gsize)n > RESULT_MAX) {
-            *ret_big = TRUE;
-            break;
-        }
-        g_byte_array_append(buf, chunk, (guint)n);
+    if (e->domain == CORONER_SYMBOLIZE_ERROR)
+        return e->code >= 0 && e->code < CORONER_SYMBOLIZE_ERROR_FAILED
+                   ? e->code
+                   : CORONER_SYMBOLIZE_ERROR_FAILED;
+    if (e->domain != CORONER_SANDBOX_ERROR)
+        return CORONER_SYMBOLIZE_ERROR_FAILED;
+    switch ((CoronerSandboxError)e->code) {
+    case CORONER_SANDBOX_ERROR_TIMEOUT:
+        return CORONER_SYMBOLIZE_ERROR_TIMEOUT;
+    case CORONER_SANDBOX_ERROR_TOO_BIG:
+    case CORONER_SANDBOX_ERROR_CRASHED:
+    case CORONER_SANDBOX_ERROR_INVALID:
+        return CORONER_SYMBOLIZE_ERROR_CHILD;
+    case CORONER_SANDBOX_ERROR_FAILED:
+    default:
+        return CORONER_SYMBOLIZE_ERROR_FAILED;
     }
-    return buf;
 }
 
 static void take_backtrace(CoronerCrashRecord *record, CoronerCrashRecord *result)
@@ -1329,66 +1278,24 @@ gboolean coroner_symbolize_sandboxed(int core_fd, const char *executable,
         coroner_symbolize_options_init(&defaults);
         o = &defaults;
     }
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) < 0)
-        return sandbox_fail(record, error, CORONER_SYMBOLIZE_ERROR_FAILED, "pipe: %s",
-                            g_strerror(errno));
-    pid_t child = fork();
-    if (child < 0) {
-        int e = errno;
-        close(fds[0]);
-        close(fds[1]);
-        return sandbox_fail(record, error, CORONER_SYMBOLIZE_ERROR_FAILED, "fork: %s",
-                            g_strerror(e));
-    }
-    if (child == 0) {
-        close(fds[0]);
-        sandbox_child(core_fd, executable, o, uid, gid, record, fds[1]);
-    }
-    close(fds[1]);
-    gint64 deadline = g_get_monotonic_time() +
-                      (gint64)(o->timeout_ms ? o->timeout_ms : 24u * 3600u * 1000u) * 1000;
-    gboolean timeout, big;
-    g_autoptr(GByteArray) answer = read_answer(fds[0], deadline, &timeout, &big);
-    close(fds[0]);
-    if (timeout || big)
-        kill(child, SIGKILL);
-    int status = 0;
-    while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (timeout)
-        return sandbox_fail(record, error, CORONER_SYMBOLIZE_ERROR_TIMEOUT,
-                            "the symbolizer did not finish within %u ms and was stopped",
-                            o->timeout_ms);
-    if (big)
-        return sandbox_fail(record, error, CORONER_SYMBOLIZE_ERROR_CHILD,
-                            "the symbolizer's answer exceeded %u bytes", RESULT_MAX);
-    if (WIFSIGNALED(status))
-        return sandbox_fail(record, error, CORONER_SYMBOLIZE_ERROR_CHILD,
-                            "the symbolizer crashed on this core (signal %d, %s)", WTERMSIG(status),
-                            g_strsignal(WTERMSIG(status)));
-    g_autoptr(GError) parse_error = NULL;
+    SandboxJob job = {.core_fd = core_fd, .executable = executable, .o = o, .input = record};
+    CoronerSandboxLimits limits = {
+        .name = "the symbolizer",
+        .drop_privileges = uid != 0,
+        .uid = uid,
+        .gid = gid,
+        .address_space = o->memory_limit,
+        .cpu_seconds = o->timeout_ms ? o->timeout_ms / 1000 + 1 : 0,
+        /* No timeout is a day's. */
+        .timeout_ms = o->timeout_ms ? o->timeout_ms : 24u * 3600u * 1000u,
+        .max_output = RESULT_MAX,
+        .after_answer = cache_flush,
+    };
+    g_autoptr(GError) local = NULL;
     g_autoptr(CoronerCrashRecord) result =
-        answer->len ? coroner_crash_record_from_json((const char *)answer->data,
-                                                     (gssize)answer->len, &parse_error)
-                    : NULL;
+        coroner_sandbox_run(&limits, symbolize_in_sandbox, &job, &local);
     if (!result)
-        return sandbox_fail(record, error, CORONER_SYMBOLIZE_ERROR_CHILD,
-                            "the symbolizer sent no usable answer (exit status %d%s%s)",
-                            WEXITSTATUS(status), parse_error ? ": " : "",
-                            parse_error ? parse_error->message : "");
-    int exit_code = WEXITSTATUS(status);
-    if (exit_code >= CHILD_EXIT_ERROR_BASE) {
-        int code = exit_code - CHILD_EXIT_ERROR_BASE;
-        if (code > CORONER_SYMBOLIZE_ERROR_FAILED)
-            code = CORONER_SYMBOLIZE_ERROR_FAILED;
-        return sandbox_fail(record, error, code, "%s",
-                            result->backtrace_error ? result->backtrace_error
-                                                    : "the symbolizer failed");
-    }
-    if (exit_code != 0)
-        return sandbox_fail(record, error, CORONER_SYMBOLIZE_ERROR_CHILD,
-                            "the symbolizer exited with status %d", exit_code);
+        return sandbox_fail(record, error, symbolize_error_code(local), "%s", local->message);
     take_backtrace(record, result);
     g_clear_pointer(&record->backtrace_error, g_free);
     return TRUE;

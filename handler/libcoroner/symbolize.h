@@ -71,12 +71,15 @@ gboolean coroner_symbolize_core_fd(int core_fd, const char *executable,
                                    GError **error);
 
 /*
- * The same in a forked child that, when we are root, becomes uid/gid
- * (privileges.h), with RLIMIT_AS (o->memory_limit more than it starts with),
- * RLIMIT_CPU, RLIMIT_CORE 0, and is killed after o->timeout_ms.  The result
- * comes back as the record's JSON over a pipe, capped in size.  A crash,
- * hang or garbage from the child is a GError, never a problem of the caller.
- * On failure record->backtrace_error says why as well.
+ * The same in coroner_sandbox_run()'s child (sandbox.h), which, when we are
+ * root and uid is not 0, becomes uid/gid, with RLIMIT_AS (o->memory_limit
+ * more than it starts with), RLIMIT_CPU (o->timeout_ms plus a second),
+ * RLIMIT_CORE 0, and is killed after o->timeout_ms.  The result comes back as
+ * the record's JSON over a pipe, capped at 32 MiB.  A crash, hang or garbage
+ * from the child is a GError (CORONER_SYMBOLIZE_ERROR_TIMEOUT, _CHILD), never
+ * a problem of the caller.  On failure record->backtrace_error says why as
+ * well.  The debug info cache is written after the answer, by a grandchild
+ * nobody waits for.
  */
 gboolean coroner_symbolize_sandboxed(int core_fd, const char *executable,
                                      const CoronerSymbolizeOptions *o, uid_t uid, gid_t gid,
