@@ -372,11 +372,11 @@ spotlight_start() {
     poll 60 grep -q '^spotlight-port ' "$T/spotlight.out" || die "Spotlight did not start: $(cat "$LOGDIR/spotlight.log")"
     SPOTLIGHT_PORT=$(sed -n 's/^spotlight-port //p' "$T/spotlight.out")
     if [ -z "${LISTEN_PID:-}" ]; then
-        node "$CORONER_REPORTER_TEST_LIB/spotlight-listen.mjs" "$SPOTLIGHT_PORT" >>"$T/spotlight.jsonl" 2>>"$LOGDIR/spotlight-listen.log" &
+        node "$CORONER_SENTRY_NODE_DIR/spotlight-listen.mjs" "$SPOTLIGHT_PORT" >>"$T/spotlight.jsonl" 2>>"$LOGDIR/spotlight-listen.log" &
         LISTEN_PID=$!
         on_exit "kill $LISTEN_PID 2>/dev/null"
     fi
-    poll 30 grep -q connected "$LOGDIR/spotlight-listen.log" || die "could not subscribe to Spotlight's stream"
+    poll 30 grep -qx 'spotlight-listen: connected' "$LOGDIR/spotlight-listen.log" || die "could not subscribe to Spotlight's stream"
     mkdir -p "$XDG_CONFIG_HOME/coroner"
     printf '[Sentry]\nDSN=http://coronertest@127.0.0.1:%s/7\n' "$SPOTLIGHT_PORT" >"$XDG_CONFIG_HOME/coroner/reporting.conf"
     log "Spotlight on port $SPOTLIGHT_PORT"

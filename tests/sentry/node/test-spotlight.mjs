@@ -15,8 +15,8 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { checkAgainstRecord, checkEvent, debugIdOf } from "./envelope-checks.mjs";
+import { ENVELOPE_EVENT, envelopeOf, startSpotlight, subscribe } from "./spotlight.mjs";
 
-const here = path.dirname(new URL(import.meta.url).pathname);
 const { values: args } = parseArgs({
   options: {
     tool: { type: "string" }, "make-record": { type: "string" }, handler: { type: "string" },
@@ -36,63 +36,6 @@ function run(cmd, argv, opts = {}) {
   return r.stdout;
 }
 
-async function startSpotlight() {
-  const child = spawn(process.execPath, [path.join(here, "spotlight-launcher.mjs"), "0"], { stdio: ["ignore", "pipe", "inherit"] });
-  children.push(child);
-  const port = await new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error("Spotlight did not start within 60 s")), 60000);
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = out.match(/spotlight-port (\d+)/);
-      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
-    });
-    child.on("exit", (code) => reject(new Error(`Spotlight exited (${code})`)));
-  });
-  return port;
-}
-
-// Subscribes to /stream and collects every envelope Spotlight announces.
-async function subscribe(port) {
-  const seen = [];
-  const waiters = [];
-  const res = await fetch(`http://127.0.0.1:${port}/stream?client=coroner-test`);
-  assert.equal(res.status, 200, "GET /stream");
-  (async () => {
-    const decoder = new TextDecoder();
-    let buf = "";
-    for await (const chunk of res.body) {
-      buf += decoder.decode(chunk, { stream: true });
-      let i;
-      while ((i = buf.indexOf("\n\n")) >= 0) {
-        const block = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        const ev = {};
-        for (const line of block.split("\n")) {
-          const m = line.match(/^(\w+): ?(.*)$/);
-          if (m) ev[m[1]] = (ev[m[1]] ? ev[m[1]] + "\n" : "") + m[2];
-        }
-        if (ev.data) {
-          seen.push(ev);
-          for (const w of waiters.splice(0)) w();
-        }
-      }
-    }
-  })().catch(() => {});
-  return {
-    async waitFor(eventId, ms = 20000) {
-      const end = Date.now() + ms;
-      for (;;) {
-        const hit = seen.find((e) => JSON.parse(e.data)[0]?.event_id === eventId);
-        if (hit) return hit;
-        if (Date.now() > end) throw new Error(`Spotlight never streamed event ${eventId}`);
-        await new Promise((r) => { waiters.push(r); setTimeout(r, 200); });
-      }
-    },
-    close() { res.body.cancel().catch(() => {}); },
-  };
-}
-
 async function submitAndReadBack(port, stream, recordPath, name, { comment, secret } = {}) {
   const dsn = `http://coronertest@127.0.0.1:${port}/7`;
   const outbox = path.join(tmp, `outbox-${name}`);
@@ -103,8 +46,8 @@ async function submitAndReadBack(port, stream, recordPath, name, { comment, secr
   assert.match(out, /^sent 1 /m, `submit did not send: ${out}`);
 
   const ev = await stream.waitFor(eventId);
-  assert.equal(ev.event, "application/x-sentry-envelope");
-  const [header, items] = JSON.parse(ev.data);
+  assert.equal(ev.event, ENVELOPE_EVENT);
+  const [header, items] = envelopeOf(ev);
   assert.equal(header.event_id, eventId);
   assert.equal(header.dsn, dsn);
   const event = items.find(([h]) => h.type === "event")?.[1];
@@ -132,9 +75,15 @@ async function test(name, fn) {
   }
 }
 
-const port = await startSpotlight();
-const stream = await subscribe(port);
+// Started inside the try, so that the finally stops Spotlight even when it
+// fails to come up or to stream (the error then fails the whole test).
+let stream;
 try {
+  const spotlight = startSpotlight();
+  children.push(spotlight.child);
+  const { port } = await spotlight.ready;
+  stream = await subscribe(port);
+
   await test("fixture record, read back from Spotlight", async () => {
     const rec = path.join(tmp, "fixture.json");
     const secret = "spotlight-secret-" + process.pid;
@@ -215,7 +164,7 @@ try {
     assert.ok(event.debug_meta.images.some((im) => /libc\.so/.test(im.code_file) && im.debug_id), "libc's image");
   });
 } finally {
-  stream.close();
+  stream?.close();
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
   fs.rmSync(tmp, { recursive: true, force: true });
 }
