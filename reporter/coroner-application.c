@@ -5,6 +5,7 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include "coroner-backtrace-cache.h"
 #include "coroner-config.h"
 #include "coroner-crash-watcher.h"
 #include "coroner-journal-feed.h"
@@ -498,6 +499,7 @@ static void pick_up(CoronerApplication *self)
     guint announced = 0;
 
     coroner_state_prune(self->state, cutoff);
+    coroner_backtrace_cache_prune(NULL, cutoff);
     /*
      * Naming an application takes its record (for the executable); a
      * thousand crashes of one program must not mean a thousand records read

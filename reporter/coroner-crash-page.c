@@ -7,6 +7,7 @@
 
 #include "core-access.h"
 #include "coroner-application.h"
+#include "coroner-backtrace-cache.h"
 #include "coroner-backtrace-text.h"
 #include "coroner-debug-hint.h"
 #include "coroner-format.h"
@@ -26,6 +27,8 @@ struct _CoronerCrashPage {
     GtkLabel *summary_label;
     GtkButton *dismiss_button;
     GtkButton *review_button;
+    AdwActionRow *notify_row;
+    GtkSwitch *notify_switch;
     GtkLevelBar *quality_bar;
     GtkLabel *quality_label;
     GtkLabel *hint_label;
@@ -115,6 +118,8 @@ static void on_packages(GObject *source, GAsyncResult *result, gpointer data)
     show_hint(self, text, !debuginfod);
     g_object_unref(self);
 }
+
+static void on_notify_switched(GtkSwitch *widget, GParamSpec *pspec, gpointer data);
 
 static void render_quality(CoronerCrashPage *self, const CoronerCrashRecord *record)
 {
@@ -235,6 +240,57 @@ static void render_details(CoronerCrashPage *self, const CoronerCrashRecord *rec
     add_detail(self, _("Crash id"), record->id);
 }
 
+/* ---- notifying about this application ---------------------------------- */
+
+/*
+ * The switch is the per-application "never" of the app-choices setting, and
+ * its undo: off means the application's crashes are kept and listed but not
+ * announced.  Turning it off also ends "always send": a report is never sent
+ * about an application the user does not want to hear of.
+ */
+static void render_notify(CoronerCrashPage *self)
+{
+    CoronerApplication *app = self->window ? coroner_window_get_application(self->window) : NULL;
+    const CoronerAppMatch *match = coroner_crash_get_app(self->crash);
+    g_autofree char *choice = app ? coroner_application_get_app_choice(app, match->key) : NULL;
+    /* Translators: %s is an application name */
+    g_autofree char *subtitle = g_strdup_printf(_("When this is off, crashes of %s are still listed here, but not announced."),
+                                                match->name);
+
+    adw_action_row_set_subtitle(self->notify_row, subtitle);
+    g_signal_handlers_block_by_func(self->notify_switch, on_notify_switched, self);
+    gtk_switch_set_active(self->notify_switch, g_strcmp0(choice, "never") != 0);
+    g_signal_handlers_unblock_by_func(self->notify_switch, on_notify_switched, self);
+    gtk_widget_set_sensitive(GTK_WIDGET(self->notify_row), app != NULL);
+}
+
+static void on_notify_switched(GtkSwitch *widget, GParamSpec *pspec, gpointer data)
+{
+    CoronerCrashPage *self = data;
+    CoronerApplication *app;
+    const CoronerAppMatch *match;
+    g_autofree char *choice = NULL;
+    g_autofree char *message = NULL;
+    gboolean notify = gtk_switch_get_active(widget);
+
+    if (!self->crash || !self->window)
+        return;
+    app = coroner_window_get_application(self->window);
+    match = coroner_crash_get_app(self->crash);
+    choice = coroner_application_get_app_choice(app, match->key);
+    if (notify && g_strcmp0(choice, "never") == 0) {
+        coroner_application_set_app_choice(app, match->key, NULL);
+        /* Translators: %s is an application name */
+        message = g_strdup_printf(_("You will be told again when %s crashes."), match->name);
+    } else if (!notify && g_strcmp0(choice, "never") != 0) {
+        coroner_application_set_app_choice(app, match->key, "never");
+        /* Translators: %s is an application name */
+        message = g_strdup_printf(_("You will not be told about crashes of %s any more."), match->name);
+    }
+    if (message)
+        coroner_window_toast(self->window, message);
+}
+
 static void render(CoronerCrashPage *self)
 {
     g_autoptr(GError) error = NULL;
@@ -258,6 +314,7 @@ static void render(CoronerCrashPage *self)
     }
     gtk_widget_set_sensitive(GTK_WIDGET(self->dismiss_button),
                              coroner_crash_get_state(self->crash) == CORONER_REPORT_NEW);
+    render_notify(self);
     render_quality(self, record);
     render_backtrace(self, record);
     render_details(self, record);
@@ -331,12 +388,17 @@ static void set_button_text(GtkButton *button, const char *text)
 
 typedef struct {
     char *store_path;
+    CoronerCrash *crash;        /* whose backtrace it is */
     CoronerCrashRecord *record; /* a copy, filled in the worker */
+    double old_quality;         /* of the backtrace shown before */
+    char *keep_error;           /* why the better backtrace could not be kept, if it could not */
 } Resymbolize;
 
 static void resymbolize_free(Resymbolize *job)
 {
     g_free(job->store_path);
+    g_free(job->keep_error);
+    g_clear_object(&job->crash);
     g_clear_pointer(&job->record, coroner_crash_record_free);
     g_free(job);
 }
@@ -371,27 +433,53 @@ static void resymbolize_thread(GTask *task, gpointer source, gpointer task_data,
         return;
     }
     close(core_fd);
+    /*
+     * Kept for this user (the store is root's and read-only): a restart, or
+     * sending the report later, must not lose what was downloaded.  Only a
+     * better one: otherwise the record's own is as good and needs no copy.
+     */
+    if (job->record->backtrace_quality > job->old_quality &&
+        !coroner_backtrace_cache_save(NULL, job->record, &error)) {
+        job->keep_error = g_strdup(error->message);
+        g_clear_error(&error);
+    }
     g_task_return_boolean(task, TRUE);
 }
 
+/*
+ * The crash is updated even when the page has moved on (or the window was
+ * closed) meanwhile: the better backtrace belongs to that crash, and the
+ * review page and the report use it too.  The page is redrawn only while it
+ * still shows that crash.
+ */
 static void on_resymbolized(GObject *source, GAsyncResult *result, gpointer data)
 {
     g_autoptr(CoronerCrashPage) self = data;
     Resymbolize *job = g_task_get_task_data(G_TASK(result));
+    gboolean page_moved_on = g_cancellable_is_cancelled(g_task_get_cancellable(G_TASK(result)));
     g_autoptr(GError) error = NULL;
+    gboolean ok = g_task_propagate_boolean(G_TASK(result), &error);
 
+    if (ok && job->keep_error)
+        g_message("The better backtrace of %s was not kept: %s", job->record->id, job->keep_error);
+    if (ok)
+        coroner_crash_set_record(job->crash, g_steal_pointer(&job->record));
+    if (!self->window) /* disposed */
+        return;
     gtk_widget_set_sensitive(GTK_WIDGET(self->debuginfod_button), TRUE);
     set_button_text(self->debuginfod_button, _("_Download Symbols and Retry"));
-    if (!g_task_propagate_boolean(G_TASK(result), &error)) {
-        if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && self->window) {
-            g_autofree char *message = g_strdup_printf(_("The backtrace could not be made again: %s"), error->message);
-            coroner_window_toast(self->window, message);
-        }
+    if (page_moved_on)
+        return;
+    if (!ok) {
+        g_autofree char *message = g_strdup_printf(_("The backtrace could not be made again: %s"), error->message);
+        coroner_window_toast(self->window, message);
         return;
     }
-    if (!self->crash)
-        return;
-    coroner_crash_set_record(self->crash, g_steal_pointer(&job->record));
+    if (job->keep_error) {
+        g_autofree char *message =
+            g_strdup_printf(_("The better backtrace is shown, but it could not be kept: %s"), job->keep_error);
+        coroner_window_toast(self->window, message);
+    }
     render(self);
 }
 
@@ -425,7 +513,11 @@ static void on_debuginfod(GtkButton *button, gpointer data)
     }
     gtk_widget_set_sensitive(GTK_WIDGET(self->debuginfod_button), FALSE);
     set_button_text(self->debuginfod_button, _("Downloading Symbols…"));
+    job->crash = g_object_ref(self->crash);
+    job->old_quality = record->backtrace_quality;
     task = g_task_new(NULL, self->cancellable, on_resymbolized, g_object_ref(self));
+    /* The worker cannot be stopped midway; its result is wanted even after a cancel (on_resymbolized). */
+    g_task_set_check_cancellable(task, FALSE);
     g_task_set_task_data(task, job, (GDestroyNotify)resymbolize_free);
     g_task_run_in_thread(task, resymbolize_thread);
 }
@@ -466,6 +558,8 @@ static void coroner_crash_page_class_init(CoronerCrashPageClass *klass)
     gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, summary_label);
     gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, dismiss_button);
     gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, review_button);
+    gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, notify_row);
+    gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, notify_switch);
     gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, quality_bar);
     gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, quality_label);
     gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, hint_label);
@@ -486,4 +580,5 @@ static void coroner_crash_page_init(CoronerCrashPage *self)
     g_signal_connect(self->dismiss_button, "clicked", G_CALLBACK(on_dismiss), self);
     g_signal_connect(self->copy_button, "clicked", G_CALLBACK(on_copy), self);
     g_signal_connect(self->debuginfod_button, "clicked", G_CALLBACK(on_debuginfod), self);
+    g_signal_connect(self->notify_switch, "notify::active", G_CALLBACK(on_notify_switched), self);
 }

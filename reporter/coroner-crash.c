@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <glib/gi18n.h>
 
+#include "coroner-backtrace-cache.h"
 #include "coroner-format.h"
 #include "store.h"
 
@@ -17,6 +18,7 @@ struct _CoronerCrash {
     CoronerCrashOrigin source;
     CoronerCrashRecord *record;
     gboolean load_failed;
+    gboolean cache_checked; /* the kept better backtrace, if any, was looked for */
     CoronerAppMatch *app;
     CoronerReportState state;
 };
@@ -159,16 +161,33 @@ const char *coroner_crash_get_record_path(CoronerCrash *self)
     return self->record_path;
 }
 
+/*
+ * A backtrace the user already made better (coroner-backtrace-cache.c) wins
+ * over the record's own, for the page, the review and what is sent alike.
+ */
+static void use_kept_backtrace(CoronerCrash *self)
+{
+    g_autoptr(GError) error = NULL;
+
+    self->cache_checked = TRUE;
+    if (!coroner_backtrace_cache_apply(NULL, self->record, &error) && error)
+        g_message("Not using the kept backtrace of %s: %s", self->id, error->message);
+}
+
 const CoronerCrashRecord *coroner_crash_load(CoronerCrash *self, GError **error)
 {
-    if (self->record)
-        return self->record;
-    if (!self->record_path) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("The crash record is not available."));
-        return NULL;
+    if (!self->record) {
+        if (!self->record_path) {
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("The crash record is not available."));
+            return NULL;
+        }
+        self->record = coroner_crash_record_load_at(AT_FDCWD, self->record_path, error);
+        self->load_failed = self->record == NULL;
+        if (!self->record)
+            return NULL;
     }
-    self->record = coroner_crash_record_load_at(AT_FDCWD, self->record_path, error);
-    self->load_failed = self->record == NULL;
+    if (!self->cache_checked)
+        use_kept_backtrace(self);
     return self->record;
 }
 
@@ -181,6 +200,8 @@ void coroner_crash_set_record(CoronerCrash *self, CoronerCrashRecord *record)
 {
     g_clear_pointer(&self->record, coroner_crash_record_free);
     self->record = record;
+    /* The caller's record is the newest word (a backtrace just made better). */
+    self->cache_checked = TRUE;
 }
 
 const CoronerAppMatch *coroner_crash_get_app(CoronerCrash *self)

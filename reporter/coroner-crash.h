@@ -37,9 +37,13 @@ const char *coroner_crash_get_comm(CoronerCrash *self);
 /* Absolute path of the record file, NULL for journal-only crashes. */
 const char *coroner_crash_get_record_path(CoronerCrash *self);
 
-/* Reads the record if it was not yet; NULL and error when it cannot be read. */
+/*
+ * Reads the record if it was not yet; NULL and error when it cannot be read.
+ * A better backtrace the user made earlier (coroner-backtrace-cache.h)
+ * replaces the record's own.
+ */
 const CoronerCrashRecord *coroner_crash_load(CoronerCrash *self, GError **error);
-/* The record if already loaded, else NULL. */
+/* The record if already in memory, else NULL; only coroner_crash_load() looks for a kept backtrace. */
 const CoronerCrashRecord *coroner_crash_peek_record(CoronerCrash *self);
 /* Replaces the record (after re-symbolizing). Takes it. */
 void coroner_crash_set_record(CoronerCrash *self, CoronerCrashRecord *record);

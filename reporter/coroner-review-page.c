@@ -217,10 +217,18 @@ static void on_send(GtkButton *button, gpointer data)
     CoronerReviewPage *self = data;
     CoronerApplication *app = coroner_window_get_application(self->window);
 
+    const char *key;
+    g_autofree char *choice = NULL;
+
     if (!self->envelope || self->sending)
         return;
-    coroner_application_set_app_choice(app, coroner_crash_get_app(self->crash)->key,
-                                       gtk_check_button_get_active(self->always_check) ? "always" : NULL);
+    key = coroner_crash_get_app(self->crash)->key;
+    choice = coroner_application_get_app_choice(app, key);
+    /* The box speaks for "always" only: a "never" chosen on the crash page stays unless the box is ticked. */
+    if (gtk_check_button_get_active(self->always_check))
+        coroner_application_set_app_choice(app, key, "always");
+    else if (g_strcmp0(choice, "always") == 0)
+        coroner_application_set_app_choice(app, key, NULL);
     self->sending = TRUE;
     gtk_widget_set_sensitive(GTK_WIDGET(self->send_button), FALSE);
     gtk_widget_set_sensitive(GTK_WIDGET(self->dont_send_button), FALSE);

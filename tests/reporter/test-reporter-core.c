@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Unit tests of the reporter's model: state file, crash list, words, hints, app matching, envelope display. */
+/*
+ * Unit tests of the reporter's model: state file, crash list, kept backtraces,
+ * words, hints, app matching, envelope display.
+ */
+#include <fcntl.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "coroner-app-match.h"
+#include "coroner-backtrace-cache.h"
 #include "coroner-backtrace-text.h"
 #include "coroner-crash-list.h"
 #include "coroner-debug-hint.h"
@@ -249,6 +255,214 @@ static void test_app_match(void)
     g_assert_cmpstr(unknown->icon_name, ==, "application-x-executable");
 }
 
+/* A backtrace of one thread whose innermost frame is function, at quality. */
+static void set_backtrace(CoronerCrashRecord *r, const char *function, double quality)
+{
+    CoronerThread *thread = coroner_thread_new(r->process.pid, "crasher");
+    CoronerFrame *frame = coroner_frame_new();
+
+    frame->pc = 0x1139;
+    frame->function = g_strdup(function);
+    frame->module = g_strdup("/bin/true");
+    thread->crashed = TRUE;
+    g_ptr_array_add(thread->frames, frame);
+    g_ptr_array_set_size(r->threads, 0);
+    g_ptr_array_add(r->threads, thread);
+    g_free(r->signature);
+    r->signature = g_strdup_printf("signature of %s", function);
+    r->backtrace_quality = quality;
+}
+
+static const char *innermost_function(const CoronerCrashRecord *r)
+{
+    const CoronerThread *thread;
+    const CoronerFrame *frame;
+
+    g_assert_cmpuint(r->threads->len, >, 0);
+    thread = g_ptr_array_index(r->threads, 0);
+    g_assert_cmpuint(thread->frames->len, >, 0);
+    frame = g_ptr_array_index(thread->frames, 0);
+    return frame->function;
+}
+
+static void test_backtrace_cache(void)
+{
+    g_autofree char *store = g_build_filename(scratch, "cache-store", NULL);
+    g_autofree char *dir = g_build_filename(scratch, "kept", "backtraces", NULL);
+    gint64 now = g_get_real_time();
+    g_autofree char *id = NULL;
+    g_autofree char *other_id = NULL;
+    g_autofree char *record_name = NULL;
+    g_autofree char *record_path = NULL;
+    g_autofree char *file = NULL;
+    g_autoptr(CoronerCrashRecord) record = NULL;
+    g_autoptr(GError) error = NULL;
+    struct stat st;
+
+    g_assert_cmpint(g_mkdir(store, 0755), ==, 0);
+    id = write_record(store, "crasher", getuid(), 200, now);
+    other_id = write_record(store, "crasher", getuid(), 201, now);
+    record_name = g_strconcat(id, ".json", NULL);
+    record_path = g_build_filename(store, record_name, NULL);
+    file = g_build_filename(dir, record_name, NULL);
+
+    /* Nothing kept yet: the record keeps its own backtrace, and that is no error. */
+    record = coroner_crash_record_load_at(AT_FDCWD, record_path, NULL);
+    g_assert_nonnull(record);
+    set_backtrace(record, "??", 0.2);
+    g_assert_false(coroner_backtrace_cache_apply(dir, record, &error));
+    g_assert_no_error(error);
+
+    /* Kept: a private file under the record id, holding the backtrace and nothing of the process. */
+    set_backtrace(record, "better_function", 0.9);
+    g_free(record->process.environ);
+    record->process.environ = g_strdup("SECRET=1");
+    g_assert_true(coroner_backtrace_cache_save(dir, record, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(g_lstat(file, &st), ==, 0);
+    g_assert_true(S_ISREG(st.st_mode));
+    g_assert_cmpint(st.st_mode & 0777, ==, 0600);
+    {
+        g_autofree char *data = NULL;
+        g_assert_true(g_file_get_contents(file, &data, NULL, NULL));
+        g_assert_nonnull(strstr(data, "better_function"));
+        g_assert_null(strstr(data, "SECRET"));
+    }
+
+    /* Applied to a fresh copy of the record: the kept backtrace wins. */
+    {
+        g_autoptr(CoronerCrashRecord) fresh = coroner_crash_record_load_at(AT_FDCWD, record_path, NULL);
+        set_backtrace(fresh, "??", 0.2);
+        g_assert_true(coroner_backtrace_cache_apply(dir, fresh, &error));
+        g_assert_no_error(error);
+        g_assert_cmpstr(innermost_function(fresh), ==, "better_function");
+        g_assert_cmpfloat(fresh->backtrace_quality, ==, 0.9);
+        g_assert_cmpstr(fresh->signature, ==, "signature of better_function");
+        /* What crashed stays the store's. */
+        g_assert_cmpint(fresh->signal.number, ==, 11);
+        g_assert_null(fresh->process.environ);
+    }
+
+    /* Another crash is not affected. */
+    {
+        g_autoptr(CoronerCrashRecord) other = coroner_crash_record_new();
+        other->id = g_strdup(other_id);
+        set_backtrace(other, "??", 0.2);
+        g_assert_false(coroner_backtrace_cache_apply(dir, other, &error));
+        g_assert_no_error(error);
+        g_assert_cmpstr(innermost_function(other), ==, "??");
+    }
+
+    /* A file naming another crash inside, a damaged file, a symlink: refused, the record untouched. */
+    {
+        g_autoptr(CoronerCrashRecord) other = coroner_crash_record_new();
+        g_autofree char *other_file = g_strconcat(dir, "/", other_id, ".json", NULL);
+        g_autofree char *target = g_build_filename(scratch, "elsewhere.json", NULL);
+        g_autofree char *data = NULL;
+
+        other->id = g_strdup(other_id);
+        set_backtrace(other, "??", 0.2);
+        g_assert_true(g_file_get_contents(file, &data, NULL, NULL));
+        g_assert_true(g_file_set_contents(other_file, data, -1, NULL));
+        g_assert_false(coroner_backtrace_cache_apply(dir, other, &error));
+        g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+        g_clear_error(&error);
+        g_assert_true(g_file_set_contents(other_file, "{\"schema\": ", -1, NULL));
+        g_assert_false(coroner_backtrace_cache_apply(dir, other, &error));
+        g_assert_nonnull(error);
+        g_clear_error(&error);
+        g_assert_cmpint(g_unlink(other_file), ==, 0);
+        g_assert_true(g_file_set_contents(target, data, -1, NULL));
+        g_assert_cmpint(symlink(target, other_file), ==, 0);
+        g_assert_false(coroner_backtrace_cache_apply(dir, other, &error));
+        g_assert_nonnull(error);
+        g_clear_error(&error);
+        g_assert_cmpstr(innermost_function(other), ==, "??");
+        /* Saving replaces the symlink; the file it pointed to is left alone. */
+        set_backtrace(other, "other_function", 0.8);
+        g_assert_true(coroner_backtrace_cache_save(dir, other, &error));
+        g_assert_no_error(error);
+        g_assert_cmpint(g_lstat(other_file, &st), ==, 0);
+        g_assert_true(S_ISREG(st.st_mode));
+        g_free(data);
+        g_assert_true(g_file_get_contents(target, &data, NULL, NULL));
+        g_assert_null(strstr(data, "other_function"));
+    }
+
+    /* A directory someone else can write to is not trusted. */
+    g_assert_cmpint(g_chmod(dir, 0777), ==, 0);
+    g_assert_false(coroner_backtrace_cache_apply(dir, record, &error));
+    g_assert_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+    g_clear_error(&error);
+    g_assert_cmpint(g_chmod(dir, 0700), ==, 0);
+
+    /* Ids that would not make a plain file name are not kept. */
+    {
+        g_autoptr(CoronerCrashRecord) odd = coroner_crash_record_new();
+        odd->id = g_strdup("core.a/../../x.1000." BOOT ".1.2");
+        set_backtrace(odd, "f", 1.0);
+        g_assert_false(coroner_backtrace_cache_save(dir, odd, &error));
+        g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_FILENAME);
+        g_clear_error(&error);
+    }
+
+    /* Forgotten with the crash: by id, and when the crash leaves the retention period. */
+    coroner_backtrace_cache_forget(dir, other_id);
+    {
+        g_autofree char *other_file = g_strconcat(dir, "/", other_id, ".json", NULL);
+        g_assert_false(g_file_test(other_file, G_FILE_TEST_EXISTS));
+    }
+    g_assert_cmpuint(coroner_backtrace_cache_prune(dir, now), ==, 0);
+    g_assert_true(g_file_test(file, G_FILE_TEST_EXISTS));
+    g_assert_cmpuint(coroner_backtrace_cache_prune(dir, now + 1), ==, 1);
+    g_assert_false(g_file_test(file, G_FILE_TEST_EXISTS));
+}
+
+/* The crash the reporter shows, reviews and sends carries the kept backtrace (the default directory). */
+static void test_crash_uses_kept_backtrace(void)
+{
+    g_autofree char *store = g_build_filename(scratch, "kept-store", NULL);
+    g_autofree char *config_dir = g_build_filename(scratch, "config", "coroner", NULL);
+    g_autofree char *conf = g_build_filename(config_dir, "reporting.conf", NULL);
+    gint64 now = g_get_real_time();
+    g_autofree char *id = NULL;
+    g_autofree char *name = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *dsn = NULL;
+    g_autofree char *envelope_text = NULL;
+    g_autoptr(CoronerCrashRecord) better = NULL;
+    g_autoptr(CoronerCrash) crash = NULL;
+    g_autoptr(CoronerSubmission) submission = NULL;
+    g_autoptr(GBytes) envelope = NULL;
+    g_autoptr(GError) error = NULL;
+    const CoronerCrashRecord *record;
+
+    g_assert_cmpint(g_mkdir(store, 0755), ==, 0);
+    id = write_record(store, "crasher", getuid(), 300, now);
+    name = g_strconcat(id, ".json", NULL);
+    path = g_build_filename(store, name, NULL);
+    better = coroner_crash_record_load_at(AT_FDCWD, path, NULL);
+    set_backtrace(better, "better_function", 0.9);
+    g_assert_true(coroner_backtrace_cache_save(NULL, better, &error));
+    g_assert_no_error(error);
+
+    crash = coroner_crash_new_from_store(store, id, now, 300);
+    record = coroner_crash_load(crash, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(innermost_function(record), ==, "better_function");
+
+    g_assert_cmpint(g_mkdir_with_parents(config_dir, 0700), ==, 0);
+    g_assert_true(g_file_set_contents(conf, "[Sentry]\nDSN=http://key@127.0.0.1:9/7\n", -1, NULL));
+    submission = coroner_submission_new(&error);
+    g_assert_no_error(error);
+    dsn = coroner_submission_resolve_dsn(submission, record, &error);
+    g_assert_no_error(error);
+    envelope = coroner_submission_build(submission, record, dsn, NULL, NULL, NULL, &error);
+    g_assert_no_error(error);
+    envelope_text = g_strndup(g_bytes_get_data(envelope, NULL), g_bytes_get_size(envelope));
+    g_assert_nonnull(strstr(envelope_text, "better_function"));
+}
+
 static void test_describe_envelope(void)
 {
     static const char envelope[] =
@@ -295,10 +509,22 @@ int main(int argc, char **argv)
         g_setenv("XDG_DATA_HOME", data_dir, TRUE);
     }
 
+    {
+        /* Kept backtraces, reporting.conf and the outbox, in the scratch directory. */
+        g_autofree char *cache = g_build_filename(scratch, "cache", NULL);
+        g_autofree char *config = g_build_filename(scratch, "config", NULL);
+        g_autofree char *state = g_build_filename(scratch, "xdg-state", NULL);
+        g_setenv("XDG_CACHE_HOME", cache, TRUE);
+        g_setenv("XDG_CONFIG_HOME", config, TRUE);
+        g_setenv("XDG_STATE_HOME", state, TRUE);
+    }
+
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/reporter/state/roundtrip", test_state_roundtrip);
     g_test_add_func("/reporter/state/damaged", test_state_damaged);
     g_test_add_func("/reporter/crash-list/load-and-watch", test_crash_list);
+    g_test_add_func("/reporter/backtrace-cache", test_backtrace_cache);
+    g_test_add_func("/reporter/backtrace-cache/crash", test_crash_uses_kept_backtrace);
     g_test_add_func("/reporter/format", test_format);
     g_test_add_func("/reporter/backtrace-text", test_backtrace_text);
     g_test_add_func("/reporter/debug-hint", test_debug_hint);

@@ -7,6 +7,9 @@ or a keyboard user would (dogtail over the accessibility bus).
   a11y.py wait-text TEXT [SECONDS]         some showing node's name or text contains TEXT
   a11y.py text ROLE NAME                   prints the text of the node (e.g. a text view)
   a11y.py click NAME [ROLE]                does the default action of the node (a button)
+  a11y.py toggle NAME [ROLE]               does the toggle action of a check box or switch (GTK 4.8 exposes
+                                           a GtkSwitch as a check box, the default ROLE)
+  a11y.py checked NAME [ROLE]              prints true or false: whether the check box or switch is on
   a11y.py type NAME TEXT                   focuses the editable node and types TEXT via the keyboard
   a11y.py keys KEY…                        key presses on the focused window: Return, Tab, <Alt>s, space
   a11y.py point TITLE                      moves the pointer over the frame TITLE (no click): without a
@@ -129,6 +132,17 @@ def main(argv):
     elif cmd == "click":
         node = find(argv[2], argv[3] if len(argv) > 3 else "push button")
         node.doActionNamed("click")
+    elif cmd == "toggle":
+        node = find(argv[2], argv[3] if len(argv) > 3 else "check box")
+        # GTK names a switch's action "toggle" (4.8) and a check box's "click"; either is the user's toggle.
+        actions = node.actions
+        action = next((a for a in ("toggle", "click", "activate") if a in actions), None)
+        if action is None:
+            sys.exit(f"a11y: {argv[2]!r} has no toggle action (it has {sorted(actions)})")
+        actions[action].do()
+    elif cmd == "checked":
+        node = find(argv[2], argv[3] if len(argv) > 3 else "check box")
+        print("true" if node.checked else "false")
     elif cmd == "type":
         node = wait_for(lambda n: n.name == argv[2] and n.roleName in ("text", "entry", "password text"), 30,
                         f"editable text {argv[2]!r}")
