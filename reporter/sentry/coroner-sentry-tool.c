@@ -36,7 +36,7 @@ static const GOptionEntry entries[] = {
     {"dsn", 0, 0, G_OPTION_ARG_STRING, &opt_dsn, "Sentry DSN (default: from reporting.conf)", "DSN"},
     {"comment", 0, 0, G_OPTION_ARG_STRING, &opt_comment, "The user's description", "TEXT"},
     {"user-name", 0, 0, G_OPTION_ARG_STRING, &opt_user_name, "Name for the user report", "NAME"},
-    {"user-email", 0, 0, G_OPTION_ARG_STRING, &opt_user_email, "E-mail for the user report", "EMAIL"},
+    {"user-email", 0, 0, G_OPTION_ARG_STRING, &opt_user_email, "E-mail for the feedback", "EMAIL"},
     {"event-id", 0, 0, G_OPTION_ARG_STRING, &opt_event_id, "Event id (32 hex digits)", "ID"},
     {"core", 0, 0, G_OPTION_ARG_FILENAME, &opt_core, "The stored core file", "FILE"},
     {"include-core", 0, 0, G_OPTION_ARG_NONE, &opt_include_core,
@@ -158,8 +158,10 @@ static CoronerSentryOutbox *open_outbox(GError **error)
 
 static void print_flush(const CoronerSentryFlushResult *r)
 {
-    printf("sent %u failed %u deferred %u rejected %u dropped %u next %" G_GINT64_FORMAT "\n",
-           r->sent, r->failed, r->deferred, r->rejected, r->dropped, r->next_attempt_usec);
+    printf("sent %u failed %u deferred %u rejected %u dropped %u next %" G_GINT64_FORMAT
+           " left_out %u\n",
+           r->sent, r->failed, r->deferred, r->rejected, r->dropped, r->next_attempt_usec,
+           r->items_dropped);
 }
 
 static int flush(void)
@@ -305,6 +307,8 @@ int main(int argc, char **argv)
             .transport = &transport,
             .no_send = opt_no_send,
             .skip_journal = opt_no_journal,
+            .user_email = opt_user_email,
+            .user_name = opt_user_name,
         };
         g_autofree char *event_id = NULL;
         CoronerSentryFlushResult r;

@@ -92,6 +92,13 @@ void coroner_sentry_envelope_add_user_report(CoronerSentryEnvelope *env, const c
     coroner_sentry_envelope_add_item(env, "user_report", NULL, node_to_bytes(node));
 }
 
+void coroner_sentry_envelope_add_feedback(CoronerSentryEnvelope *env, JsonNode *feedback)
+{
+    JsonObject *headers = json_object_new();
+    json_object_set_string_member(headers, "content_type", "application/json");
+    coroner_sentry_envelope_add_item(env, "feedback", headers, node_to_bytes(feedback));
+}
+
 void coroner_sentry_envelope_add_attachment(CoronerSentryEnvelope *env, const char *filename,
                                             const char *content_type, GBytes *data)
 {
@@ -210,7 +217,24 @@ static JsonObject *read_header_line(const char *data, gsize size, gsize *pos, GE
     return json_object_ref(json_node_get_object(root));
 }
 
-CoronerSentryEnvelopeInfo *coroner_sentry_envelope_parse(GBytes *bytes, GError **error)
+/* One item of stored envelope bytes, by offsets into them. */
+typedef struct {
+    JsonObject *headers;
+    gsize header_at, header_len; /* the header line, without its newline */
+    gsize payload_at, payload_len;
+} Span;
+
+static void span_clear(gpointer p)
+{
+    json_object_unref(((Span *)p)->headers);
+}
+
+/*
+ * Walks the framing strictly: JSON header lines, every item with a length
+ * that fits and is followed by a newline (or the end), nothing left over.
+ * Returns the envelope header and fills spans.
+ */
+static JsonObject *walk(GBytes *bytes, GArray *spans, GError **error)
 {
     gsize size = 0;
     const char *data = g_bytes_get_data(bytes, &size);
@@ -222,11 +246,6 @@ CoronerSentryEnvelopeInfo *coroner_sentry_envelope_parse(GBytes *bytes, GError *
     g_autoptr(JsonObject) header = read_header_line(data, size, &pos, error);
     if (!header)
         return NULL;
-    g_autoptr(CoronerSentryEnvelopeInfo) info = g_new0(CoronerSentryEnvelopeInfo, 1);
-    info->event_id = g_strdup(json_object_get_string_member_with_default(header, "event_id", NULL));
-    info->dsn = g_strdup(json_object_get_string_member_with_default(header, "dsn", NULL));
-    g_autoptr(GPtrArray) types = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) categories = g_ptr_array_new_with_free_func(g_free);
     while (pos < size) {
         gsize item_at = pos;
         g_autoptr(JsonObject) ih = read_header_line(data, size, &pos, error);
@@ -249,6 +268,14 @@ CoronerSentryEnvelopeInfo *coroner_sentry_envelope_parse(GBytes *bytes, GError *
             bad(error, "an item's length runs past the end", item_at);
             return NULL;
         }
+        Span span = {
+            .headers = g_steal_pointer(&ih),
+            .header_at = item_at,
+            .header_len = pos - item_at - (data[pos - 1] == '\n' ? 1 : 0),
+            .payload_at = pos,
+            .payload_len = (gsize)length,
+        };
+        g_array_append_val(spans, span);
         pos += (gsize)length;
         if (pos < size) {
             if (data[pos] != '\n') {
@@ -257,11 +284,40 @@ CoronerSentryEnvelopeInfo *coroner_sentry_envelope_parse(GBytes *bytes, GError *
             }
             pos++;
         }
+    }
+    return g_steal_pointer(&header);
+}
+
+static GArray *spans_new(void)
+{
+    GArray *spans = g_array_new(FALSE, FALSE, sizeof(Span));
+    g_array_set_clear_func(spans, span_clear);
+    return spans;
+}
+
+static const char *span_type(const Span *span)
+{
+    return json_object_get_string_member(span->headers, "type");
+}
+
+CoronerSentryEnvelopeInfo *coroner_sentry_envelope_parse(GBytes *bytes, GError **error)
+{
+    g_autoptr(GArray) spans = spans_new();
+    g_autoptr(JsonObject) header = walk(bytes, spans, error);
+    if (!header)
+        return NULL;
+    g_autoptr(CoronerSentryEnvelopeInfo) info = g_new0(CoronerSentryEnvelopeInfo, 1);
+    info->event_id = g_strdup(json_object_get_string_member_with_default(header, "event_id", NULL));
+    info->dsn = g_strdup(json_object_get_string_member_with_default(header, "dsn", NULL));
+    g_autoptr(GPtrArray) types = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) categories = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < spans->len; i++) {
+        const char *type = span_type(&g_array_index(spans, Span, i));
         g_ptr_array_add(types, g_strdup(type));
         const char *category = coroner_sentry_item_category(type);
         gboolean seen = FALSE;
-        for (guint i = 0; i < categories->len; i++)
-            seen |= strcmp(categories->pdata[i], category) == 0;
+        for (guint j = 0; j < categories->len; j++)
+            seen |= strcmp(categories->pdata[j], category) == 0;
         if (!seen)
             g_ptr_array_add(categories, g_strdup(category));
     }
@@ -270,6 +326,113 @@ CoronerSentryEnvelopeInfo *coroner_sentry_envelope_parse(GBytes *bytes, GError *
     info->item_types = (GStrv)g_ptr_array_steal(types, NULL);
     info->categories = (GStrv)g_ptr_array_steal(categories, NULL);
     return g_steal_pointer(&info);
+}
+
+/*
+ * New envelope bytes: header (as given) and the items of spans whose keep[]
+ * is set, each copied byte for byte (its header line and payload).
+ */
+static GBytes *rebuild(GBytes *bytes, JsonObject *header, GArray *spans, const gboolean *keep)
+{
+    const char *data = g_bytes_get_data(bytes, NULL);
+    GByteArray *out = g_byte_array_new();
+    append_object_line(out, header);
+    for (guint i = 0; i < spans->len; i++) {
+        const Span *span = &g_array_index(spans, Span, i);
+        if (!keep[i])
+            continue;
+        g_byte_array_append(out, (const guint8 *)data + span->header_at, (guint)span->header_len);
+        g_byte_array_append(out, (const guint8 *)"\n", 1);
+        if (span->payload_len > 0)
+            g_byte_array_append(out, (const guint8 *)data + span->payload_at, (guint)span->payload_len);
+        g_byte_array_append(out, (const guint8 *)"\n", 1);
+    }
+    return g_byte_array_free_to_bytes(out);
+}
+
+gboolean coroner_sentry_envelope_split_feedback(GBytes *bytes, GBytes **ret_rest,
+                                                GBytes **ret_feedback, GError **error)
+{
+    g_autoptr(GArray) spans = spans_new();
+    g_autoptr(JsonObject) header = walk(bytes, spans, error);
+    if (!header)
+        return FALSE;
+    g_autofree gboolean *rest = g_new0(gboolean, spans->len + 1);
+    g_autofree gboolean *feedback = g_new0(gboolean, spans->len + 1);
+    guint n_feedback = 0, n_other = 0;
+    const Span *fb = NULL;
+    for (guint i = 0; i < spans->len; i++) {
+        const Span *span = &g_array_index(spans, Span, i);
+        /* Only the first: Sentry takes one feedback per envelope. */
+        if (strcmp(span_type(span), "feedback") == 0 && !fb) {
+            fb = span;
+            feedback[i] = TRUE;
+            n_feedback++;
+        } else {
+            rest[i] = TRUE;
+            n_other++;
+        }
+    }
+    if (!fb || n_other == 0) {
+        /* Nothing to split: no feedback, or the feedback's envelope already. */
+        *ret_rest = g_bytes_ref(bytes);
+        *ret_feedback = NULL;
+        return TRUE;
+    }
+    const char *data = g_bytes_get_data(bytes, NULL);
+    g_autoptr(JsonParser) parser = json_parser_new();
+    if (!json_parser_load_from_data(parser, data + fb->payload_at, (gssize)fb->payload_len, NULL) ||
+        !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
+        bad(error, "the feedback item is not a JSON object", fb->payload_at);
+        return FALSE;
+    }
+    const char *fb_id = json_object_get_string_member_with_default(
+        json_node_get_object(json_parser_get_root(parser)), "event_id", NULL);
+    const char *event_id = json_object_get_string_member_with_default(header, "event_id", NULL);
+    if (!fb_id || (event_id && strcmp(fb_id, event_id) == 0)) {
+        /* The header's event_id would be the event's: Relay would read only one of the two. */
+        bad(error, "the feedback item has no event_id of its own", fb->payload_at);
+        return FALSE;
+    }
+    /* The same header (dsn, sent_at) but for the feedback's own event. */
+    g_autoptr(JsonObject) fb_header = json_object_new();
+    json_object_set_string_member(fb_header, "event_id", fb_id);
+    JsonObjectIter iter;
+    const char *name;
+    JsonNode *value;
+    json_object_iter_init(&iter, header);
+    while (json_object_iter_next(&iter, &name, &value))
+        if (strcmp(name, "event_id") != 0)
+            json_object_set_member(fb_header, name, json_node_copy(value));
+    *ret_rest = rebuild(bytes, header, spans, rest);
+    *ret_feedback = rebuild(bytes, fb_header, spans, feedback);
+    return TRUE;
+}
+
+GBytes *coroner_sentry_envelope_without_categories(GBytes *bytes, const char *const *categories,
+                                                   GPtrArray **ret_dropped, GError **error)
+{
+    g_autoptr(GArray) spans = spans_new();
+    g_autoptr(JsonObject) header = walk(bytes, spans, error);
+    if (!header)
+        return NULL;
+    g_autoptr(GPtrArray) dropped = g_ptr_array_new_with_free_func(g_free);
+    g_autofree gboolean *keep = g_new0(gboolean, spans->len + 1);
+    for (guint i = 0; i < spans->len; i++) {
+        const Span *span = &g_array_index(spans, Span, i);
+        const char *type = span_type(span);
+        keep[i] = !categories ||
+                  !g_strv_contains(categories, coroner_sentry_item_category(type));
+        if (!keep[i]) {
+            const char *filename =
+                json_object_get_string_member_with_default(span->headers, "filename", NULL);
+            g_ptr_array_add(dropped, filename ? g_strdup_printf("%s %s", type, filename)
+                                              : g_strdup(type));
+        }
+    }
+    if (ret_dropped)
+        *ret_dropped = g_steal_pointer(&dropped);
+    return rebuild(bytes, header, spans, keep);
 }
 
 GBytes *coroner_sentry_envelope_set_sent_at(GBytes *bytes, const char *sent_at, GError **error)

@@ -23,11 +23,22 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CoronerSentryEnvelope, coroner_sentry_envelope_fre
 void coroner_sentry_envelope_add_item(CoronerSentryEnvelope *env, const char *type,
                                       JsonObject *headers, GBytes *payload);
 void coroner_sentry_envelope_add_event(CoronerSentryEnvelope *env, JsonNode *event);
-/* The user's comment, tied to the event by the envelope's event_id. */
+/*
+ * The user's comment the deprecated way (user_report, tied to the event by the
+ * envelope's event_id).  Reports use a feedback item instead; this stays for
+ * callers that want the old item.
+ */
 void coroner_sentry_envelope_add_user_report(CoronerSentryEnvelope *env, const char *name,
                                              const char *email, const char *comments);
 void coroner_sentry_envelope_add_attachment(CoronerSentryEnvelope *env, const char *filename,
                                             const char *content_type, GBytes *data);
+/*
+ * A user feedback (coroner_sentry_feedback_build): an event-like payload with
+ * its own event_id.  Sentry wants it in an envelope of its own (that event_id
+ * in the header); coroner_sentry_envelope_split_feedback takes it out of a
+ * report's envelope before it is queued.
+ */
+void coroner_sentry_envelope_add_feedback(CoronerSentryEnvelope *env, JsonNode *feedback);
 
 /* The exact bytes; sent_at NULL means now. */
 GBytes *coroner_sentry_envelope_serialize(const CoronerSentryEnvelope *env, const char *sent_at);
@@ -52,6 +63,23 @@ CoronerSentryEnvelopeInfo *coroner_sentry_envelope_parse(GBytes *bytes, GError *
 
 /* A copy of the envelope bytes whose header carries sent_at (NULL: now). */
 GBytes *coroner_sentry_envelope_set_sent_at(GBytes *bytes, const char *sent_at, GError **error);
+
+/*
+ * A report's envelope (event, attachments, feedback) as Sentry wants it sent:
+ * *ret_rest is everything but the feedback item, *ret_feedback (NULL when
+ * there is none) an envelope with the feedback item alone, whose header
+ * carries the feedback's own event_id.  The items' bytes are unchanged.
+ */
+gboolean coroner_sentry_envelope_split_feedback(GBytes *bytes, GBytes **ret_rest,
+                                                GBytes **ret_feedback, GError **error);
+
+/*
+ * A copy of the envelope without the items whose data category is in
+ * categories (NULL-terminated).  ret_dropped (may be NULL) receives one
+ * "<type> <filename>" (or just "<type>") per item left out.
+ */
+GBytes *coroner_sentry_envelope_without_categories(GBytes *bytes, const char *const *categories,
+                                                   GPtrArray **ret_dropped, GError **error);
 
 /* The data category Sentry rate-limits an item type under ("event" → "error"). */
 const char *coroner_sentry_item_category(const char *item_type);

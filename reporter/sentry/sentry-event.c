@@ -32,6 +32,23 @@ gboolean coroner_sentry_event_id_is_valid(const char *id)
     return TRUE;
 }
 
+char *coroner_sentry_feedback_event_id(const char *associated_event_id)
+{
+    g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+    g_checksum_update(sum, (const guchar *)"coroner-feedback:", -1);
+    g_checksum_update(sum, (const guchar *)associated_event_id, -1);
+    guint8 digest[32];
+    gsize n = sizeof digest;
+    g_checksum_get_digest(sum, digest, &n);
+    /* Version 5 and RFC 4122 variant bits, so it reads as a proper name-based UUID. */
+    digest[6] = (guint8)((digest[6] & 0x0f) | 0x50);
+    digest[8] = (guint8)((digest[8] & 0x3f) | 0x80);
+    GString *id = g_string_sized_new(32);
+    for (guint i = 0; i < 16; i++)
+        g_string_append_printf(id, "%02x", digest[i]);
+    return g_string_free(id, FALSE);
+}
+
 char *coroner_sentry_debug_id_from_build_id(const char *build_id_hex)
 {
     if (!build_id_hex)
@@ -501,6 +518,50 @@ JsonNode *coroner_sentry_event_build(const CoronerCrashRecord *r,
         set_string_if(extra, "bug_address", r->app->bug_address);
     }
     json_object_set_object_member(e, "extra", extra);
+
+    JsonNode *node = json_node_new(JSON_NODE_OBJECT);
+    json_node_take_object(node, e);
+    return node;
+}
+
+JsonNode *coroner_sentry_feedback_build(const CoronerSentryFeedback *f, GError **error)
+{
+    if (!coroner_sentry_event_id_is_valid(f->associated_event_id)) {
+        g_set_error(error, CORONER_SENTRY_ERROR, CORONER_SENTRY_ERROR_INVALID_DATA,
+                    "A feedback needs the event id of its crash");
+        return NULL;
+    }
+    if (!f->message || !*f->message || !g_utf8_validate(f->message, -1, NULL)) {
+        g_set_error(error, CORONER_SENTRY_ERROR, CORONER_SENTRY_ERROR_INVALID_DATA,
+                    "A feedback needs a message (UTF-8 text)");
+        return NULL;
+    }
+    JsonObject *e = json_object_new();
+    g_autofree char *event_id = coroner_sentry_feedback_event_id(f->associated_event_id);
+    json_object_set_string_member(e, "event_id", event_id);
+    g_autofree char *timestamp =
+        iso_timestamp(f->timestamp_usec ? f->timestamp_usec : g_get_real_time());
+    json_object_set_string_member(e, "timestamp", timestamp);
+    json_object_set_string_member(e, "platform", "native");
+    json_object_set_string_member(e, "level", "info");
+    if (f->release && *f->release)
+        json_object_set_string_member(e, "release", f->release);
+    JsonObject *sdk = json_object_new();
+    json_object_set_string_member(sdk, "name", "coroner");
+    json_object_set_string_member(sdk, "version", CORONER_VERSION);
+    json_object_set_object_member(e, "sdk", sdk);
+
+    JsonObject *fb = json_object_new();
+    /* Cut where Sentry would, but on a character boundary and the same way every time. */
+    g_autofree char *message = g_utf8_substring(f->message, 0, CORONER_SENTRY_MAX_FEEDBACK_CHARS);
+    json_object_set_string_member(fb, "message", message);
+    set_string_if(fb, "contact_email", f->contact_email);
+    set_string_if(fb, "name", f->name);
+    json_object_set_string_member(fb, "associated_event_id", f->associated_event_id);
+    json_object_set_string_member(fb, "source", "coroner");
+    JsonObject *contexts = json_object_new();
+    json_object_set_object_member(contexts, "feedback", fb);
+    json_object_set_object_member(e, "contexts", contexts);
 
     JsonNode *node = json_node_new(JSON_NODE_OBJECT);
     json_node_take_object(node, e);

@@ -33,6 +33,33 @@ typedef struct {
 JsonNode *coroner_sentry_event_build(const CoronerCrashRecord *record,
                                      const CoronerSentryEventOptions *options, GError **error);
 
+/* Sentry's limit for a feedback's message, in characters. */
+#define CORONER_SENTRY_MAX_FEEDBACK_CHARS 4096
+
+/*
+ * The user's comment on a crash as a Sentry user feedback (envelope item
+ * "feedback"): an event-like payload with its own event_id, platform, level
+ * "info", release, and contexts.feedback {message, contact_email, name,
+ * associated_event_id, source}.
+ */
+typedef struct {
+    const char *associated_event_id; /* the crash's event_id; required */
+    const char *message;             /* required; cut at CORONER_SENTRY_MAX_FEEDBACK_CHARS */
+    const char *contact_email;       /* NULL or "": left out */
+    const char *name;                /* NULL or "": left out */
+    const char *release;             /* the crash event's release, NULL for none */
+    gint64 timestamp_usec;           /* when it was written; 0: now */
+} CoronerSentryFeedback;
+
+JsonNode *coroner_sentry_feedback_build(const CoronerSentryFeedback *feedback, GError **error);
+
+/*
+ * The feedback's event_id for a crash's event_id: derived (a name-based
+ * UUID), not random, so that every build of the same report, and every
+ * retry, carries the same one and Sentry can deduplicate. Caller frees.
+ */
+char *coroner_sentry_feedback_event_id(const char *associated_event_id);
+
 /* A fresh event id: a random UUID as 32 lowercase hex digits. Caller frees. */
 char *coroner_sentry_event_id_new(void);
 

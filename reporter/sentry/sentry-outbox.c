@@ -499,6 +499,27 @@ static void prune_done(CoronerSentryOutbox *o, int dir_fd)
     }
 }
 
+/* Writes one pending entry (state, then envelope), unless its event_id is pending or sent already. */
+static gboolean queue_one(CoronerSentryOutbox *o, const char *event_id, GBytes *envelope,
+                          gint64 now, GError **error)
+{
+    g_autofree char *name = name_for(event_id, ENVELOPE_SUFFIX);
+    if (exists_at(o->dir_fd, name) || exists_at(o->sent_fd, name))
+        return TRUE;
+    /* The state first: an envelope without it is simply due now, a state without an envelope is ignored. */
+    EntryState s = {.created_usec = now};
+    if (!entry_state_save(o, event_id, &s, error))
+        return FALSE;
+    gsize size = 0;
+    const void *data = g_bytes_get_data(envelope, &size);
+    if (!write_atomic(o->dir_fd, name, data, size, TRUE, error)) {
+        if (!g_error_matches(*error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+            return FALSE;
+        g_clear_error(error);
+    }
+    return TRUE;
+}
+
 gboolean coroner_sentry_outbox_add(CoronerSentryOutbox *o, GBytes *envelope, char **ret_event_id,
                                    GError **error)
 {
@@ -515,7 +536,27 @@ gboolean coroner_sentry_outbox_add(CoronerSentryOutbox *o, GBytes *envelope, cha
                     "The envelope names no DSN: the outbox would not know where to send it");
         return FALSE;
     }
-    gsize size = g_bytes_get_size(envelope);
+    /*
+     * A report's feedback goes in an envelope of its own (its own event_id in
+     * the header): Relay reads one event-like item per envelope.  The two are
+     * queued as two entries, each retried and rate-limited on its own.
+     */
+    g_autoptr(GBytes) main_bytes = NULL;
+    g_autoptr(GBytes) feedback_bytes = NULL;
+    if (!coroner_sentry_envelope_split_feedback(envelope, &main_bytes, &feedback_bytes, error))
+        return FALSE;
+    g_autoptr(CoronerSentryEnvelopeInfo) feedback_info = NULL;
+    if (feedback_bytes) {
+        feedback_info = coroner_sentry_envelope_parse(feedback_bytes, error);
+        if (!feedback_info)
+            return FALSE;
+        if (!coroner_sentry_event_id_is_valid(feedback_info->event_id)) {
+            g_set_error(error, CORONER_SENTRY_ERROR, CORONER_SENTRY_ERROR_INVALID_DATA,
+                        "The envelope's feedback has no valid event_id");
+            return FALSE;
+        }
+    }
+    gsize size = g_bytes_get_size(main_bytes) + (feedback_bytes ? g_bytes_get_size(feedback_bytes) : 0);
     if (size > o->policy.max_bytes) {
         g_set_error(error, CORONER_SENTRY_ERROR, CORONER_SENTRY_ERROR_OUTBOX,
                     "The report (%" G_GSIZE_FORMAT " bytes) is larger than the outbox allows "
@@ -530,17 +571,17 @@ gboolean coroner_sentry_outbox_add(CoronerSentryOutbox *o, GBytes *envelope, cha
         return TRUE;
     }
     gint64 now = g_get_real_time();
-    enforce_bounds(o, size, 1, now);
+    enforce_bounds(o, size, feedback_bytes ? 2 : 1, now);
 
-    /* The state first: an envelope without it is simply due now, a state without an envelope is ignored. */
-    EntryState s = {.created_usec = now};
-    if (!entry_state_save(o, info->event_id, &s, error))
+    /*
+     * The feedback first: if we die in between, the caller's add failed and
+     * its retry queues the report (the feedback is there already), rather
+     * than a report queued whose comment is lost.
+     */
+    if (feedback_bytes && !queue_one(o, feedback_info->event_id, feedback_bytes, now, error))
         return FALSE;
-    if (!write_atomic(o->dir_fd, name, g_bytes_get_data(envelope, NULL), size, TRUE, error)) {
-        if (!g_error_matches(*error, G_IO_ERROR, G_IO_ERROR_EXISTS))
-            return FALSE;
-        g_clear_error(error);
-    }
+    if (!queue_one(o, info->event_id, main_bytes, now, error))
+        return FALSE;
     if (ret_event_id)
         *ret_event_id = g_strdup(info->event_id);
     return TRUE;
@@ -568,10 +609,13 @@ static void save_rate_limits(CoronerSentryOutbox *o, const CoronerSentryRateLimi
 
 static gboolean write_response(int dir_fd, const char *event_id, guint status,
                                const CoronerSentryResponse *response, const char *error_text,
-                               guint attempts, GError **error)
+                               guint attempts, const GPtrArray *dropped, GError **error)
 {
     g_autoptr(GKeyFile) kf = g_key_file_new();
     g_key_file_set_uint64(kf, "Response", "Status", status);
+    if (dropped && dropped->len > 0)
+        g_key_file_set_string_list(kf, "Response", "DroppedRateLimited",
+                                   (const char *const *)dropped->pdata, dropped->len);
     g_key_file_set_uint64(kf, "Response", "Attempts", attempts);
     g_autofree char *when = coroner_sentry_format_time(g_get_real_time());
     g_key_file_set_string(kf, "Response", "Time", when);
@@ -594,7 +638,7 @@ static gboolean write_response(int dir_fd, const char *event_id, guint status,
  */
 static gboolean move_done(CoronerSentryOutbox *o, int to_fd, const char *event_id, guint status,
                           const CoronerSentryResponse *response, const char *error_text,
-                          guint attempts, GError **error)
+                          guint attempts, const GPtrArray *dropped, GError **error)
 {
     g_autofree char *name = name_for(event_id, ENVELOPE_SUFFIX);
     if (renameat(o->dir_fd, name, to_fd, name) < 0)
@@ -603,7 +647,7 @@ static gboolean move_done(CoronerSentryOutbox *o, int to_fd, const char *event_i
         return set_errno_error(error, errno, "Cannot sync the outbox after moving %s", name);
     g_autofree char *state = name_for(event_id, STATE_SUFFIX);
     unlinkat(o->dir_fd, state, 0);
-    return write_response(to_fd, event_id, status, response, error_text, attempts, error);
+    return write_response(to_fd, event_id, status, response, error_text, attempts, dropped, error);
 }
 
 static gboolean is_permanent_rejection(guint status)
@@ -643,6 +687,34 @@ static void retry_later(Flush *f, const char *event_id, EntryState *s, guint sta
     note_next(f, s->next_attempt_usec);
 }
 
+/*
+ * The categories whose limit holds the whole envelope: its event's (an error
+ * event may be counted as "default"), its feedback's, its transaction's.  An
+ * envelope without any of these waits for all of its categories, as before.
+ */
+static GStrv blocking_categories(const CoronerSentryEnvelopeInfo *info)
+{
+    if (g_strv_contains((const char *const *)info->item_types, "event"))
+        return g_strdupv((char *[]){"error", "default", NULL});
+    if (g_strv_contains((const char *const *)info->item_types, "feedback"))
+        return g_strdupv((char *[]){"feedback", NULL});
+    if (g_strv_contains((const char *const *)info->item_types, "transaction"))
+        return g_strdupv((char *[]){"transaction", NULL});
+    return g_strdupv(info->categories);
+}
+
+/* The envelope's other categories that are limited at now: their items are left out. */
+static GStrv limited_others(const CoronerSentryRateLimits *limits,
+                            const CoronerSentryEnvelopeInfo *info, GStrv blocking, gint64 now)
+{
+    g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+    for (char **c = info->categories; *c; c++)
+        if (!g_strv_contains((const char *const *)blocking, *c) &&
+            coroner_sentry_rate_limits_until(limits, *c) > now)
+            g_strv_builder_add(b, *c);
+    return g_strv_builder_end(b);
+}
+
 static void flush_one(Flush *f, const char *event_id)
 {
     CoronerSentryOutbox *o = f->o;
@@ -663,6 +735,8 @@ static void flush_one(Flush *f, const char *event_id)
     g_autoptr(CoronerSentryDsn) dsn = NULL;
     g_autoptr(CoronerSentryResponse) response = NULL;
     g_autoptr(GBytes) body = NULL;
+    g_autoptr(GPtrArray) dropped = NULL;
+    g_auto(GStrv) blocking = NULL;
 
     if (!f->force && s.next_attempt_usec > f->now) {
         f->result->deferred++;
@@ -680,37 +754,71 @@ static void flush_one(Flush *f, const char *event_id)
         dsn = coroner_sentry_dsn_parse(info->dsn, &error);
     if (!info || !dsn) {
         /* Nothing can ever send these bytes; keep them for a person to look at. */
-        if (!move_done(o, o->rejected_fd, event_id, 0, NULL, error->message, s.attempts, NULL))
+        if (!move_done(o, o->rejected_fd, event_id, 0, NULL, error->message, s.attempts, NULL, NULL))
             f->result->failed++;
         else
             f->result->rejected++;
         goto out;
     }
-    gint64 limited = coroner_sentry_rate_limits_until_any(
-        f->limits, (const char *const *)info->categories);
+    /*
+     * Rate limits are per data category.  A limit on the envelope's own event
+     * (error/default, feedback, or all) holds the whole envelope; a limit on
+     * anything else (attachments) only leaves those items out, and the event
+     * goes now, as Sentry's SDKs do (sentry-native, @sentry/core).
+     */
+    blocking = blocking_categories(info);
+    gint64 limited = coroner_sentry_rate_limits_until_any(f->limits, (const char *const *)blocking);
     if (limited > f->now) {
         f->result->deferred++;
         note_next(f, limited);
         goto out;
     }
-    body = coroner_sentry_envelope_set_sent_at(bytes, NULL, &error);
-    if (body)
-        response = coroner_sentry_transport_send(f->transport, dsn, body, f->cancellable, &error);
-    if (!response) {
-        retry_later(f, event_id, &s, 0, error->message, 0);
-        f->result->failed++;
-        goto out;
+    for (guint round = 0;; round++) {
+        g_clear_pointer(&body, g_bytes_unref);
+        g_clear_pointer(&dropped, g_ptr_array_unref);
+        g_clear_pointer(&response, coroner_sentry_response_free);
+        g_auto(GStrv) left_out = limited_others(f->limits, info, blocking, g_get_real_time());
+        body = coroner_sentry_envelope_set_sent_at(bytes, NULL, &error);
+        if (body && left_out[0]) {
+            GBytes *reduced = coroner_sentry_envelope_without_categories(
+                body, (const char *const *)left_out, &dropped, &error);
+            g_bytes_unref(body);
+            body = reduced;
+        }
+        if (body)
+            response = coroner_sentry_transport_send(f->transport, dsn, body, f->cancellable, &error);
+        if (!response) {
+            retry_later(f, event_id, &s, 0, error->message, 0);
+            f->result->failed++;
+            goto out;
+        }
+        gint64 now = g_get_real_time();
+        coroner_sentry_rate_limits_update(f->limits, response->status, response->retry_after,
+                                          response->rate_limits, now);
+        if (response->status == 429 || response->rate_limits)
+            save_rate_limits(o, f->limits, now);
+        /*
+         * A 429 that limits only items we can leave out: the rest goes at once
+         * (once), instead of waiting for a limit that does not concern it.
+         */
+        g_auto(GStrv) now_out = limited_others(f->limits, info, blocking, now);
+        if (response->status == 429 && round == 0 &&
+            coroner_sentry_rate_limits_until_any(f->limits, (const char *const *)blocking) <= now &&
+            g_strv_length(now_out) > g_strv_length(left_out))
+            continue;
+        break;
     }
 
-    gint64 now = g_get_real_time();
-    coroner_sentry_rate_limits_update(f->limits, response->status, response->retry_after,
-                                      response->rate_limits, now);
-    if (response->status == 429 || response->rate_limits)
-        save_rate_limits(o, f->limits, now);
-
     if (response->status >= 200 && response->status < 300) {
+        if (dropped && dropped->len > 0) {
+            g_autoptr(GString) what = g_string_new(NULL);
+            for (guint i = 0; i < dropped->len; i++)
+                g_string_append_printf(what, "%s%s", i ? ", " : "", (char *)dropped->pdata[i]);
+            g_message("Report %s sent without items the server rate-limits: %s", event_id, what->str);
+            f->result->items_dropped += dropped->len;
+        }
         if (move_done(o, o->sent_fd, event_id, response->status, response, NULL, s.attempts + 1,
-                      &error)) {
+                      dropped, &error)) {
             f->result->sent++;
         } else {
             /* Sent, but not recorded: it stays pending and may go again (same event_id). */
@@ -721,14 +829,14 @@ static void flush_one(Flush *f, const char *event_id)
         g_autofree char *why = g_strdup_printf("The server refused the report (HTTP %u)",
                                                response->status);
         if (move_done(o, o->rejected_fd, event_id, response->status, response, why,
-                      s.attempts + 1, NULL))
+                      s.attempts + 1, NULL, NULL))
             f->result->rejected++;
         else
             f->result->failed++;
     } else {
         g_autofree char *why = g_strdup_printf("HTTP %u", response->status);
-        gint64 until = coroner_sentry_rate_limits_until_any(
-            f->limits, (const char *const *)info->categories);
+        gint64 until =
+            coroner_sentry_rate_limits_until_any(f->limits, (const char *const *)blocking);
         retry_later(f, event_id, &s, response->status, why, until);
         f->result->failed++;
     }

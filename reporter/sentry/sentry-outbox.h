@@ -91,6 +91,7 @@ typedef struct {
     guint rejected; /* refused for good by the server */
     guint dropped;  /* removed by the bounds */
     gint64 next_attempt_usec; /* the earliest time something is due again, 0 if nothing pending */
+    guint items_dropped; /* items left out of sent reports because their category was rate-limited */
 } CoronerSentryFlushResult;
 
 /*

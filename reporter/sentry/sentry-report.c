@@ -86,8 +86,25 @@ GBytes *coroner_sentry_report_build(const CoronerCrashRecord *record,
     coroner_sentry_envelope_add_event(env, event);
 
     if (o->comment && *o->comment) {
+        /*
+         * A feedback item, not the deprecated user_report, and not both: current
+         * Sentry turns each into a feedback of its own, so both would show the
+         * comment twice.  It has its own event_id; the outbox sends it in an
+         * envelope of its own (coroner_sentry_envelope_split_feedback).
+         */
         g_autofree char *comment = coroner_sentry_scrub_string(scrubber, o->comment);
-        coroner_sentry_envelope_add_user_report(env, o->user_name, o->user_email, comment);
+        CoronerSentryFeedback f = {
+            .associated_event_id = event_id,
+            .message = comment,
+            .contact_email = o->user_email,
+            .name = o->user_name,
+            .release = json_object_get_string_member_with_default(json_node_get_object(event),
+                                                                  "release", NULL),
+        };
+        g_autoptr(JsonNode) feedback = coroner_sentry_feedback_build(&f, error);
+        if (!feedback)
+            return NULL;
+        coroner_sentry_envelope_add_feedback(env, feedback);
     }
     if (record->app && !o->skip_buffers) {
         for (guint i = 0; i < record->app->buffers->len; i++) {

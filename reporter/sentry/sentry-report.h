@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * A crash record turned into the exact, scrubbed envelope bytes that will be
- * sent: the event, the user's comment (user_report, same event_id), the
+ * sent: the event, the user's comment (a feedback item with its own event_id
+ * and associated_event_id naming the crash's; the outbox sends it in an
+ * envelope of its own), the
  * hook's registered buffers and, only when the configuration allows it and
  * the user consented, the core.  The reporter shows these bytes on its review
  * page; the outbox stores and sends them unchanged (only the header's sent_at
@@ -25,8 +27,8 @@ typedef struct {
     const char *dsn;            /* required: written into the envelope header */
     const char *event_id;       /* NULL: a fresh random one */
     const char *comment;        /* the user's description, NULL for none */
-    const char *user_name;      /* optional, for the user_report */
-    const char *user_email;     /* optional, for the user_report */
+    const char *user_name;      /* optional, the feedback's name */
+    const char *user_email;     /* optional, the feedback's contact_email */
     gboolean skip_buffers;      /* leave out the hook's registered buffers */
     const char *core_path;      /* the stored core (compressed as it is in the store) */
     gboolean allow_core;        /* the configuration allows cores (coroner_sentry_config_allows_core) */

@@ -29,6 +29,8 @@ typedef struct {
     const CoronerSentryTransportOptions *transport; /* NULL: defaults */
     gboolean no_send;          /* only queue; the reporter or a later flush sends it */
     gboolean skip_journal;     /* do not add journal lines as breadcrumbs */
+    const char *user_email;    /* the feedback's contact_email, or NULL */
+    const char *user_name;     /* the feedback's name, or NULL */
 } CoronerSentrySubmitOptions;
 
 /*

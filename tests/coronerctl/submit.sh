@@ -150,10 +150,19 @@ FNS=$(event | jq -r '[.threads.values[] | select(.crashed) | .stacktrace.frames[
 # Sentry's order: oldest first, the crashing frame last.
 assert_match '(^| )main crash_segv$' "$FNS" "Spotlight: main, then crash_segv, the crashing frame last"
 assert_eq "crasher" "$(event | jq -r '.contexts.app.app_identifier')" "Spotlight: the app"
-UR=$(jq -c '.[1][] | select(.[0].type == "user_report") | .[1]' <<<"$ENV")
-assert_eq "$COMMENT" "$(jq -r .comments <<<"$UR")" "Spotlight: the comment"
-assert_eq "$EMAIL" "$(jq -r .email <<<"$UR")" "Spotlight: the e-mail address"
-assert_eq "$EVENT_ID" "$(jq -r .event_id <<<"$UR")" "Spotlight: the comment names the event"
+assert_eq "" "$(jq -c '.[1][] | select(.[0].type == "user_report" or .[0].type == "feedback")' <<<"$ENV")" \
+    "the crash's envelope carries no comment: it goes as a feedback of its own"
+# The comment: a feedback envelope of its own (its own event_id), naming the crash.
+feedback_for() {
+    sed -n 's/^data: *//p' "$STREAM" |
+        jq -c --arg id "$1" '.[1][] | select(.[0].type == "feedback" and .[1].contexts.feedback.associated_event_id == $id) | .[1]' 2>/dev/null
+}
+for ((i = 0; i < 100; i++)); do [ -n "$(feedback_for "$EVENT_ID")" ] && break; sleep 0.1; done
+FB=$(feedback_for "$EVENT_ID")
+assert_eq 1 "$(grep -c . <<<"$FB")" "Spotlight received the feedback once"
+assert_eq "$COMMENT" "$(jq -r .contexts.feedback.message <<<"$FB")" "Spotlight: the comment"
+assert_eq "$EMAIL" "$(jq -r .contexts.feedback.contact_email <<<"$FB")" "Spotlight: the e-mail address"
+assert_ne "$EVENT_ID" "$(jq -r .event_id <<<"$FB")" "Spotlight: the feedback has its own event_id"
 
 # Every byte, as Spotlight stored them, through @sentry/core's parseEnvelope and
 # the field-by-field checks against the record.
@@ -162,7 +171,7 @@ curl -sf "http://127.0.0.1:$PORT/envelope/$SPOT_ID" -o "$T/spotlight.envelope" |
     fail "GET /envelope/$SPOT_ID"
 assert_cmd "Spotlight's bytes parse with @sentry/core and match the record" -- \
     node "$CORONER_SENTRY_NODE/check-envelope.mjs" "$T/spotlight.envelope" "$T/record.json" \
-    --comment "$COMMENT" --dsn "$DSN"
+    --comment "$COMMENT" --dsn "$DSN" --feedback-sent-apart
 
 ctl_run outbox --json
 assert_eq 0 "$RC" "outbox --json"
@@ -181,6 +190,7 @@ assert_eq 0 "$RC" "submit --dry-run: exit 0"
 assert_cmd "--dry-run's bytes parse with @sentry/core and match the record" -- \
     node "$CORONER_SENTRY_NODE/check-envelope.mjs" "$T/dry.envelope" "$T/record.json" \
     --comment "$COMMENT" --dsn "$DSN"
+# The reviewed bytes hold the feedback next to the event; the outbox splits them.
 DRY_ID=$(head -n 1 "$T/dry.envelope" | jq -r .event_id)
 assert_eq "$before" "$(envelopes_queued)" "--dry-run queues nothing"
 ctl_run submit --dry-run --dsn="http://other@127.0.0.1:$PORT/9" "$ID"
@@ -204,7 +214,7 @@ next=$(jq -r --arg id "$DOWN_ID" '.[] | select(.event_id == $id) | .next_attempt
 assert_le "$(($(date +%s) * 1000000))" "$next" "outbox: the next retry is in the future"
 ctl_run outbox
 assert_match "^$DOWN_ID +crasher +pending +1 +" "$(grep "^$DOWN_ID" <<<"$OUT")" "outbox list: the pending row"
-assert_contains "1 pending" "$OUT" "outbox list: footer"
+assert_contains "2 pending" "$OUT" "outbox list: footer (the report and its feedback)"
 
 spotlight_start "$PORT"
 ctl_run outbox flush
@@ -213,14 +223,14 @@ assert_contains "Sent 0," "$OUT" "flush before the retry is due sends nothing"
 assert_contains "Next retry:" "$OUT" "flush says when"
 ctl_run outbox flush --force
 assert_eq 0 "$RC" "flush --force with the receiver up: exit 0"
-assert_contains "Sent 1," "$OUT" "flush --force sends the queued report"
+assert_contains "Sent 2," "$OUT" "flush --force sends the queued report and its feedback"
 ctl_run outbox flush --force
 assert_eq 0 "$RC" "a second flush"
 assert_contains "Sent 0," "$OUT" "a second flush sends nothing"
 wait_streamed "$DOWN_ID" || fail "Spotlight never streamed $DOWN_ID"
 sleep 1
 assert_eq 1 "$(streamed "$DOWN_ID" | wc -l)" "the queued report reached Spotlight exactly once"
-assert_eq "queued $$" "$(streamed "$DOWN_ID" | jq -r '.[1][] | select(.[0].type == "user_report") | .[1].comments')" "… with its comment"
+assert_eq "queued $$" "$(feedback_for "$DOWN_ID" | jq -r .contexts.feedback.message)" "… with its comment, as a feedback"
 ctl_run outbox --json
 assert_eq "sent" "$(jq -r --arg id "$DOWN_ID" '.[] | select(.event_id == $id) | .state' <<<"$OUT")" "outbox: sent after the flush"
 assert_eq 2 "$(jq -r --arg id "$DOWN_ID" '.[] | select(.event_id == $id) | .attempts' <<<"$OUT")" "outbox: two attempts"

@@ -11,9 +11,10 @@ Control, over HTTP on the same port:
   POST /control  {"script": ["ok", "500", ...]}   answers for the next requests
                  (then "ok" forever); each one of:
                  ok | 500 | 413 | 429 | 429-seconds:N | 429-date:N | 429-limits:HEADER
+                 | ok-limits:HEADER (200, and X-Sentry-Rate-Limits for what comes next)
                  | hang (never answer) | hold (answer nothing until the client goes away)
                  | slow:SECONDS (then ok)
-  GET /log       the request log, as JSON
+  GET /log       the request log, as JSON (with each envelope's items: [type, filename])
 """
 import email.utils
 import gzip
@@ -48,6 +49,27 @@ def wait_for_disconnect(sock, limit):
             except OSError:
                 return True
     return False
+
+
+def items_of(raw):
+    """[[type, filename or None], ...] of an envelope, walked by its lengths."""
+    items = []
+    pos = raw.index(b"\n") + 1 if b"\n" in raw else len(raw)
+    while pos < len(raw):
+        end = raw.find(b"\n", pos)
+        end = len(raw) if end < 0 else end
+        h = json.loads(raw[pos:end])
+        items.append([h["type"], h.get("filename")])
+        pos = end + 1 + h["length"] + 1
+    return items
+
+
+def feedback_context(raw):
+    """contexts.feedback of an envelope whose first item is a feedback."""
+    header_end = raw.index(b"\n")
+    item_end = raw.index(b"\n", header_end + 1)
+    length = json.loads(raw[header_end + 1:item_end])["length"]
+    return json.loads(raw[item_end + 1:item_end + 1 + length])["contexts"]["feedback"]
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -94,6 +116,9 @@ class Handler(BaseHTTPRequestHandler):
             entry["event_id"] = header.get("event_id")
             entry["sent_at"] = header.get("sent_at")
             entry["envelope_bytes"] = len(raw)
+            entry["items"] = items_of(raw)
+            if entry["items"] and entry["items"][0][0] == "feedback":
+                entry["feedback"] = feedback_context(raw)
         except Exception as e:  # noqa: BLE001 - a malformed body is logged, not fatal
             entry["error"] = str(e)
         answer = next_answer()
@@ -129,6 +154,8 @@ class Handler(BaseHTTPRequestHandler):
             headers.append(("Retry-After", email.utils.formatdate(time.time() + float(arg), usegmt=True)))
         elif answer.startswith("429-limits:"):
             status = 429
+            headers.append(("X-Sentry-Rate-Limits", arg))
+        elif answer.startswith("ok-limits:"):
             headers.append(("X-Sentry-Rate-Limits", arg))
         body = json.dumps({"id": entry.get("event_id")}).encode() if status == 200 else b'{"detail":"no"}'
         try:

@@ -3,6 +3,7 @@
 
 #include "sentry-dsn.h"
 #include "sentry-envelope.h"
+#include "sentry-event.h"
 
 #define EID "0123456789abcdef0123456789abcdef"
 #define DSN "https://key@example.org/1"
@@ -116,6 +117,155 @@ static void test_sent_at(void)
     g_assert_nonnull(g_strstr_len(b, nl2 - b, EID));
 }
 
+static JsonObject *payload_object(GBytes *bytes, guint index, char **ret_type)
+{
+    /* Walks the framing by hand: header, then item header + length. */
+    gsize size = 0;
+    const char *data = g_bytes_get_data(bytes, &size);
+    const char *p = memchr(data, '\n', size) + 1;
+    for (guint i = 0;; i++) {
+        const char *nl = memchr(p, '\n', size - (gsize)(p - data));
+        g_autofree char *line = g_strndup(p, (gsize)(nl - p));
+        g_autoptr(JsonNode) h = json_from_string(line, NULL);
+        gint64 length = json_object_get_int_member(json_node_get_object(h), "length");
+        if (i == index) {
+            *ret_type = g_strdup(json_object_get_string_member(json_node_get_object(h), "type"));
+            g_autofree char *text = g_strndup(nl + 1, (gsize)length);
+            JsonNode *node = json_from_string(text, NULL);
+            JsonObject *o = json_object_ref(json_node_get_object(node));
+            json_node_unref(node);
+            return o;
+        }
+        p = nl + 1 + length + 1;
+    }
+}
+
+static void test_feedback(void)
+{
+    g_autoptr(GError) error = NULL;
+    CoronerSentryFeedback f = {
+        .associated_event_id = EID,
+        .message = "It broke when I saved.",
+        .contact_email = "me@example.org",
+        .release = "org.example.App@1.2",
+        .timestamp_usec = G_GINT64_CONSTANT(1767225600) * G_USEC_PER_SEC + 5,
+    };
+    g_autoptr(JsonNode) fb = coroner_sentry_feedback_build(&f, &error);
+    g_assert_no_error(error);
+    JsonObject *o = json_node_get_object(fb);
+    const char *fid = json_object_get_string_member(o, "event_id");
+    g_assert_true(coroner_sentry_event_id_is_valid(fid));
+    g_assert_cmpstr(fid, !=, EID);
+    g_autofree char *again = coroner_sentry_feedback_event_id(EID);
+    g_assert_cmpstr(fid, ==, again); /* derived: the same for every build of the report */
+    g_assert_cmpint(fid[12], ==, '5'); /* a version-5 (name-based) UUID */
+    g_assert_cmpstr(json_object_get_string_member(o, "timestamp"), ==, "2026-01-01T00:00:00.000005Z");
+    g_assert_cmpstr(json_object_get_string_member(o, "platform"), ==, "native");
+    g_assert_cmpstr(json_object_get_string_member(o, "level"), ==, "info");
+    g_assert_cmpstr(json_object_get_string_member(o, "release"), ==, "org.example.App@1.2");
+    JsonObject *c = json_object_get_object_member(json_object_get_object_member(o, "contexts"), "feedback");
+    g_assert_cmpstr(json_object_get_string_member(c, "message"), ==, "It broke when I saved.");
+    g_assert_cmpstr(json_object_get_string_member(c, "contact_email"), ==, "me@example.org");
+    g_assert_cmpstr(json_object_get_string_member(c, "associated_event_id"), ==, EID);
+    g_assert_cmpstr(json_object_get_string_member(c, "source"), ==, "coroner");
+    g_assert_false(json_object_has_member(c, "name")); /* not given: left out, not "" */
+
+    /* Sentry's limit is 4096 characters: cut on a character, not a byte. */
+    GString *longer = g_string_new(NULL);
+    for (guint i = 0; i < 5000; i++)
+        g_string_append(longer, "ü");
+    f.message = longer->str;
+    g_autoptr(JsonNode) cut = coroner_sentry_feedback_build(&f, &error);
+    g_assert_no_error(error);
+    const char *m = json_object_get_string_member(
+        json_object_get_object_member(json_object_get_object_member(json_node_get_object(cut), "contexts"),
+                                      "feedback"),
+        "message");
+    g_assert_cmpint(g_utf8_strlen(m, -1), ==, CORONER_SENTRY_MAX_FEEDBACK_CHARS);
+    g_assert_true(g_utf8_validate(m, -1, NULL));
+    g_string_free(longer, TRUE);
+
+    f.message = "";
+    g_assert_null(coroner_sentry_feedback_build(&f, &error));
+    g_assert_error(error, CORONER_SENTRY_ERROR, CORONER_SENTRY_ERROR_INVALID_DATA);
+}
+
+static GBytes *make_report(void)
+{
+    g_autoptr(CoronerSentryEnvelope) env = coroner_sentry_envelope_new(EID, DSN);
+    g_autoptr(JsonNode) event = json_from_string("{\"event_id\":\"" EID "\"}", NULL);
+    coroner_sentry_envelope_add_event(env, event);
+    CoronerSentryFeedback f = {.associated_event_id = EID, .message = "comment\nhere"};
+    g_autoptr(JsonNode) fb = coroner_sentry_feedback_build(&f, NULL);
+    coroner_sentry_envelope_add_feedback(env, fb);
+    coroner_sentry_envelope_add_attachment(env, "log.txt", "text/plain", g_bytes_new("x\ny", 3));
+    coroner_sentry_envelope_add_attachment(env, "bin", NULL, g_bytes_new("\n\0\n{", 4));
+    return coroner_sentry_envelope_serialize(env, "2026-01-01T00:00:00.000000Z");
+}
+
+static void test_split_feedback(void)
+{
+    g_autoptr(GBytes) bytes = make_report();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GBytes) rest = NULL;
+    g_autoptr(GBytes) feedback = NULL;
+    g_assert_true(coroner_sentry_envelope_split_feedback(bytes, &rest, &feedback, &error));
+    g_assert_no_error(error);
+    g_assert_nonnull(feedback);
+    g_autofree char *fid = coroner_sentry_feedback_event_id(EID);
+
+    g_autoptr(CoronerSentryEnvelopeInfo) ri = coroner_sentry_envelope_parse(rest, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(ri->event_id, ==, EID);
+    const char *rest_types[] = {"event", "attachment", "attachment", NULL};
+    g_assert_cmpstrv(ri->item_types, rest_types);
+    g_autoptr(CoronerSentryEnvelopeInfo) fi = coroner_sentry_envelope_parse(feedback, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(fi->event_id, ==, fid); /* the header names the feedback, not the crash */
+    g_assert_cmpstr(fi->dsn, ==, DSN);
+    const char *fb_types[] = {"feedback", NULL};
+    g_assert_cmpstrv(fi->item_types, fb_types);
+    const char *fb_categories[] = {"feedback", NULL};
+    g_assert_cmpstrv(fi->categories, fb_categories);
+    g_autofree char *type = NULL;
+    g_autoptr(JsonObject) o = payload_object(feedback, 0, &type);
+    g_assert_cmpstr(type, ==, "feedback");
+    g_assert_cmpstr(json_object_get_string_member(o, "event_id"), ==, fid);
+    /* The items' bytes are unchanged: both parts together are the report's size, less one header. */
+    g_assert_nonnull(g_strstr_len(g_bytes_get_data(rest, NULL), (gssize)g_bytes_get_size(rest),
+                                  "\n\0\n{"));
+
+    /* An envelope without feedback, or with the feedback alone, stays as it is. */
+    g_autoptr(GBytes) again = NULL;
+    g_autoptr(GBytes) none = NULL;
+    g_assert_true(coroner_sentry_envelope_split_feedback(feedback, &again, &none, &error));
+    g_assert_null(none);
+    g_assert_true(g_bytes_equal(again, feedback));
+}
+
+static void test_without_categories(void)
+{
+    g_autoptr(GBytes) bytes = make_report();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) dropped = NULL;
+    const char *att[] = {"attachment", NULL};
+    g_autoptr(GBytes) reduced = coroner_sentry_envelope_without_categories(bytes, att, &dropped, &error);
+    g_assert_no_error(error);
+    g_autoptr(CoronerSentryEnvelopeInfo) info = coroner_sentry_envelope_parse(reduced, &error);
+    g_assert_no_error(error);
+    const char *types[] = {"event", "feedback", NULL};
+    g_assert_cmpstrv(info->item_types, types);
+    g_assert_cmpuint(dropped->len, ==, 2);
+    g_assert_cmpstr(dropped->pdata[0], ==, "attachment log.txt");
+    g_assert_cmpstr(dropped->pdata[1], ==, "attachment bin");
+    /* The header is kept (event_id, dsn, sent_at). */
+    g_assert_cmpstr(info->event_id, ==, EID);
+    g_assert_cmpstr(info->dsn, ==, DSN);
+    /* Nothing limited: the same items. */
+    g_autoptr(GBytes) same = coroner_sentry_envelope_without_categories(bytes, NULL, NULL, &error);
+    g_assert_true(g_bytes_equal(same, bytes));
+}
+
 static void test_gzip_roundtrip(void);
 
 int main(int argc, char **argv)
@@ -123,6 +273,9 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/sentry/envelope/framing", test_framing);
     g_test_add_func("/sentry/envelope/user-report", test_user_report);
+    g_test_add_func("/sentry/envelope/feedback", test_feedback);
+    g_test_add_func("/sentry/envelope/split-feedback", test_split_feedback);
+    g_test_add_func("/sentry/envelope/without-categories", test_without_categories);
     g_test_add_func("/sentry/envelope/bad-framing", test_bad_framing);
     g_test_add_func("/sentry/envelope/sent-at", test_sent_at);
     g_test_add_func("/sentry/envelope/gzip", test_gzip_roundtrip);

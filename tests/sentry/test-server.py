@@ -2,7 +2,7 @@
 """Outbox and transport against fake-sentry.py on the loopback: one scenario per run.
 
 usage: test-server.py TOOL SCENARIO
-scenarios: ok 429-seconds 429-date 429-limits 500 413 hang refused tls killed concurrent
+scenarios: ok 429-seconds 429-date 429-limits feedback 500 413 hang refused tls killed concurrent
 
 Each scenario asserts what the server saw (requests, headers, event_ids, how
 many were answered 200), what the outbox holds afterwards, and the backoff.
@@ -180,18 +180,53 @@ def scenario_429_date():
 
 def scenario_429_limits():
     rate_limited("429-limits:3:error:organization:quota", 3)
-    # Per category: an attachment limit holds back envelopes with attachments only.
+    # Per category: a 429 that limits attachments only. The same flush sends the
+    # event again at once without its attachments (as sentry-native and
+    # @sentry/core drop rate-limited items), and records what it left out.
     s = Server()
     s.script(["429-limits:60:attachment:organization"])
     with_attachments = submit(s.dsn())
     f = flush("--force")
-    check(f["failed"] == 1, f"{f}")
+    reqs = requests_for(s, with_attachments)
+    check(len(reqs) == 2, f"429 on attachments: expected an immediate retry, got {reqs}")
+    first_types = [t for t, _ in reqs[0]["items"]]
+    check(first_types[0] == "event" and "attachment" in first_types, f"first try {reqs[0]['items']}")
+    n_att = first_types.count("attachment")
+    check([t for t, _ in reqs[1]["items"]] == ["event"], f"retry still carries {reqs[1]['items']}")
+    check(reqs[1]["outcome"] == 200, f"retry answered {reqs[1]}")
+    check(f["sent"] == 1 and f["failed"] == 0 and f["left_out"] == n_att, f"per-category flush {f}")
+    e = outbox()
+    check(e[with_attachments]["state"] == "sent", f"{e}")
+    response = open(os.path.join(OUTBOX, "sent", with_attachments + ".response")).read()
+    names = [n for t, n in reqs[0]["items"] if t == "attachment"]
+    check("DroppedRateLimited=" in response and all(f"attachment {n}" in response for n in names),
+          f"what was left out is not recorded: {response}")
+    # While the limit lasts, the next report goes at once, without its attachments.
+    second = submit(s.dsn())
     without = submit(s.dsn(), record=RECORD_NOAPP)
     f = flush("--force")
-    check(f["sent"] == 1 and f["deferred"] == 1, f"per-category flush {f}")
-    e = outbox()
-    check(e[without]["state"] == "sent" and e[with_attachments]["state"] == "pending", f"{e}")
-    check(len(requests_for(s, with_attachments)) == 1, "attachment-limited envelope was retried")
+    check(f["sent"] == 2 and f["deferred"] == 0 and f["left_out"] == n_att, f"flush during the limit {f}")
+    check([[t for t, _ in r["items"]] for r in requests_for(s, second)] == [["event"]],
+          f"second report {requests_for(s, second)}")
+    check([t for t, _ in requests_for(s, without)[0]["items"]] == ["event"], "no-app report")
+    # A 200 that announces a limit (Relay's usual answer): followed the same way.
+    s.script(["ok-limits:60:attachment:organization"])
+    third = submit(s.dsn())
+    flush("--force")
+    check(len(requests_for(s, third)) == 1, "an accepted report was sent again")
+    # A limit on the event's own category holds the whole envelope, attachments and all.
+    s.script(["429-limits:2:default:organization"])
+    held = submit(s.dsn())
+    t0 = time.time()
+    f = flush("--force")
+    check(f["failed"] == 1 and len(requests_for(s, held)) == 1, f"default-limited flush {f}")
+    f = flush("--force")
+    check(f["deferred"] == 1 and len(requests_for(s, held)) == 1, "sent during a limit on its event")
+    time.sleep(max(0, t0 + 2.3 - time.time()))
+    f = flush("--force")
+    check(f["sent"] == 1 and f["left_out"] == n_att, f"after the default limit {f}")
+    s.script([])
+
     # A 429 without any header: a minute for everything.
     s.script(["429"])
     third = submit(s.dsn(), record=RECORD_NOAPP)
@@ -200,6 +235,61 @@ def scenario_429_limits():
     f = flush("--force")
     check(f["sent"] == 0, f"sent during a bare 429 {f}")
     check(not requests_for(s, fourth) and len(requests_for(s, third)) == 1, "bare 429 not honoured")
+
+
+def submit_comment(dsn, comment, email=None):
+    extra = ["--user-email", email] if email else []
+    r = tool("submit", RECORD_NOAPP, "--dsn", dsn, "--no-send", "--comment", comment, *extra)
+    line = r.stdout.splitlines()[0]
+    check(line.startswith("queued "), f"unexpected submit output {r.stdout!r}")
+    return line.split()[1]
+
+
+def feedback_of(server, event_id):
+    """The requests carrying a feedback whose associated_event_id is event_id."""
+    return [e for e in server.log() if e.get("feedback", {}).get("associated_event_id") == event_id]
+
+
+def scenario_feedback():
+    # The comment goes as a feedback in an envelope of its own (its own event_id),
+    # queued with the report; a limit on one does not hold the other, and
+    # nothing is lost: each goes once its own limit is over.
+    s = Server()
+    # The server announces a feedback limit on an accepted report first.
+    s.script(["ok-limits:3:feedback:organization"])
+    warm = submit(s.dsn(), record=RECORD_NOAPP)
+    t0 = time.time()
+    check(flush()["sent"] == 1, "warm-up report")
+    eid = submit_comment(s.dsn(), "It ate my file.", "someone@example.org")
+    e = outbox()
+    pending = [k for k, v in e.items() if v["state"] == "pending"]
+    check(len(pending) == 2 and eid in pending, f"report and feedback expected pending: {e}")
+    fid = next(k for k in pending if k != eid)
+    f = flush("--force")
+    check(f["sent"] == 1 and f["deferred"] == 1, f"flush during the feedback limit {f}")
+    check([[t for t, _ in r["items"]] for r in requests_for(s, eid)] == [["event"]], "the event envelope")
+    check(not requests_for(s, fid), "feedback sent during its limit")
+    e = outbox()
+    check(e[eid]["state"] == "sent" and e[fid]["state"] == "pending" and e[warm]["state"] == "sent", f"{e}")
+    # Another report while feedback is limited: its event goes, its feedback waits.
+    eid2 = submit_comment(s.dsn(), "Again.")
+    f = flush("--force")
+    check(f["sent"] == 1 and f["deferred"] == 2, f"second flush during the feedback limit {f}")
+    check(len(requests_for(s, eid2)) == 1, "the event waited for a feedback limit")
+    time.sleep(max(0, t0 + 3.3 - time.time()))
+    f = flush("--force")
+    check(f["sent"] == 2 and f["left_out"] == 0, f"after the feedback limit {f}")
+    fb = requests_for(s, fid)
+    check(len(fb) == 1 and [t for t, _ in fb[0]["items"]] == ["feedback"], f"feedback envelope {fb}")
+    c = fb[0]["feedback"]
+    check(c["message"] == "It ate my file." and c["contact_email"] == "someone@example.org"
+          and c["associated_event_id"] == eid, f"feedback context {c}")
+    check(len(feedback_of(s, eid2)) == 1 and feedback_of(s, eid2)[0]["outcome"] == 200, "second feedback")
+    check(all(v["state"] == "sent" for v in outbox().values()), f"{outbox()}")
+    # Queued again (the same bytes): nothing new, not even the feedback.
+    before = len(s.log())
+    flush("--force")
+    check(len(s.log()) == before, "something was sent twice")
 
 
 def scenario_500():
@@ -361,6 +451,7 @@ def scenario_config():
 
 
 SCENARIOS = {
+    "feedback": scenario_feedback,
     "config": scenario_config,
     "ok": scenario_ok,
     "429-seconds": scenario_429_seconds,

@@ -3,6 +3,7 @@
 // and a field-by-field comparison of the event with the crash record it came
 // from. Every check throws with a message saying what differs.
 import assert from "node:assert/strict";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import { parseEnvelope } from "@sentry/core";
@@ -92,7 +93,7 @@ export function parse(bytes) {
     assert.equal(sh.type, h.type);
     assert.equal(sh.length, h.length);
     assert.deepEqual(Buffer.from(sp), Buffer.from(raw), `@sentry/core reads another ${h.type} payload`);
-    const parsed = h.type === "event" || h.type === "user_report" ? JSON.parse(decoder.decode(sp)) : sp;
+    const parsed = ["event", "user_report", "feedback"].includes(h.type) ? JSON.parse(decoder.decode(sp)) : sp;
     (byType[h.type] ??= []).push({ header: h, raw, parsed });
   }
   return { header, items, byType };
@@ -111,13 +112,16 @@ export function checkAgainstRecord(bytes, record, opts = {}) {
   assert.equal(byType.event[0].header.content_type, "application/json");
   checkEvent(event, record, { ...opts, eventId: header.event_id });
 
-  if (opts.comment) {
-    assert.equal(byType.user_report?.length, 1, "the comment as one user_report");
-    const ur = byType.user_report[0].parsed;
-    assert.equal(ur.event_id, header.event_id, "the user_report names the same event_id");
-    assert.equal(ur.comments, opts.comment);
+  // The comment is a feedback (never the deprecated user_report as well: Sentry
+  // would show it twice). In the reviewed bytes it sits with the event; the
+  // outbox sends it in its own envelope, so what a receiver got has none.
+  assert.equal(byType.user_report, undefined, "no user_report");
+  if (opts.comment && !opts.feedbackSentApart) {
+    assert.equal(byType.feedback?.length, 1, "the comment as one feedback item");
+    assert.equal(byType.feedback[0].header.content_type, "application/json");
+    checkFeedback(byType.feedback[0].parsed, { eventId: header.event_id, comment: opts.comment, email: opts.email });
   } else {
-    assert.equal(byType.user_report, undefined);
+    assert.equal(byType.feedback, undefined, "no feedback item");
   }
 
   const buffers = record.app?.buffers ?? [];
@@ -258,4 +262,32 @@ export function checkEvent(event, record, opts = {}) {
   }
   for (let i = 1; i < crumbs.length; i++) assert.ok(crumbs[i - 1].timestamp <= crumbs[i].timestamp, "breadcrumbs in time order");
   assert.equal(JSON.stringify(event).includes("environ"), false);
+}
+
+// The feedback's event_id for a crash's: the library's name-based derivation
+// (SHA-256 of "coroner-feedback:<id>", version 5 and variant bits), so every
+// build and retry of one report carries the same feedback id.
+export function feedbackIdFor(eventId) {
+  const d = crypto.createHash("sha256").update(`coroner-feedback:${eventId}`).digest().subarray(0, 16);
+  d[6] = (d[6] & 0x0f) | 0x50;
+  d[8] = (d[8] & 0x3f) | 0x80;
+  return d.toString("hex");
+}
+
+// A feedback payload (develop.sentry.dev "Envelope Items", User Feedback):
+// an event of its own with contexts.feedback naming the crash.
+export function checkFeedback(fb, { eventId, comment, email }) {
+  assert.match(fb.event_id, /^[0-9a-f]{32}$/);
+  assert.notEqual(fb.event_id, eventId, "the feedback has an event_id of its own");
+  assert.equal(fb.event_id, feedbackIdFor(eventId), "the feedback's event_id is derived from the crash's");
+  assert.match(fb.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+  assert.equal(fb.platform, "native");
+  assert.equal(fb.level, "info");
+  const c = fb.contexts?.feedback;
+  assert.ok(c, "contexts.feedback");
+  assert.equal(c.message, comment);
+  assert.equal(c.associated_event_id, eventId);
+  assert.equal(c.source, "coroner");
+  if (email) assert.equal(c.contact_email, email);
+  else assert.equal(c.contact_email, undefined);
 }

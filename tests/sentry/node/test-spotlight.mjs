@@ -14,7 +14,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { checkAgainstRecord, checkEvent, debugIdOf } from "./envelope-checks.mjs";
+import { checkAgainstRecord, checkEvent, checkFeedback, debugIdOf, feedbackIdFor, parse } from "./envelope-checks.mjs";
 import { ENVELOPE_EVENT, envelopeOf, startSpotlight, subscribe } from "./spotlight.mjs";
 
 const { values: args } = parseArgs({
@@ -43,7 +43,8 @@ async function submitAndReadBack(port, stream, recordPath, name, { comment, secr
     ...(comment ? ["--comment", comment] : [])]);
   const eventId = out.match(/^queued ([0-9a-f]{32})$/m)?.[1];
   assert.ok(eventId, `submit printed no event id: ${out}`);
-  assert.match(out, /^sent 1 /m, `submit did not send: ${out}`);
+  // With a comment, two envelopes: the crash's and its feedback's.
+  assert.match(out, comment ? /^sent 2 /m : /^sent 1 /m, `submit did not send: ${out}`);
 
   const ev = await stream.waitFor(eventId);
   assert.equal(ev.event, ENVELOPE_EVENT);
@@ -59,7 +60,22 @@ async function submitAndReadBack(port, stream, recordPath, name, { comment, secr
   const res = await fetch(`http://127.0.0.1:${port}/envelope/${header.__spotlight_envelope_id}`);
   assert.equal(res.status, 200, "GET /envelope/<id>");
   const raw = Buffer.from(await res.arrayBuffer());
-  checkAgainstRecord(raw, record, { dsn, comment, secret });
+  checkAgainstRecord(raw, record, { dsn, comment, secret, feedbackSentApart: true });
+  if (comment) {
+    // Spotlight streams the feedback as an envelope of its own, named by its own event_id.
+    const fbId = feedbackIdFor(eventId);
+    const fev = await stream.waitFor(fbId);
+    const [fh, fitems] = envelopeOf(fev);
+    assert.equal(fh.dsn, dsn);
+    assert.deepEqual(fitems.map(([h]) => h.type), ["feedback"], "the feedback envelope holds the feedback alone");
+    checkFeedback(fitems[0][1], { eventId, comment });
+    const fres = await fetch(`http://127.0.0.1:${port}/envelope/${fh.__spotlight_envelope_id}`);
+    assert.equal(fres.status, 200, "GET /envelope/<feedback id>");
+    const { header: rawHeader, byType } = parse(Buffer.from(await fres.arrayBuffer()));
+    assert.equal(rawHeader.event_id, fbId);
+    checkFeedback(byType.feedback[0].parsed, { eventId, comment });
+    if (secret) assert.ok(!JSON.stringify(byType.feedback[0].parsed).includes(secret), "secret in the feedback");
+  }
   return { eventId, event, record };
 }
 
