@@ -553,7 +553,11 @@ JsonNode *coroner_sentry_feedback_build(const CoronerSentryFeedback *f, GError *
 
     JsonObject *fb = json_object_new();
     /* Cut where Sentry would, but on a character boundary and the same way every time. */
-    g_autofree char *message = g_utf8_substring(f->message, 0, CORONER_SENTRY_MAX_FEEDBACK_CHARS);
+    /* g_utf8_substring reads past the end of a shorter string: cut only what is longer. */
+    g_autofree char *message =
+        g_utf8_strlen(f->message, -1) > CORONER_SENTRY_MAX_FEEDBACK_CHARS
+            ? g_utf8_substring(f->message, 0, CORONER_SENTRY_MAX_FEEDBACK_CHARS)
+            : g_strdup(f->message);
     json_object_set_string_member(fb, "message", message);
     set_string_if(fb, "contact_email", f->contact_email);
     set_string_if(fb, "name", f->name);
