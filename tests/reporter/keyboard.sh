@@ -45,7 +45,7 @@ a11y keys "<Alt>s"
 a11y wait-text "Sent. Thank you" 60 && pass "Alt+S sent the report" || fail "the report was not sent from the keyboard"
 screenshot keyboard-sent "Crash Reports" 64
 poll 30 spotlight_has_comment "$COMMENT" && pass "Spotlight received the typed comment" || fail "no comment at Spotlight"
-assert_eq "$EMAIL" "$(spotlight_events | jq -r '.[1][] | select(.[0].type == "user_report") | .[1].email' | tail -n 1)" \
+assert_eq "$EMAIL" "$(spotlight_events | jq -r '.[1][] | select(.[0].type == "feedback") | .[1].contexts.feedback.contact_email' | tail -n 1)" \
     "the e-mail address went with it"
 assert_contains "always" "$(gsettings get org.coroner.Reporter app-choices)" "the choice is remembered"
 

@@ -392,7 +392,7 @@ spotlight_stop() {
 # spotlight_events: every envelope Spotlight received, one JSON line each.
 spotlight_events() { cat "$T/spotlight.jsonl" 2>/dev/null; }
 
-# spotlight_has_comment TEXT: an envelope whose user_report carries TEXT arrived.
+# spotlight_has_comment TEXT: a feedback envelope (Sentry's user feedback) carrying TEXT arrived.
 spotlight_has_comment() {
-    spotlight_events | jq -e --arg c "$1" 'select(.[1][] | select(.[0].type == "user_report") | .[1].comments == $c)' >/dev/null
+    spotlight_events | jq -e --arg c "$1" 'select(.[1][] | select(.[0].type == "feedback") | .[1].contexts.feedback.message == $c)' >/dev/null
 }
