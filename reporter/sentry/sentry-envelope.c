@@ -79,19 +79,6 @@ void coroner_sentry_envelope_add_event(CoronerSentryEnvelope *env, JsonNode *eve
     coroner_sentry_envelope_add_item(env, "event", headers, node_to_bytes(event));
 }
 
-void coroner_sentry_envelope_add_user_report(CoronerSentryEnvelope *env, const char *name,
-                                             const char *email, const char *comments)
-{
-    JsonObject *o = json_object_new();
-    json_object_set_string_member(o, "event_id", env->event_id);
-    json_object_set_string_member(o, "name", name ? name : "");
-    json_object_set_string_member(o, "email", email ? email : "");
-    json_object_set_string_member(o, "comments", comments ? comments : "");
-    g_autoptr(JsonNode) node = json_node_new(JSON_NODE_OBJECT);
-    json_node_take_object(node, o);
-    coroner_sentry_envelope_add_item(env, "user_report", NULL, node_to_bytes(node));
-}
-
 void coroner_sentry_envelope_add_feedback(CoronerSentryEnvelope *env, JsonNode *feedback)
 {
     JsonObject *headers = json_object_new();
@@ -173,8 +160,7 @@ const char *coroner_sentry_item_category(const char *item_type)
         return "session";
     if (strcmp(item_type, "feedback") == 0)
         return "feedback";
-    if (strcmp(item_type, "user_report") == 0)
-        return "default";
+    /* Everything else, user_report among them (an outbox may still hold one from an older version). */
     return "default";
 }
 

@@ -23,13 +23,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CoronerSentryEnvelope, coroner_sentry_envelope_fre
 void coroner_sentry_envelope_add_item(CoronerSentryEnvelope *env, const char *type,
                                       JsonObject *headers, GBytes *payload);
 void coroner_sentry_envelope_add_event(CoronerSentryEnvelope *env, JsonNode *event);
-/*
- * The user's comment the deprecated way (user_report, tied to the event by the
- * envelope's event_id).  Reports use a feedback item instead; this stays for
- * callers that want the old item.
- */
-void coroner_sentry_envelope_add_user_report(CoronerSentryEnvelope *env, const char *name,
-                                             const char *email, const char *comments);
 void coroner_sentry_envelope_add_attachment(CoronerSentryEnvelope *env, const char *filename,
                                             const char *content_type, GBytes *data);
 /*
