@@ -18,8 +18,8 @@
 
 #define SEGMENT (256 * 1024)
 
-/* An ELF64 core: header, two program headers, a note, then a zero segment and a data segment. */
-static GByteArray *make_core(void)
+/* An ELF64 core of `segments` PT_LOAD segments of `size` zero bytes each, the first at 4096. */
+static GByteArray *core_with_segments(guint segments, gsize size)
 {
     GByteArray *core = g_byte_array_new();
     Elf64_Ehdr eh = {0};
@@ -33,17 +33,24 @@ static GByteArray *make_core(void)
     eh.e_phoff = sizeof eh;
     eh.e_ehsize = sizeof eh;
     eh.e_phentsize = sizeof(Elf64_Phdr);
-    eh.e_phnum = 2;
+    eh.e_phnum = segments;
     g_byte_array_append(core, (guint8 *)&eh, sizeof eh);
-    uint64_t data_start = 4096;
-    Elf64_Phdr zero = {.p_type = PT_LOAD, .p_offset = data_start, .p_filesz = SEGMENT};
-    Elf64_Phdr text = {.p_type = PT_LOAD, .p_offset = data_start + SEGMENT, .p_filesz = SEGMENT};
-    g_byte_array_append(core, (guint8 *)&zero, sizeof zero);
-    g_byte_array_append(core, (guint8 *)&text, sizeof text);
-    g_byte_array_set_size(core, data_start + 2 * SEGMENT);
-    memset(core->data + sizeof eh + 2 * sizeof zero, 0, data_start + SEGMENT - sizeof eh - 2 * sizeof zero);
+    for (guint i = 0; i < segments; i++) {
+        Elf64_Phdr ph = {.p_type = PT_LOAD, .p_offset = 4096 + (uint64_t)i * size, .p_filesz = size};
+        g_byte_array_append(core, (guint8 *)&ph, sizeof ph);
+    }
+    guint header_end = core->len;
+    g_byte_array_set_size(core, 4096 + segments * size);
+    memset(core->data + header_end, 0, core->len - header_end);
+    return core;
+}
+
+/* Header, two program headers, then a zero segment and a text segment. */
+static GByteArray *make_core(void)
+{
+    GByteArray *core = core_with_segments(2, SEGMENT);
     for (guint i = 0; i < SEGMENT; i++)
-        core->data[data_start + SEGMENT + i] = "the quick brown fox "[i % 20];
+        core->data[4096 + SEGMENT + i] = "the quick brown fox "[i % 20];
     return core;
 }
 
@@ -141,31 +148,11 @@ static void test_zstd_tuning(void)
 /* A core of 3 x 8 MiB of incompressible data: the write-behind ranges must not lose a byte. */
 static GByteArray *make_big_core(void)
 {
-    const guint segments = 3, size = 8u << 20;
-    GByteArray *core = g_byte_array_new();
-    Elf64_Ehdr eh = {0};
-    memcpy(eh.e_ident, ELFMAG, SELFMAG);
-    eh.e_ident[EI_CLASS] = ELFCLASS64;
-    eh.e_ident[EI_DATA] = ELFDATA2LSB;
-    eh.e_ident[EI_VERSION] = EV_CURRENT;
-    eh.e_type = ET_CORE;
-    eh.e_machine = EM_X86_64;
-    eh.e_version = EV_CURRENT;
-    eh.e_phoff = sizeof eh;
-    eh.e_ehsize = sizeof eh;
-    eh.e_phentsize = sizeof(Elf64_Phdr);
-    eh.e_phnum = segments;
-    g_byte_array_append(core, (guint8 *)&eh, sizeof eh);
-    for (guint i = 0; i < segments; i++) {
-        Elf64_Phdr ph = {.p_type = PT_LOAD, .p_offset = 4096 + (uint64_t)i * size, .p_filesz = size};
-        g_byte_array_append(core, (guint8 *)&ph, sizeof ph);
-    }
-    guint header_end = core->len;
-    g_byte_array_set_size(core, 4096 + segments * size);
-    memset(core->data + header_end, 0, 4096 - header_end);
+    const gsize size = 8u << 20;
+    GByteArray *core = core_with_segments(3, size);
     g_autoptr(GRand) rand = g_rand_new_with_seed(7);
     guint32 *words = (guint32 *)(core->data + 4096);
-    for (gsize i = 0; i < (gsize)segments * size / 4; i++)
+    for (gsize i = 0; i < 3 * size / 4; i++)
         words[i] = g_rand_int(rand);
     /* A run of zero pages in the middle, which the sparse form turns into a hole. */
     memset(core->data + 4096 + size, 0, size / 2);
