@@ -97,11 +97,10 @@ static char *answer_text(const CoronerSentryOutboxEntry *e)
 }
 
 /*
- * The application a stored report is about: contexts.app of its event item
- * (app_identifier: the hook's app id, else the command name).  NULL when the
- * bytes hold no such event.
+ * A string in the first item of type item_type of an envelope, found by a
+ * JSONPath in the item's JSON, or NULL (no such item, or not a string there).
  */
-static char *envelope_app(GBytes *bytes)
+static char *envelope_item_string(GBytes *bytes, const char *item_type, const char *json_path)
 {
     gsize n = 0;
     const char *data = g_bytes_get_data(bytes, &n);
@@ -127,27 +126,37 @@ static char *envelope_app(GBytes *bytes)
         pos = nl + 1;
         if (len < 0 || len > end - pos)
             return NULL;
-        if (g_str_equal(json_node_get_string(type), "event")) {
-            g_autoptr(JsonParser) event = json_parser_new();
-            if (!json_parser_load_from_data(event, pos, len, NULL))
+        if (g_str_equal(json_node_get_string(type), item_type)) {
+            g_autoptr(JsonParser) item = json_parser_new();
+            if (!json_parser_load_from_data(item, pos, len, NULL))
                 return NULL;
             g_autoptr(JsonPath) path = json_path_new();
-            if (!json_path_compile(path, "$.contexts.app.app_identifier", NULL))
+            if (!json_path_compile(path, json_path, NULL))
                 return NULL;
-            g_autoptr(JsonNode) found = json_path_match(path, json_parser_get_root(event));
+            g_autoptr(JsonNode) found = json_path_match(path, json_parser_get_root(item));
             JsonArray *hits = json_node_get_array(found);
             if (json_array_get_length(hits) == 0)
                 return NULL;
-            JsonNode *app = json_array_get_element(hits, 0);
-            if (json_node_get_value_type(app) != G_TYPE_STRING)
+            JsonNode *value = json_array_get_element(hits, 0);
+            if (json_node_get_value_type(value) != G_TYPE_STRING)
                 return NULL;
-            return g_strdup(json_node_get_string(app));
+            return g_strdup(json_node_get_string(value));
         }
         pos += len;
         if (pos < end && *pos == '\n')
             pos++;
     }
     return NULL;
+}
+
+/*
+ * The application a stored report is about: contexts.app of its event item
+ * (app_identifier: the hook's app id, else the command name).  NULL when the
+ * bytes hold no such event.
+ */
+static char *envelope_app(GBytes *bytes)
+{
+    return envelope_item_string(bytes, "event", "$.contexts.app.app_identifier");
 }
 
 /* When a pending entry goes out again: its own schedule, or the outbox's (rate limits). */
@@ -164,6 +173,8 @@ static JsonNode *entry_json(const CoronerSentryOutboxEntry *e, const char *app, 
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "event_id");
     json_builder_add_string_value(b, e->event_id);
+    json_builder_set_member_name(b, "kind");
+    json_builder_add_string_value(b, "report");
     json_builder_set_member_name(b, "app");
     if (app)
         json_builder_add_string_value(b, app);
@@ -219,10 +230,44 @@ static char *retry_text(gint64 usec)
     return g_strdup_printf("%s (in %" G_GINT64_FORMAT "h)", when, s / 3600);
 }
 
+/*
+ * What an outbox entry is: a crash report (its event), or the user's comment
+ * on one (a feedback item, sent apart from its event) — then "about" is the
+ * crash's event id and the application is that report's, while the outbox
+ * still holds it.
+ */
+typedef struct {
+    gboolean comment;
+    char *about;
+    char *app;
+} EntryKind;
+
+static void entry_kind_clear(EntryKind *k)
+{
+    g_clear_pointer(&k->about, g_free);
+    g_clear_pointer(&k->app, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(EntryKind, entry_kind_clear)
+
 static char *app_of(CoronerSentryOutbox *box, const char *event_id)
 {
     g_autoptr(GBytes) bytes = coroner_sentry_outbox_get(box, event_id, NULL);
     return bytes ? envelope_app(bytes) : NULL;
+}
+
+static void kind_of(CoronerSentryOutbox *box, const char *event_id, EntryKind *ret)
+{
+    memset(ret, 0, sizeof *ret);
+    g_autoptr(GBytes) bytes = coroner_sentry_outbox_get(box, event_id, NULL);
+    if (!bytes)
+        return;
+    ret->app = envelope_app(bytes);
+    if (ret->app)
+        return;
+    ret->about = envelope_item_string(bytes, "feedback", "$.contexts.feedback.associated_event_id");
+    ret->comment = ret->about != NULL;
+    if (ret->about)
+        ret->app = app_of(box, ret->about);
 }
 
 static CoronerSentryOutboxEntry *find_entry(GPtrArray *list, const char *event_id)
@@ -447,8 +492,14 @@ static int outbox_list(CtlContext *ctx, GError **error)
         json_builder_begin_array(b);
         for (guint i = 0; i < list->len; i++) {
             const CoronerSentryOutboxEntry *e = list->pdata[i];
-            g_autofree char *app = app_of(box, e->event_id);
-            json_builder_add_value(b, entry_json(e, app, 0));
+            g_auto(EntryKind) kind = {0};
+            kind_of(box, e->event_id, &kind);
+            JsonNode *node = entry_json(e, kind.app, 0);
+            if (kind.comment) {
+                json_object_set_string_member(json_node_get_object(node), "kind", "comment");
+                json_object_set_string_member(json_node_get_object(node), "about", kind.about);
+            }
+            json_builder_add_value(b, node);
         }
         json_builder_end_array(b);
         g_autoptr(JsonNode) root = json_builder_get_root(b);
@@ -460,14 +511,16 @@ static int outbox_list(CtlContext *ctx, GError **error)
             printf("The outbox %s is empty.\n", coroner_sentry_outbox_get_path(box));
         return CTL_EXIT_OK;
     }
-    static const char *const headers[] = {"EVENT ID",   "APP",    "STATE", "ATTEMPTS",
-                                          "NEXT RETRY", "ANSWER", NULL};
+    static const char *const headers[] = {"EVENT ID", "KIND",       "APP",    "STATE",
+                                          "ATTEMPTS", "NEXT RETRY", "ANSWER", NULL};
     g_autoptr(CtlTable) table = ctl_table_new(headers);
-    ctl_table_align_right(table, 3);
-    guint pending = 0;
+    ctl_table_align_right(table, 4);
+    guint pending = 0, comments = 0;
     for (guint i = 0; i < list->len; i++) {
         const CoronerSentryOutboxEntry *e = list->pdata[i];
-        g_autofree char *app = app_of(box, e->event_id);
+        g_auto(EntryKind) kind = {0};
+        kind_of(box, e->event_id, &kind);
+        comments += kind.comment;
         g_autofree char *attempts = g_strdup_printf("%u", e->attempts);
         g_autofree char *next =
             e->state == CORONER_SENTRY_ENTRY_PENDING
@@ -480,7 +533,8 @@ static int outbox_list(CtlContext *ctx, GError **error)
                                                                      : CTL_COLOR_YELLOW;
         pending += e->state == CORONER_SENTRY_ENTRY_PENDING;
         ctl_table_add(table, CTL_COLOR_BOLD, e->event_id);
-        ctl_table_add(table, CTL_COLOR_NONE, app);
+        ctl_table_add(table, CTL_COLOR_NONE, kind.comment ? "comment" : "report");
+        ctl_table_add(table, CTL_COLOR_NONE, kind.app);
         ctl_table_add(table, color, state_name(e->state));
         ctl_table_add(table, CTL_COLOR_NONE, attempts);
         ctl_table_add(table, CTL_COLOR_NONE, next);
@@ -488,7 +542,8 @@ static int outbox_list(CtlContext *ctx, GError **error)
     }
     ctl_table_print(table, &ctx->out, !ctx->no_legend);
     if (!ctx->no_legend)
-        printf("\n%u report%s, %u pending, in %s.\n", list->len, list->len == 1 ? "" : "s", pending,
+        printf("\n%u report%s, %u comment%s, %u pending, in %s.\n", list->len - comments,
+               list->len - comments == 1 ? "" : "s", comments, comments == 1 ? "" : "s", pending,
                coroner_sentry_outbox_get_path(box));
     return CTL_EXIT_OK;
 }

@@ -179,8 +179,16 @@ assert_eq "sent" "$(jq -r --arg id "$EVENT_ID" '.[] | select(.event_id == $id) |
 assert_eq 200 "$(jq -r --arg id "$EVENT_ID" '.[] | select(.event_id == $id) | .status' <<<"$OUT")" "outbox: the server's answer"
 assert_eq "crasher" "$(jq -r --arg id "$EVENT_ID" '.[] | select(.event_id == $id) | .app' <<<"$OUT")" "outbox: the app"
 ctl_run outbox list
-assert_match "^$EVENT_ID +crasher +sent +1 +- +HTTP 200" "$(grep "^$EVENT_ID" <<<"$OUT")" "outbox list: the sent report's row"
-assert_match '^EVENT ID +APP +STATE +ATTEMPTS +NEXT RETRY +ANSWER' "$(head -n 1 <<<"$OUT")" "outbox list: the header"
+assert_match "^$EVENT_ID +report +crasher +sent +1 +- +HTTP 200" "$(grep "^$EVENT_ID" <<<"$OUT")" "outbox list: the sent report's row"
+assert_match '^EVENT ID +KIND +APP +STATE +ATTEMPTS +NEXT RETRY +ANSWER' "$(head -n 1 <<<"$OUT")" "outbox list: the header"
+# The comment went as a feedback entry of its own, labelled and tied to its report.
+ctl_run outbox --json
+FEEDBACK_ID=$(jq -r --arg id "$EVENT_ID" '.[] | select(.kind == "comment" and .about == $id) | .event_id' <<<"$OUT")
+assert_match '^[0-9a-f]{32}$' "$FEEDBACK_ID" "outbox --json: the comment is an entry of kind comment about the report"
+assert_eq "crasher" "$(jq -r --arg id "$FEEDBACK_ID" '.[] | select(.event_id == $id) | .app' <<<"$OUT")" "outbox: the comment's app is its report's"
+assert_eq "report" "$(jq -r --arg id "$EVENT_ID" '.[] | select(.event_id == $id) | .kind' <<<"$OUT")" "outbox: the report's kind"
+ctl_run outbox list
+assert_match "^$FEEDBACK_ID +comment +crasher +sent +1 +" "$(grep "^$FEEDBACK_ID" <<<"$OUT")" "outbox list: the comment's row"
 
 # ------------------------------------------------------------- --dry-run
 before=$(envelopes_queued)
@@ -213,8 +221,9 @@ assert_ne null "$(jq -r --arg id "$DOWN_ID" '.[] | select(.event_id == $id) | .e
 next=$(jq -r --arg id "$DOWN_ID" '.[] | select(.event_id == $id) | .next_attempt_usec' <<<"$OUT")
 assert_le "$(($(date +%s) * 1000000))" "$next" "outbox: the next retry is in the future"
 ctl_run outbox
-assert_match "^$DOWN_ID +crasher +pending +1 +" "$(grep "^$DOWN_ID" <<<"$OUT")" "outbox list: the pending row"
+assert_match "^$DOWN_ID +report +crasher +pending +1 +" "$(grep "^$DOWN_ID" <<<"$OUT")" "outbox list: the pending row"
 assert_contains "2 pending" "$OUT" "outbox list: footer (the report and its feedback)"
+assert_match "[0-9]+ reports, [0-9]+ comments, 2 pending" "$OUT" "outbox list: footer counts reports and comments apart"
 
 spotlight_start "$PORT"
 ctl_run outbox flush
