@@ -393,6 +393,9 @@ spotlight_stop() {
 spotlight_events() { cat "$T/spotlight.jsonl" 2>/dev/null; }
 
 # spotlight_has_comment TEXT: a feedback envelope (Sentry's user feedback) carrying TEXT arrived.
+# Slurped: jq -e's status follows the last input line only, and the feedback
+# may well arrive before its event.
 spotlight_has_comment() {
-    spotlight_events | jq -e --arg c "$1" 'select(.[1][] | select(.[0].type == "feedback") | .[1].contexts.feedback.message == $c)' >/dev/null
+    spotlight_events | jq -e -s --arg c "$1" \
+        'any(.[] | .[1][] | select(.[0].type == "feedback"); .[1].contexts.feedback.message == $c)' >/dev/null
 }
