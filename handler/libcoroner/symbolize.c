@@ -872,19 +872,9 @@ static char *file_build_id(const char *path)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return NULL;
-    Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-    const void *id = NULL;
-    ssize_t len = elf ? dwelf_elf_gnu_build_id(elf, &id) : -1;
-    GString *hex = NULL;
-    if (len > 0) {
-        hex = g_string_new(NULL);
-        for (ssize_t i = 0; i < len; i++)
-            g_string_append_printf(hex, "%02x", ((const unsigned char *)id)[i]);
-    }
-    if (elf)
-        elf_end(elf);
+    char *id = fd_build_id(fd);
     close(fd);
-    return hex ? g_string_free(hex, FALSE) : NULL;
+    return id;
 }
 
 typedef struct {
