@@ -358,6 +358,16 @@ CoronerCrashEntry *coroner_crash_index_lookup(CoronerCrashIndex *index, const ch
             if (e->record->process.pid == (int64_t)pid)
                 return e;
         }
+        /*
+         * A hash starts with only decimal digits often enough (one in ten
+         * for 5 characters) that a prefix typed from a short id like
+         * 01276cbc must still find it when no crash has that PID.
+         */
+        if (strlen(text) >= LOOKUP_PREFIX_MIN) {
+            CoronerCrashEntry *e = lookup_by_prefix(index, text, NULL);
+            if (e)
+                return e;
+        }
         g_set_error(error, CORONER_CRASH_INDEX_ERROR, CORONER_CRASH_INDEX_ERROR_NOT_FOUND,
                     "no crash of PID %s", text);
         return NULL;
