@@ -17,12 +17,7 @@ spotlight_stop
 
 crash_via_handler 1
 ID=$(jq -r .id "$LAST_RECORD")
-login
-wait_notifications 1 || fail "no notification"
-app_action report "<'$ID'>"
-a11y wait-window "Crash Reports" 60 || fail "no window"
-a11y click "Review Report…" || fail "could not open the review page"
-a11y wait-text "What Will Be Sent" 30 || fail "no review page"
+login_and_review "$ID"
 COMMENT="Sent while the receiver was down"
 a11y type "What were you doing when it crashed?" "$COMMENT" || fail "could not type the comment"
 poll 20 sh -c "timeout 60 $PY $CORONER_REPORTER_TEST_LIB/a11y.py text text 'Report contents' | grep -qF '$COMMENT'" ||

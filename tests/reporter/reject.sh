@@ -24,12 +24,7 @@ printf '[Sentry]\nDSN=http://coronertest@127.0.0.1:%s/7\n' "$PORT" >"$XDG_CONFIG
 
 crash_via_handler 1
 ID=$(jq -r .id "$LAST_RECORD")
-login
-wait_notifications 1 || fail "no notification"
-app_action report "<'$ID'>"
-a11y wait-window "Crash Reports" 60 || fail "no window"
-a11y click "Review Report…" || fail "could not open the review page"
-a11y wait-text "What Will Be Sent" 30 || fail "no review page"
+login_and_review "$ID"
 a11y click "Send" || fail "could not press Send"
 a11y wait-text "The server rejected the report" 60 && pass "the window says the report was rejected" ||
     fail "no 'rejected' result"

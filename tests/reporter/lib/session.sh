@@ -253,6 +253,17 @@ app_action() {
         --method org.freedesktop.Application.ActivateAction "$1" "[${param}]" '{}' >/dev/null
 }
 
+# login_and_review ID: logs in, waits for the notification, and opens the
+# review page of crash ID through the reporter's "report" action.
+login_and_review() {
+    login
+    wait_notifications 1 || fail "no notification"
+    app_action report "<'$1'>"
+    a11y wait-window "Crash Reports" 60 || fail "no window"
+    a11y click "Review Report…" || fail "could not open the review page"
+    a11y wait-text "What Will Be Sent" 30 || fail "no review page"
+}
+
 # ------------------------------------------------------------- crashing
 
 SLEEPER_PIDS=()
