@@ -33,7 +33,7 @@
 #include "config.h"
 #include "core-access.h"
 #include "core-stream.h"
-#include "coroner-config.h"
+#include "build-config.h"
 #include "crash-record.h"
 #include "fs-util.h"
 #include "handler-args.h"

@@ -2,7 +2,7 @@
 /*
  * coronerctl submit and coronerctl outbox: a crash sent to Sentry, and the
  * outbox of reports waiting to be sent, through libcoroner-sentry
- * (reporter/sentry) — the same configuration, bytes, outbox and transport as
+ * (sentry/) — the same configuration, bytes, outbox and transport as
  * the GTK reporter.
  */
 #pragma once

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "coroner-config.h"
+#include "build-config.h"
 #include "coronerctl-format.h"
 #include "coronerctl.h"
 #include "vacuum.h"

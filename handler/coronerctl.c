@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "coroner-config.h"
+#include "build-config.h"
 #include "coronerctl-match.h"
 #include "coronerctl-submit.h"
 #include "coronerctl-time.h"

@@ -2,7 +2,7 @@
 /*
  * State shared between the library's files; nothing here is exported (the
  * version script keeps coroner_hook__* local).  The region structs below are
- * this writer's concrete instance of the generic layout in hook-layout.h.
+ * this writer's concrete instance of the generic layout in coroner-hook-layout.h.
  */
 #pragma once
 
@@ -15,7 +15,7 @@
 #include <sys/types.h>
 
 #include "coroner-hook.h"
-#include "hook-layout.h"
+#include "coroner-hook-layout.h"
 
 #define HOOK_HIDDEN __attribute__((visibility("hidden")))
 
@@ -165,7 +165,7 @@ HOOK_HIDDEN unsigned coroner_hook__save_timeout_ms(void);
 /* hook-signal-restart.c (async-signal-safe) */
 HOOK_HIDDEN void coroner_hook__maybe_restart(struct coroner_hook_crash_block *crash);
 
-/* This writer's entries must match the prefix offsets the reader uses (hook-layout.h). */
+/* This writer's entries must match the prefix offsets the reader uses (coroner-hook-layout.h). */
 _Static_assert(offsetof(struct coroner_hook_string_entry, text) == CORONER_HOOK_SLOT_PREFIX, "");
 _Static_assert(offsetof(struct coroner_hook_annotation_entry, key) == CORONER_HOOK_SLOT_PREFIX, "");
 _Static_assert(offsetof(struct coroner_hook_breadcrumb_entry, ordinal) ==

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "coroner-backtrace-cache.h"
-#include "coroner-config.h"
+#include "build-config.h"
 #include "coroner-crash-watcher.h"
 #include "coroner-journal-feed.h"
 #include "coroner-notifier.h"

@@ -4,7 +4,7 @@
 #include <locale.h>
 
 #include "coroner-application.h"
-#include "coroner-config.h"
+#include "build-config.h"
 
 int main(int argc, char **argv)
 {

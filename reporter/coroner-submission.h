@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The reporter's one door to the Sentry client (reporter/sentry/,
+ * The reporter's one door to the Sentry client (sentry/,
  * libcoroner-sentry): which DSN a crash goes to, the exact envelope bytes
  * the review page shows, and sending through the durable outbox.  Nothing
  * else in the reporter includes a sentry-*.h header.

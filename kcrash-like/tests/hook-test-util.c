@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../examples/crasher-modes.h"
+#include "crasher-modes.h"
 
 #ifndef PR_SET_VMA
 #define PR_SET_VMA 0x53564d41

@@ -13,8 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../examples/crasher-modes.h"
-#include "hook-layout.h"
+#include "crasher-modes.h"
+#include "coroner-hook-layout.h"
 #include "hook-test-util.h"
 
 typedef struct {

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hook-layout.h"
+#include "coroner-hook-layout.h"
 #include "hook-test-util.h"
 
 /* Mirrors of the blob's private header layout (documented in docs/hook-metadata.md). */

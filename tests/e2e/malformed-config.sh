@@ -49,8 +49,8 @@ fi
 check_bad_keys "kernel log" "$(kmsg_since | grep coroner-handler || true)"
 
 # 3. Not a key file at all: defaults, including the default store.
-DEFAULT_STORE=$(sed -n 's/^#define CORONER_DEFAULT_STORE "\(.*\)"$/\1/p' "$CORONER_BUILD_DIR/coroner-config.h")
-[ -n "$DEFAULT_STORE" ] || die "cannot find CORONER_DEFAULT_STORE in $CORONER_BUILD_DIR/coroner-config.h"
+DEFAULT_STORE=$(sed -n 's/^#define CORONER_DEFAULT_STORE "\(.*\)"$/\1/p' "$CORONER_BUILD_DIR/build-config.h")
+[ -n "$DEFAULT_STORE" ] || die "cannot find CORONER_DEFAULT_STORE in $CORONER_BUILD_DIR/build-config.h"
 private_dir "$DEFAULT_STORE"
 printf 'this is [not a key file\n\x01\x02\n' >"$T/broken.conf"
 TS=$(($(date +%s) + 5))

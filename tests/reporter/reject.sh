@@ -4,11 +4,11 @@
 # The server refuses the report for good (413, as Sentry does for an event
 # too large): the window says it was rejected and why, the history shows it,
 # and the reporter does not send it again.  The receiver is the Sentry
-# client's loopback test server (tests/sentry/fake-sentry.py), which can be
+# client's loopback test server (sentry/tests/fake-sentry.py), which can be
 # told how to answer.
 TEST_NAME=reporter-reject
 source "${CORONER_REPORTER_TEST_LIB:-$(dirname "$0")/lib}/session.sh"
-FAKE=${CORONER_FAKE_SENTRY:-$CORONER_REPORTER_TEST_LIB/../../sentry/fake-sentry.py}
+FAKE=${CORONER_FAKE_SENTRY:?the Sentry client's loopback server (sentry/tests/fake-sentry.py)}
 [ -f "$FAKE" ] || die "no fake Sentry server at $FAKE"
 session_init
 session_start

@@ -5,7 +5,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "coroner-config.h"
+#include "build-config.h"
 #include "sentry-dsn.h"
 #include "sentry-journal.h"
 

@@ -3,7 +3,7 @@
 
 #include <libsoup/soup.h>
 
-#include "coroner-config.h"
+#include "build-config.h"
 
 #define CLIENT_NAME "coroner/" CORONER_VERSION
 

@@ -2,7 +2,7 @@
 /*
  * The binary layout of libcoroner-hook's metadata region: the contract between
  * the hook, which writes it inside the application, and coroner-handler's
- * reader (handler/libcoroner/hook-metadata.c), which copies it out of
+ * reader (libcoroner/hook-metadata.c), which copies it out of
  * /proc/PID/mem.  docs/hook-metadata.md describes it in prose.
  *
  * Only fixed-width integers and char arrays: no pointers, no padding the

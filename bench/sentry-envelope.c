@@ -6,7 +6,7 @@
  * metadata with breadcrumbs; no journal, a fixed machine context, so only our
  * code is measured.
  *
- * usage: bench-envelope [ROUNDS]   prints one line per measure, median of ROUNDS (default 50)
+ * usage: sentry-envelope-bench [ROUNDS]   prints one line per measure, median of ROUNDS (default 50)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,13 +112,13 @@ int main(int argc, char **argv)
         g_autoptr(GBytes) bytes = coroner_sentry_report_build(record, &o, NULL, &error);
         gint64 t1 = g_get_monotonic_time();
         if (!bytes) {
-            fprintf(stderr, "bench-envelope: %s\n", error->message);
+            fprintf(stderr, "sentry-envelope-bench: %s\n", error->message);
             return 1;
         }
         g_autoptr(GBytes) gz = coroner_sentry_gzip(bytes, &error);
         gint64 t2 = g_get_monotonic_time();
         if (!gz) {
-            fprintf(stderr, "bench-envelope: %s\n", error->message);
+            fprintf(stderr, "sentry-envelope-bench: %s\n", error->message);
             return 1;
         }
         build_ms[i] = (double)(t1 - t0) / 1000.0;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "coroner-config.h"
+#include "build-config.h"
 
 #define GiB (UINT64_C(1) << 30)
 

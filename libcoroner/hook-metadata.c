@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 /* The layout contract is owned by the hook library; both sides compile it. */
-#include "../../kcrash-like/hook-layout.h"
+#include "coroner-hook-layout.h"
 
 #define MAPS_MAX_BYTES (64u * 1024u * 1024u)
 #define SMALL_PROC_FILE_MAX (64u * 1024u)

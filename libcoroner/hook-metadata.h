@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Reads what libcoroner-hook recorded inside a crashing process: its metadata
- * region (kcrash-like/hook-layout.h, docs/hook-metadata.md) and the buffers
+ * region (kcrash-like/include/coroner-hook-layout.h, docs/hook-metadata.md) and the buffers
  * the application registered.
  *
  * Three steps, split by privilege:
