@@ -8,7 +8,7 @@
 # told how to answer.
 TEST_NAME=reporter-reject
 source "${CORONER_REPORTER_TEST_LIB:-$(dirname "$0")/lib}/session.sh"
-FAKE=${CORONER_FAKE_SENTRY:?the Sentry client's loopback server (sentry/tests/fake-sentry.py)}
+FAKE=${CORONER_FAKE_SENTRY:?the loopback Sentry server of sentry/tests/fake-sentry.py}
 [ -f "$FAKE" ] || die "no fake Sentry server at $FAKE"
 session_init
 session_start
