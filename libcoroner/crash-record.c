@@ -106,6 +106,47 @@ CoronerAppInfo *coroner_app_info_new(void)
     return app;
 }
 
+static void namespace_free(gpointer p)
+{
+    CoronerNamespace *ns = p;
+    g_free(ns->type);
+    g_free(ns);
+}
+
+CoronerContainerInfo *coroner_container_info_new(void)
+{
+    CoronerContainerInfo *c = g_new0(CoronerContainerInfo, 1);
+    c->pid = -1;
+    c->tid = -1;
+    c->namespaces = g_ptr_array_new_with_free_func(namespace_free);
+    return c;
+}
+
+void coroner_container_info_free(CoronerContainerInfo *c)
+{
+    if (!c)
+        return;
+    g_free(c->runtime);
+    g_free(c->engine);
+    g_free(c->id);
+    g_free(c->pod_uid);
+    g_free(c->app_id);
+    g_free(c->instance);
+    g_free(c->cgroup);
+    g_clear_pointer(&c->namespaces, g_ptr_array_unref);
+    g_free(c);
+}
+
+void coroner_container_info_add_namespace(CoronerContainerInfo *c, const char *type,
+                                          uint64_t inode, gboolean own)
+{
+    CoronerNamespace *ns = g_new0(CoronerNamespace, 1);
+    ns->type = g_strdup(type);
+    ns->inode = inode;
+    ns->own = own;
+    g_ptr_array_add(c->namespaces, ns);
+}
+
 void coroner_app_info_free(CoronerAppInfo *app)
 {
     if (!app)
@@ -200,6 +241,7 @@ void coroner_crash_record_free(CoronerCrashRecord *r)
     g_free(r->core.compression);
     g_free(r->core.reason);
     coroner_app_info_free(r->app);
+    coroner_container_info_free(r->container);
     g_clear_pointer(&r->threads, g_ptr_array_unref);
     g_clear_pointer(&r->modules, g_ptr_array_unref);
     g_free(r->signature);
@@ -423,6 +465,37 @@ static void write_app(JsonBuilder *b, const CoronerAppInfo *app)
     json_builder_end_object(b);
 }
 
+static void write_container(JsonBuilder *b, const CoronerContainerInfo *c)
+{
+    json_builder_set_member_name(b, "container");
+    if (!c) {
+        json_builder_add_null_value(b);
+        return;
+    }
+    json_builder_begin_object(b);
+    add_string(b, "runtime", c->runtime);
+    add_string(b, "engine", c->engine);
+    add_string(b, "id", c->id);
+    add_string(b, "pod_uid", c->pod_uid);
+    add_string(b, "app_id", c->app_id);
+    add_string(b, "instance", c->instance);
+    add_string(b, "cgroup", c->cgroup);
+    add_id(b, "pid", c->pid);
+    add_id(b, "tid", c->tid);
+    json_builder_set_member_name(b, "namespaces");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < c->namespaces->len; i++) {
+        const CoronerNamespace *ns = c->namespaces->pdata[i];
+        json_builder_begin_object(b);
+        add_string(b, "type", ns->type);
+        add_u64(b, "inode", ns->inode);
+        add_bool(b, "own", ns->own);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+}
+
 static void write_backtrace(JsonBuilder *b, const CoronerCrashRecord *r)
 {
     json_builder_set_member_name(b, "backtrace");
@@ -518,6 +591,7 @@ char *coroner_crash_record_to_json(const CoronerCrashRecord *r, gsize *ret_lengt
     json_builder_end_object(b);
 
     write_app(b, r->app);
+    write_container(b, r->container);
     write_backtrace(b, r);
 
     json_builder_set_member_name(b, "errors");
@@ -797,6 +871,33 @@ static gboolean read_app(JsonObject *o, CoronerAppInfo *app, GError **error)
            get_string(hook, "transport", &app->transport, error);
 }
 
+static gboolean read_container(JsonObject *o, CoronerContainerInfo *c, GError **error)
+{
+    gboolean ok;
+    if (!get_string(o, "runtime", &c->runtime, error) ||
+        !get_string(o, "engine", &c->engine, error) || !get_string(o, "id", &c->id, error) ||
+        !get_string(o, "pod_uid", &c->pod_uid, error) ||
+        !get_string(o, "app_id", &c->app_id, error) ||
+        !get_string(o, "instance", &c->instance, error) ||
+        !get_string(o, "cgroup", &c->cgroup, error) || !get_int(o, "pid", &c->pid, error) ||
+        !get_int(o, "tid", &c->tid, error))
+        return FALSE;
+    JsonArray *namespaces = get_array(o, "namespaces", error, &ok);
+    if (!ok)
+        return FALSE;
+    for (guint i = 0; i < array_length(namespaces); i++) {
+        JsonObject *n = element_object(namespaces, i, "container.namespaces", error);
+        g_autofree char *type = NULL;
+        uint64_t inode = 0;
+        gboolean own = FALSE;
+        if (!n || !get_string(n, "type", &type, error) || !get_u64(n, "inode", &inode, error) ||
+            !get_bool(n, "own", &own, error))
+            return FALSE;
+        coroner_container_info_add_namespace(c, type, inode, own);
+    }
+    return TRUE;
+}
+
 static gboolean read_backtrace(JsonObject *o, CoronerCrashRecord *r, GError **error)
 {
     gboolean ok;
@@ -922,6 +1023,15 @@ static gboolean read_record(JsonObject *root, CoronerCrashRecord *r, GError **er
     if (app) {
         r->app = coroner_app_info_new();
         if (!read_app(app, r->app, error))
+            return FALSE;
+    }
+
+    JsonObject *container = get_object(root, "container", error, &ok);
+    if (!ok)
+        return FALSE;
+    if (container) {
+        r->container = coroner_container_info_new();
+        if (!read_container(container, r->container, error))
             return FALSE;
     }
 

@@ -73,6 +73,32 @@ typedef struct {
     char *environ;       /* NUL-separated in /proc, newline-separated here; never sent */
 } CoronerProcessInfo;
 
+/*
+ * The container or sandbox the process ran in (container.c).  Labels only:
+ * the crashed process or its container's maker chose every one of them.
+ */
+typedef struct {
+    char *runtime;       /* "podman", "docker", "containerd", "cri-o", "kubernetes", "lxc",
+                            "systemd-nspawn", "flatpak", "snap", "unknown" (namespaces of its
+                            own, no runtime recognised) or "none" */
+    char *engine;        /* for "kubernetes": the runtime under it (containerd, cri-o, docker) */
+    char *id;            /* container id (64 hex for podman/docker/containerd/cri-o), machine or
+                            snap name; NULL when none */
+    char *pod_uid;       /* Kubernetes pod UID */
+    char *app_id;        /* Flatpak app id ([Application] name= of /.flatpak-info), or snap name */
+    char *instance;      /* Flatpak instance id */
+    char *cgroup;        /* the cgroup path it was recognised from */
+    int64_t pid;         /* the pid inside its innermost pid namespace (NSpid), -1 unknown */
+    int64_t tid;         /* the crashing thread likewise, -1 unknown */
+    GPtrArray *namespaces; /* CoronerNamespace*: its namespaces, with those of the collector */
+} CoronerContainerInfo;
+
+typedef struct {
+    char *type;          /* "pid", "mnt", "net", "user", "uts", "ipc", "cgroup" */
+    uint64_t inode;
+    gboolean own;        /* differs from the collecting process's (the host's) */
+} CoronerNamespace;
+
 typedef struct {
     int number;
     char *name;          /* "SEGV", without the SIG prefix */
@@ -156,6 +182,7 @@ typedef struct {
     CoronerSignalInfo signal;
     CoronerCoreInfo core;
     CoronerAppInfo *app;       /* NULL without the hook */
+    CoronerContainerInfo *container; /* NULL when unknown (no /proc, or an older record) */
     GPtrArray *threads;        /* CoronerThread*: the backtrace, crashing thread first; may be empty */
     GPtrArray *modules;        /* CoronerModule* */
     char *signature;           /* crash signature, NULL until symbolized */
@@ -174,6 +201,10 @@ void coroner_crash_record_add_error(CoronerCrashRecord *record, const char *form
 
 CoronerAppInfo *coroner_app_info_new(void);
 void coroner_app_info_free(CoronerAppInfo *app);
+CoronerContainerInfo *coroner_container_info_new(void);
+void coroner_container_info_free(CoronerContainerInfo *container);
+void coroner_container_info_add_namespace(CoronerContainerInfo *container, const char *type,
+                                          uint64_t inode, gboolean own);
 CoronerThread *coroner_thread_new(int64_t tid, const char *name);
 CoronerFrame *coroner_frame_new(void);
 CoronerModule *coroner_module_new(void);

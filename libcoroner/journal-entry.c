@@ -133,6 +133,15 @@ GPtrArray *coroner_journal_fields(const CoronerCrashRecord *r, const char *rlimi
         add_text(f, "COREDUMP_PACKAGE_NAME", r->app->app_id ? r->app->app_id : r->app->name);
         add_text(f, "COREDUMP_PACKAGE_VERSION", r->app->version);
     }
+    if (r->container) {
+        /* Labels of the container or sandbox (docs/crash-record.md "container"). */
+        add_text(f, "CORONER_CONTAINER_RUNTIME", r->container->runtime);
+        add_text(f, "CORONER_CONTAINER_ENGINE", r->container->engine);
+        add_text(f, "CORONER_CONTAINER_ID", r->container->id);
+        add_text(f, "CORONER_CONTAINER_POD_UID", r->container->pod_uid);
+        add_text(f, "CORONER_CONTAINER_APP_ID", r->container->app_id);
+        add_number(f, "CORONER_CONTAINER_PID", r->container->pid);
+    }
     add_text(f, "CORONER_RECORD", record_path);
     add_text(f, "CORONER_RECORD_ID", r->id);
     add_text(f, "CORONER_CORE_STATE", coroner_core_state_to_string(r->core.state));

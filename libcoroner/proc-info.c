@@ -14,6 +14,8 @@
 #include <systemd/sd-login.h>
 #include <unistd.h>
 
+#include "container.h"
+
 /* Caps so a process with a million mappings or fds cannot make the record huge. */
 #define PROC_TEXT_MAX (8u * 1024u * 1024u)
 #define PROC_SMALL_MAX (256u * 1024u)
@@ -306,4 +308,5 @@ void coroner_proc_collect(int proc_fd, pid_t pid, CoronerCrashRecord *record)
     p->open_fds = collect_open_fds(proc_fd, record);
     collect_threads(proc_fd, record);
     collect_cgroup_names(pid, p);
+    coroner_container_collect(proc_fd, NULL, record);
 }
