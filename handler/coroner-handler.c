@@ -39,7 +39,7 @@
 #include "handler-args.h"
 #include "handler-install.h"
 #include "hook-metadata.h"
-#include "journal-entry.h"
+#include "journal-writer.h"
 #include "log.h"
 #include "privileges.h"
 #include "proc-info.h"

@@ -4,7 +4,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#include "journal-entry.h"
+#include "journal-writer.h"
 
 typedef struct {
     char *field;  /* "COREDUMP_PID" or "process.unit" */

@@ -210,6 +210,8 @@ CoronerFrame *coroner_frame_new(void);
 CoronerModule *coroner_module_new(void);
 
 const char *coroner_core_state_to_string(CoronerCoreState state);
+/* The state a record's "state" names; FALSE for a name that is none of them. */
+gboolean coroner_core_state_from_string(const char *name, CoronerCoreState *ret);
 
 /* Serialises to the documented JSON form (pretty-printed, UTF-8). */
 char *coroner_crash_record_to_json(const CoronerCrashRecord *record, gsize *ret_length);

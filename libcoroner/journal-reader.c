@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "fs-util.h"
-#include "journal-entry.h"
+#include "journal-writer.h"
 #include "store.h"
 
 /*

@@ -29,7 +29,7 @@
 #define DEFAULT_TIMEOUT_MS 10000
 #define DEFAULT_MAX_OUTPUT ((gsize)64 << 20)
 
-G_DEFINE_QUARK(coroner_sandbox_error_quark, coroner_sandbox_error)
+G_DEFINE_QUARK(coroner-sandbox-error-quark, coroner_sandbox_error)
 
 static void set_limit(int resource, rlim_t soft, rlim_t hard)
 {

@@ -85,11 +85,4 @@ gboolean coroner_symbolize_sandboxed(int core_fd, const char *executable,
                                      const CoronerSymbolizeOptions *o, uid_t uid, gid_t gid,
                                      CoronerCrashRecord *record, GError **error);
 
-/*
- * A readable stack trace for the journal's MESSAGE, in systemd-coredump's
- * style ("Stack trace of thread 1234:\n#0  0x00007f… function (module + 0x…)").
- * At most max_threads threads. Caller frees.
- */
-char *coroner_backtrace_format(const CoronerCrashRecord *record, unsigned max_threads);
-
 G_END_DECLS

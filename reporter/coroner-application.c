@@ -5,12 +5,12 @@
 #include <malloc.h>
 #include <unistd.h>
 
-#include "coroner-backtrace-cache.h"
 #include "build-config.h"
-#include "coroner-crash-watcher.h"
-#include "coroner-journal-feed.h"
-#include "coroner-notifier.h"
+#include "coroner-backtrace-cache.h"
+#include "coroner-crash-feed.h"
 #include "coroner-crash-page.h"
+#include "coroner-crash-watcher.h"
+#include "coroner-notifier.h"
 #include "coroner-window.h"
 
 struct _CoronerApplication {
@@ -21,7 +21,7 @@ struct _CoronerApplication {
 
     GSettings *settings;
     CoronerState *state;
-    CoronerJournalFeed *journal;
+    CoronerCrashFeed *journal;
     CoronerCrashList *crashes;
     CoronerCrashWatcher *watcher;
     CoronerNotifier *notifier;
@@ -547,7 +547,7 @@ static void coroner_application_startup(GApplication *app)
     self->state = coroner_state_new(NULL, &error);
     store_path = resolve_store_path(self);
     if (self->use_journal && g_strcmp0(g_getenv("CORONER_REPORTER_JOURNAL"), "no") != 0) {
-        self->journal = coroner_journal_feed_open(getuid(), &error);
+        self->journal = coroner_crash_feed_open(getuid(), &error);
         if (!self->journal) {
             g_message("Not reading the journal: %s", error->message);
             g_clear_error(&error);
@@ -638,7 +638,7 @@ static void coroner_application_dispose(GObject *object)
     g_clear_object(&self->watcher);
     g_clear_object(&self->notifier);
     g_clear_object(&self->crashes);
-    g_clear_pointer(&self->journal, coroner_journal_feed_free);
+    g_clear_pointer(&self->journal, coroner_crash_feed_free);
     g_clear_pointer(&self->submission, coroner_submission_free);
     g_clear_object(&self->state);
     g_clear_object(&self->settings);

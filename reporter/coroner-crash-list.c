@@ -7,7 +7,7 @@ struct _CoronerCrashList {
     GObject parent_instance;
     char *store_path;
     uid_t uid;
-    CoronerJournalFeed *journal;
+    CoronerCrashFeed *journal;
     CoronerState *state;
     GPtrArray *items;   /* CoronerCrash*, newest first */
     GHashTable *by_id;  /* id → CoronerCrash* (borrowed from items) */
@@ -67,7 +67,7 @@ static void coroner_crash_list_init(CoronerCrashList *self)
     self->by_id = g_hash_table_new(g_str_hash, g_str_equal);
 }
 
-CoronerCrashList *coroner_crash_list_new(const char *store_path, uid_t uid, CoronerJournalFeed *journal,
+CoronerCrashList *coroner_crash_list_new(const char *store_path, uid_t uid, CoronerCrashFeed *journal,
                                          CoronerState *state)
 {
     CoronerCrashList *self = g_object_new(CORONER_TYPE_CRASH_LIST, NULL);
@@ -122,7 +122,7 @@ static void add_journal_records(CoronerCrashList *self, GPtrArray *added, gboole
 
     if (!self->journal)
         return;
-    records = coroner_journal_feed_read(self->journal, self->since_usec);
+    records = coroner_crash_feed_read(self->journal, self->since_usec);
     for (guint i = 0; i < records->len; i++) {
         CoronerCrashRecord *record = g_ptr_array_index(records, i);
         if (!record->id || g_hash_table_contains(self->by_id, record->id))

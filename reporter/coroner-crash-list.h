@@ -14,8 +14,8 @@
 
 #include <gio/gio.h>
 
+#include "coroner-crash-feed.h"
 #include "coroner-crash.h"
-#include "coroner-journal-feed.h"
 #include "coroner-state.h"
 
 G_BEGIN_DECLS
@@ -24,7 +24,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(CoronerCrashList, coroner_crash_list, CORONER, CRASH_LIST, GObject)
 
 /* journal may be NULL (not read); it is borrowed and must outlive the list. */
-CoronerCrashList *coroner_crash_list_new(const char *store_path, uid_t uid, CoronerJournalFeed *journal,
+CoronerCrashList *coroner_crash_list_new(const char *store_path, uid_t uid, CoronerCrashFeed *journal,
                                          CoronerState *state);
 
 /*

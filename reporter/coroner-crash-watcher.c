@@ -8,7 +8,7 @@ struct _CoronerCrashWatcher {
     char *store_path;
     GFileMonitor *monitor;
     GFileMonitor *parent_monitor; /* while the store does not exist yet */
-    CoronerJournalFeed *journal; /* borrowed */
+    CoronerCrashFeed *journal; /* borrowed */
 };
 
 G_DEFINE_FINAL_TYPE(CoronerCrashWatcher, coroner_crash_watcher, G_TYPE_OBJECT)
@@ -121,7 +121,7 @@ static void watch_store(CoronerCrashWatcher *self)
     }
 }
 
-CoronerCrashWatcher *coroner_crash_watcher_new(const char *store_path, CoronerJournalFeed *journal)
+CoronerCrashWatcher *coroner_crash_watcher_new(const char *store_path, CoronerCrashFeed *journal)
 {
     CoronerCrashWatcher *self = g_object_new(CORONER_TYPE_CRASH_WATCHER, NULL);
 
@@ -131,6 +131,6 @@ CoronerCrashWatcher *coroner_crash_watcher_new(const char *store_path, CoronerJo
     }
     self->journal = journal;
     if (journal)
-        coroner_journal_feed_watch(journal, on_journal, self);
+        coroner_crash_feed_watch(journal, on_journal, self);
     return self;
 }

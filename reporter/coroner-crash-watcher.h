@@ -12,7 +12,7 @@
 
 #include <gio/gio.h>
 
-#include "coroner-journal-feed.h"
+#include "coroner-crash-feed.h"
 
 G_BEGIN_DECLS
 
@@ -24,6 +24,6 @@ G_DECLARE_FINAL_TYPE(CoronerCrashWatcher, coroner_crash_watcher, CORONER, CRASH_
  *   record-created (const char *name): a record file appeared in the store
  *   journal-changed (): the journal has new entries
  */
-CoronerCrashWatcher *coroner_crash_watcher_new(const char *store_path, CoronerJournalFeed *journal);
+CoronerCrashWatcher *coroner_crash_watcher_new(const char *store_path, CoronerCrashFeed *journal);
 
 G_END_DECLS

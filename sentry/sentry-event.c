@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "build-config.h"
+#include "sentry-breadcrumbs.h"
 #include "sentry-dsn.h"
-#include "sentry-journal.h"
 
 /* Sentry truncates tag values longer than this; we cut them ourselves, predictably. */
 #define MAX_TAG_VALUE 200

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The outbox's directory: queuing, listing, bounds (see sentry-outbox.h). */
 #include "sentry-outbox.h"
 
 #include <dirent.h>
@@ -13,34 +14,11 @@
 
 #include "sentry-envelope.h"
 #include "sentry-event.h"
+#include "sentry-outbox-private.h"
 #include "sentry-ratelimit.h"
 
-#define ENVELOPE_SUFFIX ".envelope"
-#define STATE_SUFFIX ".state"
-#define RESPONSE_SUFFIX ".response"
-#define RATE_LIMITS_FILE "rate-limits"
-#define SENT_DIR "sent"
-#define REJECTED_DIR "rejected"
-#define TMP_PREFIX ".tmp."
-#define STATE_GROUP "Outbox"
-/* A temporary file older than this was left by a writer that died. */
-#define STALE_TMP_USEC (10 * 60 * G_USEC_PER_SEC)
-/* The stored answer of a server is for people to read; a few KiB say it all. */
-#define MAX_STORED_ANSWER 16384
-
-struct CoronerSentryOutbox {
-    char *path;
-    int dir_fd;
-    int sent_fd;
-    int rejected_fd;
-    CoronerSentryOutboxPolicy policy;
-};
-
-static gboolean set_errno_error(GError **error, int err, const char *format, ...)
-    G_GNUC_PRINTF(3, 4);
-
 /* "<what happened>: <strerror>", with the what formatted by the caller. */
-static gboolean set_errno_error(GError **error, int err, const char *format, ...)
+gboolean outbox_set_errno_error(GError **error, int err, const char *format, ...)
 {
     va_list ap;
     va_start(ap, format);
@@ -58,12 +36,12 @@ char *coroner_sentry_outbox_default_path(void)
 static int open_subdir(int dir_fd, const char *name, GError **error)
 {
     if (mkdirat(dir_fd, name, 0700) < 0 && errno != EEXIST) {
-        set_errno_error(error, errno, "Cannot create the outbox directory %s", name);
+        outbox_set_errno_error(error, errno, "Cannot create the outbox directory %s", name);
         return -1;
     }
     int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
-        set_errno_error(error, errno, "Cannot open the outbox directory %s", name);
+        outbox_set_errno_error(error, errno, "Cannot open the outbox directory %s", name);
     return fd;
 }
 
@@ -73,10 +51,10 @@ CoronerSentryOutbox *coroner_sentry_outbox_open(const char *dir,
 {
     g_autofree char *path = dir ? g_strdup(dir) : coroner_sentry_outbox_default_path();
     if (g_mkdir_with_parents(path, 0700) < 0)
-        return set_errno_error(error, errno, "Cannot create the outbox %s", path), NULL;
+        return outbox_set_errno_error(error, errno, "Cannot create the outbox %s", path), NULL;
     int dir_fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (dir_fd < 0)
-        return set_errno_error(error, errno, "Cannot open the outbox %s", path), NULL;
+        return outbox_set_errno_error(error, errno, "Cannot open the outbox %s", path), NULL;
     int sent_fd = open_subdir(dir_fd, SENT_DIR, error);
     int rejected_fd = sent_fd >= 0 ? open_subdir(dir_fd, REJECTED_DIR, error) : -1;
     if (rejected_fd < 0) {
@@ -172,7 +150,7 @@ static gboolean write_atomic(int dir_fd, const char *name, const void *data, gsi
     g_autofree char *tmp = g_strdup_printf(TMP_PREFIX "%s.%08x", name, g_random_int());
     int fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
-        return set_errno_error(error, errno, "Cannot create %s in the outbox", tmp);
+        return outbox_set_errno_error(error, errno, "Cannot create %s in the outbox", tmp);
     int r = write_all(fd, data, length);
     if (r == 0 && fsync(fd) < 0)
         r = -errno;
@@ -182,21 +160,21 @@ static gboolean write_atomic(int dir_fd, const char *name, const void *data, gsi
         r = -errno;
     if (r < 0) {
         unlinkat(dir_fd, tmp, 0);
-        return set_errno_error(error, -r, "Cannot write %s in the outbox", name);
+        return outbox_set_errno_error(error, -r, "Cannot write %s in the outbox", name);
     }
     if (fsync(dir_fd) < 0)
-        return set_errno_error(error, errno, "Cannot sync the outbox after writing %s", name);
+        return outbox_set_errno_error(error, errno, "Cannot sync the outbox after writing %s", name);
     return TRUE;
 }
 
-static gboolean write_key_file(int dir_fd, const char *name, GKeyFile *kf, GError **error)
+gboolean outbox_write_key_file(int dir_fd, const char *name, GKeyFile *kf, GError **error)
 {
     gsize length = 0;
     g_autofree char *data = g_key_file_to_data(kf, &length, NULL);
     return write_atomic(dir_fd, name, data, length, FALSE, error);
 }
 
-static GKeyFile *read_key_file(int dir_fd, const char *name)
+GKeyFile *outbox_read_key_file(int dir_fd, const char *name)
 {
     GKeyFile *kf = g_key_file_new();
     int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -213,11 +191,11 @@ static GKeyFile *read_key_file(int dir_fd, const char *name)
     return kf;
 }
 
-static GBytes *read_fd(int fd, GError **error)
+GBytes *outbox_read_fd(int fd, GError **error)
 {
     struct stat st;
     if (fstat(fd, &st) < 0)
-        return set_errno_error(error, errno, "Cannot stat %s", "an envelope"), NULL;
+        return outbox_set_errno_error(error, errno, "Cannot stat %s", "an envelope"), NULL;
     gsize size = (gsize)st.st_size;
     guint8 *data = g_malloc(size ? size : 1);
     gsize done = 0;
@@ -228,14 +206,14 @@ static GBytes *read_fd(int fd, GError **error)
         if (n <= 0) {
             int err = n < 0 ? errno : EIO;
             g_free(data);
-            return set_errno_error(error, err, "Cannot read %s", "an envelope"), NULL;
+            return outbox_set_errno_error(error, err, "Cannot read %s", "an envelope"), NULL;
         }
         done += (gsize)n;
     }
     return g_bytes_new_take(data, size);
 }
 
-static char *name_for(const char *event_id, const char *suffix)
+char *outbox_name_for(const char *event_id, const char *suffix)
 {
     return g_strconcat(event_id, suffix, NULL);
 }
@@ -262,18 +240,11 @@ static char *event_id_of(const char *name)
 
 /* ---- entries --------------------------------------------------------------- */
 
-typedef struct {
-    guint attempts;
-    gint64 next_attempt_usec;
-    gint64 created_usec;
-    guint last_status;
-    char *last_error;
-} EntryState;
 
-static void entry_state_load(CoronerSentryOutbox *o, const char *event_id, EntryState *ret)
+void outbox_entry_state_load(CoronerSentryOutbox *o, const char *event_id, EntryState *ret)
 {
-    g_autofree char *name = name_for(event_id, STATE_SUFFIX);
-    g_autoptr(GKeyFile) kf = read_key_file(o->dir_fd, name);
+    g_autofree char *name = outbox_name_for(event_id, STATE_SUFFIX);
+    g_autoptr(GKeyFile) kf = outbox_read_key_file(o->dir_fd, name);
     memset(ret, 0, sizeof *ret);
     ret->attempts = (guint)g_key_file_get_uint64(kf, STATE_GROUP, "Attempts", NULL);
     ret->next_attempt_usec = g_key_file_get_int64(kf, STATE_GROUP, "NextAttemptUsec", NULL);
@@ -282,7 +253,7 @@ static void entry_state_load(CoronerSentryOutbox *o, const char *event_id, Entry
     ret->last_error = g_key_file_get_string(kf, STATE_GROUP, "LastError", NULL);
 }
 
-static gboolean entry_state_save(CoronerSentryOutbox *o, const char *event_id,
+gboolean outbox_entry_state_save(CoronerSentryOutbox *o, const char *event_id,
                                  const EntryState *s, GError **error)
 {
     g_autoptr(GKeyFile) kf = g_key_file_new();
@@ -292,16 +263,16 @@ static gboolean entry_state_save(CoronerSentryOutbox *o, const char *event_id,
     g_key_file_set_uint64(kf, STATE_GROUP, "LastStatus", s->last_status);
     if (s->last_error)
         g_key_file_set_string(kf, STATE_GROUP, "LastError", s->last_error);
-    g_autofree char *name = name_for(event_id, STATE_SUFFIX);
-    return write_key_file(o->dir_fd, name, kf, error);
+    g_autofree char *name = outbox_name_for(event_id, STATE_SUFFIX);
+    return outbox_write_key_file(o->dir_fd, name, kf, error);
 }
 
-static void entry_state_clear(EntryState *s)
+void outbox_entry_state_clear(EntryState *s)
 {
     g_clear_pointer(&s->last_error, g_free);
 }
 
-static GPtrArray *list_dir(CoronerSentryOutbox *o, int dir_fd, CoronerSentryEntryState state,
+GPtrArray *outbox_list_dir(CoronerSentryOutbox *o, int dir_fd, CoronerSentryEntryState state,
                            GError **error)
 {
     GPtrArray *entries =
@@ -312,7 +283,7 @@ static GPtrArray *list_dir(CoronerSentryOutbox *o, int dir_fd, CoronerSentryEntr
         if (fd >= 0)
             close(fd);
         g_ptr_array_unref(entries);
-        return set_errno_error(error, errno, "Cannot list %s", o->path), NULL;
+        return outbox_set_errno_error(error, errno, "Cannot list %s", o->path), NULL;
     }
     struct dirent *de;
     while ((de = readdir(d))) {
@@ -328,7 +299,7 @@ static GPtrArray *list_dir(CoronerSentryOutbox *o, int dir_fd, CoronerSentryEntr
         e->created_usec = (gint64)st.st_mtim.tv_sec * G_USEC_PER_SEC + st.st_mtim.tv_nsec / 1000;
         if (state == CORONER_SENTRY_ENTRY_PENDING) {
             EntryState s;
-            entry_state_load(o, e->event_id, &s);
+            outbox_entry_state_load(o, e->event_id, &s);
             if (s.created_usec > 0)
                 e->created_usec = s.created_usec;
             e->attempts = s.attempts;
@@ -336,8 +307,8 @@ static GPtrArray *list_dir(CoronerSentryOutbox *o, int dir_fd, CoronerSentryEntr
             e->last_status = s.last_status;
             e->last_error = g_steal_pointer(&s.last_error);
         } else {
-            g_autofree char *rname = name_for(e->event_id, RESPONSE_SUFFIX);
-            g_autoptr(GKeyFile) kf = read_key_file(dir_fd, rname);
+            g_autofree char *rname = outbox_name_for(e->event_id, RESPONSE_SUFFIX);
+            g_autoptr(GKeyFile) kf = outbox_read_key_file(dir_fd, rname);
             e->last_status = (guint)g_key_file_get_uint64(kf, "Response", "Status", NULL);
             e->attempts = (guint)g_key_file_get_uint64(kf, "Response", "Attempts", NULL);
         }
@@ -347,7 +318,7 @@ static GPtrArray *list_dir(CoronerSentryOutbox *o, int dir_fd, CoronerSentryEntr
     return entries;
 }
 
-static int oldest_first(gconstpointer a, gconstpointer b)
+int outbox_oldest_first(gconstpointer a, gconstpointer b)
 {
     const CoronerSentryOutboxEntry *x = *(CoronerSentryOutboxEntry *const *)a;
     const CoronerSentryOutboxEntry *y = *(CoronerSentryOutboxEntry *const *)b;
@@ -358,19 +329,19 @@ static int oldest_first(gconstpointer a, gconstpointer b)
 
 GPtrArray *coroner_sentry_outbox_list(CoronerSentryOutbox *o, GError **error)
 {
-    GPtrArray *all = list_dir(o, o->dir_fd, CORONER_SENTRY_ENTRY_PENDING, error);
+    GPtrArray *all = outbox_list_dir(o, o->dir_fd, CORONER_SENTRY_ENTRY_PENDING, error);
     if (!all)
         return NULL;
-    g_ptr_array_sort(all, oldest_first);
+    g_ptr_array_sort(all, outbox_oldest_first);
     int dirs[] = {o->sent_fd, o->rejected_fd};
     CoronerSentryEntryState states[] = {CORONER_SENTRY_ENTRY_SENT, CORONER_SENTRY_ENTRY_REJECTED};
     for (gsize i = 0; i < G_N_ELEMENTS(dirs); i++) {
-        g_autoptr(GPtrArray) more = list_dir(o, dirs[i], states[i], error);
+        g_autoptr(GPtrArray) more = outbox_list_dir(o, dirs[i], states[i], error);
         if (!more) {
             g_ptr_array_unref(all);
             return NULL;
         }
-        g_ptr_array_sort(more, oldest_first);
+        g_ptr_array_sort(more, outbox_oldest_first);
         g_ptr_array_extend_and_steal(all, g_steal_pointer(&more));
     }
     return all;
@@ -383,13 +354,13 @@ GBytes *coroner_sentry_outbox_get(CoronerSentryOutbox *o, const char *event_id, 
                     "“%s” is not an event id", event_id);
         return NULL;
     }
-    g_autofree char *name = name_for(event_id, ENVELOPE_SUFFIX);
+    g_autofree char *name = outbox_name_for(event_id, ENVELOPE_SUFFIX);
     int dirs[] = {o->dir_fd, o->sent_fd, o->rejected_fd};
     for (gsize i = 0; i < G_N_ELEMENTS(dirs); i++) {
         int fd = openat(dirs[i], name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
             continue;
-        GBytes *bytes = read_fd(fd, error);
+        GBytes *bytes = outbox_read_fd(fd, error);
         close(fd);
         return bytes;
     }
@@ -404,9 +375,9 @@ GBytes *coroner_sentry_outbox_get(CoronerSentryOutbox *o, const char *event_id, 
  * to sent/ between our open and our lock).  Returns the locked fd, -EAGAIN
  * when another sender holds it, -ENOENT when it is gone.
  */
-static int claim(CoronerSentryOutbox *o, const char *event_id)
+int outbox_claim(CoronerSentryOutbox *o, const char *event_id)
 {
-    g_autofree char *name = name_for(event_id, ENVELOPE_SUFFIX);
+    g_autofree char *name = outbox_name_for(event_id, ENVELOPE_SUFFIX);
     int fd = openat(o->dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return -errno;
@@ -427,21 +398,21 @@ static int claim(CoronerSentryOutbox *o, const char *event_id)
 /* Removes a pending entry we hold the claim of. */
 static void remove_pending(CoronerSentryOutbox *o, const char *event_id)
 {
-    g_autofree char *state = name_for(event_id, STATE_SUFFIX);
-    g_autofree char *env = name_for(event_id, ENVELOPE_SUFFIX);
+    g_autofree char *state = outbox_name_for(event_id, STATE_SUFFIX);
+    g_autofree char *env = outbox_name_for(event_id, ENVELOPE_SUFFIX);
     unlinkat(o->dir_fd, env, 0);
     unlinkat(o->dir_fd, state, 0);
     fsync(o->dir_fd);
 }
 
 /* Drops stale temporary files, then pending entries beyond the bounds, oldest first. */
-static guint enforce_bounds(CoronerSentryOutbox *o, guint64 reserve_bytes, guint reserve_count,
+guint outbox_enforce_bounds(CoronerSentryOutbox *o, guint64 reserve_bytes, guint reserve_count,
                             gint64 now)
 {
-    g_autoptr(GPtrArray) pending = list_dir(o, o->dir_fd, CORONER_SENTRY_ENTRY_PENDING, NULL);
+    g_autoptr(GPtrArray) pending = outbox_list_dir(o, o->dir_fd, CORONER_SENTRY_ENTRY_PENDING, NULL);
     if (!pending)
         return 0;
-    g_ptr_array_sort(pending, oldest_first);
+    g_ptr_array_sort(pending, outbox_oldest_first);
 
     DIR *d = NULL;
     int fd = openat(o->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -471,7 +442,7 @@ static guint enforce_bounds(CoronerSentryOutbox *o, guint64 reserve_bytes, guint
         gboolean too_old = e->created_usec < now - o->policy.max_age_sec * G_USEC_PER_SEC;
         if (!too_old && count <= o->policy.max_count && bytes <= o->policy.max_bytes)
             continue;
-        int claimed = claim(o, e->event_id);
+        int claimed = outbox_claim(o, e->event_id);
         if (claimed < 0)
             continue; /* being sent right now, or already gone */
         remove_pending(o, e->event_id);
@@ -484,16 +455,16 @@ static guint enforce_bounds(CoronerSentryOutbox *o, guint64 reserve_bytes, guint
 }
 
 /* Keeps the newest max_sent entries of sent/ or rejected/. */
-static void prune_done(CoronerSentryOutbox *o, int dir_fd)
+void outbox_prune_done(CoronerSentryOutbox *o, int dir_fd)
 {
-    g_autoptr(GPtrArray) done = list_dir(o, dir_fd, CORONER_SENTRY_ENTRY_SENT, NULL);
+    g_autoptr(GPtrArray) done = outbox_list_dir(o, dir_fd, CORONER_SENTRY_ENTRY_SENT, NULL);
     if (!done || done->len <= o->policy.max_sent)
         return;
-    g_ptr_array_sort(done, oldest_first);
+    g_ptr_array_sort(done, outbox_oldest_first);
     for (guint i = 0; i + o->policy.max_sent < done->len; i++) {
         const CoronerSentryOutboxEntry *e = done->pdata[i];
-        g_autofree char *env = name_for(e->event_id, ENVELOPE_SUFFIX);
-        g_autofree char *resp = name_for(e->event_id, RESPONSE_SUFFIX);
+        g_autofree char *env = outbox_name_for(e->event_id, ENVELOPE_SUFFIX);
+        g_autofree char *resp = outbox_name_for(e->event_id, RESPONSE_SUFFIX);
         unlinkat(dir_fd, resp, 0);
         unlinkat(dir_fd, env, 0);
     }
@@ -503,12 +474,12 @@ static void prune_done(CoronerSentryOutbox *o, int dir_fd)
 static gboolean queue_one(CoronerSentryOutbox *o, const char *event_id, GBytes *envelope,
                           gint64 now, GError **error)
 {
-    g_autofree char *name = name_for(event_id, ENVELOPE_SUFFIX);
+    g_autofree char *name = outbox_name_for(event_id, ENVELOPE_SUFFIX);
     if (exists_at(o->dir_fd, name) || exists_at(o->sent_fd, name))
         return TRUE;
     /* The state first: an envelope without it is simply due now, a state without an envelope is ignored. */
     EntryState s = {.created_usec = now};
-    if (!entry_state_save(o, event_id, &s, error))
+    if (!outbox_entry_state_save(o, event_id, &s, error))
         return FALSE;
     gsize size = 0;
     const void *data = g_bytes_get_data(envelope, &size);
@@ -564,14 +535,14 @@ gboolean coroner_sentry_outbox_add(CoronerSentryOutbox *o, GBytes *envelope, cha
                     size, o->policy.max_bytes);
         return FALSE;
     }
-    g_autofree char *name = name_for(info->event_id, ENVELOPE_SUFFIX);
+    g_autofree char *name = outbox_name_for(info->event_id, ENVELOPE_SUFFIX);
     if (exists_at(o->dir_fd, name) || exists_at(o->sent_fd, name)) {
         if (ret_event_id)
             *ret_event_id = g_strdup(info->event_id);
         return TRUE;
     }
     gint64 now = g_get_real_time();
-    enforce_bounds(o, size, feedback_bytes ? 2 : 1, now);
+    outbox_enforce_bounds(o, size, feedback_bytes ? 2 : 1, now);
 
     /*
      * The feedback first: if we die in between, the caller's add failed and
@@ -584,339 +555,5 @@ gboolean coroner_sentry_outbox_add(CoronerSentryOutbox *o, GBytes *envelope, cha
         return FALSE;
     if (ret_event_id)
         *ret_event_id = g_strdup(info->event_id);
-    return TRUE;
-}
-
-/* ---- sending ---------------------------------------------------------------- */
-
-static CoronerSentryRateLimits *load_rate_limits(CoronerSentryOutbox *o)
-{
-    CoronerSentryRateLimits *limits = coroner_sentry_rate_limits_new();
-    g_autoptr(GKeyFile) kf = read_key_file(o->dir_fd, RATE_LIMITS_FILE);
-    coroner_sentry_rate_limits_from_key_file(limits, kf);
-    return limits;
-}
-
-static void save_rate_limits(CoronerSentryOutbox *o, const CoronerSentryRateLimits *limits,
-                             gint64 now)
-{
-    g_autoptr(GKeyFile) kf = g_key_file_new();
-    coroner_sentry_rate_limits_to_key_file(limits, kf, now);
-    g_autoptr(GError) error = NULL;
-    if (!write_key_file(o->dir_fd, RATE_LIMITS_FILE, kf, &error))
-        g_warning("%s", error->message);
-}
-
-static gboolean write_response(int dir_fd, const char *event_id, guint status,
-                               const CoronerSentryResponse *response, const char *error_text,
-                               guint attempts, const GPtrArray *dropped, GError **error)
-{
-    g_autoptr(GKeyFile) kf = g_key_file_new();
-    g_key_file_set_uint64(kf, "Response", "Status", status);
-    if (dropped && dropped->len > 0)
-        g_key_file_set_string_list(kf, "Response", "DroppedRateLimited",
-                                   (const char *const *)dropped->pdata, dropped->len);
-    g_key_file_set_uint64(kf, "Response", "Attempts", attempts);
-    g_autofree char *when = coroner_sentry_format_time(g_get_real_time());
-    g_key_file_set_string(kf, "Response", "Time", when);
-    if (error_text)
-        g_key_file_set_string(kf, "Response", "Error", error_text);
-    if (response && response->body) {
-        gsize n = 0;
-        const char *body = g_bytes_get_data(response->body, &n);
-        g_autofree char *text = g_strndup(body ? body : "", MIN(n, (gsize)MAX_STORED_ANSWER));
-        g_autofree char *valid = g_utf8_make_valid(text, -1);
-        g_key_file_set_string(kf, "Response", "Body", valid);
-    }
-    g_autofree char *name = name_for(event_id, RESPONSE_SUFFIX);
-    return write_key_file(dir_fd, name, kf, error);
-}
-
-/*
- * Moves a claimed entry to sent/ or rejected/.  The rename is the commit
- * point: from then on no flush can see the entry as pending.
- */
-static gboolean move_done(CoronerSentryOutbox *o, int to_fd, const char *event_id, guint status,
-                          const CoronerSentryResponse *response, const char *error_text,
-                          guint attempts, const GPtrArray *dropped, GError **error)
-{
-    g_autofree char *name = name_for(event_id, ENVELOPE_SUFFIX);
-    if (renameat(o->dir_fd, name, to_fd, name) < 0)
-        return set_errno_error(error, errno, "Cannot move %s out of the outbox", name);
-    if (fsync(to_fd) < 0 || fsync(o->dir_fd) < 0)
-        return set_errno_error(error, errno, "Cannot sync the outbox after moving %s", name);
-    g_autofree char *state = name_for(event_id, STATE_SUFFIX);
-    unlinkat(o->dir_fd, state, 0);
-    return write_response(to_fd, event_id, status, response, error_text, attempts, dropped, error);
-}
-
-static gboolean is_permanent_rejection(guint status)
-{
-    /* Sentry drops these for good; sending the same bytes again cannot help. */
-    return status == 400 || status == 413 || status == 415 || status == 422;
-}
-
-typedef struct {
-    CoronerSentryOutbox *o;
-    CoronerSentryTransport *transport;
-    CoronerSentryRateLimits *limits;
-    gboolean force;
-    gint64 now;
-    CoronerSentryFlushResult *result;
-    GCancellable *cancellable;
-} Flush;
-
-static void note_next(Flush *f, gint64 when)
-{
-    if (when > 0 && (f->result->next_attempt_usec == 0 || when < f->result->next_attempt_usec))
-        f->result->next_attempt_usec = when;
-}
-
-static void retry_later(Flush *f, const char *event_id, EntryState *s, guint status,
-                        const char *why, gint64 not_before)
-{
-    s->attempts++;
-    s->last_status = status;
-    g_free(s->last_error);
-    s->last_error = g_strdup(why);
-    gint64 backoff = f->now + coroner_sentry_backoff_delay_ms(&f->o->policy, s->attempts) * 1000;
-    s->next_attempt_usec = MAX(backoff, not_before);
-    g_autoptr(GError) error = NULL;
-    if (!entry_state_save(f->o, event_id, s, &error))
-        g_warning("%s", error->message);
-    note_next(f, s->next_attempt_usec);
-}
-
-/*
- * The categories whose limit holds the whole envelope: its event's (an error
- * event may be counted as "default"), its feedback's, its transaction's.  An
- * envelope without any of these waits for all of its categories, as before.
- */
-static GStrv blocking_categories(const CoronerSentryEnvelopeInfo *info)
-{
-    if (g_strv_contains((const char *const *)info->item_types, "event"))
-        return g_strdupv((char *[]){"error", "default", NULL});
-    if (g_strv_contains((const char *const *)info->item_types, "feedback"))
-        return g_strdupv((char *[]){"feedback", NULL});
-    if (g_strv_contains((const char *const *)info->item_types, "transaction"))
-        return g_strdupv((char *[]){"transaction", NULL});
-    return g_strdupv(info->categories);
-}
-
-/* The envelope's other categories that are limited at now: their items are left out. */
-static GStrv limited_others(const CoronerSentryRateLimits *limits,
-                            const CoronerSentryEnvelopeInfo *info, GStrv blocking, gint64 now)
-{
-    g_autoptr(GStrvBuilder) b = g_strv_builder_new();
-    for (char **c = info->categories; *c; c++)
-        if (!g_strv_contains((const char *const *)blocking, *c) &&
-            coroner_sentry_rate_limits_until(limits, *c) > now)
-            g_strv_builder_add(b, *c);
-    return g_strv_builder_end(b);
-}
-
-static void flush_one(Flush *f, const char *event_id)
-{
-    CoronerSentryOutbox *o = f->o;
-    int fd = claim(o, event_id);
-    if (fd == -ENOENT)
-        return;
-    if (fd < 0) {
-        f->result->deferred++;
-        return;
-    }
-    EntryState s;
-    entry_state_load(o, event_id, &s);
-    if (s.created_usec == 0)
-        s.created_usec = f->now;
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GBytes) bytes = NULL;
-    g_autoptr(CoronerSentryEnvelopeInfo) info = NULL;
-    g_autoptr(CoronerSentryDsn) dsn = NULL;
-    g_autoptr(CoronerSentryResponse) response = NULL;
-    g_autoptr(GBytes) body = NULL;
-    g_autoptr(GPtrArray) dropped = NULL;
-    g_auto(GStrv) blocking = NULL;
-
-    if (!f->force && s.next_attempt_usec > f->now) {
-        f->result->deferred++;
-        note_next(f, s.next_attempt_usec);
-        goto out;
-    }
-    bytes = read_fd(fd, &error);
-    if (!bytes) {
-        retry_later(f, event_id, &s, 0, error->message, 0);
-        f->result->failed++;
-        goto out;
-    }
-    info = coroner_sentry_envelope_parse(bytes, &error);
-    if (info)
-        dsn = coroner_sentry_dsn_parse(info->dsn, &error);
-    if (!info || !dsn) {
-        /* Nothing can ever send these bytes; keep them for a person to look at. */
-        if (!move_done(o, o->rejected_fd, event_id, 0, NULL, error->message, s.attempts, NULL, NULL))
-            f->result->failed++;
-        else
-            f->result->rejected++;
-        goto out;
-    }
-    /*
-     * Rate limits are per data category.  A limit on the envelope's own event
-     * (error/default, feedback, or all) holds the whole envelope; a limit on
-     * anything else (attachments) only leaves those items out, and the event
-     * goes now, as Sentry's SDKs do (sentry-native, @sentry/core).
-     */
-    blocking = blocking_categories(info);
-    gint64 limited = coroner_sentry_rate_limits_until_any(f->limits, (const char *const *)blocking);
-    if (limited > f->now) {
-        f->result->deferred++;
-        note_next(f, limited);
-        goto out;
-    }
-    for (guint round = 0;; round++) {
-        g_clear_pointer(&body, g_bytes_unref);
-        g_clear_pointer(&dropped, g_ptr_array_unref);
-        g_clear_pointer(&response, coroner_sentry_response_free);
-        g_auto(GStrv) left_out = limited_others(f->limits, info, blocking, g_get_real_time());
-        body = coroner_sentry_envelope_set_sent_at(bytes, NULL, &error);
-        if (body && left_out[0]) {
-            GBytes *reduced = coroner_sentry_envelope_without_categories(
-                body, (const char *const *)left_out, &dropped, &error);
-            g_bytes_unref(body);
-            body = reduced;
-        }
-        if (body)
-            response = coroner_sentry_transport_send(f->transport, dsn, body, f->cancellable, &error);
-        if (!response) {
-            retry_later(f, event_id, &s, 0, error->message, 0);
-            f->result->failed++;
-            goto out;
-        }
-        gint64 now = g_get_real_time();
-        coroner_sentry_rate_limits_update(f->limits, response->status, response->retry_after,
-                                          response->rate_limits, now);
-        if (response->status == 429 || response->rate_limits)
-            save_rate_limits(o, f->limits, now);
-        /*
-         * A 429 that limits only items we can leave out: the rest goes at once
-         * (once), instead of waiting for a limit that does not concern it.
-         */
-        g_auto(GStrv) now_out = limited_others(f->limits, info, blocking, now);
-        if (response->status == 429 && round == 0 &&
-            coroner_sentry_rate_limits_until_any(f->limits, (const char *const *)blocking) <= now &&
-            g_strv_length(now_out) > g_strv_length(left_out))
-            continue;
-        break;
-    }
-
-    if (response->status >= 200 && response->status < 300) {
-        if (dropped && dropped->len > 0) {
-            g_autoptr(GString) what = g_string_new(NULL);
-            for (guint i = 0; i < dropped->len; i++)
-                g_string_append_printf(what, "%s%s", i ? ", " : "", (char *)dropped->pdata[i]);
-            g_message("Report %s sent without items the server rate-limits: %s", event_id, what->str);
-            f->result->items_dropped += dropped->len;
-        }
-        if (move_done(o, o->sent_fd, event_id, response->status, response, NULL, s.attempts + 1,
-                      dropped, &error)) {
-            f->result->sent++;
-        } else {
-            /* Sent, but not recorded: it stays pending and may go again (same event_id). */
-            g_warning("%s", error->message);
-            f->result->failed++;
-        }
-    } else if (is_permanent_rejection(response->status)) {
-        g_autofree char *why = g_strdup_printf("The server refused the report (HTTP %u)",
-                                               response->status);
-        if (move_done(o, o->rejected_fd, event_id, response->status, response, why,
-                      s.attempts + 1, NULL, NULL))
-            f->result->rejected++;
-        else
-            f->result->failed++;
-    } else {
-        g_autofree char *why = g_strdup_printf("HTTP %u", response->status);
-        gint64 until =
-            coroner_sentry_rate_limits_until_any(f->limits, (const char *const *)blocking);
-        retry_later(f, event_id, &s, response->status, why, until);
-        f->result->failed++;
-    }
-
-out:
-    entry_state_clear(&s);
-    close(fd);
-}
-
-gboolean coroner_sentry_outbox_flush(CoronerSentryOutbox *o, CoronerSentryTransport *transport,
-                                     gboolean force, CoronerSentryFlushResult *ret_result,
-                                     GCancellable *cancellable, GError **error)
-{
-    CoronerSentryFlushResult result = {0};
-    gint64 now = g_get_real_time();
-    result.dropped = enforce_bounds(o, 0, 0, now);
-    g_autoptr(GPtrArray) pending = list_dir(o, o->dir_fd, CORONER_SENTRY_ENTRY_PENDING, error);
-    if (!pending)
-        return FALSE;
-    g_ptr_array_sort(pending, oldest_first);
-    g_autoptr(CoronerSentryRateLimits) limits = load_rate_limits(o);
-    Flush f = {o, transport, limits, force, now, &result, cancellable};
-    for (guint i = 0; i < pending->len; i++) {
-        if (g_cancellable_is_cancelled(cancellable)) {
-            result.deferred += pending->len - i;
-            break;
-        }
-        const CoronerSentryOutboxEntry *e = pending->pdata[i];
-        f.now = g_get_real_time();
-        flush_one(&f, e->event_id);
-    }
-    prune_done(o, o->sent_fd);
-    prune_done(o, o->rejected_fd);
-    if (ret_result)
-        *ret_result = result;
-    return TRUE;
-}
-
-typedef struct {
-    CoronerSentryOutbox *outbox;
-    CoronerSentryTransport *transport;
-    gboolean force;
-    CoronerSentryFlushResult result;
-} FlushTaskData;
-
-static void flush_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-    FlushTaskData *d = task_data;
-    GError *error = NULL;
-    if (coroner_sentry_outbox_flush(d->outbox, d->transport, d->force, &d->result, cancellable,
-                                    &error))
-        g_task_return_boolean(task, TRUE);
-    else
-        g_task_return_error(task, error);
-}
-
-void coroner_sentry_outbox_flush_async(CoronerSentryOutbox *outbox,
-                                       CoronerSentryTransport *transport, gboolean force,
-                                       GCancellable *cancellable, GAsyncReadyCallback callback,
-                                       gpointer user_data)
-{
-    /* The outbox is not a GObject; the task only borrows it (the caller keeps it alive). */
-    g_autoptr(GTask) task = g_task_new(NULL, cancellable, callback, user_data);
-    FlushTaskData *d = g_new0(FlushTaskData, 1);
-    d->outbox = outbox;
-    d->transport = transport;
-    d->force = force;
-    g_task_set_task_data(task, d, g_free);
-    g_task_set_source_tag(task, coroner_sentry_outbox_flush_async);
-    g_task_run_in_thread(task, flush_thread);
-}
-
-gboolean coroner_sentry_outbox_flush_finish(CoronerSentryOutbox *outbox, GAsyncResult *result,
-                                            CoronerSentryFlushResult *ret_result, GError **error)
-{
-    g_return_val_if_fail(g_task_is_valid(result, NULL), FALSE);
-    FlushTaskData *d = g_task_get_task_data(G_TASK(result));
-    if (!g_task_propagate_boolean(G_TASK(result), error))
-        return FALSE;
-    if (ret_result)
-        *ret_result = d->result;
     return TRUE;
 }

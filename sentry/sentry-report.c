@@ -3,10 +3,10 @@
 
 #include <string.h>
 
+#include "sentry-breadcrumbs.h"
 #include "sentry-dsn.h"
 #include "sentry-envelope.h"
 #include "sentry-event.h"
-#include "sentry-journal.h"
 #include "sentry-privacy.h"
 
 static JsonNode *build_scrubbed_event(const CoronerCrashRecord *record,
@@ -17,7 +17,7 @@ static JsonNode *build_scrubbed_event(const CoronerCrashRecord *record,
     if (!o->skip_journal) {
         g_autoptr(GError) local = NULL;
         gint64 before = record->timestamp_usec > 0 ? record->timestamp_usec : 0;
-        journal = coroner_sentry_journal_lines(
+        journal = coroner_sentry_breadcrumbs_from_journal(
             record->process.pid, record->boot_id, before,
             o->journal_max_lines ? o->journal_max_lines : CORONER_SENTRY_DEFAULT_JOURNAL_LINES,
             o->journal_dir, &local);

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backtrace-format.h"
 #include "core-access.h"
 #include "crash-record.h"
 #include "stack-core.h"

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backtrace-format.h"
 #include "signature.h"
 #include "symbolize.h"
 #include "test-util.h"

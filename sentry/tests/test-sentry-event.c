@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <string.h>
 
+#include "sentry-breadcrumbs.h"
 #include "sentry-event.h"
-#include "sentry-journal.h"
 
 static void test_debug_id(void)
 {

@@ -25,7 +25,7 @@ void coroner_sentry_journal_line_free(CoronerSentryJournalLine *line);
  * journal files in it (tests).  Returns a possibly empty array of
  * CoronerSentryJournalLine*; fails only when the journal cannot be opened.
  */
-GPtrArray *coroner_sentry_journal_lines(int64_t pid, const char *boot_id, int64_t before_usec,
+GPtrArray *coroner_sentry_breadcrumbs_from_journal(int64_t pid, const char *boot_id, int64_t before_usec,
                                         guint max_lines, const char *directory, GError **error);
 
 G_END_DECLS

@@ -6,7 +6,7 @@ A journal file is made with systemd-journal-remote from export-format entries
 the event must carry exactly our process's lines from before the crash, oldest
 first, at most --journal-lines of them, scrubbed.
 
-usage: test-journal.py TOOL
+usage: test-breadcrumbs.py TOOL
 """
 import json
 import os
@@ -25,7 +25,7 @@ PID = 4242
 if not os.access(REMOTE, os.X_OK):
     sys.exit(f"FAIL: {REMOTE} is missing (Debian package systemd-journal-remote; tools/bootstrap installs it)")
 
-tmp = tempfile.mkdtemp(prefix="sentry-journal-")
+tmp = tempfile.mkdtemp(prefix="sentry-breadcrumbs-")
 try:
     home = os.path.expanduser("~")
     entries = [

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "journal-entry.h"
+#include "journal-writer.h"
 
 #include <errno.h>
 #include <gio/gio.h>
@@ -13,8 +13,7 @@
 #include <systemd/sd-journal.h>
 #include <unistd.h>
 
-#include "symbolize.h"
-#include <unistd.h>
+#include "backtrace-format.h"
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 /* Enough to see the crash; the record has all of them. */

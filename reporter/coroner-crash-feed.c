@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "coroner-journal-feed.h"
+#include "coroner-crash-feed.h"
 
 #include <fcntl.h>
 #include <glib-unix.h>
 #include <string.h>
 #include <systemd/sd-journal.h>
 
-#include "journal-entry.h"
 #include "journal-reader.h"
+#include "journal-writer.h"
 
-struct _CoronerJournalFeed {
+struct _CoronerCrashFeed {
     sd_journal *journal;
     gboolean positioned;
     guint watch_id;
@@ -17,7 +17,7 @@ struct _CoronerJournalFeed {
     gpointer func_data;
 };
 
-CoronerJournalFeed *coroner_journal_feed_open(uid_t uid, GError **error)
+CoronerCrashFeed *coroner_crash_feed_open(uid_t uid, GError **error)
 {
     sd_journal *j = NULL;
     int r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
@@ -34,12 +34,12 @@ CoronerJournalFeed *coroner_journal_feed_open(uid_t uid, GError **error)
         g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_FAILED, "sd_journal_add_match failed");
         return NULL;
     }
-    CoronerJournalFeed *self = g_new0(CoronerJournalFeed, 1);
+    CoronerCrashFeed *self = g_new0(CoronerCrashFeed, 1);
     self->journal = j;
     return self;
 }
 
-void coroner_journal_feed_free(CoronerJournalFeed *self)
+void coroner_crash_feed_free(CoronerCrashFeed *self)
 {
     if (!self)
         return;
@@ -106,7 +106,7 @@ static CoronerCrashRecord *entry_record(sd_journal *j)
     return record;
 }
 
-GPtrArray *coroner_journal_feed_read(CoronerJournalFeed *self, gint64 since_usec)
+GPtrArray *coroner_crash_feed_read(CoronerCrashFeed *self, gint64 since_usec)
 {
     GPtrArray *records = g_ptr_array_new_with_free_func((GDestroyNotify)coroner_crash_record_free);
 
@@ -127,7 +127,7 @@ GPtrArray *coroner_journal_feed_read(CoronerJournalFeed *self, gint64 since_usec
 
 static gboolean on_journal_fd(int fd, GIOCondition condition, gpointer data)
 {
-    CoronerJournalFeed *self = data;
+    CoronerCrashFeed *self = data;
     int r = sd_journal_process(self->journal);
 
     if (r == SD_JOURNAL_APPEND || r == SD_JOURNAL_INVALIDATE)
@@ -135,7 +135,7 @@ static gboolean on_journal_fd(int fd, GIOCondition condition, gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
-void coroner_journal_feed_watch(CoronerJournalFeed *self, GSourceFunc func, gpointer data)
+void coroner_crash_feed_watch(CoronerCrashFeed *self, GSourceFunc func, gpointer data)
 {
     int fd = sd_journal_get_fd(self->journal);
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "sentry-journal.h"
+#include "sentry-breadcrumbs.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -38,7 +38,7 @@ static char *field(sd_journal *j, const char *name)
     return value;
 }
 
-GPtrArray *coroner_sentry_journal_lines(int64_t pid, const char *boot_id, int64_t before_usec,
+GPtrArray *coroner_sentry_breadcrumbs_from_journal(int64_t pid, const char *boot_id, int64_t before_usec,
                                         guint max_lines, const char *directory, GError **error)
 {
     GPtrArray *lines = g_ptr_array_new_with_free_func(

@@ -18,21 +18,21 @@
 
 G_BEGIN_DECLS
 
-typedef struct _CoronerJournalFeed CoronerJournalFeed;
+typedef struct _CoronerCrashFeed CoronerCrashFeed;
 
 /* Opens the local journal files this user may read (all of them, for root). */
-CoronerJournalFeed *coroner_journal_feed_open(uid_t uid, GError **error);
-void coroner_journal_feed_free(CoronerJournalFeed *feed);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(CoronerJournalFeed, coroner_journal_feed_free)
+CoronerCrashFeed *coroner_crash_feed_open(uid_t uid, GError **error);
+void coroner_crash_feed_free(CoronerCrashFeed *feed);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CoronerCrashFeed, coroner_crash_feed_free)
 
 /*
  * The crash records of entries not returned before, oldest first, starting at
  * since_usec on the first call.  An entry naming a coroner record this user
  * can read returns that record.
  */
-GPtrArray *coroner_journal_feed_read(CoronerJournalFeed *feed, gint64 since_usec);
+GPtrArray *coroner_crash_feed_read(CoronerCrashFeed *feed, gint64 since_usec);
 
 /* Calls func whenever the journal gained entries. */
-void coroner_journal_feed_watch(CoronerJournalFeed *feed, GSourceFunc func, gpointer data);
+void coroner_crash_feed_watch(CoronerCrashFeed *feed, GSourceFunc func, gpointer data);
 
 G_END_DECLS
