@@ -29,8 +29,7 @@ static void no_backtrace(const CoronerCrashRecord *r, const char *why, GError **
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no backtrace: %s", why);
 }
 
-/* Root symbolizes as an unprivileged account: the core is the crashed program's memory. */
-static void parser_identity(uid_t *ret_uid, gid_t *ret_gid)
+void ctl_parser_identity(uid_t *ret_uid, gid_t *ret_gid)
 {
     *ret_uid = getuid();
     *ret_gid = getgid();
@@ -41,12 +40,8 @@ static void parser_identity(uid_t *ret_uid, gid_t *ret_gid)
     }
 }
 
-/*
- * Our store entries: the stack core, else the decompressed core (core-access).
- * Anything else (systemd-coredump's zstd, xz, lz4, uncompressed or in-journal
- * cores) is decompressed into an unnamed temporary file first.
- */
-static int open_core(const CoronerCrashIndex *index, const CoronerCrashEntry *e, GError **error)
+int ctl_open_core_for_parsing(const CoronerCrashIndex *index, const CoronerCrashEntry *e,
+                              GError **error)
 {
     if (e->store_entry && e->store_entry->core_name && index->store)
         return coroner_core_open_for_backtrace(index->store->dir_fd, e->record, error);
@@ -85,7 +80,7 @@ gboolean ctl_ensure_backtrace(const CoronerCrashIndex *index, CoronerCrashEntry 
         return FALSE;
     }
     g_autoptr(GError) local = NULL;
-    int fd = open_core(index, e, &local);
+    int fd = ctl_open_core_for_parsing(index, e, &local);
     if (fd < 0) {
         if (had)
             return TRUE;
@@ -96,7 +91,7 @@ gboolean ctl_ensure_backtrace(const CoronerCrashIndex *index, CoronerCrashEntry 
     coroner_symbolize_options_init(&options);
     uid_t uid;
     gid_t gid;
-    parser_identity(&uid, &gid);
+    ctl_parser_identity(&uid, &gid);
     /* A failure must leave the backtrace from the journal as it was: it waits in scratch. */
     g_autoptr(CoronerCrashRecord) scratch = coroner_crash_record_new();
     GPtrArray *tmp = r->threads;

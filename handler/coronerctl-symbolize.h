@@ -7,6 +7,7 @@
 #pragma once
 
 #include <glib.h>
+#include <sys/types.h>
 
 #include "crash-index.h"
 
@@ -18,5 +19,20 @@ G_BEGIN_DECLS
  */
 gboolean ctl_ensure_backtrace(const CoronerCrashIndex *index, CoronerCrashEntry *entry,
                               GError **error);
+
+/*
+ * An fd of the entry's core to parse: for our store entries the stack core,
+ * else the decompressed core (core-access.h); anything else (systemd-coredump's
+ * zstd, xz, lz4, uncompressed or in-journal cores) decompressed into an
+ * unnamed temporary file first.  -1 with error set on failure.
+ */
+int ctl_open_core_for_parsing(const CoronerCrashIndex *index, const CoronerCrashEntry *entry,
+                              GError **error);
+
+/*
+ * Who parses a core: the caller, or, for root, an unprivileged account (the
+ * core is the crashed program's memory).
+ */
+void ctl_parser_identity(uid_t *ret_uid, gid_t *ret_gid);
 
 G_END_DECLS

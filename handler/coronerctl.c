@@ -34,6 +34,7 @@ static const Verb verbs[] = {
     {"backtrace", ctl_backtrace, TRUE, TRUE},
     {"dump", ctl_dump, FALSE, TRUE},
     {"debug", ctl_debug, FALSE, TRUE},
+    {"minidump", ctl_minidump, FALSE, TRUE},
     {"gdb", ctl_debug, FALSE, TRUE},
     {"vacuum", ctl_vacuum, FALSE, FALSE},
     {"submit", ctl_submit, FALSE, TRUE},
@@ -215,7 +216,7 @@ int main(int argc, char **argv)
         {"full", 0, 0, G_OPTION_ARG_NONE, &ctx.full,
          "backtrace: every thread and the modules, not only the crashing thread", NULL},
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &ctx.output,
-         "dump: write the core to FILE (\"-\" for stdout)", "FILE"},
+         "dump, minidump: write the core or minidump to FILE (\"-\" for stdout)", "FILE"},
         {"debugger", 0, 0, G_OPTION_ARG_STRING, &ctx.debugger,
          "debug: the debugger to run (default: $CORONER_DEBUGGER, $SYSTEMD_DEBUGGER or gdb)",
          "PROGRAM"},
@@ -225,6 +226,8 @@ int main(int argc, char **argv)
          "vacuum: the store's size limit, instead of MaxUse= of the configuration", "SIZE"},
         {"keep-free", 0, 0, G_OPTION_ARG_STRING, &ctx.keep_free,
          "vacuum: the free space to leave, instead of KeepFree= of the configuration", "SIZE"},
+        {"environ", 0, 0, G_OPTION_ARG_NONE, &ctx.minidump_environ,
+         "minidump: include the process's environment (it may hold secrets)", NULL},
         {"no-pager", 0, 0, G_OPTION_ARG_NONE, &ctx.no_pager, "Do not pipe output into a pager",
          NULL},
         {"no-legend", 0, 0, G_OPTION_ARG_NONE, &ctx.no_legend,
@@ -243,6 +246,7 @@ int main(int argc, char **argv)
             "  backtrace [ID|MATCH…]   Show a crash's backtrace\n"
             "  dump [ID|MATCH…]        Write the uncompressed core (-o FILE, or stdout)\n"
             "  debug [ID|MATCH…]       Start a debugger on the executable and the core\n"
+            "  minidump [ID|MATCH…]    Write a Breakpad minidump of the crash (-o FILE, or stdout)\n"
             "  vacuum                  Shrink the store to its configured limits\n"
             "  submit [ID|MATCH…]      Send a crash report to the configured Sentry server\n"
             "  outbox [list|flush]     The reports waiting to be sent; send those that are due\n\n"

@@ -51,6 +51,7 @@ typedef struct {
     char *debugger_arguments;
     char *max_use;
     char *keep_free;
+    gboolean minidump_environ;
 
     /* Filled in by ctl_context_load(). */
     int64_t since_usec;    /* INT64_MIN when unset */
@@ -78,5 +79,6 @@ int ctl_backtrace(CtlContext *ctx, char **args, GError **error);
 int ctl_dump(CtlContext *ctx, char **args, GError **error);
 int ctl_debug(CtlContext *ctx, char **args, GError **error);
 int ctl_vacuum(CtlContext *ctx, char **args, GError **error);
+int ctl_minidump(CtlContext *ctx, char **args, GError **error);
 
 G_END_DECLS

@@ -1,0 +1,1308 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "minidump-writer.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <gio/gio.h>
+#include <libelf.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "fs-util.h"
+#include "minidump-format.h"
+#include "sandbox.h"
+
+G_STATIC_ASSERT(G_BYTE_ORDER == G_LITTLE_ENDIAN);
+
+G_DEFINE_QUARK(coroner-minidump-error-quark, coroner_minidump_error)
+
+/* What a hostile core cannot make us exceed, whatever the options say. */
+#define MAX_PHDRS (1u << 20)
+#define MAX_NOTES_BYTES ((gsize)64 << 20)
+#define MAX_FILE_ENTRIES 65536u
+#define MAX_BUILD_ID 64u
+#define MAX_REGIONS 65536u
+#define MODULE_HEADER_BYTES 65536u
+#define MAX_RVA ((uint64_t)1 << 31)
+#define HOST_FILE_MAX (1u << 20)
+/* Bytes around the crashing instruction kept in the memory list, as Breakpad does. */
+#define CODE_AROUND_PC 256u
+/* A stack pointer below its stack (an overflow, in the guard page) this far still finds it. */
+#define GUARD_GAP (64u * 1024u)
+
+/* prstatus (64-bit): pr_pid at 32, pr_reg at 112. */
+#define PRSTATUS_PID 32
+#define PRSTATUS_REG 112
+#define X86_64_NREGS 27
+#define AARCH64_NREGS 34
+/* user_regs_struct indexes. */
+enum {
+    X_R15, X_R14, X_R13, X_R12, X_RBP, X_RBX, X_R11, X_R10, X_R9, X_R8, X_RAX, X_RCX, X_RDX,
+    X_RSI, X_RDI, X_ORIG_RAX, X_RIP, X_CS, X_EFLAGS, X_RSP, X_SS, X_FS_BASE, X_GS_BASE,
+    X_DS, X_ES, X_FS, X_GS,
+};
+#define A_SP 31
+#define A_PC 32
+#define A_PSTATE 33
+/* aarch64 NT_PRFPREG (user_fpsimd_state): v0…v31, fpsr, fpcr. */
+#define AARCH64_FPSIMD_SIZE (32 * 16 + 8)
+
+typedef struct {
+    uint64_t vaddr;
+    uint64_t filesz;
+    uint64_t offset;
+} Segment;
+
+/* A mapping of the process as the core's program headers describe it (memory info). */
+typedef struct {
+    uint64_t vaddr;
+    uint64_t memsz;
+    uint32_t flags;
+} Region;
+
+typedef struct {
+    uint32_t tid;
+    uint64_t regs[AARCH64_NREGS];
+    uint8_t fpregs[512 + 16];
+    gsize fp_length;
+} CoreThread;
+
+typedef struct {
+    uint64_t start;
+    uint64_t end;
+    uint64_t offset; /* in the file, bytes */
+    const char *name;
+} FileMap;
+
+typedef struct {
+    int fd;
+    uint64_t file_size;
+    Elf *elf;
+    unsigned machine;
+    GArray *segments;    /* Segment, by vaddr */
+    GArray *regions;     /* Region, in program header order */
+    GArray *threads;     /* CoreThread, in note order: the dumping thread first */
+    GArray *files;       /* FileMap */
+    GBytes *file_names;  /* NT_FILE's desc, which the names point into */
+    GBytes *auxv;
+    char psargs[81];
+    uint32_t ps_pid;
+    gboolean has_siginfo;
+    int si_signo;
+    int si_code;
+    uint64_t fault_addr;
+    GPtrArray *warnings;
+} Core;
+
+typedef struct {
+    GByteArray *buf;
+    GArray *dir; /* MDRawDirectory */
+    GArray *memory; /* MDMemoryDescriptor: the memory list */
+    uint64_t max_bytes;
+} Out;
+
+void coroner_minidump_options_init(CoronerMinidumpOptions *o)
+{
+    *o = (CoronerMinidumpOptions){
+        .max_threads = 1024,
+        .max_stack_bytes = 256u * 1024u,
+        .max_modules = 4096,
+        .max_bytes = (uint64_t)256 << 20,
+        .include_environ = FALSE,
+        .host_info = TRUE,
+        .timeout_ms = 30000,
+        .memory_limit = (uint64_t)1 << 30,
+    };
+}
+
+static void warn(Core *c, const char *format, ...) G_GNUC_PRINTF(2, 3);
+static void warn(Core *c, const char *format, ...)
+{
+    if (!c->warnings)
+        return;
+    va_list ap;
+    va_start(ap, format);
+    g_ptr_array_add(c->warnings, g_strdup_vprintf(format, ap));
+    va_end(ap);
+}
+
+/* ---- Reading the core ---- */
+
+static int segment_cmp(gconstpointer a, gconstpointer b)
+{
+    const Segment *x = a, *y = b;
+    return x->vaddr < y->vaddr ? -1 : x->vaddr > y->vaddr;
+}
+
+/* The segment holding vaddr, or NULL. */
+static const Segment *segment_at(const Core *c, uint64_t vaddr)
+{
+    guint lo = 0, hi = c->segments->len;
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        const Segment *s = &g_array_index(c->segments, Segment, mid);
+        if (vaddr < s->vaddr)
+            hi = mid;
+        else if (vaddr - s->vaddr >= s->filesz)
+            lo = mid + 1;
+        else
+            return s;
+    }
+    return NULL;
+}
+
+/* The lowest segment starting above vaddr and at most gap bytes above it, or NULL. */
+static const Segment *segment_above(const Core *c, uint64_t vaddr, uint64_t gap)
+{
+    for (guint i = 0; i < c->segments->len; i++) {
+        const Segment *s = &g_array_index(c->segments, Segment, i);
+        if (s->vaddr > vaddr)
+            return s->vaddr - vaddr <= gap ? s : NULL;
+    }
+    return NULL;
+}
+
+/*
+ * Copies up to length bytes of the crashed process's memory at vaddr: the
+ * contiguous part the core holds (segments may follow each other).  Returns
+ * the bytes copied; 0 when vaddr is not in the core.
+ */
+static gsize core_read(const Core *c, uint64_t vaddr, void *buf, gsize length)
+{
+    gsize done = 0;
+    while (done < length) {
+        const Segment *s = segment_at(c, vaddr + done);
+        if (!s)
+            break;
+        uint64_t in_seg = vaddr + done - s->vaddr;
+        gsize n = (gsize)MIN((uint64_t)(length - done), s->filesz - in_seg);
+        uint64_t off = s->offset + in_seg;
+        if (off >= c->file_size)
+            break;
+        n = (gsize)MIN((uint64_t)n, c->file_size - off);
+        ssize_t r = pread(c->fd, (uint8_t *)buf + done, n, (off_t)off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        done += (gsize)r;
+    }
+    return done;
+}
+
+static gboolean note_is(const Elf_Data *d, const GElf_Nhdr *nh, size_t name_off, const char *name)
+{
+    size_t len = strlen(name) + 1;
+    return nh->n_namesz == len && memcmp((const char *)d->d_buf + name_off, name, len) == 0;
+}
+
+static void read_prstatus(Core *c, const uint8_t *d, size_t size)
+{
+    unsigned nregs = c->machine == EM_X86_64 ? X86_64_NREGS : AARCH64_NREGS;
+    if (size < PRSTATUS_REG + nregs * 8u) {
+        warn(c, "a thread's NT_PRSTATUS is too short (%zu bytes): left out", size);
+        return;
+    }
+    CoreThread t = {0};
+    int32_t pid;
+    memcpy(&pid, d + PRSTATUS_PID, 4);
+    t.tid = (uint32_t)pid;
+    memcpy(t.regs, d + PRSTATUS_REG, nregs * 8u);
+    g_array_append_val(c->threads, t);
+}
+
+static void read_fpregs(Core *c, const uint8_t *d, size_t size)
+{
+    if (c->threads->len == 0)
+        return;
+    CoreThread *t = &g_array_index(c->threads, CoreThread, c->threads->len - 1);
+    gsize want = c->machine == EM_X86_64 ? 512 : AARCH64_FPSIMD_SIZE;
+    if (size < want || t->fp_length)
+        return;
+    memcpy(t->fpregs, d, want);
+    t->fp_length = want;
+}
+
+static void read_siginfo(Core *c, const uint8_t *d, size_t size)
+{
+    /* siginfo_t: si_signo, si_errno, si_code, then the union at 16 (si_addr for faults). */
+    if (c->has_siginfo || size < 24)
+        return;
+    int32_t signo, code;
+    uint64_t addr;
+    memcpy(&signo, d, 4);
+    memcpy(&code, d + 8, 4);
+    memcpy(&addr, d + 16, 8);
+    c->has_siginfo = TRUE;
+    c->si_signo = signo;
+    c->si_code = code;
+    gboolean fault = signo == SIGSEGV || signo == SIGBUS || signo == SIGILL || signo == SIGFPE ||
+                     signo == SIGTRAP;
+    /* si_code > 0: the kernel raised it for an instruction, and si_addr means something. */
+    c->fault_addr = fault && code > 0 ? addr : 0;
+}
+
+static void read_prpsinfo(Core *c, const uint8_t *d, size_t size)
+{
+    /* elf_prpsinfo (64-bit): pr_pid at 24, pr_psargs[80] at 56. */
+    if (size < 136)
+        return;
+    memcpy(&c->ps_pid, d + 24, 4);
+    memcpy(c->psargs, d + 56, 80);
+    c->psargs[80] = '\0';
+}
+
+/* NT_FILE: count, page size, count × (start, end, page offset), count NUL-terminated names. */
+static void read_nt_file(Core *c, const uint8_t *d, size_t size)
+{
+    if (c->file_names || size < 16)
+        return;
+    uint64_t count, page;
+    memcpy(&count, d, 8);
+    memcpy(&page, d + 8, 8);
+    if (count > MAX_FILE_ENTRIES || count > (size - 16) / 24 || page == 0 || page > (1u << 30)) {
+        warn(c, "the core's file list (NT_FILE) is malformed: no module names");
+        return;
+    }
+    c->file_names = g_bytes_new(d, size);
+    const uint8_t *base = g_bytes_get_data(c->file_names, NULL);
+    const char *name = (const char *)base + 16 + count * 24;
+    const char *end = (const char *)base + size;
+    for (uint64_t i = 0; i < count; i++) {
+        const char *nul = name < end ? memchr(name, '\0', (size_t)(end - name)) : NULL;
+        if (!nul)
+            break;
+        FileMap f;
+        uint64_t pgoff;
+        memcpy(&f.start, base + 16 + i * 24, 8);
+        memcpy(&f.end, base + 16 + i * 24 + 8, 8);
+        memcpy(&pgoff, base + 16 + i * 24 + 16, 8);
+        f.offset = pgoff * page;
+        f.name = name;
+        if (f.end > f.start && pgoff <= G_MAXUINT64 / page)
+            g_array_append_val(c->files, f);
+        name = nul + 1;
+    }
+}
+
+static void read_notes(Core *c, const GElf_Phdr *ph, gsize *notes_bytes)
+{
+    if (ph->p_filesz == 0 || ph->p_filesz > MAX_NOTES_BYTES - *notes_bytes ||
+        ph->p_offset > c->file_size || ph->p_filesz > c->file_size - ph->p_offset) {
+        warn(c, "a note segment lies outside the core or is too big: skipped");
+        return;
+    }
+    *notes_bytes += ph->p_filesz;
+    Elf_Data *data = elf_getdata_rawchunk(c->elf, (int64_t)ph->p_offset, ph->p_filesz, ELF_T_NHDR);
+    if (!data)
+        return;
+    size_t off = 0, name_off, desc_off;
+    GElf_Nhdr nh;
+    while ((off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
+        const uint8_t *desc = (const uint8_t *)data->d_buf + desc_off;
+        if (!note_is(data, &nh, name_off, "CORE"))
+            continue;
+        switch (nh.n_type) {
+        case NT_PRSTATUS:
+            read_prstatus(c, desc, nh.n_descsz);
+            break;
+        case NT_PRFPREG:
+            read_fpregs(c, desc, nh.n_descsz);
+            break;
+        case NT_SIGINFO:
+            read_siginfo(c, desc, nh.n_descsz);
+            break;
+        case NT_PRPSINFO:
+            read_prpsinfo(c, desc, nh.n_descsz);
+            break;
+        case NT_AUXV:
+            if (!c->auxv)
+                c->auxv = g_bytes_new(desc, nh.n_descsz);
+            break;
+        case NT_FILE:
+            read_nt_file(c, desc, nh.n_descsz);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static void core_clear(Core *c)
+{
+    if (c->elf)
+        elf_end(c->elf);
+    g_clear_pointer(&c->segments, g_array_unref);
+    g_clear_pointer(&c->regions, g_array_unref);
+    g_clear_pointer(&c->threads, g_array_unref);
+    g_clear_pointer(&c->files, g_array_unref);
+    g_clear_pointer(&c->file_names, g_bytes_unref);
+    g_clear_pointer(&c->auxv, g_bytes_unref);
+}
+
+static gboolean core_open(Core *c, int fd, GError **error)
+{
+    c->fd = fd;
+    c->segments = g_array_new(FALSE, FALSE, sizeof(Segment));
+    c->regions = g_array_new(FALSE, FALSE, sizeof(Region));
+    c->threads = g_array_new(FALSE, FALSE, sizeof(CoreThread));
+    c->files = g_array_new(FALSE, FALSE, sizeof(FileMap));
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        g_set_error_literal(error, CORONER_MINIDUMP_ERROR, CORONER_MINIDUMP_ERROR_NOT_CORE,
+                            "the core is not a regular file");
+        return FALSE;
+    }
+    c->file_size = (uint64_t)st.st_size;
+    elf_version(EV_CURRENT);
+    c->elf = elf_begin(fd, ELF_C_READ, NULL);
+    GElf_Ehdr eh;
+    if (!c->elf || elf_kind(c->elf) != ELF_K_ELF || !gelf_getehdr(c->elf, &eh) ||
+        eh.e_type != ET_CORE) {
+        g_set_error_literal(error, CORONER_MINIDUMP_ERROR, CORONER_MINIDUMP_ERROR_NOT_CORE,
+                            "not an ELF core file");
+        return FALSE;
+    }
+    if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB ||
+        (eh.e_machine != EM_X86_64 && eh.e_machine != EM_AARCH64)) {
+        g_set_error(error, CORONER_MINIDUMP_ERROR, CORONER_MINIDUMP_ERROR_UNSUPPORTED,
+                    "a core of machine type %u (%s-bit): only x86_64 and aarch64 cores can "
+                    "become minidumps",
+                    eh.e_machine, eh.e_ident[EI_CLASS] == ELFCLASS64 ? "64" : "32");
+        return FALSE;
+    }
+    c->machine = eh.e_machine;
+    size_t phnum;
+    if (elf_getphdrnum(c->elf, &phnum) != 0 || phnum == 0 || phnum > MAX_PHDRS) {
+        g_set_error_literal(error, CORONER_MINIDUMP_ERROR, CORONER_MINIDUMP_ERROR_NOT_CORE,
+                            "the core's program headers are missing or absurd");
+        return FALSE;
+    }
+    gsize notes_bytes = 0;
+    for (size_t i = 0; i < phnum; i++) {
+        GElf_Phdr ph;
+        if (!gelf_getphdr(c->elf, (int)i, &ph)) {
+            g_set_error_literal(error, CORONER_MINIDUMP_ERROR, CORONER_MINIDUMP_ERROR_NOT_CORE,
+                                "the core's program headers are truncated");
+            return FALSE;
+        }
+        if (ph.p_type == PT_NOTE) {
+            read_notes(c, &ph, &notes_bytes);
+        } else if (ph.p_type == PT_LOAD) {
+            if (ph.p_filesz > 0 && ph.p_vaddr <= G_MAXUINT64 - ph.p_filesz) {
+                Segment s = {ph.p_vaddr, ph.p_filesz, ph.p_offset};
+                g_array_append_val(c->segments, s);
+            }
+            if (ph.p_memsz > 0 && c->regions->len < MAX_REGIONS) {
+                Region r = {ph.p_vaddr, ph.p_memsz, ph.p_flags};
+                g_array_append_val(c->regions, r);
+            }
+        }
+    }
+    g_array_sort(c->segments, segment_cmp);
+    /* Overlapping segments would make reads ambiguous: keep the first of each overlap. */
+    guint kept = 0;
+    for (guint i = 0; i < c->segments->len; i++) {
+        Segment s = g_array_index(c->segments, Segment, i);
+        if (kept > 0) {
+            const Segment *prev = &g_array_index(c->segments, Segment, kept - 1);
+            if (s.vaddr - prev->vaddr < prev->filesz)
+                continue;
+        }
+        g_array_index(c->segments, Segment, kept++) = s;
+    }
+    g_array_set_size(c->segments, kept);
+    if (c->threads->len == 0) {
+        g_set_error_literal(error, CORONER_MINIDUMP_ERROR, CORONER_MINIDUMP_ERROR_NO_THREADS,
+                            "the core has no thread (NT_PRSTATUS)");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static uint64_t thread_sp(const Core *c, const CoreThread *t)
+{
+    return c->machine == EM_X86_64 ? t->regs[X_RSP] : t->regs[A_SP];
+}
+
+static uint64_t thread_pc(const Core *c, const CoreThread *t)
+{
+    return c->machine == EM_X86_64 ? t->regs[X_RIP] : t->regs[A_PC];
+}
+
+/* ---- Writing ---- */
+
+static gboolean out_reserve(Out *o, gsize length, GError **error)
+{
+    if ((uint64_t)o->buf->len + length + 8 > MIN(o->max_bytes, MAX_RVA)) {
+        g_set_error(error, CORONER_MINIDUMP_ERROR, CORONER_MINIDUMP_ERROR_FAILED,
+                    "the minidump would exceed %" G_GUINT64_FORMAT " bytes",
+                    MIN(o->max_bytes, MAX_RVA));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Appends data at the next 8-byte boundary; returns its RVA, 0 when over the cap. */
+static uint32_t out_append(Out *o, const void *data, gsize length, GError **error)
+{
+    if (!out_reserve(o, length, error))
+        return 0;
+    static const uint8_t pad[8];
+    g_byte_array_append(o->buf, pad, (guint)((8 - o->buf->len % 8) % 8));
+    uint32_t rva = o->buf->len;
+    g_byte_array_append(o->buf, data, (guint)length);
+    return rva;
+}
+
+/* An MDString: byte length, UTF-16LE, a 16-bit NUL.  0 when over the cap. */
+static uint32_t out_string(Out *o, const char *utf8, GError **error)
+{
+    g_autofree char *valid = g_utf8_make_valid(utf8 ? utf8 : "", -1);
+    glong units = 0;
+    g_autofree gunichar2 *u16 = g_utf8_to_utf16(valid, -1, NULL, &units, NULL);
+    if (!u16)
+        units = 0;
+    uint32_t bytes = (uint32_t)units * 2;
+    uint32_t rva = out_append(o, &bytes, 4, error);
+    if (!rva)
+        return 0;
+    g_byte_array_append(o->buf, (const guint8 *)u16, bytes);
+    static const uint8_t nul[2];
+    g_byte_array_append(o->buf, nul, 2);
+    return rva;
+}
+
+static void out_stream(Out *o, uint32_t type, uint32_t rva, gsize size)
+{
+    MDRawDirectory d = {type, {(uint32_t)size, rva}};
+    g_array_append_val(o->dir, d);
+}
+
+/* A stream whose body is data as it is (the Linux /proc texts). */
+static gboolean out_raw_stream(Out *o, uint32_t type, const void *data, gsize length,
+                               GError **error)
+{
+    if (length == 0)
+        return TRUE;
+    uint32_t rva = out_append(o, data, length, error);
+    if (!rva)
+        return FALSE;
+    out_stream(o, type, rva, length);
+    return TRUE;
+}
+
+/* Adds [start, start + size) at rva to the memory list unless it overlaps a range already there. */
+static void out_memory(Out *o, uint64_t start, uint32_t size, uint32_t rva)
+{
+    if (size == 0)
+        return;
+    for (guint i = 0; i < o->memory->len; i++) {
+        const MDMemoryDescriptor *m = &g_array_index(o->memory, MDMemoryDescriptor, i);
+        /* Breakpad's reader rejects the whole list when two ranges overlap. */
+        if (start < m->start_of_memory_range + m->memory.data_size &&
+            m->start_of_memory_range < start + size)
+            return;
+    }
+    MDMemoryDescriptor m = {start, {size, rva}};
+    g_array_append_val(o->memory, m);
+}
+
+static void context_amd64(const CoreThread *t, MDRawContextAMD64 *ctx)
+{
+    memset(ctx, 0, sizeof *ctx);
+    const uint64_t *r = t->regs;
+    ctx->context_flags = MD_CONTEXT_AMD64_CONTROL | MD_CONTEXT_AMD64_INTEGER |
+                         MD_CONTEXT_AMD64_SEGMENTS;
+    ctx->cs = (uint16_t)r[X_CS];
+    ctx->ds = (uint16_t)r[X_DS];
+    ctx->es = (uint16_t)r[X_ES];
+    ctx->fs = (uint16_t)r[X_FS];
+    ctx->gs = (uint16_t)r[X_GS];
+    ctx->ss = (uint16_t)r[X_SS];
+    ctx->eflags = (uint32_t)r[X_EFLAGS];
+    ctx->rax = r[X_RAX];
+    ctx->rcx = r[X_RCX];
+    ctx->rdx = r[X_RDX];
+    ctx->rbx = r[X_RBX];
+    ctx->rsp = r[X_RSP];
+    ctx->rbp = r[X_RBP];
+    ctx->rsi = r[X_RSI];
+    ctx->rdi = r[X_RDI];
+    ctx->r8 = r[X_R8];
+    ctx->r9 = r[X_R9];
+    ctx->r10 = r[X_R10];
+    ctx->r11 = r[X_R11];
+    ctx->r12 = r[X_R12];
+    ctx->r13 = r[X_R13];
+    ctx->r14 = r[X_R14];
+    ctx->r15 = r[X_R15];
+    ctx->rip = r[X_RIP];
+    if (t->fp_length == sizeof ctx->flt_save) {
+        /* NT_PRFPREG is the FXSAVE area, which is exactly XMM_SAVE_AREA32. */
+        memcpy(&ctx->flt_save, t->fpregs, sizeof ctx->flt_save);
+        ctx->mx_csr = ctx->flt_save.mx_csr;
+        ctx->context_flags |= MD_CONTEXT_AMD64_FLOATING_POINT;
+    }
+}
+
+static void context_arm64(const CoreThread *t, MDRawContextARM64 *ctx)
+{
+    memset(ctx, 0, sizeof *ctx);
+    ctx->context_flags = MD_CONTEXT_ARM64_CONTROL | MD_CONTEXT_ARM64_INTEGER;
+    /* x0…x30, sp, pc: the same order in the kernel's user_pt_regs and in iregs. */
+    memcpy(ctx->iregs, t->regs, 33 * sizeof(uint64_t));
+    ctx->cpsr = (uint32_t)t->regs[A_PSTATE];
+    if (t->fp_length == AARCH64_FPSIMD_SIZE) {
+        memcpy(ctx->fp_regs, t->fpregs, sizeof ctx->fp_regs);
+        memcpy(&ctx->fpsr, t->fpregs + 512, 4);
+        memcpy(&ctx->fpcr, t->fpregs + 516, 4);
+        ctx->context_flags |= MD_CONTEXT_ARM64_FLOATING_POINT;
+    }
+}
+
+/* Writes the thread's register context; its RVA and size, or 0 over the cap. */
+static uint32_t out_context(Out *o, const Core *c, const CoreThread *t, uint32_t *ret_size,
+                            GError **error)
+{
+    if (c->machine == EM_X86_64) {
+        MDRawContextAMD64 ctx;
+        context_amd64(t, &ctx);
+        *ret_size = sizeof ctx;
+        return out_append(o, &ctx, sizeof ctx, error);
+    }
+    MDRawContextARM64 ctx;
+    context_arm64(t, &ctx);
+    *ret_size = sizeof ctx;
+    return out_append(o, &ctx, sizeof ctx, error);
+}
+
+/* Which of the core's threads crashed: the record's tid, else the dumping (first) thread. */
+static guint crashing_index(const Core *c, const CoronerCrashRecord *record)
+{
+    if (record && record->process.tid > 0)
+        for (guint i = 0; i < c->threads->len; i++)
+            if (g_array_index(c->threads, CoreThread, i).tid == (uint32_t)record->process.tid)
+                return i;
+    return 0;
+}
+
+/*
+ * The thread's stack: from below the stack pointer (x86_64's 128-byte red
+ * zone) up to the end of its segment, at most max bytes.  A stack pointer in
+ * no segment (a stack overflow, in the guard page) takes the segment just
+ * above it.
+ */
+static gsize read_stack(const Core *c, const CoreThread *t, uint64_t max, uint64_t *ret_start,
+                        uint8_t **ret_data)
+{
+    uint64_t sp = thread_sp(c, t);
+    uint64_t below = c->machine == EM_X86_64 ? 128 : 0;
+    uint64_t start = (sp > below ? sp - below : 0) & ~(uint64_t)15;
+    const Segment *s = segment_at(c, sp);
+    if (!s)
+        s = segment_above(c, sp, GUARD_GAP);
+    if (!s || max == 0)
+        return 0;
+    if (start < s->vaddr)
+        start = s->vaddr;
+    uint64_t end = s->vaddr + s->filesz;
+    if (end - start > max)
+        end = start + max;
+    uint8_t *data = g_malloc(end - start);
+    gsize n = core_read(c, start, data, (gsize)(end - start));
+    if (n == 0) {
+        g_free(data);
+        return 0;
+    }
+    *ret_start = start;
+    *ret_data = data;
+    return n;
+}
+
+static const char *thread_name(const CoronerCrashRecord *record, uint32_t tid)
+{
+    if (!record || !record->process.threads)
+        return NULL;
+    for (guint i = 0; i < record->process.threads->len; i++) {
+        const CoronerThreadName *n = record->process.threads->pdata[i];
+        if (n->tid == (int64_t)tid)
+            return n->name;
+    }
+    return NULL;
+}
+
+typedef struct {
+    uint32_t context_rva;
+    uint32_t context_size;
+} ThreadOut;
+
+static gboolean write_threads(Out *o, Core *c, const CoronerCrashRecord *record,
+                              const CoronerMinidumpOptions *opts, guint crashed,
+                              ThreadOut *ret_crashed, GError **error)
+{
+    guint n = MIN(c->threads->len, MAX(opts->max_threads, 1u));
+    if (n < c->threads->len)
+        warn(c, "%u of the core's %u threads written (the cap)", n, c->threads->len);
+    g_autofree MDRawThread *list = g_new0(MDRawThread, n);
+    g_autoptr(GArray) names = g_array_new(FALSE, FALSE, sizeof(MDRawThreadName));
+    /* The memory budget left for stacks: the rest of the dump needs little. */
+    uint64_t budget = o->max_bytes > o->buf->len + (1u << 20) ? o->max_bytes - o->buf->len - (1u << 20)
+                                                             : 0;
+    for (guint k = 0; k < n; k++) {
+        /* Past the cap the crashing thread takes the last place. */
+        guint i = (k == n - 1 && crashed >= n) ? crashed : k;
+        const CoreThread *t = &g_array_index(c->threads, CoreThread, i);
+        MDRawThread *mt = &list[k];
+        mt->thread_id = t->tid;
+        uint32_t size;
+        uint32_t rva = out_context(o, c, t, &size, error);
+        if (!rva)
+            return FALSE;
+        mt->thread_context = (MDLocationDescriptor){size, rva};
+        if (i == crashed)
+            *ret_crashed = (ThreadOut){rva, size};
+
+        uint64_t max = MIN(opts->max_stack_bytes, budget);
+        uint64_t start = 0;
+        g_autofree uint8_t *stack = NULL;
+        gsize len = read_stack(c, t, max, &start, &stack);
+        if (len == 0) {
+            warn(c, "thread %u: its stack (sp 0x%" G_GINT64_MODIFIER "x) is not in the core",
+                 t->tid, thread_sp(c, t));
+        } else {
+            uint32_t srva = out_append(o, stack, len, error);
+            if (!srva)
+                return FALSE;
+            budget -= len;
+            mt->stack = (MDMemoryDescriptor){start, {(uint32_t)len, srva}};
+            out_memory(o, start, (uint32_t)len, srva);
+            if (len == max && budget == 0)
+                warn(c, "thread %u: its stack was cut to fit the minidump's size cap", t->tid);
+        }
+        const char *name = thread_name(record, t->tid);
+        if (name) {
+            uint32_t nrva = out_string(o, name, error);
+            if (!nrva)
+                return FALSE;
+            MDRawThreadName tn = {t->tid, nrva};
+            g_array_append_val(names, tn);
+        }
+    }
+    uint32_t count = n;
+    uint32_t rva = out_append(o, &count, 4, error);
+    if (!rva)
+        return FALSE;
+    g_byte_array_append(o->buf, (const guint8 *)list, n * (guint)sizeof *list);
+    out_stream(o, MD_THREAD_LIST_STREAM, rva, 4 + n * sizeof *list);
+    if (names->len > 0) {
+        count = names->len;
+        rva = out_append(o, &count, 4, error);
+        if (!rva)
+            return FALSE;
+        g_byte_array_append(o->buf, (const guint8 *)names->data,
+                            names->len * (guint)sizeof(MDRawThreadName));
+        out_stream(o, MD_THREAD_NAME_LIST_STREAM, rva, 4 + names->len * sizeof(MDRawThreadName));
+    }
+    return TRUE;
+}
+
+/* ---- Modules ---- */
+
+/*
+ * The GNU build-id of the ELF image whose first byte is at base in the
+ * crashed process: its headers are in the core's copy of the mapping (the
+ * first page of every mapping is in every core we store).  libelf reads the
+ * program headers and notes from that copy; the section headers are not
+ * there, so they are blanked out first.
+ */
+static gsize module_build_id(const Core *c, uint64_t base, uint64_t mapped, uint8_t *ret_id,
+                             gboolean *ret_is_elf)
+{
+    *ret_is_elf = FALSE;
+    gsize want = (gsize)MIN(mapped, (uint64_t)MODULE_HEADER_BYTES);
+    g_autofree uint8_t *buf = g_malloc0(MAX(want, sizeof(Elf64_Ehdr)));
+    gsize n = core_read(c, base, buf, want);
+    if (n < sizeof(Elf64_Ehdr) || memcmp(buf, ELFMAG, SELFMAG) != 0 ||
+        buf[EI_CLASS] != ELFCLASS64 || buf[EI_DATA] != ELFDATA2LSB)
+        return 0;
+    *ret_is_elf = TRUE;
+    Elf64_Ehdr *eh = (Elf64_Ehdr *)buf;
+    eh->e_shoff = 0;
+    eh->e_shnum = 0;
+    eh->e_shstrndx = 0;
+    Elf *e = elf_memory((char *)buf, n);
+    if (!e)
+        return 0;
+    gsize found = 0;
+    size_t phnum;
+    if (elf_getphdrnum(e, &phnum) == 0 && phnum <= 256) {
+        for (size_t i = 0; i < phnum && !found; i++) {
+            GElf_Phdr ph;
+            if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_NOTE || ph.p_offset > n ||
+                ph.p_filesz > n - ph.p_offset)
+                continue;
+            Elf_Data *d = elf_getdata_rawchunk(e, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_NHDR);
+            if (!d)
+                continue;
+            size_t off = 0, name_off, desc_off;
+            GElf_Nhdr nh;
+            while (!found && (off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
+                if (nh.n_type == NT_GNU_BUILD_ID && note_is(d, &nh, name_off, "GNU") &&
+                    nh.n_descsz > 0 && nh.n_descsz <= MAX_BUILD_ID) {
+                    memcpy(ret_id, (const uint8_t *)d->d_buf + desc_off, nh.n_descsz);
+                    found = nh.n_descsz;
+                }
+            }
+        }
+    }
+    elf_end(e);
+    return found;
+}
+
+/* The record's build-id for a module (the symbolizer's, which may have read the file). */
+static gsize record_build_id(const CoronerCrashRecord *record, const char *path, uint64_t base,
+                             uint8_t *ret_id)
+{
+    if (!record || !record->modules)
+        return 0;
+    for (guint i = 0; i < record->modules->len; i++) {
+        const CoronerModule *m = record->modules->pdata[i];
+        if (!m->build_id || !m->path || m->start != base || !g_str_equal(m->path, path))
+            continue;
+        gsize len = strlen(m->build_id) / 2;
+        if (len == 0 || len > MAX_BUILD_ID)
+            return 0;
+        for (gsize k = 0; k < len; k++) {
+            int hi = g_ascii_xdigit_value(m->build_id[2 * k]);
+            int lo = g_ascii_xdigit_value(m->build_id[2 * k + 1]);
+            if (hi < 0 || lo < 0)
+                return 0;
+            ret_id[k] = (uint8_t)(hi << 4 | lo);
+        }
+        return len;
+    }
+    return 0;
+}
+
+typedef struct {
+    const char *name;
+    uint64_t base;
+    uint64_t end;
+    uint64_t first_mapping; /* bytes of the file mapped at base */
+} ModuleSpan;
+
+/* The modules: files mapped from offset 0, spanning their later mappings; the vDSO. */
+static GArray *collect_modules(const Core *c)
+{
+    GArray *mods = g_array_new(FALSE, FALSE, sizeof(ModuleSpan));
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+    for (guint i = 0; i < c->files->len; i++) {
+        const FileMap *f = &g_array_index(c->files, FileMap, i);
+        if (f->offset != 0)
+            continue;
+        ModuleSpan m = {f->name, f->start, f->end, f->end - f->start};
+        /* Its later mappings, up to the next time the file is mapped from offset 0. */
+        for (guint k = i + 1; k < c->files->len; k++) {
+            const FileMap *g = &g_array_index(c->files, FileMap, k);
+            if (g->name != f->name && strcmp(g->name, f->name) != 0)
+                continue;
+            if (g->offset == 0)
+                break;
+            if (g->start >= m.base && g->end > m.end)
+                m.end = g->end;
+        }
+        g_hash_table_add(seen, (gpointer)f->name);
+        g_array_append_val(mods, m);
+    }
+    /* The vDSO is in no file: AT_SYSINFO_EHDR gives its address, its segment its size. */
+    if (c->auxv) {
+        gsize len;
+        const uint64_t *v = g_bytes_get_data(c->auxv, &len);
+        for (gsize i = 0; i + 1 < len / 8; i += 2) {
+            if (v[i] != AT_SYSINFO_EHDR)
+                continue;
+            const Segment *s = segment_at(c, v[i + 1]);
+            if (s) {
+                ModuleSpan m = {"linux-vdso.so.1", v[i + 1], s->vaddr + s->filesz,
+                                s->vaddr + s->filesz - v[i + 1]};
+                g_array_append_val(mods, m);
+            }
+            break;
+        }
+    }
+    return mods;
+}
+
+static gboolean write_modules(Out *o, Core *c, const CoronerCrashRecord *record,
+                              const CoronerMinidumpOptions *opts, GError **error)
+{
+    g_autoptr(GArray) spans = collect_modules(c);
+    g_autoptr(GArray) list = g_array_new(FALSE, TRUE, sizeof(MDRawModule));
+    guint without_id = 0;
+    for (guint i = 0; i < spans->len; i++) {
+        const ModuleSpan *s = &g_array_index(spans, ModuleSpan, i);
+        uint8_t id[MAX_BUILD_ID];
+        gboolean is_elf;
+        gsize id_len = module_build_id(c, s->base, s->first_mapping, id, &is_elf);
+        if (id_len == 0)
+            id_len = record_build_id(record, s->name, s->base, id);
+        /* A mapped data file (a font, a locale archive) is no module. */
+        if (!is_elf && id_len == 0)
+            continue;
+        if (list->len >= opts->max_modules) {
+            warn(c, "only the first %u modules are listed (the cap)", opts->max_modules);
+            break;
+        }
+        MDRawModule m = {0};
+        m.base_of_image = s->base;
+        m.size_of_image = (uint32_t)MIN(s->end - s->base, (uint64_t)G_MAXUINT32);
+        m.module_name_rva = out_string(o, s->name, error);
+        if (!m.module_name_rva)
+            return FALSE;
+        if (id_len == 0)
+            without_id++;
+        /* The CodeView record: 'BpEL' and the build-id (none without one). */
+        uint32_t sig = MD_CVINFOELF_SIGNATURE;
+        uint32_t rva = out_append(o, &sig, 4, error);
+        if (!rva)
+            return FALSE;
+        g_byte_array_append(o->buf, id, (guint)id_len);
+        m.cv_record = (MDLocationDescriptor){(uint32_t)(4 + id_len), rva};
+        g_array_append_val(list, m);
+    }
+    if (without_id > 0)
+        warn(c, "%u module(s) without a build-id in the core or the record: Sentry cannot "
+                "symbolicate their frames",
+             without_id);
+    uint32_t count = list->len;
+    uint32_t rva = out_append(o, &count, 4, error);
+    if (!rva)
+        return FALSE;
+    g_byte_array_append(o->buf, (const guint8 *)list->data, list->len * (guint)sizeof(MDRawModule));
+    out_stream(o, MD_MODULE_LIST_STREAM, rva, 4 + list->len * sizeof(MDRawModule));
+    return TRUE;
+}
+
+/* ---- The rest ---- */
+
+/* Bytes of the code around the crashing instruction, for disassembly and exploitability. */
+static gboolean write_code_around_pc(Out *o, const Core *c, const CoreThread *t, GError **error)
+{
+    uint64_t pc = thread_pc(c, t);
+    uint64_t start = pc > CODE_AROUND_PC / 2 ? pc - CODE_AROUND_PC / 2 : 0;
+    uint8_t code[CODE_AROUND_PC];
+    /* The start may be in an unmapped page before the code: then from the pc. */
+    gsize n = core_read(c, start, code, sizeof code);
+    if (n == 0) {
+        start = pc;
+        n = core_read(c, start, code, sizeof code / 2);
+    }
+    if (n == 0)
+        return TRUE;
+    uint32_t rva = out_append(o, code, n, error);
+    if (!rva)
+        return FALSE;
+    out_memory(o, start, (uint32_t)n, rva);
+    return TRUE;
+}
+
+static gboolean write_memory_list(Out *o, GError **error)
+{
+    uint32_t count = o->memory->len;
+    uint32_t rva = out_append(o, &count, 4, error);
+    if (!rva)
+        return FALSE;
+    g_byte_array_append(o->buf, (const guint8 *)o->memory->data,
+                        o->memory->len * (guint)sizeof(MDMemoryDescriptor));
+    out_stream(o, MD_MEMORY_LIST_STREAM, rva, 4 + o->memory->len * sizeof(MDMemoryDescriptor));
+    return TRUE;
+}
+
+static uint32_t protection(uint32_t p_flags)
+{
+    gboolean r = p_flags & PF_R, w = p_flags & PF_W, x = p_flags & PF_X;
+    if (x)
+        return w ? MD_MEMORY_PROTECT_EXECUTE_READWRITE
+                 : r ? MD_MEMORY_PROTECT_EXECUTE_READ : MD_MEMORY_PROTECT_EXECUTE;
+    if (w)
+        return MD_MEMORY_PROTECT_READWRITE;
+    return r ? MD_MEMORY_PROTECT_READONLY : MD_MEMORY_PROTECT_NOACCESS;
+}
+
+/* Every mapping with its protection: where a stack walker may look, and what was code. */
+static gboolean write_memory_info(Out *o, const Core *c, GError **error)
+{
+    MDRawMemoryInfoList h = {sizeof h, sizeof(MDRawMemoryInfo), c->regions->len};
+    if (!out_reserve(o, sizeof h + c->regions->len * sizeof(MDRawMemoryInfo), error))
+        return FALSE;
+    uint32_t rva = out_append(o, &h, sizeof h, error);
+    for (guint i = 0; i < c->regions->len; i++) {
+        const Region *r = &g_array_index(c->regions, Region, i);
+        MDRawMemoryInfo mi = {
+            .base_address = r->vaddr,
+            .allocation_base = r->vaddr,
+            .allocation_protection = protection(r->flags),
+            .region_size = r->memsz,
+            .state = MD_MEMORY_STATE_COMMIT,
+            .protection = protection(r->flags),
+            .type = MD_MEMORY_TYPE_PRIVATE,
+        };
+        g_byte_array_append(o->buf, (const guint8 *)&mi, sizeof mi);
+    }
+    out_stream(o, MD_MEMORY_INFO_LIST_STREAM, rva, sizeof h + c->regions->len * sizeof(MDRawMemoryInfo));
+    return TRUE;
+}
+
+static gboolean write_exception(Out *o, const Core *c, const CoronerCrashRecord *record,
+                                const CoreThread *t, const ThreadOut *ctx, GError **error)
+{
+    MDRawExceptionStream e = {0};
+    e.thread_id = t->tid;
+    if (c->has_siginfo && c->si_signo > 0) {
+        e.exception_record.exception_code = (uint32_t)c->si_signo;
+        e.exception_record.exception_flags = (uint32_t)c->si_code;
+        e.exception_record.exception_address = c->fault_addr;
+    } else if (record && record->signal.number > 0) {
+        e.exception_record.exception_code = (uint32_t)record->signal.number;
+        e.exception_record.exception_flags = record->signal.has_code ? (uint32_t)record->signal.code : 0;
+        e.exception_record.exception_address = record->signal.has_address ? record->signal.address : 0;
+    }
+    e.thread_context = (MDLocationDescriptor){ctx->context_size, ctx->context_rva};
+    uint32_t rva = out_append(o, &e, sizeof e, error);
+    if (!rva)
+        return FALSE;
+    out_stream(o, MD_EXCEPTION_STREAM, rva, sizeof e);
+    return TRUE;
+}
+
+/* This machine's details belong in the dump only while it runs the boot that crashed. */
+static gboolean same_boot(const CoronerCrashRecord *record)
+{
+    g_autofree char *now = NULL;
+    if (!record || !record->boot_id ||
+        !g_file_get_contents("/proc/sys/kernel/random/boot_id", &now, NULL, NULL))
+        return FALSE;
+    GString *a = g_string_new(NULL), *b = g_string_new(NULL);
+    for (const char *p = now; *p; p++)
+        if (g_ascii_isxdigit(*p))
+            g_string_append_c(a, g_ascii_tolower(*p));
+    for (const char *p = record->boot_id; *p; p++)
+        if (g_ascii_isxdigit(*p))
+            g_string_append_c(b, g_ascii_tolower(*p));
+    gboolean same = a->len == 32 && g_str_equal(a->str, b->str);
+    g_string_free(a, TRUE);
+    g_string_free(b, TRUE);
+    return same;
+}
+
+static char *read_host_file(const char *path)
+{
+    g_autofree char *data = NULL;
+    gsize len = 0;
+    if (!g_file_get_contents(path, &data, &len, NULL) || len > HOST_FILE_MAX)
+        return NULL;
+    return g_steal_pointer(&data);
+}
+
+/* The value of "key : value" in the first block of /proc/cpuinfo. */
+static char *cpuinfo_value(const char *cpuinfo, const char *key)
+{
+    g_auto(GStrv) lines = g_strsplit(cpuinfo, "\n", -1);
+    for (char **l = lines; *l && **l; l++) {
+        char *colon = strchr(*l, ':');
+        if (!colon)
+            continue;
+        g_autofree char *k = g_strstrip(g_strndup(*l, (gsize)(colon - *l)));
+        if (g_str_equal(k, key))
+            return g_strstrip(g_strdup(colon + 1));
+    }
+    return NULL;
+}
+
+static guint cpuinfo_count(const char *cpuinfo)
+{
+    guint n = 0;
+    for (const char *p = cpuinfo; p && *p;) {
+        if (g_str_has_prefix(p, "processor") && (p[9] == ' ' || p[9] == '\t' || p[9] == ':'))
+            n++;
+        p = strchr(p, '\n');
+        p = p ? p + 1 : NULL;
+    }
+    return n;
+}
+
+static gboolean write_system_info(Out *o, const Core *c, const char *cpuinfo,
+                                  const struct utsname *uts, GError **error)
+{
+    MDRawSystemInfo si = {0};
+    si.processor_architecture =
+        c->machine == EM_X86_64 ? MD_CPU_ARCHITECTURE_AMD64 : MD_CPU_ARCHITECTURE_ARM64;
+    si.platform_id = MD_OS_LINUX;
+    if (cpuinfo) {
+        si.number_of_processors = (uint8_t)MIN(cpuinfo_count(cpuinfo), 255u);
+        if (c->machine == EM_X86_64) {
+            g_autofree char *vendor = cpuinfo_value(cpuinfo, "vendor_id");
+            g_autofree char *family = cpuinfo_value(cpuinfo, "cpu family");
+            g_autofree char *model = cpuinfo_value(cpuinfo, "model");
+            g_autofree char *stepping = cpuinfo_value(cpuinfo, "stepping");
+            if (vendor && strlen(vendor) == 12)
+                memcpy(si.cpu.x86_cpu_info.vendor_id, vendor, 12);
+            guint f = family ? (guint)g_ascii_strtoull(family, NULL, 10) : 0;
+            guint m = model ? (guint)g_ascii_strtoull(model, NULL, 10) : 0;
+            guint s = stepping ? (guint)g_ascii_strtoull(stepping, NULL, 10) : 0;
+            si.processor_level = (uint16_t)f;
+            si.processor_revision = (uint16_t)((m & 0xff) << 8 | (s & 0xff));
+            /* cpuid 1's eax, rebuilt: stepping, model, family, extended model and family. */
+            si.cpu.x86_cpu_info.version_information =
+                (s & 0xf) | (m & 0xf) << 4 | MIN(f, 15u) << 8 | ((m >> 4) & 0xf) << 16 |
+                ((f > 15 ? f - 15 : 0) & 0xff) << 20;
+        }
+    }
+    g_autofree char *csd = NULL;
+    if (uts) {
+        guint v[3] = {0};
+        sscanf(uts->release, "%u.%u.%u", &v[0], &v[1], &v[2]);
+        si.major_version = v[0];
+        si.minor_version = v[1];
+        si.build_number = v[2];
+        csd = g_strdup_printf("%s %s %s %s", uts->sysname, uts->release, uts->version,
+                              uts->machine);
+    }
+    si.csd_version_rva = out_string(o, csd ? csd : "Linux", error);
+    if (!si.csd_version_rva)
+        return FALSE;
+    uint32_t rva = out_append(o, &si, sizeof si, error);
+    if (!rva)
+        return FALSE;
+    out_stream(o, MD_SYSTEM_INFO_STREAM, rva, sizeof si);
+    return TRUE;
+}
+
+/* "a b c" or "A=1\nB=2" as /proc gives it: NUL after every item. */
+static GBytes *nul_separated(const char *text, char separator)
+{
+    GString *s = g_string_new(text);
+    for (gsize i = 0; i < s->len; i++)
+        if (s->str[i] == separator)
+            s->str[i] = '\0';
+    if (s->len > 0 && s->str[s->len - 1] != '\0')
+        g_string_append_c(s, '\0');
+    return g_string_free_to_bytes(s);
+}
+
+static gboolean write_linux_streams(Out *o, const Core *c, const CoronerCrashRecord *record,
+                                    const CoronerMinidumpOptions *opts, const char *cpuinfo,
+                                    gboolean host, GError **error)
+{
+    const CoronerProcessInfo *p = record ? &record->process : NULL;
+    if (cpuinfo && !out_raw_stream(o, MD_LINUX_CPU_INFO, cpuinfo, strlen(cpuinfo), error))
+        return FALSE;
+    if (p && p->proc_status &&
+        !out_raw_stream(o, MD_LINUX_PROC_STATUS, p->proc_status, strlen(p->proc_status), error))
+        return FALSE;
+    if (host) {
+        g_autofree char *release = read_host_file("/etc/lsb-release");
+        if (!release)
+            release = read_host_file("/etc/os-release");
+        if (!release)
+            release = read_host_file("/usr/lib/os-release");
+        if (release && !out_raw_stream(o, MD_LINUX_LSB_RELEASE, release, strlen(release), error))
+            return FALSE;
+    }
+    g_autoptr(GBytes) cmdline = NULL;
+    if (p && p->cmdline && *p->cmdline)
+        cmdline = nul_separated(p->cmdline, ' ');
+    else if (c->psargs[0])
+        cmdline = nul_separated(c->psargs, ' ');
+    if (cmdline && !out_raw_stream(o, MD_LINUX_CMD_LINE, g_bytes_get_data(cmdline, NULL),
+                                   g_bytes_get_size(cmdline), error))
+        return FALSE;
+    if (opts->include_environ && p && p->environ && *p->environ) {
+        g_autoptr(GBytes) env = nul_separated(p->environ, '\n');
+        if (!out_raw_stream(o, MD_LINUX_ENVIRON, g_bytes_get_data(env, NULL),
+                            g_bytes_get_size(env), error))
+            return FALSE;
+    }
+    if (c->auxv && !out_raw_stream(o, MD_LINUX_AUXV, g_bytes_get_data(c->auxv, NULL),
+                                   g_bytes_get_size(c->auxv), error))
+        return FALSE;
+    if (p && p->proc_maps &&
+        !out_raw_stream(o, MD_LINUX_MAPS, p->proc_maps, strlen(p->proc_maps), error))
+        return FALSE;
+    return TRUE;
+}
+
+static gboolean write_misc_info(Out *o, const Core *c, GError **error)
+{
+    if (!c->ps_pid)
+        return TRUE;
+    MDRawMiscInfo mi = {sizeof mi, MD_MISCINFO_FLAGS1_PROCESS_ID, c->ps_pid, 0, 0, 0};
+    uint32_t rva = out_append(o, &mi, sizeof mi, error);
+    if (!rva)
+        return FALSE;
+    out_stream(o, MD_MISC_INFO_STREAM, rva, sizeof mi);
+    return TRUE;
+}
+
+GBytes *coroner_minidump_from_core_fd(int core_fd, const CoronerCrashRecord *record,
+                                      const CoronerMinidumpOptions *opts, GPtrArray *warnings,
+                                      GError **error)
+{
+    CoronerMinidumpOptions defaults;
+    if (!opts) {
+        coroner_minidump_options_init(&defaults);
+        opts = &defaults;
+    }
+    Core c = {.warnings = warnings};
+    if (!core_open(&c, core_fd, error)) {
+        core_clear(&c);
+        return NULL;
+    }
+    Out o = {
+        .buf = g_byte_array_new(),
+        .dir = g_array_new(FALSE, FALSE, sizeof(MDRawDirectory)),
+        .memory = g_array_new(FALSE, FALSE, sizeof(MDMemoryDescriptor)),
+        .max_bytes = MAX(opts->max_bytes, (uint64_t)64 * 1024),
+    };
+    /* The header and room for the directory (at most this many streams). */
+    enum { MAX_STREAMS = 16 };
+    g_byte_array_set_size(o.buf, sizeof(MDRawHeader) + MAX_STREAMS * sizeof(MDRawDirectory));
+    memset(o.buf->data, 0, o.buf->len);
+
+    gboolean host = opts->host_info && same_boot(record);
+    g_autofree char *cpuinfo = host ? read_host_file("/proc/cpuinfo") : NULL;
+    struct utsname uts;
+    gboolean have_uts = host && uname(&uts) == 0;
+    if (opts->host_info && !host)
+        warn(&c, "the crash happened in another boot: no cpuinfo, os-release or kernel version");
+
+    guint crashed = crashing_index(&c, record);
+    ThreadOut crashed_ctx = {0};
+    const CoreThread *ct = &g_array_index(c.threads, CoreThread, crashed);
+    gboolean ok = write_system_info(&o, &c, cpuinfo, have_uts ? &uts : NULL, error) &&
+                  write_threads(&o, &c, record, opts, crashed, &crashed_ctx, error) &&
+                  write_exception(&o, &c, record, ct, &crashed_ctx, error) &&
+                  write_modules(&o, &c, record, opts, error) &&
+                  write_code_around_pc(&o, &c, ct, error) && write_memory_list(&o, error) &&
+                  write_memory_info(&o, &c, error) && write_misc_info(&o, &c, error) &&
+                  write_linux_streams(&o, &c, record, opts, cpuinfo, host, error);
+    core_clear(&c);
+    if (!ok || o.dir->len > MAX_STREAMS) {
+        if (ok)
+            g_set_error_literal(error, CORONER_MINIDUMP_ERROR, CORONER_MINIDUMP_ERROR_FAILED,
+                                "too many streams");
+        g_byte_array_unref(o.buf);
+        g_array_unref(o.dir);
+        g_array_unref(o.memory);
+        return NULL;
+    }
+    MDRawHeader h = {
+        .signature = MD_HEADER_SIGNATURE,
+        .version = MD_HEADER_VERSION,
+        .stream_count = o.dir->len,
+        .stream_directory_rva = sizeof(MDRawHeader),
+        .time_date_stamp = record ? (uint32_t)(record->timestamp_usec / G_USEC_PER_SEC) : 0,
+    };
+    memcpy(o.buf->data, &h, sizeof h);
+    memcpy(o.buf->data + sizeof h, o.dir->data, o.dir->len * sizeof(MDRawDirectory));
+    g_array_unref(o.dir);
+    g_array_unref(o.memory);
+    return g_byte_array_free_to_bytes(o.buf);
+}
+
+/* ---- In the sandbox ---- */
+
+typedef struct {
+    int core_fd;
+    int out_fd;
+    const CoronerCrashRecord *record;
+    const CoronerMinidumpOptions *o;
+} SandboxJob;
+
+static gboolean sandbox_child(gpointer data, CoronerCrashRecord *out, GError **error)
+{
+    SandboxJob *job = data;
+    g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GBytes) dump =
+        coroner_minidump_from_core_fd(job->core_fd, job->record, job->o, warnings, error);
+    if (!dump)
+        return FALSE;
+    gsize len;
+    const void *bytes = g_bytes_get_data(dump, &len);
+    int r = coroner_write_all(job->out_fd, bytes, len);
+    if (r < 0) {
+        g_set_error(error, CORONER_MINIDUMP_ERROR, CORONER_MINIDUMP_ERROR_FAILED,
+                    "writing the minidump: %s", g_strerror(-r));
+        return FALSE;
+    }
+    /* The warnings travel back as the answer record's errors. */
+    for (guint i = 0; i < warnings->len; i++)
+        coroner_crash_record_add_error(out, "%s", (char *)warnings->pdata[i]);
+    return TRUE;
+}
+
+GBytes *coroner_minidump_sandboxed(int core_fd, const CoronerCrashRecord *record,
+                                   const CoronerMinidumpOptions *opts, uid_t uid, gid_t gid,
+                                   GPtrArray *warnings, GError **error)
+{
+    CoronerMinidumpOptions defaults;
+    if (!opts) {
+        coroner_minidump_options_init(&defaults);
+        opts = &defaults;
+    }
+    int out_fd = memfd_create("coroner-minidump", MFD_CLOEXEC);
+    if (out_fd < 0) {
+        int e = errno;
+        g_set_error(error, CORONER_MINIDUMP_ERROR, CORONER_MINIDUMP_ERROR_FAILED,
+                    "no memory file for the minidump: %s", g_strerror(e));
+        return NULL;
+    }
+    SandboxJob job = {core_fd, out_fd, record, opts};
+    CoronerSandboxLimits limits = {
+        .name = "the minidump writer",
+        .drop_privileges = uid != 0,
+        .uid = uid,
+        .gid = gid,
+        .address_space = opts->memory_limit + opts->max_bytes,
+        .cpu_seconds = opts->timeout_ms / 1000 + 1,
+        .timeout_ms = opts->timeout_ms,
+        .max_output = 4u << 20,
+    };
+    g_autoptr(CoronerCrashRecord) answer =
+        coroner_sandbox_run(&limits, sandbox_child, &job, error);
+    if (!answer) {
+        close(out_fd);
+        return NULL;
+    }
+    struct stat st;
+    MDRawHeader h = {0};
+    if (fstat(out_fd, &st) < 0 || (uint64_t)st.st_size > opts->max_bytes ||
+        (gsize)st.st_size < sizeof h) {
+        close(out_fd);
+        g_set_error_literal(error, CORONER_MINIDUMP_ERROR, CORONER_MINIDUMP_ERROR_FAILED,
+                            "the minidump writer left no usable minidump");
+        return NULL;
+    }
+    gsize size = (gsize)st.st_size;
+    g_autofree uint8_t *bytes = g_malloc(size);
+    ssize_t n = pread(out_fd, bytes, size, 0);
+    close(out_fd);
+    memcpy(&h, bytes, MIN(sizeof h, size));
+    if (n != (ssize_t)size || h.signature != MD_HEADER_SIGNATURE) {
+        g_set_error_literal(error, CORONER_MINIDUMP_ERROR, CORONER_MINIDUMP_ERROR_FAILED,
+                            "the minidump writer left no usable minidump");
+        return NULL;
+    }
+    if (warnings)
+        for (guint i = 0; i < answer->errors->len; i++)
+            g_ptr_array_add(warnings, g_strdup(answer->errors->pdata[i]));
+    return g_bytes_new_take(g_steal_pointer(&bytes), size);
+}
