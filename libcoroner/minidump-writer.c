@@ -653,9 +653,9 @@ static gboolean write_threads(Out *o, Core *c, const CoronerCrashRecord *record,
         warn(c, "%u of the core's %u threads written (the cap)", n, c->threads->len);
     g_autofree MDRawThread *list = g_new0(MDRawThread, n);
     g_autoptr(GArray) names = g_array_new(FALSE, FALSE, sizeof(MDRawThreadName));
-    /* The memory budget left for stacks: the rest of the dump needs little. */
-    uint64_t budget = o->max_bytes > o->buf->len + (1u << 20) ? o->max_bytes - o->buf->len - (1u << 20)
-                                                             : 0;
+    /* What the stacks may take: the rest of the dump (modules, /proc texts) needs little. */
+    uint64_t rest = MIN((uint64_t)1 << 20, o->max_bytes / 4);
+    uint64_t budget = o->max_bytes > o->buf->len + rest ? o->max_bytes - o->buf->len - rest : 0;
     for (guint k = 0; k < n; k++) {
         /* Past the cap the crashing thread takes the last place. */
         guint i = (k == n - 1 && crashed >= n) ? crashed : k;
@@ -674,7 +674,9 @@ static gboolean write_threads(Out *o, Core *c, const CoronerCrashRecord *record,
         uint64_t start = 0;
         g_autofree uint8_t *stack = NULL;
         gsize len = read_stack(c, t, max, &start, &stack);
-        if (len == 0) {
+        if (max == 0) {
+            warn(c, "thread %u: its stack was left out to fit the minidump's size cap", t->tid);
+        } else if (len == 0) {
             warn(c, "thread %u: its stack (sp 0x%" G_GINT64_MODIFIER "x) is not in the core",
                  t->tid, thread_sp(c, t));
         } else {
@@ -684,7 +686,7 @@ static gboolean write_threads(Out *o, Core *c, const CoronerCrashRecord *record,
             budget -= len;
             mt->stack = (MDMemoryDescriptor){start, {(uint32_t)len, srva}};
             out_memory(o, start, (uint32_t)len, srva);
-            if (len == max && budget == 0)
+            if (len == max && max < opts->max_stack_bytes)
                 warn(c, "thread %u: its stack was cut to fit the minidump's size cap", t->tid);
         }
         const char *name = thread_name(record, t->tid);
