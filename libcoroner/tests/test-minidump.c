@@ -217,7 +217,6 @@ static CoronerCrashRecord *test_record(void)
     r->process.environ = g_strdup("HOME=/root\nSECRET=1");
     r->process.proc_status = g_strdup("Name:\tcrashy\nState:\tS\n");
     r->process.proc_maps = g_strdup("00400000-00403000 r-xp 00000000 08:01 1 /usr/bin/crashy\n");
-    r->process.threads = g_ptr_array_new();
     CoronerThreadName *n = g_new0(CoronerThreadName, 1);
     n->tid = 1001;
     n->name = g_strdup("worker-ü");
