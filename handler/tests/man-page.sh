@@ -25,7 +25,7 @@ for option in $("$coronerctl" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); 
         status=1
     fi
 done
-for word in "EXIT STATUS" list info backtrace dump debug vacuum submit outbox reporting.conf; do
+for word in "EXIT STATUS" list info backtrace dump minidump debug vacuum submit outbox reporting.conf; do
     grep -qF -- "$word" <<<"$text" || { echo "the man page lacks $word"; status=1; }
 done
 [ "$status" -eq 0 ] && echo "coronerctl.1: clean"
