@@ -1,23 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "coroner-crash-page.h"
 
-#include <fcntl.h>
 #include <glib/gi18n.h>
-#include <unistd.h>
 
-#include "core-access.h"
-#include "coroner-application.h"
-#include "coroner-backtrace-cache.h"
+#include "coroner-app-choice.h"
 #include "coroner-backtrace-text.h"
 #include "coroner-debug-hint.h"
 #include "coroner-format.h"
-#include "coroner-window.h"
-#include "symbolize.h"
 
 struct _CoronerCrashPage {
     GtkWidget parent_instance;
-    CoronerWindow *window; /* borrowed */
-    CoronerCrash *crash;
+    CoronerReports *reports;
+    CoronerCrash *crash; /* observed: record-changed, notify::symbolizing */
     GCancellable *cancellable;
     GPtrArray *detail_rows;   /* widgets added to details_group */
     GPtrArray *thread_rows;   /* expanders added to threads_box */
@@ -41,6 +35,24 @@ struct _CoronerCrashPage {
 };
 
 G_DEFINE_FINAL_TYPE(CoronerCrashPage, coroner_crash_page, GTK_TYPE_WIDGET)
+
+/* A short message at the bottom of the window. */
+static void toast(CoronerCrashPage *self, const char *message)
+{
+    gtk_widget_activate_action(GTK_WIDGET(self), "win.toast", "s", message);
+}
+
+/*
+ * Buttons carry a GtkLabel child that names them (labelled-by) rather than a
+ * label: GTK 4.8 would otherwise name them twice, underscore included.
+ */
+static void set_button_text(GtkButton *button, const char *text)
+{
+    GtkWidget *label = gtk_label_new_with_mnemonic(text);
+
+    gtk_button_set_child(button, label);
+    gtk_accessible_update_relation(GTK_ACCESSIBLE(button), GTK_ACCESSIBLE_RELATION_LABELLED_BY, label, NULL, -1);
+}
 
 static void add_detail(CoronerCrashPage *self, const char *title, const char *value)
 {
@@ -97,11 +109,11 @@ static void on_packages(GObject *source, GAsyncResult *result, gpointer data)
     gboolean debuginfod;
     g_autofree char *text = NULL;
 
-    if (!packages || !self->window) {
+    if (!packages || !self->reports) {
         g_object_unref(self);
         return;
     }
-    settings = coroner_application_get_settings(coroner_window_get_application(self->window));
+    settings = coroner_reports_get_settings(self->reports);
     debuginfod = g_settings_get_boolean(settings, "debuginfod");
     if (packages[0]) {
         g_autofree char *list = g_strjoinv(" ", packages);
@@ -250,9 +262,9 @@ static void render_details(CoronerCrashPage *self, const CoronerCrashRecord *rec
  */
 static void render_notify(CoronerCrashPage *self)
 {
-    CoronerApplication *app = self->window ? coroner_window_get_application(self->window) : NULL;
+    GSettings *settings = self->reports ? coroner_reports_get_settings(self->reports) : NULL;
     const CoronerAppMatch *match = coroner_crash_get_app(self->crash);
-    g_autofree char *choice = app ? coroner_application_get_app_choice(app, match->key) : NULL;
+    g_autofree char *choice = settings ? coroner_app_choice_get(settings, match->key) : NULL;
     /* Translators: %s is an application name */
     g_autofree char *subtitle = g_strdup_printf(_("When this is off, crashes of %s are still listed here, but not announced."),
                                                 match->name);
@@ -261,34 +273,34 @@ static void render_notify(CoronerCrashPage *self)
     g_signal_handlers_block_by_func(self->notify_switch, on_notify_switched, self);
     gtk_switch_set_active(self->notify_switch, g_strcmp0(choice, "never") != 0);
     g_signal_handlers_unblock_by_func(self->notify_switch, on_notify_switched, self);
-    gtk_widget_set_sensitive(GTK_WIDGET(self->notify_row), app != NULL);
+    gtk_widget_set_sensitive(GTK_WIDGET(self->notify_row), settings != NULL);
 }
 
 static void on_notify_switched(GtkSwitch *widget, GParamSpec *pspec, gpointer data)
 {
     CoronerCrashPage *self = data;
-    CoronerApplication *app;
+    GSettings *settings;
     const CoronerAppMatch *match;
     g_autofree char *choice = NULL;
     g_autofree char *message = NULL;
     gboolean notify = gtk_switch_get_active(widget);
 
-    if (!self->crash || !self->window)
+    if (!self->crash || !self->reports)
         return;
-    app = coroner_window_get_application(self->window);
+    settings = coroner_reports_get_settings(self->reports);
     match = coroner_crash_get_app(self->crash);
-    choice = coroner_application_get_app_choice(app, match->key);
+    choice = coroner_app_choice_get(settings, match->key);
     if (notify && g_strcmp0(choice, "never") == 0) {
-        coroner_application_set_app_choice(app, match->key, NULL);
+        coroner_app_choice_set(settings, match->key, NULL);
         /* Translators: %s is an application name */
         message = g_strdup_printf(_("You will be told again when %s crashes."), match->name);
     } else if (!notify && g_strcmp0(choice, "never") != 0) {
-        coroner_application_set_app_choice(app, match->key, "never");
+        coroner_app_choice_set(settings, match->key, "never");
         /* Translators: %s is an application name */
         message = g_strdup_printf(_("You will not be told about crashes of %s any more."), match->name);
     }
     if (message)
-        coroner_window_toast(self->window, message);
+        toast(self, message);
 }
 
 static void render(CoronerCrashPage *self)
@@ -320,18 +332,63 @@ static void render(CoronerCrashPage *self)
     render_details(self, record);
 }
 
+static void on_record_changed(CoronerCrash *crash, gpointer data)
+{
+    render(data);
+}
+
+static void update_symbols_button(CoronerCrashPage *self)
+{
+    gboolean busy = self->crash && coroner_crash_get_symbolizing(self->crash);
+
+    gtk_widget_set_sensitive(GTK_WIDGET(self->debuginfod_button), !busy);
+    set_button_text(self->debuginfod_button, busy ? _("Downloading Symbols…") : _("_Download Symbols and Retry"));
+}
+
+static void on_symbolizing_changed(CoronerCrash *crash, GParamSpec *pspec, gpointer data)
+{
+    CoronerCrashPage *self = data;
+    const char *message = coroner_crash_get_symbolize_message(crash);
+
+    update_symbols_button(self);
+    if (!coroner_crash_get_symbolizing(crash) && message)
+        toast(self, message);
+}
+
+static void observe(CoronerCrashPage *self, CoronerCrash *crash)
+{
+    if (self->crash) {
+        g_signal_handlers_disconnect_by_data(self->crash, self);
+        g_clear_object(&self->crash);
+    }
+    if (!crash)
+        return;
+    self->crash = g_object_ref(crash);
+    g_signal_connect(crash, "record-changed", G_CALLBACK(on_record_changed), self);
+    g_signal_connect(crash, "notify::symbolizing", G_CALLBACK(on_symbolizing_changed), self);
+}
+
 void coroner_crash_page_set_crash(CoronerCrashPage *self, CoronerCrash *crash)
 {
     g_cancellable_cancel(self->cancellable);
     g_clear_object(&self->cancellable);
     self->cancellable = g_cancellable_new();
-    g_set_object(&self->crash, crash);
+    observe(self, crash);
     render(self);
+    update_symbols_button(self);
 }
 
-void coroner_crash_page_set_window(CoronerCrashPage *self, CoronerWindow *window)
+void coroner_crash_page_set_reports(CoronerCrashPage *self, CoronerReports *reports)
 {
-    self->window = window;
+    g_set_object(&self->reports, reports);
+}
+
+CoronerCrashPage *coroner_crash_page_new(CoronerReports *reports)
+{
+    CoronerCrashPage *self = g_object_new(CORONER_TYPE_CRASH_PAGE, NULL);
+
+    coroner_crash_page_set_reports(self, reports);
+    return self;
 }
 
 void coroner_crash_page_focus(CoronerCrashPage *self)
@@ -344,7 +401,7 @@ static void on_review(GtkButton *button, gpointer data)
     CoronerCrashPage *self = data;
 
     if (self->crash)
-        coroner_window_show_review(self->window, self->crash);
+        gtk_widget_activate_action(GTK_WIDGET(self), "win.review", NULL);
 }
 
 static void on_dismiss(GtkButton *button, gpointer data)
@@ -353,10 +410,9 @@ static void on_dismiss(GtkButton *button, gpointer data)
 
     if (!self->crash)
         return;
-    coroner_application_set_report_state(coroner_window_get_application(self->window), self->crash,
-                                         CORONER_REPORT_DISMISSED);
-    coroner_window_toast(self->window, _("The crash was dismissed."));
-    coroner_window_show_history(self->window);
+    coroner_reports_set_report_state(self->reports, self->crash, CORONER_REPORT_DISMISSED);
+    toast(self, _("The crash was dismissed."));
+    gtk_widget_activate_action(GTK_WIDGET(self), "win.history", NULL);
 }
 
 static void on_copy(GtkButton *button, gpointer data)
@@ -369,157 +425,18 @@ static void on_copy(GtkButton *button, gpointer data)
         return;
     text = coroner_backtrace_text_all(record);
     gdk_clipboard_set_text(gtk_widget_get_clipboard(GTK_WIDGET(self)), text);
-    coroner_window_toast(self->window, _("The backtrace was copied."));
+    toast(self, _("The backtrace was copied."));
 }
 
-/*
- * Buttons carry a GtkLabel child that names them (labelled-by) rather than a
- * label: GTK 4.8 would otherwise name them twice, underscore included.
- */
-static void set_button_text(GtkButton *button, const char *text)
-{
-    GtkWidget *label = gtk_label_new_with_mnemonic(text);
-
-    gtk_button_set_child(button, label);
-    gtk_accessible_update_relation(GTK_ACCESSIBLE(button), GTK_ACCESSIBLE_RELATION_LABELLED_BY, label, NULL, -1);
-}
-
-/* ---- re-symbolizing with debuginfod ------------------------------------ */
-
-typedef struct {
-    char *store_path;
-    CoronerCrash *crash;        /* whose backtrace it is */
-    CoronerCrashRecord *record; /* a copy, filled in the worker */
-    double old_quality;         /* of the backtrace shown before */
-    char *keep_error;           /* why the better backtrace could not be kept, if it could not */
-} Resymbolize;
-
-static void resymbolize_free(Resymbolize *job)
-{
-    g_free(job->store_path);
-    g_free(job->keep_error);
-    g_clear_object(&job->crash);
-    g_clear_pointer(&job->record, coroner_crash_record_free);
-    g_free(job);
-}
-
-static void resymbolize_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-    Resymbolize *job = task_data;
-    GError *error = NULL;
-    CoronerSymbolizeOptions options;
-    int store_fd = -1;
-    int core_fd;
-
-    if (job->store_path)
-        store_fd = open(job->store_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    core_fd = coroner_core_open_for_backtrace(store_fd, job->record, &error);
-    if (store_fd >= 0)
-        close(store_fd);
-    if (core_fd < 0) {
-        g_task_return_error(task, error);
-        return;
-    }
-    coroner_symbolize_options_init(&options);
-    options.debuginfod = TRUE;
-    options.debuginfod_timeout_ms = 30000;
-    options.timeout_ms = 60000;
-    g_ptr_array_set_size(job->record->threads, 0);
-    g_ptr_array_set_size(job->record->modules, 0);
-    if (!coroner_symbolize_sandboxed(core_fd, job->record->process.exe, &options, getuid(), getgid(), job->record,
-                                     &error)) {
-        close(core_fd);
-        g_task_return_error(task, error);
-        return;
-    }
-    close(core_fd);
-    /*
-     * Kept for this user (the store is root's and read-only): a restart, or
-     * sending the report later, must not lose what was downloaded.  Only a
-     * better one: otherwise the record's own is as good and needs no copy.
-     */
-    if (job->record->backtrace_quality > job->old_quality &&
-        !coroner_backtrace_cache_save(NULL, job->record, &error)) {
-        job->keep_error = g_strdup(error->message);
-        g_clear_error(&error);
-    }
-    g_task_return_boolean(task, TRUE);
-}
-
-/*
- * The crash is updated even when the page has moved on (or the window was
- * closed) meanwhile: the better backtrace belongs to that crash, and the
- * review page and the report use it too.  The page is redrawn only while it
- * still shows that crash.
- */
-static void on_resymbolized(GObject *source, GAsyncResult *result, gpointer data)
-{
-    g_autoptr(CoronerCrashPage) self = data;
-    Resymbolize *job = g_task_get_task_data(G_TASK(result));
-    gboolean page_moved_on = g_cancellable_is_cancelled(g_task_get_cancellable(G_TASK(result)));
-    g_autoptr(GError) error = NULL;
-    gboolean ok = g_task_propagate_boolean(G_TASK(result), &error);
-
-    if (ok && job->keep_error)
-        g_message("The better backtrace of %s was not kept: %s", job->record->id, job->keep_error);
-    if (ok)
-        coroner_crash_set_record(job->crash, g_steal_pointer(&job->record));
-    if (!self->window) /* disposed */
-        return;
-    gtk_widget_set_sensitive(GTK_WIDGET(self->debuginfod_button), TRUE);
-    set_button_text(self->debuginfod_button, _("_Download Symbols and Retry"));
-    if (page_moved_on)
-        return;
-    if (!ok) {
-        g_autofree char *message = g_strdup_printf(_("The backtrace could not be made again: %s"), error->message);
-        coroner_window_toast(self->window, message);
-        return;
-    }
-    if (job->keep_error) {
-        g_autofree char *message =
-            g_strdup_printf(_("The better backtrace is shown, but it could not be kept: %s"), job->keep_error);
-        coroner_window_toast(self->window, message);
-    }
-    render(self);
-}
 
 static void on_debuginfod(GtkButton *button, gpointer data)
 {
     CoronerCrashPage *self = data;
-    GSettings *settings = coroner_application_get_settings(coroner_window_get_application(self->window));
-    const CoronerCrashRecord *record = self->crash ? coroner_crash_peek_record(self->crash) : NULL;
-    g_autofree char *json = NULL;
-    g_autofree char *urls = NULL;
-    g_autoptr(GTask) task = NULL;
-    Resymbolize *job;
 
-    if (!record)
+    if (!self->crash || !self->reports)
         return;
-    g_settings_set_boolean(settings, "debuginfod", TRUE);
-    urls = g_settings_get_string(settings, "debuginfod-urls");
-    /* The symbolizer asks the servers DEBUGINFOD_URLS names; the user's own setting wins. */
-    if (!g_getenv("DEBUGINFOD_URLS") && urls && *urls)
-        g_setenv("DEBUGINFOD_URLS", urls, TRUE);
-
-    json = coroner_crash_record_to_json(record, NULL);
-    job = g_new0(Resymbolize, 1);
-    job->record = coroner_crash_record_from_json(json, -1, NULL);
-    job->store_path = coroner_crash_get_record_path(self->crash)
-                          ? g_path_get_dirname(coroner_crash_get_record_path(self->crash))
-                          : NULL;
-    if (!job->record) {
-        resymbolize_free(job);
-        return;
-    }
-    gtk_widget_set_sensitive(GTK_WIDGET(self->debuginfod_button), FALSE);
-    set_button_text(self->debuginfod_button, _("Downloading Symbols…"));
-    job->crash = g_object_ref(self->crash);
-    job->old_quality = record->backtrace_quality;
-    task = g_task_new(NULL, self->cancellable, on_resymbolized, g_object_ref(self));
-    /* The worker cannot be stopped midway; its result is wanted even after a cancel (on_resymbolized). */
-    g_task_set_check_cancellable(task, FALSE);
-    g_task_set_task_data(task, job, (GDestroyNotify)resymbolize_free);
-    g_task_run_in_thread(task, resymbolize_thread);
+    g_settings_set_boolean(coroner_reports_get_settings(self->reports), "debuginfod", TRUE);
+    coroner_reports_download_symbols(self->reports, self->crash);
 }
 
 static void coroner_crash_page_dispose(GObject *object)
@@ -528,8 +445,8 @@ static void coroner_crash_page_dispose(GObject *object)
 
     g_cancellable_cancel(self->cancellable);
     g_clear_object(&self->cancellable);
-    g_clear_object(&self->crash);
-    self->window = NULL;
+    observe(self, NULL);
+    g_clear_object(&self->reports);
     gtk_widget_dispose_template(GTK_WIDGET(self), CORONER_TYPE_CRASH_PAGE);
     /* The template's root is not a bound child: unparent it ourselves. */
     for (GtkWidget *child; (child = gtk_widget_get_first_child(GTK_WIDGET(object)));)

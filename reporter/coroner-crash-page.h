@@ -4,16 +4,17 @@
 
 #include <adwaita.h>
 
-#include "coroner-crash.h"
+#include "coroner-reports.h"
 
 G_BEGIN_DECLS
-
-typedef struct _CoronerWindow CoronerWindow;
 
 #define CORONER_TYPE_CRASH_PAGE (coroner_crash_page_get_type())
 G_DECLARE_FINAL_TYPE(CoronerCrashPage, coroner_crash_page, CORONER, CRASH_PAGE, GtkWidget)
 
-void coroner_crash_page_set_window(CoronerCrashPage *self, CoronerWindow *window);
+/* A page on its own (the window's is made from its template). */
+CoronerCrashPage *coroner_crash_page_new(CoronerReports *reports);
+/* What the page shows and changes; the window passes it once. */
+void coroner_crash_page_set_reports(CoronerCrashPage *self, CoronerReports *reports);
 void coroner_crash_page_set_crash(CoronerCrashPage *self, CoronerCrash *crash);
 void coroner_crash_page_focus(CoronerCrashPage *self);
 

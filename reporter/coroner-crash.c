@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "coroner-backtrace-cache.h"
 #include "coroner-format.h"
@@ -21,12 +22,19 @@ struct _CoronerCrash {
     gboolean cache_checked; /* the kept better backtrace, if any, was looked for */
     CoronerAppMatch *app;
     CoronerReportState state;
+    gboolean symbolizing;
+    char *symbolize_message;
+    char *app_id;
+    gboolean app_id_checked;
 };
 
 G_DEFINE_FINAL_TYPE(CoronerCrash, coroner_crash, G_TYPE_OBJECT)
 
-enum { PROP_0, PROP_ID, PROP_TITLE, PROP_SUBTITLE, PROP_STATE, PROP_ICON_NAME, N_PROPS };
+enum { PROP_0, PROP_ID, PROP_TITLE, PROP_SUBTITLE, PROP_STATE, PROP_ICON_NAME, PROP_SYMBOLIZING, N_PROPS };
 static GParamSpec *properties[N_PROPS];
+
+enum { SIGNAL_RECORD_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
 
 static void coroner_crash_finalize(GObject *object)
 {
@@ -35,6 +43,8 @@ static void coroner_crash_finalize(GObject *object)
     g_free(self->id);
     g_free(self->comm);
     g_free(self->record_path);
+    g_free(self->symbolize_message);
+    g_free(self->app_id);
     g_clear_pointer(&self->record, coroner_crash_record_free);
     g_clear_pointer(&self->app, coroner_app_match_free);
     G_OBJECT_CLASS(coroner_crash_parent_class)->finalize(object);
@@ -68,6 +78,9 @@ static void coroner_crash_get_property(GObject *object, guint prop_id, GValue *v
     case PROP_ICON_NAME:
         g_value_set_string(value, coroner_crash_get_app(self)->icon_name);
         break;
+    case PROP_SYMBOLIZING:
+        g_value_set_boolean(value, self->symbolizing);
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
     }
@@ -86,7 +99,11 @@ static void coroner_crash_class_init(CoronerCrashClass *klass)
     properties[PROP_STATE] = g_param_spec_string("state", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
     properties[PROP_ICON_NAME] =
         g_param_spec_string("icon-name", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    properties[PROP_SYMBOLIZING] =
+        g_param_spec_boolean("symbolizing", NULL, NULL, FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
     g_object_class_install_properties(object_class, N_PROPS, properties);
+    signals[SIGNAL_RECORD_CHANGED] =
+        g_signal_new("record-changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void coroner_crash_init(CoronerCrash *self)
@@ -202,6 +219,27 @@ void coroner_crash_set_record(CoronerCrash *self, CoronerCrashRecord *record)
     self->record = record;
     /* The caller's record is the newest word (a backtrace just made better). */
     self->cache_checked = TRUE;
+    g_signal_emit(self, signals[SIGNAL_RECORD_CHANGED], 0);
+}
+
+gboolean coroner_crash_get_symbolizing(CoronerCrash *self)
+{
+    return self->symbolizing;
+}
+
+const char *coroner_crash_get_symbolize_message(CoronerCrash *self)
+{
+    return self->symbolize_message;
+}
+
+void coroner_crash_set_symbolizing(CoronerCrash *self, gboolean symbolizing, const char *message)
+{
+    g_free(self->symbolize_message);
+    self->symbolize_message = g_strdup(message);
+    if (self->symbolizing == symbolizing)
+        return;
+    self->symbolizing = symbolizing;
+    g_object_notify_by_pspec(G_OBJECT(self), properties[PROP_SYMBOLIZING]);
 }
 
 const CoronerAppMatch *coroner_crash_get_app(CoronerCrash *self)
@@ -223,13 +261,41 @@ void coroner_crash_set_app(CoronerCrash *self, const CoronerAppMatch *app)
     self->app = coroner_app_match_copy(app);
 }
 
-const char *coroner_crash_get_dsn(CoronerCrash *self, const char *fallback)
+/* "app-flatpak-org.gnome.TextEditor-12345.scope" (systemd's unit for a Flatpak app) → its app id. */
+static char *flatpak_app_id(const char *cgroup)
+{
+    const char *start = cgroup ? strstr(cgroup, "app-flatpak-") : NULL;
+    const char *end;
+
+    if (!start)
+        return NULL;
+    start += strlen("app-flatpak-");
+    end = strstr(start, ".scope");
+    if (!end)
+        return NULL;
+    /* The unit ends in "-<pid>" (or "-<random>"): the app id itself has dots, no dashes at the end. */
+    for (const char *dash = end; dash > start; dash--)
+        if (*dash == '-')
+            return g_strndup(start, (gsize)(dash - start));
+    return NULL;
+}
+
+const char *coroner_crash_get_app_id(CoronerCrash *self)
 {
     const CoronerCrashRecord *record = coroner_crash_load(self, NULL);
+    const CoronerAppMatch *match;
 
-    if (record && record->app && record->app->dsn && *record->app->dsn)
-        return record->app->dsn;
-    return fallback && *fallback ? fallback : NULL;
+    if (record && record->app && record->app->app_id && *record->app->app_id)
+        return record->app->app_id;
+    if (!self->app_id_checked) {
+        self->app_id_checked = TRUE;
+        self->app_id = record ? flatpak_app_id(record->process.cgroup) : NULL;
+        if (!self->app_id && record)
+            self->app_id = flatpak_app_id(record->process.unit);
+        if (!self->app_id && (match = coroner_crash_get_app(self)) && match->desktop_id)
+            self->app_id = g_strdup(match->key);
+    }
+    return self->app_id;
 }
 
 CoronerReportState coroner_crash_get_state(CoronerCrash *self)

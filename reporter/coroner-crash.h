@@ -2,7 +2,8 @@
 /*
  * One crash as the reporter shows it: the record (read lazily from the store,
  * or made from a journal entry of systemd-coredump), which application it
- * was, and what the user did with it.  Properties drive the list rows.
+ * was, and what the user did with it.  Properties drive the list rows;
+ * the signal record-changed says the backtrace was made again.
  */
 #pragma once
 
@@ -45,8 +46,16 @@ const char *coroner_crash_get_record_path(CoronerCrash *self);
 const CoronerCrashRecord *coroner_crash_load(CoronerCrash *self, GError **error);
 /* The record if already in memory, else NULL; only coroner_crash_load() looks for a kept backtrace. */
 const CoronerCrashRecord *coroner_crash_peek_record(CoronerCrash *self);
-/* Replaces the record (after re-symbolizing). Takes it. */
+/* Replaces the record (after re-symbolizing) and emits record-changed. Takes it. */
 void coroner_crash_set_record(CoronerCrash *self, CoronerCrashRecord *record);
+
+/*
+ * Whether its backtrace is being made again (property "symbolizing"), and
+ * what the user should hear about the last attempt (NULL: nothing).
+ */
+gboolean coroner_crash_get_symbolizing(CoronerCrash *self);
+const char *coroner_crash_get_symbolize_message(CoronerCrash *self);
+void coroner_crash_set_symbolizing(CoronerCrash *self, gboolean symbolizing, const char *message);
 
 /* The application, matched on first use (loads the record). Never NULL. */
 const CoronerAppMatch *coroner_crash_get_app(CoronerCrash *self);
@@ -55,8 +64,12 @@ const CoronerAppMatch *coroner_crash_get_app(CoronerCrash *self);
  * program (same comm) share the match made from one of their records.
  */
 void coroner_crash_set_app(CoronerCrash *self, const CoronerAppMatch *app);
-/* The DSN reports go to: the hook's, else fallback (may be NULL). */
-const char *coroner_crash_get_dsn(CoronerCrash *self, const char *fallback);
+/*
+ * The application's id, for the DSN lookup ([App:<id>], X-Coroner-DSN): the
+ * hook's, else the Flatpak app id from the cgroup, else the .desktop file the
+ * executable matched (Exec=/TryExec=) without ".desktop"; NULL when none.
+ */
+const char *coroner_crash_get_app_id(CoronerCrash *self);
 
 CoronerReportState coroner_crash_get_state(CoronerCrash *self);
 void coroner_crash_set_state(CoronerCrash *self, CoronerReportState state);

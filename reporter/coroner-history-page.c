@@ -3,9 +3,7 @@
 
 #include <glib/gi18n.h>
 
-#include "coroner-application.h"
 #include "coroner-crash.h"
-#include "coroner-window.h"
 
 /*
  * The list shows the newest crashes only: a crash-looping program can leave
@@ -16,8 +14,7 @@
 
 struct _CoronerHistoryPage {
     GtkWidget parent_instance;
-    CoronerWindow *window; /* borrowed: the window owns us */
-    GListModel *model;     /* all crashes (borrowed from the application) */
+    GListModel *model; /* all crashes */
     GtkSliceListModel *newest;
     GtkLabel *heading;
     GtkStack *stack;
@@ -77,15 +74,12 @@ static void on_row_activated(GtkListBox *list, GtkListBoxRow *row, gpointer data
     CoronerCrash *crash = g_object_get_data(G_OBJECT(row), "crash");
 
     if (crash)
-        coroner_window_show_crash(self->window, crash);
+        gtk_widget_activate_action(GTK_WIDGET(self), "win.show-crash", "s", coroner_crash_get_id(crash));
 }
 
-void coroner_history_page_set_window(CoronerHistoryPage *self, CoronerWindow *window)
+void coroner_history_page_set_reports(CoronerHistoryPage *self, CoronerReports *reports)
 {
-    CoronerApplication *app = coroner_window_get_application(window);
-
-    self->window = window;
-    self->model = G_LIST_MODEL(coroner_application_get_crashes(app));
+    g_set_object(&self->model, G_LIST_MODEL(coroner_reports_get_crashes(reports)));
 }
 
 /* The rows are made the first time the list is shown, not with the window. */
@@ -115,6 +109,7 @@ static void coroner_history_page_dispose(GObject *object)
     if (self->newest)
         gtk_list_box_bind_model(self->list, NULL, NULL, NULL, NULL);
     g_clear_object(&self->newest);
+    g_clear_object(&self->model);
     gtk_widget_dispose_template(GTK_WIDGET(object), CORONER_TYPE_HISTORY_PAGE);
     /* The template's root is not a bound child: unparent it ourselves. */
     for (GtkWidget *child; (child = gtk_widget_get_first_child(GTK_WIDGET(object)));)

@@ -4,14 +4,15 @@
 
 #include <adwaita.h>
 
-G_BEGIN_DECLS
+#include "coroner-reports.h"
 
-typedef struct _CoronerWindow CoronerWindow;
+G_BEGIN_DECLS
 
 #define CORONER_TYPE_HISTORY_PAGE (coroner_history_page_get_type())
 G_DECLARE_FINAL_TYPE(CoronerHistoryPage, coroner_history_page, CORONER, HISTORY_PAGE, GtkWidget)
 
-void coroner_history_page_set_window(CoronerHistoryPage *self, CoronerWindow *window);
+/* What the page shows and changes; the window passes it once. */
+void coroner_history_page_set_reports(CoronerHistoryPage *self, CoronerReports *reports);
 void coroner_history_page_focus(CoronerHistoryPage *self);
 
 G_END_DECLS

@@ -3,13 +3,11 @@
 
 #include <glib/gi18n.h>
 
-#include "coroner-application.h"
-#include "coroner-submission.h"
-#include "coroner-window.h"
+#include "coroner-app-choice.h"
 
 struct _CoronerReviewPage {
     GtkWidget parent_instance;
-    CoronerWindow *window; /* borrowed */
+    CoronerReports *reports;
     CoronerCrash *crash;
     char *dsn;
     GBytes *envelope;  /* the exact bytes Send sends, rebuilt when the comment changes */
@@ -39,7 +37,6 @@ static char *dup_comment(CoronerReviewPage *self)
 
 static void rebuild(CoronerReviewPage *self)
 {
-    CoronerApplication *app;
     CoronerSubmission *submission;
     const CoronerCrashRecord *record;
     g_autoptr(GError) error = NULL;
@@ -48,10 +45,9 @@ static void rebuild(CoronerReviewPage *self)
     GtkTextBuffer *preview = gtk_text_view_get_buffer(self->preview_view);
 
     g_clear_pointer(&self->envelope, g_bytes_unref);
-    if (!self->crash || !self->window)
+    if (!self->crash || !self->reports)
         return;
-    app = coroner_window_get_application(self->window);
-    submission = coroner_application_get_submission(app);
+    submission = coroner_reports_get_submission(self->reports);
     record = coroner_crash_load(self->crash, &error);
     if (!record || !submission || !self->dsn) {
         gtk_text_buffer_set_text(preview, "", -1);
@@ -83,9 +79,7 @@ static void set_status(CoronerReviewPage *self, const char *text, gboolean busy)
 
 void coroner_review_page_set_crash(CoronerReviewPage *self, CoronerCrash *crash)
 {
-    CoronerApplication *app = coroner_window_get_application(self->window);
-    CoronerSubmission *submission = coroner_application_get_submission(app);
-    const CoronerCrashRecord *record;
+    GSettings *settings = coroner_reports_get_settings(self->reports);
     g_autoptr(GError) error = NULL;
     g_autofree char *choice = NULL;
 
@@ -94,12 +88,10 @@ void coroner_review_page_set_crash(CoronerReviewPage *self, CoronerCrash *crash)
     gtk_text_buffer_set_text(gtk_text_view_get_buffer(self->comment_view), "", -1);
     gtk_editable_set_text(GTK_EDITABLE(self->email_entry), "");
     set_status(self, NULL, FALSE);
-    choice = coroner_application_get_app_choice(app, coroner_crash_get_app(crash)->key);
+    choice = coroner_app_choice_get(settings, coroner_crash_get_app(crash)->key);
     gtk_check_button_set_active(self->always_check, g_strcmp0(choice, "always") == 0);
 
-    record = coroner_crash_load(crash, &error);
-    if (record && submission)
-        self->dsn = coroner_submission_resolve_dsn(submission, record, error ? NULL : &error);
+    self->dsn = coroner_reports_resolve_dsn(self->reports, crash, &error);
     if (!self->dsn) {
         g_autofree char *text = g_strdup_printf(
             _("Reports about %s cannot be sent: nobody has been set up to receive them (%s). You can still copy the backtrace from the previous page."),
@@ -127,9 +119,9 @@ void coroner_review_page_set_crash(CoronerReviewPage *self, CoronerCrash *crash)
     }
 }
 
-void coroner_review_page_set_window(CoronerReviewPage *self, CoronerWindow *window)
+void coroner_review_page_set_reports(CoronerReviewPage *self, CoronerReports *reports)
 {
-    self->window = window;
+    g_set_object(&self->reports, reports);
 }
 
 void coroner_review_page_focus(CoronerReviewPage *self)
@@ -167,7 +159,7 @@ static void on_sent(GObject *source, GAsyncResult *result, gpointer data)
     g_autoptr(SendContext) context = data;
     CoronerReviewPage *self = context->page;
     CoronerCrash *crash = context->crash;
-    CoronerApplication *app;
+    CoronerReports *reports = self->reports;
     CoronerSubmissionOutcome outcome = CORONER_SUBMISSION_QUEUED;
     g_autofree char *event_id = NULL;
     g_autofree char *reason = NULL;
@@ -177,37 +169,36 @@ static void on_sent(GObject *source, GAsyncResult *result, gpointer data)
     self->sending = FALSE;
     gtk_widget_set_sensitive(GTK_WIDGET(self->send_button), TRUE);
     gtk_widget_set_sensitive(GTK_WIDGET(self->dont_send_button), TRUE);
-    if (!self->window)
+    if (!reports)
         return;
-    app = coroner_window_get_application(self->window);
-    if (!coroner_submission_send_finish(coroner_application_get_submission(app), result, &outcome, &event_id, &reason,
+    if (!coroner_submission_send_finish(coroner_reports_get_submission(reports), result, &outcome, &event_id, &reason,
                                         &error)) {
         text = g_strdup_printf(_("The report could not be saved: %s"), error->message);
         set_status(self, text, FALSE);
         return;
     }
-    coroner_application_track_event(app, crash, event_id);
+    coroner_reports_track_event(reports, crash, event_id);
     switch (outcome) {
     case CORONER_SUBMISSION_SENT:
         /* Done: sending the same report again would only repeat it. */
         gtk_widget_set_sensitive(GTK_WIDGET(self->send_button), FALSE);
-        coroner_application_set_report_state(app, crash, CORONER_REPORT_SENT);
+        coroner_reports_set_report_state(reports, crash, CORONER_REPORT_SENT);
         set_status(self, _("Sent. Thank you for helping to fix the problem."), FALSE);
         break;
     case CORONER_SUBMISSION_REJECTED:
         gtk_widget_set_sensitive(GTK_WIDGET(self->send_button), FALSE);
-        coroner_application_set_report_state(app, crash, CORONER_REPORT_REJECTED);
-        coroner_state_set_note(coroner_application_get_state(app), coroner_crash_get_id(crash), "Reason", reason);
+        coroner_reports_set_report_state(reports, crash, CORONER_REPORT_REJECTED);
+        coroner_state_set_note(coroner_reports_get_state(reports), coroner_crash_get_id(crash), "Reason", reason);
         text = g_strdup_printf(_("The server rejected the report: %s"), reason ? reason : _("no reason given"));
         set_status(self, text, FALSE);
         break;
     case CORONER_SUBMISSION_QUEUED:
     default:
-        coroner_application_set_report_state(app, crash, CORONER_REPORT_QUEUED);
+        coroner_reports_set_report_state(reports, crash, CORONER_REPORT_QUEUED);
         text = reason ? g_strdup_printf(_("Queued for later: the server could not be reached (%s). It will be sent automatically."), reason)
                       : g_strdup(_("Queued for later. It will be sent automatically."));
         set_status(self, text, FALSE);
-        coroner_application_flush_outbox(app);
+        coroner_reports_flush_outbox(reports);
         break;
     }
 }
@@ -215,20 +206,19 @@ static void on_sent(GObject *source, GAsyncResult *result, gpointer data)
 static void on_send(GtkButton *button, gpointer data)
 {
     CoronerReviewPage *self = data;
-    CoronerApplication *app = coroner_window_get_application(self->window);
-
+    GSettings *settings = coroner_reports_get_settings(self->reports);
     const char *key;
     g_autofree char *choice = NULL;
 
     if (!self->envelope || self->sending)
         return;
     key = coroner_crash_get_app(self->crash)->key;
-    choice = coroner_application_get_app_choice(app, key);
+    choice = coroner_app_choice_get(settings, key);
     /* The box speaks for "always" only: a "never" chosen on the crash page stays unless the box is ticked. */
     if (gtk_check_button_get_active(self->always_check))
-        coroner_application_set_app_choice(app, key, "always");
+        coroner_app_choice_set(settings, key, "always");
     else if (g_strcmp0(choice, "always") == 0)
-        coroner_application_set_app_choice(app, key, NULL);
+        coroner_app_choice_set(settings, key, NULL);
     self->sending = TRUE;
     gtk_widget_set_sensitive(GTK_WIDGET(self->send_button), FALSE);
     gtk_widget_set_sensitive(GTK_WIDGET(self->dont_send_button), FALSE);
@@ -236,17 +226,16 @@ static void on_send(GtkButton *button, gpointer data)
     SendContext *context = g_new0(SendContext, 1);
     context->page = g_object_ref(self);
     context->crash = g_object_ref(self->crash);
-    coroner_submission_send_async(coroner_application_get_submission(app), self->envelope, NULL, on_sent, context);
+    coroner_submission_send_async(coroner_reports_get_submission(self->reports), self->envelope, NULL, on_sent, context);
 }
 
 static void on_dont_send(GtkButton *button, gpointer data)
 {
     CoronerReviewPage *self = data;
-    CoronerApplication *app = coroner_window_get_application(self->window);
 
     if (self->crash && coroner_crash_get_state(self->crash) == CORONER_REPORT_NEW)
-        coroner_application_set_report_state(app, self->crash, CORONER_REPORT_DISMISSED);
-    coroner_window_show_history(self->window);
+        coroner_reports_set_report_state(self->reports, self->crash, CORONER_REPORT_DISMISSED);
+    gtk_widget_activate_action(GTK_WIDGET(self), "win.history", NULL);
 }
 
 static void coroner_review_page_dispose(GObject *object)
@@ -256,7 +245,7 @@ static void coroner_review_page_dispose(GObject *object)
     g_clear_object(&self->crash);
     g_clear_pointer(&self->dsn, g_free);
     g_clear_pointer(&self->envelope, g_bytes_unref);
-    self->window = NULL;
+    g_clear_object(&self->reports);
     gtk_widget_dispose_template(GTK_WIDGET(self), CORONER_TYPE_REVIEW_PAGE);
     /* The template's root is not a bound child: unparent it ourselves. */
     for (GtkWidget *child; (child = gtk_widget_get_first_child(GTK_WIDGET(object)));)

@@ -9,16 +9,15 @@
 
 #include <adwaita.h>
 
-#include "coroner-crash.h"
+#include "coroner-reports.h"
 
 G_BEGIN_DECLS
-
-typedef struct _CoronerWindow CoronerWindow;
 
 #define CORONER_TYPE_REVIEW_PAGE (coroner_review_page_get_type())
 G_DECLARE_FINAL_TYPE(CoronerReviewPage, coroner_review_page, CORONER, REVIEW_PAGE, GtkWidget)
 
-void coroner_review_page_set_window(CoronerReviewPage *self, CoronerWindow *window);
+/* What the page shows and changes; the window passes it once. */
+void coroner_review_page_set_reports(CoronerReviewPage *self, CoronerReports *reports);
 void coroner_review_page_set_crash(CoronerReviewPage *self, CoronerCrash *crash);
 void coroner_review_page_focus(CoronerReviewPage *self);
 

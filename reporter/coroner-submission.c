@@ -59,9 +59,9 @@ void coroner_submission_free(CoronerSubmission *self)
 }
 
 char *coroner_submission_resolve_dsn(CoronerSubmission *self, const CoronerCrashRecord *record,
-                                     GError **error)
+                                     const char *app_id, GError **error)
 {
-    return coroner_sentry_config_resolve_dsn(self->config, record, NULL, NULL, error);
+    return coroner_sentry_config_resolve_dsn(self->config, record, app_id, NULL, error);
 }
 
 GBytes *coroner_submission_build(CoronerSubmission *self, const CoronerCrashRecord *record,

@@ -26,9 +26,13 @@ CoronerSubmission *coroner_submission_new(GError **error);
 void coroner_submission_free(CoronerSubmission *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CoronerSubmission, coroner_submission_free)
 
-/* The DSN for record, or NULL with error (submission off, none configured, malformed). */
+/*
+ * The DSN for record, or NULL with error (submission off, none configured,
+ * malformed).  app_id (may be NULL: the hook's) picks [App:<id>] in
+ * reporting.conf and the application's .desktop file (X-Coroner-DSN).
+ */
 char *coroner_submission_resolve_dsn(CoronerSubmission *self, const CoronerCrashRecord *record,
-                                     GError **error);
+                                     const char *app_id, GError **error);
 
 /* The exact bytes that Send will queue and send. */
 GBytes *coroner_submission_build(CoronerSubmission *self, const CoronerCrashRecord *record,

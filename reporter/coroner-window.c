@@ -3,7 +3,6 @@
 
 #include <glib/gi18n.h>
 
-#include "coroner-application.h"
 #include "coroner-crash-page.h"
 #include "coroner-history-page.h"
 #include "coroner-review-page.h"
@@ -11,7 +10,7 @@
 struct _CoronerWindow {
     AdwWindow parent_instance;
 
-    CoronerApplication *app;
+    CoronerReports *reports;
     CoronerCrash *crash; /* the crash on the crash and review pages */
 
     AdwToastOverlay *toasts;
@@ -115,11 +114,35 @@ static void action_history(GtkWidget *widget, const char *name, GVariant *parame
     coroner_window_show_history(CORONER_WINDOW(widget));
 }
 
+static void action_show_crash(GtkWidget *widget, const char *name, GVariant *parameter)
+{
+    CoronerWindow *self = CORONER_WINDOW(widget);
+    CoronerCrash *crash = coroner_crash_list_lookup(coroner_reports_get_crashes(self->reports),
+                                                    g_variant_get_string(parameter, NULL));
+
+    if (crash)
+        coroner_window_show_crash(self, crash);
+}
+
+static void action_review(GtkWidget *widget, const char *name, GVariant *parameter)
+{
+    CoronerWindow *self = CORONER_WINDOW(widget);
+
+    if (self->crash)
+        coroner_window_show_review(self, self->crash);
+}
+
+static void action_toast(GtkWidget *widget, const char *name, GVariant *parameter)
+{
+    coroner_window_toast(CORONER_WINDOW(widget), g_variant_get_string(parameter, NULL));
+}
+
 static void coroner_window_dispose(GObject *object)
 {
     CoronerWindow *self = CORONER_WINDOW(object);
 
     g_clear_object(&self->crash);
+    g_clear_object(&self->reports);
     gtk_widget_dispose_template(GTK_WIDGET(self), CORONER_TYPE_WINDOW);
     G_OBJECT_CLASS(coroner_window_parent_class)->dispose(object);
 }
@@ -143,6 +166,10 @@ static void coroner_window_class_init(CoronerWindowClass *klass)
     gtk_widget_class_bind_template_child(widget_class, CoronerWindow, review_page);
     gtk_widget_class_install_action(widget_class, "win.back", NULL, action_back);
     gtk_widget_class_install_action(widget_class, "win.history", NULL, action_history);
+    /* What the pages ask of the window: they know its actions, not the window. */
+    gtk_widget_class_install_action(widget_class, "win.show-crash", "s", action_show_crash);
+    gtk_widget_class_install_action(widget_class, "win.review", NULL, action_review);
+    gtk_widget_class_install_action(widget_class, "win.toast", "s", action_toast);
     gtk_widget_class_add_binding_action(widget_class, GDK_KEY_Escape, 0, "win.back", NULL);
     gtk_widget_class_add_binding_action(widget_class, GDK_KEY_Left, GDK_ALT_MASK, "win.back", NULL);
     gtk_widget_class_add_binding_action(widget_class, GDK_KEY_h, GDK_CONTROL_MASK, "win.history", NULL);
@@ -154,19 +181,14 @@ static void coroner_window_init(CoronerWindow *self)
     gtk_widget_init_template(GTK_WIDGET(self));
 }
 
-CoronerWindow *coroner_window_new(CoronerApplication *app)
+CoronerWindow *coroner_window_new(CoronerReports *reports)
 {
     CoronerWindow *self = g_object_new(CORONER_TYPE_WINDOW, NULL);
 
-    self->app = app;
+    self->reports = g_object_ref(reports);
     gtk_window_set_icon_name(GTK_WINDOW(self), "org.coroner.Reporter");
-    coroner_history_page_set_window(self->history_page, self);
-    coroner_crash_page_set_window(self->crash_page, self);
-    coroner_review_page_set_window(self->review_page, self);
+    coroner_history_page_set_reports(self->history_page, reports);
+    coroner_crash_page_set_reports(self->crash_page, reports);
+    coroner_review_page_set_reports(self->review_page, reports);
     return self;
-}
-
-CoronerApplication *coroner_window_get_application(CoronerWindow *self)
-{
-    return self->app;
 }

@@ -1,20 +1,22 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The report window: the history of crashes, one crash, and the review page. */
+/*
+ * The report window: the history of crashes, one crash, and the review page.
+ * The pages are given the CoronerReports they need; they ask the window for
+ * navigation through its actions: win.show-crash(s id), win.review (the
+ * crash shown), win.history, win.back, win.toast(s message).
+ */
 #pragma once
 
 #include <adwaita.h>
 
-#include "coroner-crash.h"
+#include "coroner-reports.h"
 
 G_BEGIN_DECLS
-
-typedef struct _CoronerApplication CoronerApplication;
 
 #define CORONER_TYPE_WINDOW (coroner_window_get_type())
 G_DECLARE_FINAL_TYPE(CoronerWindow, coroner_window, CORONER, WINDOW, AdwWindow)
 
-CoronerWindow *coroner_window_new(CoronerApplication *app);
-CoronerApplication *coroner_window_get_application(CoronerWindow *self);
+CoronerWindow *coroner_window_new(CoronerReports *reports);
 
 void coroner_window_show_history(CoronerWindow *self);
 void coroner_window_show_crash(CoronerWindow *self, CoronerCrash *crash);

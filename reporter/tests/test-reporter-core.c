@@ -455,7 +455,7 @@ static void test_crash_uses_kept_backtrace(void)
     g_assert_true(g_file_set_contents(conf, "[Sentry]\nDSN=http://key@127.0.0.1:9/7\n", -1, NULL));
     submission = coroner_submission_new(&error);
     g_assert_no_error(error);
-    dsn = coroner_submission_resolve_dsn(submission, record, &error);
+    dsn = coroner_submission_resolve_dsn(submission, record, NULL, &error);
     g_assert_no_error(error);
     envelope = coroner_submission_build(submission, record, dsn, NULL, NULL, NULL, &error);
     g_assert_no_error(error);
