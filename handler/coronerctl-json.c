@@ -67,6 +67,8 @@ static void add_summary_members(JsonBuilder *b, const CoronerCrashIndex *index,
         json_builder_add_string_value(b, "journal");
     json_builder_end_array(b);
     add_string(b, "handler", e->by_coroner ? "coroner" : "systemd-coredump");
+    json_builder_set_member_name(b, "unverified");
+    json_builder_add_boolean_value(b, e->unverified);
     add_string(b, "signature", r->signature);
     json_builder_set_member_name(b, "backtrace_quality");
     if (r->backtrace_quality >= 0)

@@ -218,8 +218,11 @@ static void print_info(CtlContext *ctx, CoronerCrashEntry *e)
             g_build_filename(ctx->index->store->path, e->store_entry->record_name, NULL);
         field(out, "Record", path);
     }
-    fieldf(out, "Source", "%s, written by %s", coroner_crash_entry_sources(e),
-           e->by_coroner ? "coroner-handler" : "systemd-coredump");
+    if (e->unverified)
+        fieldf(out, "Source", "journal, UNVERIFIED: not written by root's crash handler");
+    else
+        fieldf(out, "Source", "%s, written by %s", coroner_crash_entry_sources(e),
+               e->by_coroner ? "coroner-handler" : "systemd-coredump");
     if (e->record_error)
         fieldf(out, "Record Error", "%s", e->record_error);
     print_app(out, r->app);

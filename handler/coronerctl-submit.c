@@ -373,6 +373,11 @@ int ctl_submit(CtlContext *ctx, char **args, GError **error)
     CoronerCrashEntry *crash = ctl_find_one(ctx, args, error);
     if (!crash)
         return (*error)->code;
+    if (crash->unverified) {
+        g_set_error(error, CTL_ERROR, CTL_EXIT_UNAVAILABLE,
+                    "%s: an unverified journal entry is never submitted", crash->short_id);
+        return CTL_EXIT_UNAVAILABLE;
+    }
     g_autoptr(GError) local = NULL;
 
     /* Before anything slow: is there anyone to send it to? */

@@ -75,7 +75,7 @@ gboolean ctl_context_load(CtlContext *ctx, GError **error)
         g_clear_error(&local);
     }
 
-    ctx->index = coroner_crash_index_load(ctx->store, ctx->journal, &local);
+    ctx->index = coroner_crash_index_load(ctx->store, ctx->journal, ctx->unverified, &local);
     if (!ctx->index) {
         g_set_error(error, CTL_ERROR, CTL_EXIT_DATA, "%s", local->message);
         return FALSE;
@@ -202,6 +202,10 @@ int main(int argc, char **argv)
         {"file", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &ctx.journal_files,
          "Read this journal file (may be repeated)", "PATH"},
         {"no-journal", 0, 0, G_OPTION_ARG_NONE, &ctx.no_journal, "Read the store only", NULL},
+        {"unverified", 0, 0, G_OPTION_ARG_NONE, &ctx.unverified,
+         "Also show journal entries that claim a crash but were not written by root's crash "
+         "handler (marked unverified; nothing they name is opened)",
+         NULL},
         {"since", 'S', 0, G_OPTION_ARG_STRING, &ctx.since,
          "Only crashes at or after TIME (\"2026-11-22 10:00\", \"-1h\", \"today\"…)", "TIME"},
         {"until", 'U', 0, G_OPTION_ARG_STRING, &ctx.until, "Only crashes at or before TIME",

@@ -37,6 +37,7 @@ typedef struct {
     char *journal_directory;
     char **journal_files;
     gboolean no_journal;
+    gboolean unverified;   /* also list journal entries nobody trusted wrote, marked */
     gboolean no_pager;
     gboolean no_legend;
     gboolean json;

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "trust.h"
+
 G_DEFINE_QUARK(coroner-crash-index-error-quark, coroner_crash_index_error)
 
 /* Prefixes shorter than this are too likely to be a word or a number meant as something else. */
@@ -85,7 +87,9 @@ static void compute_core_status(const CoronerCrashIndex *index, CoronerCrashEntr
 {
     const CoronerCoreInfo *core = &e->record->core;
     const char *kept = core->state == CORONER_CORE_TRUNCATED ? "truncated" : "present";
-    if (core->state == CORONER_CORE_NONE) {
+    if (e->unverified) {
+        e->core_status = "unverified";
+    } else if (core->state == CORONER_CORE_NONE) {
         e->core_status = "none";
     } else if (core->state == CORONER_CORE_MISSING) {
         e->core_status = "missing";
@@ -205,9 +209,11 @@ static gboolean load_store(CoronerCrashIndex *index, GHashTable *by_id, GError *
     return TRUE;
 }
 
-static gboolean load_journal(CoronerCrashIndex *index, GHashTable *by_id, GError **error)
+static gboolean load_journal(CoronerCrashIndex *index, GHashTable *by_id,
+                             gboolean include_unverified, GError **error)
 {
-    g_autoptr(GPtrArray) crashes = coroner_journal_read_crashes(index->journal, error);
+    g_autoptr(GPtrArray) crashes =
+        coroner_journal_read_crashes(index->journal, include_unverified, error);
     if (!crashes)
         return FALSE;
     g_ptr_array_set_free_func(crashes, NULL);
@@ -235,6 +241,7 @@ static gboolean load_journal(CoronerCrashIndex *index, GHashTable *by_id, GError
         e->record = g_steal_pointer(&jc->record);
         e->sources = CORONER_CRASH_FROM_JOURNAL;
         e->by_coroner = jc->record_id != NULL;
+        e->unverified = !jc->trusted;
         g_hash_table_insert(by_id, e->id, e);
         g_ptr_array_add(index->entries, e);
     }
@@ -242,7 +249,7 @@ static gboolean load_journal(CoronerCrashIndex *index, GHashTable *by_id, GError
 }
 
 CoronerCrashIndex *coroner_crash_index_load(CoronerStore *store, sd_journal *journal,
-                                            GError **error)
+                                            gboolean include_unverified, GError **error)
 {
     g_autoptr(CoronerCrashIndex) index = g_new0(CoronerCrashIndex, 1);
     index->store = store;
@@ -252,7 +259,7 @@ CoronerCrashIndex *coroner_crash_index_load(CoronerStore *store, sd_journal *jou
 
     if (store && !load_store(index, by_id, error))
         return NULL;
-    if (journal && !load_journal(index, by_id, error))
+    if (journal && !load_journal(index, by_id, include_unverified, error))
         return NULL;
     g_ptr_array_sort(index->entries, compare_by_time);
     assign_short_ids(index->entries);
@@ -395,7 +402,7 @@ char *coroner_crash_entry_core_path(const CoronerCrashIndex *index, const Corone
 
 static int open_regular(int dir_fd, const char *name, GError **error)
 {
-    int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+    int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         int e = errno;
         g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot open the core %s: %s",
@@ -409,6 +416,22 @@ static int open_regular(int dir_fd, const char *name, GError **error)
                     "the core %s is not a regular file", name);
         return -1;
     }
+    (void)fcntl(fd, F_SETFL, 0);
+    return fd;
+}
+
+/* A core a journal entry names: only in our store or systemd-coredump's, and only that crash's. */
+static int open_journal_core(const CoronerCrashIndex *index, const CoronerCrashEntry *e,
+                             GError **error)
+{
+    const char *dirs[] = {CORONER_SYSTEMD_COREDUMP_DIR, NULL, NULL};
+    if (index->store)
+        dirs[1] = index->store->path;
+    int fd = coroner_open_store_file(e->journal->core_path, dirs, e->id, error);
+    if (fd >= 0 && !coroner_core_check_magic(fd, error)) {
+        close(fd);
+        return -1;
+    }
     return fd;
 }
 
@@ -418,7 +441,7 @@ int coroner_crash_entry_open_core(const CoronerCrashIndex *index, const CoronerC
     if (e->store_entry && e->store_entry->core_name)
         return open_regular(index->store->dir_fd, e->store_entry->core_name, error);
     if (e->journal && e->journal->core_path)
-        return open_regular(AT_FDCWD, e->journal->core_path, error);
+        return open_journal_core(index, e, error);
     if (e->journal && e->journal->core_in_journal && index->journal)
         return coroner_journal_core_memfd(index->journal, e->journal->cursor, error);
     const char *why = e->record->core.reason;

@@ -45,11 +45,12 @@ typedef struct {
     char *short_id;                 /* unique prefix of hash, at least CORONER_SHORT_ID_MIN */
     unsigned sources;               /* CoronerCrashSource bits */
     gboolean by_coroner;            /* written by coroner-handler, not by systemd-coredump */
+    gboolean unverified;            /* only an untrusted journal entry claims it (trust.h) */
     CoronerCrashRecord *record;     /* never NULL: the store's, else rebuilt from the journal or the name */
     char *record_error;             /* why the store's record could not be read, if it could not */
     CoronerStoreEntry *store_entry; /* the store's files, NULL when not in the store */
     CoronerJournalCrash *journal;   /* the journal entry, NULL when not in the journal */
-    const char *core_status;        /* present, truncated, missing, none, journal, inaccessible */
+    const char *core_status;        /* present, truncated, missing, none, journal, inaccessible, unverified */
     uint64_t core_disk_bytes;       /* bytes the core occupies on disk, 0 if unknown */
 } CoronerCrashEntry;
 
@@ -62,10 +63,12 @@ typedef struct {
 /*
  * Reads the store and the journal (either may be NULL) into one list.  An
  * unreadable record is not an error: the entry is kept with what its file
- * name and the journal say, and record_error says why.
+ * name and the journal say, and record_error says why.  Journal entries that
+ * are not trusted (trust.h) are left out, or with include_unverified listed
+ * as unverified entries whose paths are never followed.
  */
 CoronerCrashIndex *coroner_crash_index_load(CoronerStore *store, sd_journal *journal,
-                                            GError **error);
+                                            gboolean include_unverified, GError **error);
 void coroner_crash_index_free(CoronerCrashIndex *index);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CoronerCrashIndex, coroner_crash_index_free)
 
@@ -87,8 +90,10 @@ guint *coroner_short_id_lengths(const char *const *hashes, guint n, guint min_le
 char *coroner_crash_entry_core_path(const CoronerCrashIndex *index, const CoronerCrashEntry *entry);
 
 /*
- * Opens the core as stored (still compressed), never through a symlink.
- * A core kept inside the journal comes back as a memfd.
+ * Opens the core as stored (still compressed): in the store, or, for a
+ * journal entry, only in our store or systemd-coredump's directory, a
+ * regular root-owned file of that crash, never through a symlink.  A core
+ * kept inside the journal comes back as a memfd.
  */
 int coroner_crash_entry_open_core(const CoronerCrashIndex *index, const CoronerCrashEntry *entry,
                                   GError **error);

@@ -473,17 +473,30 @@ CoronerCrashRecord *coroner_crash_record_from_json(const char *data, gssize leng
     return g_steal_pointer(&r);
 }
 
+static CoronerCrashRecord *record_from_file_data(char *data, gsize length, const char *name,
+                                                 GError **error)
+{
+    g_autoptr(GError) local = NULL;
+    CoronerCrashRecord *r = coroner_crash_record_from_json(data, (gssize)length, &local);
+    if (!r)
+        g_set_error(error, RECORD_ERROR, 0, "%s: %s", name, local->message);
+    return r;
+}
+
 CoronerCrashRecord *coroner_crash_record_load_at(int dir_fd, const char *name, GError **error)
 {
     g_autofree char *data = NULL;
     gsize length = 0;
     if (!coroner_read_file_at(dir_fd, name, RECORD_MAX_BYTES, &data, &length, error))
         return NULL;
-    g_autoptr(GError) local = NULL;
-    CoronerCrashRecord *r = coroner_crash_record_from_json(data, (gssize)length, &local);
-    if (!r) {
-        g_set_error(error, RECORD_ERROR, 0, "%s: %s", name, local->message);
+    return record_from_file_data(data, length, name, error);
+}
+
+CoronerCrashRecord *coroner_crash_record_load_fd(int fd, const char *name, GError **error)
+{
+    g_autofree char *data = NULL;
+    gsize length = 0;
+    if (!coroner_read_fd(fd, name, RECORD_MAX_BYTES, &data, &length, error))
         return NULL;
-    }
-    return r;
+    return record_from_file_data(data, length, name, error);
 }

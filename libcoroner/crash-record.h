@@ -221,6 +221,8 @@ CoronerCrashRecord *coroner_crash_record_from_json(const char *data, gssize leng
 
 /* Reads a record file relative to dir_fd (AT_FDCWD for a path), never following a symlink. */
 CoronerCrashRecord *coroner_crash_record_load_at(int dir_fd, const char *name, GError **error);
+/* The same from an open regular file (named name in errors). */
+CoronerCrashRecord *coroner_crash_record_load_fd(int fd, const char *name, GError **error);
 
 /* The signal's short name ("SEGV"), or "SIG<n>" for unknown numbers. Caller frees. */
 char *coroner_signal_name(int number);

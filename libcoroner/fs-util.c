@@ -45,6 +45,36 @@ ssize_t coroner_read_full(int fd, void *data, size_t length)
     return (ssize_t)done;
 }
 
+gboolean coroner_read_fd(int fd, const char *name, gsize max_bytes, char **ret_data,
+                         gsize *ret_length, GError **error)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE, "%s is not a regular file",
+                    name);
+        return FALSE;
+    }
+    if ((gsize)st.st_size > max_bytes) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+                    "%s is larger than %" G_GSIZE_FORMAT " bytes", name, max_bytes);
+        return FALSE;
+    }
+    gsize cap = (gsize)st.st_size;
+    char *buf = g_malloc(cap + 1);
+    ssize_t n = coroner_read_full(fd, buf, cap);
+    if (n < 0) {
+        g_free(buf);
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno((int)-n), "cannot read %s: %s", name,
+                    g_strerror((int)-n));
+        return FALSE;
+    }
+    buf[n] = '\0';
+    *ret_data = buf;
+    if (ret_length)
+        *ret_length = (gsize)n;
+    return TRUE;
+}
+
 gboolean coroner_read_file_at(int dir_fd, const char *name, gsize max_bytes, char **ret_data,
                               gsize *ret_length, GError **error)
 {
@@ -55,35 +85,9 @@ gboolean coroner_read_file_at(int dir_fd, const char *name, gsize max_bytes, cha
                     e == ELOOP ? "it is a symbolic link" : g_strerror(e));
         return FALSE;
     }
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE, "%s is not a regular file",
-                    name);
-        return FALSE;
-    }
-    if ((gsize)st.st_size > max_bytes) {
-        close(fd);
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
-                    "%s is larger than %" G_GSIZE_FORMAT " bytes", name, max_bytes);
-        return FALSE;
-    }
-    gsize cap = (gsize)st.st_size;
-    char *buf = g_malloc(cap + 1);
-    ssize_t n = coroner_read_full(fd, buf, cap);
-    int e = errno;
+    gboolean ok = coroner_read_fd(fd, name, max_bytes, ret_data, ret_length, error);
     close(fd);
-    if (n < 0) {
-        g_free(buf);
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot read %s: %s", name,
-                    g_strerror(e));
-        return FALSE;
-    }
-    buf[n] = '\0';
-    *ret_data = buf;
-    if (ret_length)
-        *ret_length = (gsize)n;
-    return TRUE;
+    return ok;
 }
 
 gboolean coroner_tmpfile_open(int dir_fd, mode_t mode, CoronerTmpfile *ret_tmp, GError **error)

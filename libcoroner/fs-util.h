@@ -11,7 +11,11 @@
 
 G_BEGIN_DECLS
 
-/* Reads a regular file (no symlink) of at most max_bytes; NUL-terminates the result. */
+/* Reads the regular file fd (named name in errors) of at most max_bytes; NUL-terminates the result. */
+gboolean coroner_read_fd(int fd, const char *name, gsize max_bytes, char **ret_data,
+                         gsize *ret_length, GError **error);
+
+/* Reads a regular file (no symlink, never blocking on a FIFO) of at most max_bytes; NUL-terminates the result. */
 gboolean coroner_read_file_at(int dir_fd, const char *name, gsize max_bytes, char **ret_data,
                               gsize *ret_length, GError **error);
 

@@ -10,6 +10,7 @@
 #include "fs-util.h"
 #include "journal-writer.h"
 #include "store.h"
+#include "trust.h"
 
 /*
  * Fields longer than this are cut when listing.  Only the core itself
@@ -301,7 +302,71 @@ static GHashTable *read_fields(sd_journal *j, gboolean *ret_core_in_journal)
     return fields;
 }
 
-GPtrArray *coroner_journal_read_crashes(sd_journal *j, GError **error)
+/* The journal's current entry; NULL when it is not trusted and include_unverified is FALSE. */
+static CoronerJournalCrash *crash_from_entry(sd_journal *j, gboolean include_unverified)
+{
+    g_autoptr(CoronerJournalCrash) c = g_new0(CoronerJournalCrash, 1);
+    char *cursor = NULL;
+    if (sd_journal_get_cursor(j, &cursor) < 0)
+        return NULL;
+    c->cursor = g_strdup(cursor);
+    free(cursor);
+    c->fields = read_fields(j, &c->core_in_journal);
+    c->trusted = coroner_journal_fields_trusted(c->fields);
+    if (!c->trusted && !include_unverified)
+        return NULL;
+    uint64_t realtime = 0;
+    (void)sd_journal_get_realtime_usec(j, &realtime);
+    sd_id128_t boot;
+    uint64_t monotonic;
+    char boot_text[SD_ID128_STRING_MAX] = "";
+    if (sd_journal_get_monotonic_usec(j, &monotonic, &boot) >= 0)
+        sd_id128_to_string(boot, boot_text);
+    if (c->trusted) {
+        c->record_id = field_string(c->fields, "CORONER_RECORD_ID");
+        c->record_path = field_string(c->fields, "CORONER_RECORD");
+        c->core_path = field_string(c->fields, "COREDUMP_FILENAME");
+    } else {
+        /* Shown for what it claims, never followed: no path, no in-journal core. */
+        c->core_in_journal = FALSE;
+        g_hash_table_remove(c->fields, "COREDUMP_FILENAME");
+        g_hash_table_remove(c->fields, "CORONER_RECORD");
+    }
+    if (c->core_in_journal && !g_hash_table_contains(c->fields, "COREDUMP"))
+        g_hash_table_insert(c->fields, g_strdup("COREDUMP"), g_bytes_new_static("", 0));
+    c->record = coroner_record_from_journal_fields(c->fields, boot_text[0] ? boot_text : NULL,
+                                                   realtime);
+    /*
+     * A core an entry names must be that crash's: its name is our record id,
+     * and for every entry it carries the crashed uid.
+     */
+    if (c->trusted && c->core_path) {
+        g_autofree char *base = g_path_get_basename(c->core_path);
+        g_autofree char *core_id = NULL;
+        int64_t core_uid = -1;
+        if (!coroner_parse_store_name(base, &core_id, &core_uid, NULL, NULL, NULL) ||
+            core_uid != c->record->process.uid ||
+            (c->record_id && g_strcmp0(core_id, c->record_id) != 0)) {
+            coroner_crash_record_add_error(c->record,
+                                           "the entry names the core %s of another crash",
+                                           c->core_path);
+            g_clear_pointer(&c->core_path, g_free);
+        }
+    }
+    if (!c->trusted) {
+        /* Never mistaken for a stored crash: its own id, from the journal's cursor. */
+        g_autofree char *hash = g_compute_checksum_for_string(G_CHECKSUM_SHA256, c->cursor, -1);
+        g_free(c->record->id);
+        c->record->id = g_strdup_printf("unverified.%.32s", hash);
+        coroner_crash_record_add_error(c->record,
+                                       "unverified: this journal entry was not written by root as "
+                                       "coroner-handler, coronerd or systemd-coredump");
+    }
+    return g_steal_pointer(&c);
+}
+
+GPtrArray *coroner_journal_read_crashes(sd_journal *j, gboolean include_unverified,
+                                        GError **error)
 {
     GPtrArray *crashes = g_ptr_array_new_with_free_func((GDestroyNotify)coroner_journal_crash_free);
     sd_journal_flush_matches(j);
@@ -314,28 +379,9 @@ GPtrArray *coroner_journal_read_crashes(sd_journal *j, GError **error)
     (void)sd_journal_set_data_threshold(j, FIELD_THRESHOLD);
     r = sd_journal_seek_head(j);
     while (r >= 0 && (r = sd_journal_next(j)) > 0) {
-        g_autoptr(CoronerJournalCrash) c = g_new0(CoronerJournalCrash, 1);
-        char *cursor = NULL;
-        if (sd_journal_get_cursor(j, &cursor) < 0)
-            continue;
-        c->cursor = g_strdup(cursor);
-        free(cursor);
-        uint64_t realtime = 0;
-        (void)sd_journal_get_realtime_usec(j, &realtime);
-        sd_id128_t boot;
-        uint64_t monotonic;
-        char boot_text[SD_ID128_STRING_MAX] = "";
-        if (sd_journal_get_monotonic_usec(j, &monotonic, &boot) >= 0)
-            sd_id128_to_string(boot, boot_text);
-        c->fields = read_fields(j, &c->core_in_journal);
-        c->record_id = field_string(c->fields, "CORONER_RECORD_ID");
-        c->record_path = field_string(c->fields, "CORONER_RECORD");
-        c->core_path = field_string(c->fields, "COREDUMP_FILENAME");
-        if (c->core_in_journal && !g_hash_table_contains(c->fields, "COREDUMP"))
-            g_hash_table_insert(c->fields, g_strdup("COREDUMP"), g_bytes_new_static("", 0));
-        c->record = coroner_record_from_journal_fields(c->fields, boot_text[0] ? boot_text : NULL,
-                                                       realtime);
-        g_ptr_array_add(crashes, g_steal_pointer(&c));
+        CoronerJournalCrash *c = crash_from_entry(j, include_unverified);
+        if (c)
+            g_ptr_array_add(crashes, c);
     }
     if (r < 0) {
         set_errno_error(error, r, "cannot read the journal");
@@ -343,6 +389,26 @@ GPtrArray *coroner_journal_read_crashes(sd_journal *j, GError **error)
         return NULL;
     }
     return crashes;
+}
+
+CoronerCrashRecord *coroner_journal_entry_record(sd_journal *j, const char *store_path)
+{
+    g_autoptr(CoronerJournalCrash) c = crash_from_entry(j, FALSE);
+    if (!c)
+        return NULL;
+    if (c->record_path && c->record_id && store_path) {
+        const char *const dirs[] = {store_path, NULL};
+        g_autoptr(GError) error = NULL;
+        int fd = coroner_open_store_file(c->record_path, dirs, c->record_id, &error);
+        if (fd >= 0) {
+            CoronerCrashRecord *record = coroner_crash_record_load_fd(fd, c->record_path, &error);
+            close(fd);
+            if (record)
+                return record;
+        }
+        coroner_crash_record_add_error(c->record, "%s", error->message);
+    }
+    return g_steal_pointer(&c->record);
 }
 
 int coroner_journal_core_memfd(sd_journal *j, const char *cursor, GError **error)

@@ -18,6 +18,7 @@ G_BEGIN_DECLS
 
 typedef struct {
     char *cursor;               /* the journal entry, for coroner_journal_core_memfd() */
+    gboolean trusted;           /* coroner_journal_fields_trusted(): else nothing it names is used */
     char *record_id;            /* CORONER_RECORD_ID; NULL for systemd-coredump's entries */
     char *record_path;          /* CORONER_RECORD */
     char *core_path;            /* COREDUMP_FILENAME, NULL when the core is not a file */
@@ -35,8 +36,21 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CoronerJournalCrash, coroner_journal_crash_free)
  */
 sd_journal *coroner_journal_open(const char *directory, const char *const *files, GError **error);
 
-/* Every crash entry of the journal (CoronerJournalCrash*), oldest first. */
-GPtrArray *coroner_journal_read_crashes(sd_journal *journal, GError **error);
+/*
+ * Every trusted crash entry of the journal (CoronerJournalCrash*), oldest
+ * first; with include_unverified also the others (trusted FALSE), whose
+ * paths, record id and in-journal core are dropped: shown, never followed.
+ */
+GPtrArray *coroner_journal_read_crashes(sd_journal *journal, gboolean include_unverified,
+                                        GError **error);
+
+/*
+ * The crash record of the journal's current entry, or NULL when the entry is
+ * not trusted.  Its CORONER_RECORD is read only from store_path (a root-owned
+ * regular file of that crash, no symlink); otherwise the record is rebuilt
+ * from the entry's fields.
+ */
+CoronerCrashRecord *coroner_journal_entry_record(sd_journal *journal, const char *store_path);
 
 /*
  * Builds a crash record from an entry's fields (name → GBytes*) the way

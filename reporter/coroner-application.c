@@ -130,7 +130,7 @@ static void coroner_application_startup(GApplication *app)
     self->state = coroner_state_new(NULL, &error);
     store_path = resolve_store_path(self, settings);
     if (self->use_journal && g_strcmp0(g_getenv("CORONER_REPORTER_JOURNAL"), "no") != 0) {
-        self->journal = coroner_crash_feed_open(getuid(), &error);
+        self->journal = coroner_crash_feed_open(getuid(), store_path, &error);
         if (!self->journal) {
             g_message("Not reading the journal: %s", error->message);
             g_clear_error(&error);

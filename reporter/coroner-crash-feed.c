@@ -11,13 +11,14 @@
 
 struct _CoronerCrashFeed {
     sd_journal *journal;
+    char *store_path;
     gboolean positioned;
     guint watch_id;
     GSourceFunc func;
     gpointer func_data;
 };
 
-CoronerCrashFeed *coroner_crash_feed_open(uid_t uid, GError **error)
+CoronerCrashFeed *coroner_crash_feed_open(uid_t uid, const char *store_path, GError **error)
 {
     sd_journal *j = NULL;
     int r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
@@ -36,6 +37,7 @@ CoronerCrashFeed *coroner_crash_feed_open(uid_t uid, GError **error)
     }
     CoronerCrashFeed *self = g_new0(CoronerCrashFeed, 1);
     self->journal = j;
+    self->store_path = g_strdup(store_path);
     return self;
 }
 
@@ -45,65 +47,8 @@ void coroner_crash_feed_free(CoronerCrashFeed *self)
         return;
     g_clear_handle_id(&self->watch_id, g_source_remove);
     sd_journal_close(self->journal);
+    g_free(self->store_path);
     g_free(self);
-}
-
-/* The entry's fields as journal-reader.c wants them: name → GBytes*, first value wins. */
-static GHashTable *entry_fields(sd_journal *j)
-{
-    GHashTable *fields = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_bytes_unref);
-    const void *data;
-    size_t length;
-
-    sd_journal_restart_data(j);
-    while (sd_journal_enumerate_data(j, &data, &length) > 0) {
-        const char *eq = memchr(data, '=', length);
-        if (!eq)
-            continue;
-        char *name = g_strndup(data, (gsize)(eq - (const char *)data));
-        if (g_hash_table_contains(fields, name)) {
-            g_free(name);
-            continue;
-        }
-        gsize offset = (gsize)(eq - (const char *)data) + 1;
-        g_hash_table_insert(fields, name, g_bytes_new(eq + 1, length - offset));
-    }
-    return fields;
-}
-
-static char *field_text(GHashTable *fields, const char *name)
-{
-    GBytes *bytes = g_hash_table_lookup(fields, name);
-    gsize length;
-    const char *data;
-
-    if (!bytes)
-        return NULL;
-    data = g_bytes_get_data(bytes, &length);
-    return g_strndup(data, length);
-}
-
-static CoronerCrashRecord *entry_record(sd_journal *j)
-{
-    g_autoptr(GHashTable) fields = entry_fields(j);
-    g_autofree char *record_path = field_text(fields, "CORONER_RECORD");
-    uint64_t realtime = 0;
-    sd_id128_t boot;
-    char boot_text[SD_ID128_STRING_MAX] = "";
-
-    if (record_path && g_path_is_absolute(record_path)) {
-        CoronerCrashRecord *record = coroner_crash_record_load_at(AT_FDCWD, record_path, NULL);
-        if (record)
-            return record;
-    }
-    sd_journal_get_realtime_usec(j, &realtime);
-    if (sd_journal_get_monotonic_usec(j, NULL, &boot) >= 0)
-        sd_id128_to_string(boot, boot_text);
-    CoronerCrashRecord *record = coroner_record_from_journal_fields(fields, boot_text, realtime);
-    if (record && !record->id) {
-        g_clear_pointer(&record, coroner_crash_record_free);
-    }
-    return record;
 }
 
 GPtrArray *coroner_crash_feed_read(CoronerCrashFeed *self, gint64 since_usec)
@@ -118,7 +63,10 @@ GPtrArray *coroner_crash_feed_read(CoronerCrashFeed *self, gint64 since_usec)
         self->positioned = TRUE;
     }
     while (sd_journal_next(self->journal) > 0) {
-        CoronerCrashRecord *record = entry_record(self->journal);
+        /* Untrusted entries are skipped; the record is read only from the store. */
+        CoronerCrashRecord *record = coroner_journal_entry_record(self->journal, self->store_path);
+        if (record && !record->id)
+            g_clear_pointer(&record, coroner_crash_record_free);
         if (record)
             g_ptr_array_add(records, record);
     }

@@ -21,7 +21,8 @@ G_BEGIN_DECLS
 typedef struct _CoronerCrashFeed CoronerCrashFeed;
 
 /* Opens the local journal files this user may read (all of them, for root). */
-CoronerCrashFeed *coroner_crash_feed_open(uid_t uid, GError **error);
+/* Crash entries of uid; records named by entries are read only from store_path. */
+CoronerCrashFeed *coroner_crash_feed_open(uid_t uid, const char *store_path, GError **error);
 void coroner_crash_feed_free(CoronerCrashFeed *feed);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CoronerCrashFeed, coroner_crash_feed_free)
 

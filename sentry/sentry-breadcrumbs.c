@@ -38,12 +38,13 @@ static char *field(sd_journal *j, const char *name)
     return value;
 }
 
-GPtrArray *coroner_sentry_breadcrumbs_from_journal(int64_t pid, const char *boot_id, int64_t before_usec,
-                                        guint max_lines, const char *directory, GError **error)
+GPtrArray *coroner_sentry_breadcrumbs_from_journal(int64_t pid, int64_t uid, const char *boot_id,
+                                                   int64_t before_usec, guint max_lines,
+                                                   const char *directory, GError **error)
 {
     GPtrArray *lines = g_ptr_array_new_with_free_func(
         (GDestroyNotify)coroner_sentry_journal_line_free);
-    if (pid <= 0 || max_lines == 0)
+    if (pid <= 0 || uid < 0 || max_lines == 0)
         return lines;
 
     sd_journal *j = NULL;
@@ -57,6 +58,9 @@ GPtrArray *coroner_sentry_breadcrumbs_from_journal(int64_t pid, const char *boot
     }
     g_autofree char *pid_match = g_strdup_printf("_PID=%" G_GINT64_FORMAT, pid);
     sd_journal_add_match(j, pid_match, 0);
+    /* The crashed process's own lines only: never another user's (or root's) with that PID. */
+    g_autofree char *uid_match = g_strdup_printf("_UID=%" G_GINT64_FORMAT, uid);
+    sd_journal_add_match(j, uid_match, 0);
     if (boot_id && strlen(boot_id) == 32) {
         g_autofree char *boot_match = g_strdup_printf("_BOOT_ID=%s", boot_id);
         sd_journal_add_match(j, boot_match, 0);

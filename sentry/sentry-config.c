@@ -148,9 +148,6 @@ char *coroner_sentry_config_resolve_dsn(const CoronerSentryConfig *c,
         source = g_strdup_printf("%s [%s]", c->user_path, group);
     } else if (group && (dsn = get_dsn(c->system, group))) {
         source = g_strdup_printf("%s [%s]", c->system_path, group);
-    } else if (record && record->app && record->app->dsn && *record->app->dsn) {
-        dsn = g_strstrip(g_strdup(record->app->dsn));
-        source = g_strdup("the application (libcoroner-hook metadata)");
     } else if ((dsn = desktop_file_dsn(app_id))) {
         source = g_strdup_printf("%s.desktop (" DESKTOP_KEY ")", app_id);
     } else if ((dsn = get_dsn(c->user, "Sentry"))) {

@@ -11,9 +11,11 @@
  *   DSN=…                                   for one application
  *
  * An application's DSN is the first of: the user's [App:<id>], the system's
- * [App:<id>], the hook's metadata (`dsn`), `X-Coroner-DSN` in the app's
- * .desktop file, the user's [Sentry] DSN, the system's [Sentry] DSN.  Without
- * any, submission is off.
+ * [App:<id>], `X-Coroner-DSN` in the app's .desktop file, the user's [Sentry]
+ * DSN, the system's [Sentry] DSN.  Without any, submission is off.  The app id
+ * is the one the hook registered; a DSN is never taken from a crash record or
+ * a journal entry (the hook's `dsn` is kept in the record, but not believed:
+ * whoever can write a record could send the report elsewhere).
  */
 #pragma once
 

@@ -2,12 +2,14 @@
 #include "sentry-report.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include "sentry-breadcrumbs.h"
 #include "sentry-dsn.h"
 #include "sentry-envelope.h"
 #include "sentry-event.h"
 #include "sentry-privacy.h"
+#include "trust.h"
 
 static JsonNode *build_scrubbed_event(const CoronerCrashRecord *record,
                                       const CoronerSentryReportOptions *o,
@@ -18,7 +20,7 @@ static JsonNode *build_scrubbed_event(const CoronerCrashRecord *record,
         g_autoptr(GError) local = NULL;
         gint64 before = record->timestamp_usec > 0 ? record->timestamp_usec : 0;
         journal = coroner_sentry_breadcrumbs_from_journal(
-            record->process.pid, record->boot_id, before,
+            record->process.pid, record->process.uid, record->boot_id, before,
             o->journal_max_lines ? o->journal_max_lines : CORONER_SENTRY_DEFAULT_JOURNAL_LINES,
             o->journal_dir, &local);
         /* Without a journal the report is still worth sending. */
@@ -48,9 +50,22 @@ char *coroner_sentry_report_event_json(const CoronerCrashRecord *record,
     return json_to_string(event, pretty);
 }
 
-static gboolean add_core(CoronerSentryEnvelope *env, const char *path, GError **error)
+/*
+ * The core is opened by the trust rule (trust.h): a root-owned regular file
+ * in a store directory, no symlink, named for this very crash, starting with
+ * the ELF or zstd magic.  Anything else is not attached.
+ */
+static gboolean add_core(CoronerSentryEnvelope *env, const char *path,
+                         const CoronerCrashRecord *record, GError **error)
 {
-    g_autoptr(GMappedFile) map = g_mapped_file_new(path, FALSE, error);
+    int fd = coroner_open_store_file(path, NULL, record->id ? record->id : "", error);
+    if (fd >= 0 && !coroner_core_check_magic(fd, error)) {
+        close(fd);
+        fd = -1;
+    }
+    g_autoptr(GMappedFile) map = fd >= 0 ? g_mapped_file_new_from_fd(fd, FALSE, error) : NULL;
+    if (fd >= 0)
+        close(fd);
     if (!map) {
         g_prefix_error(error, "Cannot attach the core: ");
         return FALSE;
@@ -127,7 +142,7 @@ GBytes *coroner_sentry_report_build(const CoronerCrashRecord *record,
             }
         }
     }
-    if (o->core_path && o->allow_core && o->core_consent && !add_core(env, o->core_path, error))
+    if (o->core_path && o->allow_core && o->core_consent && !add_core(env, o->core_path, record, error))
         return NULL;
 
     if (ret_event_id)

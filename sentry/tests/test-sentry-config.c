@@ -38,8 +38,9 @@ static void test_order(void)
     g_assert_cmpstr(a, ==, "https://k@userapp/1");
     g_autofree char *b = resolve(sys, "", r, NULL, NULL);
     g_assert_cmpstr(b, ==, "https://k@sysapp/1");
+    /* The record's (hook's) DSN is never believed: whoever writes a record could redirect it. */
     g_autofree char *c = resolve("[Sentry]\nDSN=https://k@sys/1\n", user, r, "org.other", NULL);
-    g_assert_cmpstr(c, ==, "https://k@hook/1");
+    g_assert_cmpstr(c, ==, "https://k@user/1");
     g_autofree char *d = resolve("[Sentry]\nDSN=https://k@sys/1\n", "", NULL, "org.desktop", NULL);
     g_assert_cmpstr(d, ==, "https://k@desktop/5");
     g_autofree char *e = resolve("[Sentry]\nDSN=https://k@sys/1\n", user, NULL, "org.none", NULL);

@@ -78,8 +78,9 @@ try {
   });
   await test("the environment never leaves: secret value absent, even with every option", () => {
     const rec = record("env");
-    const core = path.join(tmp, "core.zst");
-    fs.writeFileSync(core, Buffer.from("not really a core"));
+    // A core is attached only from a root-owned store under its crash's own name, with zstd/ELF magic.
+    const core = path.join(tmp, `${load(rec).id}.zst`);
+    fs.writeFileSync(core, Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), Buffer.from("not really a core")]));
     const conf = path.join(tmp, "allow.conf");
     fs.writeFileSync(conf, "[Sentry]\nAllowCore=true\n");
     const bytes = envelope(rec, "--comment", `look at ${SECRET.slice(0, 4)}`, "--core", core, "--include-core",
@@ -90,7 +91,7 @@ try {
   });
   await test("the core: attached only with AllowCore=true and consent", () => {
     const rec = record("core");
-    const core = path.join(tmp, "core.zst");
+    const core = path.join(tmp, `${load(rec).id}.zst`);
     fs.writeFileSync(core, Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 1, 2, 3]));
     const allow = path.join(tmp, "allow.conf"), deny = path.join(tmp, "deny.conf"), none = path.join(tmp, "none.conf");
     fs.writeFileSync(allow, "[Sentry]\nAllowCore=true\n");
