@@ -302,6 +302,16 @@ static GHashTable *read_fields(sd_journal *j, gboolean *ret_core_in_journal)
     return fields;
 }
 
+static gboolean core_name_belongs(const char *core_path, GHashTable *fields, const char *record_id)
+{
+    g_autofree char *base = g_path_get_basename(core_path);
+    g_autofree char *core_id = NULL;
+    int64_t core_uid = -1, uid = -1;
+    return coroner_parse_store_name(base, &core_id, &core_uid, NULL, NULL, NULL) &&
+           field_int(fields, "COREDUMP_UID", &uid) && core_uid == uid &&
+           (!record_id || g_str_equal(core_id, record_id));
+}
+
 /* The journal's current entry; NULL when it is not trusted and include_unverified is FALSE. */
 static CoronerJournalCrash *crash_from_entry(sd_journal *j, gboolean include_unverified)
 {
@@ -332,27 +342,23 @@ static CoronerJournalCrash *crash_from_entry(sd_journal *j, gboolean include_unv
         g_hash_table_remove(c->fields, "COREDUMP_FILENAME");
         g_hash_table_remove(c->fields, "CORONER_RECORD");
     }
+    /*
+     * A core an entry names must be that crash's: its name carries the crashed
+     * uid and, for our entries, is the record id.  Otherwise the name is
+     * dropped before it can give the entry another crash's id.
+     */
+    g_autofree char *foreign_core = NULL;
+    if (c->core_path && !core_name_belongs(c->core_path, c->fields, c->record_id)) {
+        foreign_core = g_steal_pointer(&c->core_path);
+        g_hash_table_remove(c->fields, "COREDUMP_FILENAME");
+    }
     if (c->core_in_journal && !g_hash_table_contains(c->fields, "COREDUMP"))
         g_hash_table_insert(c->fields, g_strdup("COREDUMP"), g_bytes_new_static("", 0));
     c->record = coroner_record_from_journal_fields(c->fields, boot_text[0] ? boot_text : NULL,
                                                    realtime);
-    /*
-     * A core an entry names must be that crash's: its name is our record id,
-     * and for every entry it carries the crashed uid.
-     */
-    if (c->trusted && c->core_path) {
-        g_autofree char *base = g_path_get_basename(c->core_path);
-        g_autofree char *core_id = NULL;
-        int64_t core_uid = -1;
-        if (!coroner_parse_store_name(base, &core_id, &core_uid, NULL, NULL, NULL) ||
-            core_uid != c->record->process.uid ||
-            (c->record_id && g_strcmp0(core_id, c->record_id) != 0)) {
-            coroner_crash_record_add_error(c->record,
-                                           "the entry names the core %s of another crash",
-                                           c->core_path);
-            g_clear_pointer(&c->core_path, g_free);
-        }
-    }
+    if (foreign_core)
+        coroner_crash_record_add_error(c->record, "the entry names the core %s of another crash",
+                                       foreign_core);
     if (!c->trusted) {
         /* Never mistaken for a stored crash: its own id, from the journal's cursor. */
         g_autofree char *hash = g_compute_checksum_for_string(G_CHECKSUM_SHA256, c->cursor, -1);

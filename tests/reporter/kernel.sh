@@ -61,6 +61,9 @@ fields = {
                "#0  0x00007f0000001234 clock_nanosleep (libc.so.6 + 0x1234)\n"
                "#1  0x000055550000aaaa main (sleep + 0xaaaa)\n" % uid,
     "PRIORITY": "2",
+    # Only a trusted writer's entry is a crash (docs/security.md): systemd-coredump's
+    # identifier, sent as root or as the crashing user itself.
+    "SYSLOG_IDENTIFIER": "systemd-coredump",
     "COREDUMP_PID": "4242", "COREDUMP_UID": uid, "COREDUMP_GID": gid,
     "COREDUMP_SIGNAL": "6", "COREDUMP_SIGNAL_NAME": "SIGABRT",
     "COREDUMP_COMM": "sleep", "COREDUMP_EXE": "/usr/bin/sleep",
