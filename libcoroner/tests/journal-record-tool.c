@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <systemd/sd-journal.h>
 
-#include "journal-entry.h"
+#include "journal-writer.h"
 #include "journal-reader.h"
 
 int main(int argc, char **argv)
