@@ -45,6 +45,7 @@
 #include "proc-info.h"
 #include "sandbox.h"
 #include "store.h"
+#include "trust.h"
 #include "symbolize.h"
 #include "vacuum.h"
 
@@ -471,8 +472,11 @@ static int handle_crash(const char *config_path, const CoronerKernelArgs *args)
     if (proc_fd >= 0)
         close(proc_fd);
 
-    /* Set[ug]id and non-dumpable processes may hold secrets their user must not read. */
-    gboolean protected_process = args->dumpable != 1 || r->process.secure_exec;
+    /*
+     * Set[ug]id, non-dumpable and mixed-identity processes may hold secrets
+     * their user must not read (trust.h).
+     */
+    gboolean protected_process = !coroner_crash_owner_may_read(args->dumpable, &r->process);
     int64_t reader_uid = protected_process || args->uid == 0 ? -1 : (int64_t)args->uid;
     r->id = coroner_entry_id(r->process.comm, args->uid, r->boot_id, args->pid,
                              (uint64_t)r->timestamp_usec);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <pwd.h>
 #include <gio/gio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -152,4 +153,31 @@ gboolean coroner_core_check_magic(int fd, GError **error)
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                 "the file is neither an ELF core nor zstd data: refusing to use it as a core");
     return FALSE;
+}
+
+/* The four ids of a "Uid:" or "Gid:" line of /proc/PID/status all equal. */
+static gboolean status_ids_equal(const char *status, const char *key)
+{
+    g_autofree char *needle = g_strconcat("\n", key, NULL);
+    const char *line = g_str_has_prefix(status, key) ? status : strstr(status, needle);
+    if (!line)
+        return FALSE;
+    line = strchr(line, ':') + 1;
+    unsigned long ids[4];
+    char *end = (char *)line;
+    for (int i = 0; i < 4; i++) {
+        const char *start = end;
+        while (*start == ' ' || *start == '\t')
+            start++;
+        if (!g_ascii_isdigit(*start))
+            return FALSE;
+        ids[i] = strtoul(start, &end, 10);
+    }
+    return ids[0] == ids[1] && ids[1] == ids[2] && ids[2] == ids[3];
+}
+
+gboolean coroner_crash_owner_may_read(int dumpable, const CoronerProcessInfo *p)
+{
+    return dumpable == 1 && !p->secure_exec && p->proc_status &&
+           status_ids_equal(p->proc_status, "Uid:") && status_ids_equal(p->proc_status, "Gid:");
 }

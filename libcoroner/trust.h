@@ -12,6 +12,8 @@
 
 #include <glib.h>
 
+#include "crash-record.h"
+
 G_BEGIN_DECLS
 
 /* Where systemd-coredump keeps cores (Storage=external). */
@@ -41,6 +43,17 @@ gboolean coroner_journal_fields_trusted(GHashTable *fields);
  */
 int coroner_open_store_file(const char *path, const char *const *store_dirs,
                             const char *expected_id, GError **error);
+
+/*
+ * The crashing user may read the crash (core, stack core, record with its
+ * environ and cmdline) only when the process was an ordinary one of theirs:
+ * dumpable (the kernel's %d = 1), not AT_SECURE, and its real, effective,
+ * saved and filesystem uids all equal, and so its gids (/proc/PID/status).
+ * A root process that set only its real uid (setresuid(1001, 0, 0), no exec)
+ * is still dumpable and not AT_SECURE, but holds root's memory.  Anything
+ * unknown (no status) counts as not ordinary: the crash stays root-only.
+ */
+gboolean coroner_crash_owner_may_read(int dumpable, const CoronerProcessInfo *process);
 
 /* TRUE when fd starts with the ELF or zstd magic (read with pread: the offset stays). */
 gboolean coroner_core_check_magic(int fd, GError **error);

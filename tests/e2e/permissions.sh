@@ -109,6 +109,22 @@ if [ -n "$RECORD" ]; then
     no_access D "$CRASH_PID"
 fi
 
+# E. A root process that set only its real ids to the user's (setresuid(uid, 0, 0)
+# and setresgid, no exec): the kernel names the user (%u) and keeps it dumpable
+# (%d = 1) and not AT_SECURE, but its memory is root's.
+crash_and_wait --real-uid=$TEST_UID:$TEST_UID segv
+if [ -n "$RECORD" ]; then
+    assert_eq "$TEST_UID" "$(rec "$CRASH_PID" .process.uid)" "E: record process.uid (the real uid)"
+    assert_eq 1 "$(rec "$CRASH_PID" .process.dumpable)" "E: record process.dumpable (%d)"
+    assert_eq false "$(rec "$CRASH_PID" .process.secure_exec)" "E: record process.secure_exec"
+    assert_match "Uid:[[:space:]]+$TEST_UID[[:space:]]+0[[:space:]]+0[[:space:]]+0" \
+        "$(rec "$CRASH_PID" .process.proc.status)" "E: /proc/PID/status shows real $TEST_UID, effective root"
+    assert_eq present "$(rec "$CRASH_PID" .core.state)" "E: the core is still kept (for root)"
+    no_access E "$CRASH_PID"
+else
+    fail "E: no record for the setresuid crasher"
+fi
+
 # The user's own crash stays readable to them alone.
 if [ -n "$(record_path "$USER_PID")" ]; then
     OTHER=$(record_path "$CRASH_PID" || true)

@@ -30,6 +30,9 @@
  *   --rlimit-core=BYTES  setrlimit(RLIMIT_CORE) soft and hard
  *   --become=UID:GID     setresgid/setresuid without exec: the kernel then
  *                        marks the process dumpable only per fs.suid_dumpable
+ *   --real-uid=UID:GID   setresgid(GID, 0, 0) and setresuid(UID, 0, 0) without
+ *                        exec: real ids the user's, effective and saved still
+ *                        root; the kernel keeps it dumpable (%d = 1), not AT_SECURE
  *   --no-dumpable        prctl(PR_SET_DUMPABLE, 0): the kernel will not dump
  *   --sleep=SECONDS      sleep first (so a test can look at /proc/PID)
  *   --ready=PATH         create PATH (empty) just before dying
@@ -61,7 +64,7 @@ static void die_usage(const char *why)
 {
     fprintf(stderr, "crasher: %s\n", why);
     fprintf(stderr, "usage: crasher [--comm=NAME] [--big=MIB[:random|zero|text]] "
-                    "[--rlimit-core=BYTES] [--become=UID:GID] [--no-dumpable] [--sleep=SECONDS] [--ready=PATH] "
+                    "[--rlimit-core=BYTES] [--become=UID:GID] [--real-uid=UID:GID] [--no-dumpable] [--sleep=SECONDS] [--ready=PATH] "
                     "segv|abrt|bus|fpe|ill|threads [N]\n");
     exit(2);
 }
@@ -217,6 +220,7 @@ static void set_rlimit_core(const char *spec)
 int main(int argc, char **argv)
 {
     const char *comm = NULL, *big = NULL, *rlimit = NULL, *ready = NULL, *become = NULL;
+    const char *real_ids = NULL;
     int no_dumpable = 0;
     unsigned sleep_seconds = 0;
     int i = 1;
@@ -231,6 +235,8 @@ int main(int argc, char **argv)
             rlimit = a + 14;
         else if (strncmp(a, "--become=", 9) == 0)
             become = a + 9;
+        else if (strncmp(a, "--real-uid=", 11) == 0)
+            real_ids = a + 11;
         else if (strcmp(a, "--no-dumpable") == 0)
             no_dumpable = 1;
         else if (strncmp(a, "--sleep=", 8) == 0)
@@ -283,6 +289,15 @@ int main(int argc, char **argv)
             die_usage("--become needs UID:GID");
         if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0) {
             perror("crasher: --become");
+            return 3;
+        }
+    }
+    if (real_ids) {
+        unsigned uid, gid;
+        if (sscanf(real_ids, "%u:%u", &uid, &gid) != 2)
+            die_usage("--real-uid needs UID:GID");
+        if (setresgid(gid, 0, 0) < 0 || setresuid(uid, 0, 0) < 0) {
+            perror("crasher: --real-uid");
             return 3;
         }
     }
