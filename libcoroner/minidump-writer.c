@@ -106,6 +106,8 @@ typedef struct {
     GArray *dir; /* MDRawDirectory */
     GArray *memory; /* MDMemoryDescriptor: the memory list */
     uint64_t max_bytes;
+    CoronerMinidumpScrubFunc scrub;
+    gpointer scrub_data;
 } Out;
 
 void coroner_minidump_options_init(CoronerMinidumpOptions *o)
@@ -465,7 +467,8 @@ static uint32_t out_append(Out *o, const void *data, gsize length, GError **erro
 /* An MDString: byte length, UTF-16LE, a 16-bit NUL.  0 when over the cap. */
 static uint32_t out_string(Out *o, const char *utf8, GError **error)
 {
-    g_autofree char *valid = g_utf8_make_valid(utf8 ? utf8 : "", -1);
+    g_autofree char *scrubbed = o->scrub && utf8 ? o->scrub(utf8, o->scrub_data) : NULL;
+    g_autofree char *valid = g_utf8_make_valid(scrubbed ? scrubbed : utf8 ? utf8 : "", -1);
     glong units = 0;
     g_autofree gunichar2 *u16 = g_utf8_to_utf16(valid, -1, NULL, &units, NULL);
     if (!u16)
@@ -486,7 +489,7 @@ static void out_stream(Out *o, uint32_t type, uint32_t rva, gsize size)
     g_array_append_val(o->dir, d);
 }
 
-/* A stream whose body is data as it is (the Linux /proc texts). */
+/* A stream whose body is data as it is (auxv). */
 static gboolean out_raw_stream(Out *o, uint32_t type, const void *data, gsize length,
                                GError **error)
 {
@@ -497,6 +500,16 @@ static gboolean out_raw_stream(Out *o, uint32_t type, const void *data, gsize le
         return FALSE;
     out_stream(o, type, rva, length);
     return TRUE;
+}
+
+/* A stream whose body is a text (the Linux /proc texts), scrubbed when asked. */
+static gboolean out_text_stream(Out *o, uint32_t type, const char *text, GError **error)
+{
+    if (!text)
+        return TRUE;
+    g_autofree char *scrubbed = o->scrub ? o->scrub(text, o->scrub_data) : NULL;
+    const char *t = scrubbed ? scrubbed : text;
+    return out_raw_stream(o, type, t, strlen(t), error);
 }
 
 /* Adds [start, start + size) at rva to the memory list unless it overlaps a range already there. */
@@ -1088,10 +1101,11 @@ static gboolean write_system_info(Out *o, const Core *c, const char *cpuinfo,
     return TRUE;
 }
 
-/* "a b c" or "A=1\nB=2" as /proc gives it: NUL after every item. */
-static GBytes *nul_separated(const char *text, char separator)
+/* Items separated by separator ("a b c", "A=1\nB=2") as /proc gives them: a NUL after each. */
+static GBytes *nul_separated(Out *o, const char *text, char separator)
 {
-    GString *s = g_string_new(text);
+    g_autofree char *scrubbed = o->scrub ? o->scrub(text, o->scrub_data) : NULL;
+    GString *s = g_string_new(scrubbed ? scrubbed : text);
     for (gsize i = 0; i < s->len; i++)
         if (s->str[i] == separator)
             s->str[i] = '\0';
@@ -1107,8 +1121,7 @@ static gboolean write_linux_streams(Out *o, const Core *c, const CoronerCrashRec
     const CoronerProcessInfo *p = record ? &record->process : NULL;
     if (cpuinfo && !out_raw_stream(o, MD_LINUX_CPU_INFO, cpuinfo, strlen(cpuinfo), error))
         return FALSE;
-    if (p && p->proc_status &&
-        !out_raw_stream(o, MD_LINUX_PROC_STATUS, p->proc_status, strlen(p->proc_status), error))
+    if (p && !out_text_stream(o, MD_LINUX_PROC_STATUS, p->proc_status, error))
         return FALSE;
     if (host) {
         g_autofree char *release = read_host_file("/etc/lsb-release");
@@ -1116,19 +1129,19 @@ static gboolean write_linux_streams(Out *o, const Core *c, const CoronerCrashRec
             release = read_host_file("/etc/os-release");
         if (!release)
             release = read_host_file("/usr/lib/os-release");
-        if (release && !out_raw_stream(o, MD_LINUX_LSB_RELEASE, release, strlen(release), error))
+        if (!out_text_stream(o, MD_LINUX_LSB_RELEASE, release, error))
             return FALSE;
     }
     g_autoptr(GBytes) cmdline = NULL;
     if (p && p->cmdline && *p->cmdline)
-        cmdline = nul_separated(p->cmdline, ' ');
+        cmdline = nul_separated(o, p->cmdline, ' ');
     else if (c->psargs[0])
-        cmdline = nul_separated(c->psargs, ' ');
+        cmdline = nul_separated(o, c->psargs, ' ');
     if (cmdline && !out_raw_stream(o, MD_LINUX_CMD_LINE, g_bytes_get_data(cmdline, NULL),
                                    g_bytes_get_size(cmdline), error))
         return FALSE;
     if (opts->include_environ && p && p->environ && *p->environ) {
-        g_autoptr(GBytes) env = nul_separated(p->environ, '\n');
+        g_autoptr(GBytes) env = nul_separated(o, p->environ, '\n');
         if (!out_raw_stream(o, MD_LINUX_ENVIRON, g_bytes_get_data(env, NULL),
                             g_bytes_get_size(env), error))
             return FALSE;
@@ -1136,8 +1149,7 @@ static gboolean write_linux_streams(Out *o, const Core *c, const CoronerCrashRec
     if (c->auxv && !out_raw_stream(o, MD_LINUX_AUXV, g_bytes_get_data(c->auxv, NULL),
                                    g_bytes_get_size(c->auxv), error))
         return FALSE;
-    if (p && p->proc_maps &&
-        !out_raw_stream(o, MD_LINUX_MAPS, p->proc_maps, strlen(p->proc_maps), error))
+    if (p && !out_text_stream(o, MD_LINUX_MAPS, p->proc_maps, error))
         return FALSE;
     return TRUE;
 }
@@ -1173,6 +1185,8 @@ GBytes *coroner_minidump_from_core_fd(int core_fd, const CoronerCrashRecord *rec
         .dir = g_array_new(FALSE, FALSE, sizeof(MDRawDirectory)),
         .memory = g_array_new(FALSE, FALSE, sizeof(MDMemoryDescriptor)),
         .max_bytes = MAX(opts->max_bytes, (uint64_t)64 * 1024),
+        .scrub = opts->scrub,
+        .scrub_data = opts->scrub_data,
     };
     /* The header and room for the directory (at most this many streams). */
     enum { MAX_STREAMS = 16 };

@@ -38,6 +38,9 @@ typedef enum {
     CORONER_MINIDUMP_ERROR_FAILED,      /* the sandbox, a write */
 } CoronerMinidumpError;
 
+/* Rewrites a text before it goes into the minidump (a privacy scrubber); returns a new string. */
+typedef char *(*CoronerMinidumpScrubFunc)(const char *text, gpointer data);
+
 typedef struct {
     unsigned max_threads;       /* threads written; the crashing one always is */
     uint64_t max_stack_bytes;   /* stack memory per thread, from the stack pointer up */
@@ -45,6 +48,13 @@ typedef struct {
     uint64_t max_bytes;         /* the whole minidump; stacks are cut to fit */
     gboolean include_environ;   /* the environment (record) as MD_LINUX_ENVIRON: consent only */
     gboolean host_info;         /* cpuinfo, os-release, uname when this is the crash's boot */
+    /*
+     * Optional: applied to every text taken from the record or this machine
+     * and to the module names (not to memory): /proc texts, command line,
+     * environment, thread names, os-release, the kernel version.
+     */
+    CoronerMinidumpScrubFunc scrub;
+    gpointer scrub_data;
     unsigned timeout_ms;        /* sandboxed: wall clock */
     uint64_t memory_limit;      /* sandboxed: address space the child may add */
 } CoronerMinidumpOptions;
