@@ -15,6 +15,7 @@
 
 #include "fs-util.h"
 #include "minidump-writer.h"
+#include "privileges.h"
 
 int ctl_minidump(CtlContext *ctx, char **args, GError **error)
 {
@@ -41,7 +42,7 @@ int ctl_minidump(CtlContext *ctx, char **args, GError **error)
     options.include_environ = ctx->minidump_environ;
     uid_t uid;
     gid_t gid;
-    ctl_parser_identity(&uid, &gid);
+    coroner_caller_parser_identity(&uid, &gid);
     g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GBytes) dump =
         coroner_minidump_sandboxed(fd, e->record, &options, uid, gid, warnings, &local);

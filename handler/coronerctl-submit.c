@@ -416,6 +416,13 @@ int ctl_submit(CtlContext *ctx, char **args, GError **error)
         g_clear_error(&local);
     }
 
+    /* The minidump (reporting.conf's Minidump=) is made from the stored core. */
+    g_autofree char *stored_core = NULL;
+    CoronerSentryMinidumpMode minidump =
+        coroner_sentry_config_minidump_mode(config, crash->record, NULL);
+    if (minidump != CORONER_SENTRY_MINIDUMP_OFF && !g_str_equal(crash->core_status, "missing") &&
+        !g_str_equal(crash->core_status, "none"))
+        stored_core = coroner_crash_entry_core_path(ctx->index, crash);
     CoronerSentryReportOptions ro = {
         .dsn = dsn,
         .comment = opt_comment,
@@ -423,6 +430,9 @@ int ctl_submit(CtlContext *ctx, char **args, GError **error)
         .core_path = core_path,
         .allow_core = coroner_sentry_config_allows_core(config),
         .core_consent = opt_allow_core,
+        .minidump = stored_core ? minidump : CORONER_SENTRY_MINIDUMP_OFF,
+        .minidump_core_path = stored_core,
+        .minidump_environ_consent = ctx->minidump_environ,
     };
     g_autofree char *event_id = NULL;
     g_autoptr(GBytes) bytes = coroner_sentry_report_build(crash->record, &ro, &event_id, &local);

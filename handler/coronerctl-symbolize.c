@@ -29,17 +29,6 @@ static void no_backtrace(const CoronerCrashRecord *r, const char *why, GError **
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no backtrace: %s", why);
 }
 
-void ctl_parser_identity(uid_t *ret_uid, gid_t *ret_gid)
-{
-    *ret_uid = getuid();
-    *ret_gid = getgid();
-    if (geteuid() == 0 &&
-        !coroner_pick_parser_identity(0, 0, TRUE, "coroner", ret_uid, ret_gid, NULL)) {
-        *ret_uid = 65534;
-        *ret_gid = 65534;
-    }
-}
-
 int ctl_open_core_for_parsing(const CoronerCrashIndex *index, const CoronerCrashEntry *e,
                               GError **error)
 {
@@ -91,7 +80,7 @@ gboolean ctl_ensure_backtrace(const CoronerCrashIndex *index, CoronerCrashEntry 
     coroner_symbolize_options_init(&options);
     uid_t uid;
     gid_t gid;
-    ctl_parser_identity(&uid, &gid);
+    coroner_caller_parser_identity(&uid, &gid);
     /* A failure must leave the backtrace from the journal as it was: it waits in scratch. */
     g_autoptr(CoronerCrashRecord) scratch = coroner_crash_record_new();
     GPtrArray *tmp = r->threads;

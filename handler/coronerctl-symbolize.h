@@ -7,7 +7,6 @@
 #pragma once
 
 #include <glib.h>
-#include <sys/types.h>
 
 #include "crash-index.h"
 
@@ -28,11 +27,5 @@ gboolean ctl_ensure_backtrace(const CoronerCrashIndex *index, CoronerCrashEntry 
  */
 int ctl_open_core_for_parsing(const CoronerCrashIndex *index, const CoronerCrashEntry *entry,
                               GError **error);
-
-/*
- * Who parses a core: the caller, or, for root, an unprivileged account (the
- * core is the crashed program's memory).
- */
-void ctl_parser_identity(uid_t *ret_uid, gid_t *ret_gid);
 
 G_END_DECLS

@@ -231,7 +231,9 @@ int main(int argc, char **argv)
         {"keep-free", 0, 0, G_OPTION_ARG_STRING, &ctx.keep_free,
          "vacuum: the free space to leave, instead of KeepFree= of the configuration", "SIZE"},
         {"environ", 0, 0, G_OPTION_ARG_NONE, &ctx.minidump_environ,
-         "minidump: include the process's environment (it may hold secrets)", NULL},
+         "minidump, submit: include the process's environment in the minidump (it may hold "
+         "secrets)",
+         NULL},
         {"no-pager", 0, 0, G_OPTION_ARG_NONE, &ctx.no_pager, "Do not pipe output into a pager",
          NULL},
         {"no-legend", 0, 0, G_OPTION_ARG_NONE, &ctx.no_legend,

@@ -640,6 +640,54 @@ static gsize read_stack(const Core *c, const CoreThread *t, uint64_t max, uint64
     return n;
 }
 
+static void blank_string(uint8_t *data, gsize len, gsize at)
+{
+    while (at < len && data[at] != 0)
+        data[at++] = 0;
+}
+
+/*
+ * The environment is in the minidump only with consent (include_environ), and
+ * its strings also sit at the top of the main thread's stack, under the
+ * initial envp array, which ends just below the auxiliary vector: found by
+ * the core's copy of that vector, each string envp points to is blanked.  As
+ * a second net, every variable the record lists is blanked wherever it is.
+ */
+static void blank_environment(const Core *c, const CoronerCrashRecord *record, uint64_t start,
+                              uint8_t *data, gsize len)
+{
+    gsize auxv_len = c->auxv ? g_bytes_get_size(c->auxv) : 0;
+    if (auxv_len >= 32) {
+        const uint8_t *aux = g_bytes_get_data(c->auxv, NULL);
+        const uint8_t *found = memmem(data, len, aux, MIN(auxv_len, 64u));
+        /* Below the vector: envp's NULL, then envp[n-1] … envp[0], then argv's NULL. */
+        gsize at = found ? (gsize)(found - data) : 0;
+        if (found && at >= 16 && at % 8 == (gsize)((8 - start % 8) % 8)) {
+            for (gsize k = at - 16;; k -= 8) {
+                uint64_t ptr;
+                memcpy(&ptr, data + k, 8);
+                if (ptr == 0)
+                    break;
+                if (ptr >= start && ptr - start < len)
+                    blank_string(data, len, (gsize)(ptr - start));
+                if (k < 8)
+                    break;
+            }
+        }
+    }
+    if (!record || !record->process.environ)
+        return;
+    g_auto(GStrv) vars = g_strsplit(record->process.environ, "\n", -1);
+    for (char **v = vars; *v; v++) {
+        gsize n = strlen(*v);
+        if (n < 3 || !strchr(*v, '='))
+            continue;
+        for (uint8_t *hit = memmem(data, len, *v, n); hit;
+             hit = memmem(hit, len - (gsize)(hit - data), *v, n))
+            memset(hit, 0, n);
+    }
+}
+
 static const char *thread_name(const CoronerCrashRecord *record, uint32_t tid)
 {
     if (!record || !record->process.threads)
@@ -687,6 +735,8 @@ static gboolean write_threads(Out *o, Core *c, const CoronerCrashRecord *record,
         uint64_t start = 0;
         g_autofree uint8_t *stack = NULL;
         gsize len = read_stack(c, t, max, &start, &stack);
+        if (len > 0 && !opts->include_environ)
+            blank_environment(c, record, start, stack, len);
         if (max == 0) {
             warn(c, "thread %u: its stack was left out to fit the minidump's size cap", t->tid);
         } else if (len == 0) {

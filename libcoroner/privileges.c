@@ -55,3 +55,14 @@ int coroner_drop_privileges(uid_t uid, gid_t gid)
         return -EPERM; /* paranoia: the drop must not be reversible */
     return 0;
 }
+
+void coroner_caller_parser_identity(uid_t *ret_uid, gid_t *ret_gid)
+{
+    *ret_uid = getuid();
+    *ret_gid = getgid();
+    if (geteuid() == 0 &&
+        !coroner_pick_parser_identity(0, 0, TRUE, "coroner", ret_uid, ret_gid, NULL)) {
+        *ret_uid = 65534;
+        *ret_gid = 65534;
+    }
+}

@@ -21,6 +21,13 @@ gboolean coroner_pick_parser_identity(uid_t crash_uid, gid_t crash_gid, gboolean
                                       GError **error);
 
 /*
+ * Who parses a core for a command the user runs (coronerctl, the Sentry
+ * client): the caller, or, when that is root, the unprivileged "coroner"
+ * account (else nobody): the core is the crashed program's memory.
+ */
+void coroner_caller_parser_identity(uid_t *ret_uid, gid_t *ret_gid);
+
+/*
  * Irrevocably becomes uid/gid with no supplementary groups, no new privileges
  * and not dumpable (so the user cannot ptrace the parser).  Returns 0 or -errno.
  */

@@ -91,6 +91,29 @@ gboolean coroner_sentry_config_allows_core(const CoronerSentryConfig *c)
     return sys || user;
 }
 
+/* Minidump= in group; FALSE when absent or malformed. */
+static gboolean get_minidump(GKeyFile *kf, const char *group, CoronerSentryMinidumpMode *ret_mode)
+{
+    g_autofree char *v = group ? g_key_file_get_string(kf, group, "Minidump", NULL) : NULL;
+    return v && coroner_sentry_minidump_mode_parse(v, ret_mode);
+}
+
+CoronerSentryMinidumpMode coroner_sentry_config_minidump_mode(const CoronerSentryConfig *c,
+                                                              const CoronerCrashRecord *record,
+                                                              const char *app_id)
+{
+    CoronerSentryMinidumpMode mode = CORONER_SENTRY_MINIDUMP_OFF;
+    if (get_minidump(c->system, "Sentry", &mode) && mode == CORONER_SENTRY_MINIDUMP_OFF)
+        return mode;
+    if (!app_id && record && record->app)
+        app_id = record->app->app_id;
+    g_autofree char *group = app_id && *app_id ? g_strconcat("App:", app_id, NULL) : NULL;
+    if (get_minidump(c->user, group, &mode) || get_minidump(c->system, group, &mode) ||
+        get_minidump(c->user, "Sentry", &mode) || get_minidump(c->system, "Sentry", &mode))
+        return mode;
+    return CORONER_SENTRY_MINIDUMP_OFF;
+}
+
 static char *get_dsn(GKeyFile *kf, const char *group)
 {
     g_autofree char *v = g_key_file_get_string(kf, group, "DSN", NULL);

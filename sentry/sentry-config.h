@@ -7,8 +7,11 @@
  *   DSN=https://key@sentry.example.org/42   default for every application
  *   Disabled=true                           system file only: submission off, whatever else says
  *   AllowCore=true                          the core may be attached (the user must still consent)
+ *   Minidump=no|attach|only                 a minidump with the report: none, besides our stack
+ *                                           trace, or instead of it (docs/minidump.md)
  *   [App:org.example.App]
  *   DSN=…                                   for one application
+ *   Minidump=…                              for one application
  *
  * An application's DSN is the first of: the user's [App:<id>], the system's
  * [App:<id>], `X-Coroner-DSN` in the app's .desktop file, the user's [Sentry]
@@ -22,6 +25,7 @@
 #include <glib.h>
 
 #include "crash-record.h"
+#include "sentry-minidump.h"
 
 G_BEGIN_DECLS
 
@@ -42,6 +46,16 @@ gboolean coroner_sentry_config_is_disabled(const CoronerSentryConfig *config);
 
 /* Cores may be attached (still only with the user's consent for each report). */
 gboolean coroner_sentry_config_allows_core(const CoronerSentryConfig *config);
+
+/*
+ * Whether a crash's report carries a minidump: Minidump= of the user's
+ * [App:<id>], the system's [App:<id>], the user's [Sentry], the system's
+ * [Sentry], else off; the administrator's [Sentry] Minidump=no wins over
+ * everything.  A malformed value is off.
+ */
+CoronerSentryMinidumpMode coroner_sentry_config_minidump_mode(const CoronerSentryConfig *config,
+                                                              const CoronerCrashRecord *record,
+                                                              const char *app_id);
 
 /*
  * The DSN for a crash (record may be NULL; app_id NULL means the record's).

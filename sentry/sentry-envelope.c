@@ -86,15 +86,26 @@ void coroner_sentry_envelope_add_feedback(CoronerSentryEnvelope *env, JsonNode *
     coroner_sentry_envelope_add_item(env, "feedback", headers, node_to_bytes(feedback));
 }
 
-void coroner_sentry_envelope_add_attachment(CoronerSentryEnvelope *env, const char *filename,
-                                            const char *content_type, GBytes *data)
+static void add_attachment(CoronerSentryEnvelope *env, const char *filename,
+                           const char *content_type, const char *attachment_type, GBytes *data)
 {
     JsonObject *headers = json_object_new();
     json_object_set_string_member(headers, "filename", filename);
     json_object_set_string_member(headers, "content_type",
                                   content_type ? content_type : "application/octet-stream");
-    json_object_set_string_member(headers, "attachment_type", "event.attachment");
+    json_object_set_string_member(headers, "attachment_type", attachment_type);
     coroner_sentry_envelope_add_item(env, "attachment", headers, data);
+}
+
+void coroner_sentry_envelope_add_attachment(CoronerSentryEnvelope *env, const char *filename,
+                                            const char *content_type, GBytes *data)
+{
+    add_attachment(env, filename, content_type, "event.attachment", data);
+}
+
+void coroner_sentry_envelope_add_minidump(CoronerSentryEnvelope *env, GBytes *minidump)
+{
+    add_attachment(env, "minidump.dmp", "application/octet-stream", "event.minidump", minidump);
 }
 
 char *coroner_sentry_format_time(gint64 usec)

@@ -25,6 +25,8 @@ void coroner_sentry_envelope_add_item(CoronerSentryEnvelope *env, const char *ty
 void coroner_sentry_envelope_add_event(CoronerSentryEnvelope *env, JsonNode *event);
 void coroner_sentry_envelope_add_attachment(CoronerSentryEnvelope *env, const char *filename,
                                             const char *content_type, GBytes *data);
+/* A minidump Sentry processes server-side (attachment_type "event.minidump"). Takes data. */
+void coroner_sentry_envelope_add_minidump(CoronerSentryEnvelope *env, GBytes *minidump);
 /*
  * A user feedback (coroner_sentry_feedback_build): an event-like payload with
  * its own event_id.  Sentry wants it in an envelope of its own (that event_id

@@ -50,6 +50,24 @@ char *coroner_sentry_report_event_json(const CoronerCrashRecord *record,
     return json_to_string(event, pretty);
 }
 
+/* With the minidump instead of our stack traces, Sentry's own walk of it is the only one. */
+static void drop_stacktraces(JsonNode *event)
+{
+    JsonObject *root = json_node_get_object(event);
+    const char *lists[] = {"exception", "threads"};
+    for (guint i = 0; i < G_N_ELEMENTS(lists); i++) {
+        JsonObject *o = json_object_get_object_member(root, lists[i]);
+        JsonArray *values = o && json_object_has_member(o, "values")
+                                ? json_object_get_array_member(o, "values")
+                                : NULL;
+        for (guint k = 0; values && k < json_array_get_length(values); k++) {
+            JsonObject *v = json_array_get_object_element(values, k);
+            if (v)
+                json_object_remove_member(v, "stacktrace");
+        }
+    }
+}
+
 /*
  * The core is opened by the trust rule (trust.h): a root-owned regular file
  * in a store directory, no symlink, named for this very crash, starting with
@@ -96,6 +114,17 @@ GBytes *coroner_sentry_report_build(const CoronerCrashRecord *record,
     g_autoptr(JsonNode) event = build_scrubbed_event(record, o, scrubber, error);
     if (!event)
         return NULL;
+    g_autoptr(GBytes) minidump = NULL;
+    if (o->minidump != CORONER_SENTRY_MINIDUMP_OFF) {
+        /* The report is worth sending without it: then with our own stack trace. */
+        g_autoptr(GError) local = NULL;
+        minidump = coroner_sentry_minidump_build(record, o->minidump_core_path, scrubber,
+                                                 o->minidump_environ_consent, &local);
+        if (!minidump)
+            g_warning("The report goes without a minidump: %s", local->message);
+        else if (o->minidump == CORONER_SENTRY_MINIDUMP_ONLY)
+            drop_stacktraces(event);
+    }
     const char *event_id = json_object_get_string_member(json_node_get_object(event), "event_id");
     g_autoptr(CoronerSentryEnvelope) env = coroner_sentry_envelope_new(event_id, dsn->original);
     coroner_sentry_envelope_add_event(env, event);
@@ -142,6 +171,8 @@ GBytes *coroner_sentry_report_build(const CoronerCrashRecord *record,
             }
         }
     }
+    if (minidump)
+        coroner_sentry_envelope_add_minidump(env, g_steal_pointer(&minidump));
     if (o->core_path && o->allow_core && o->core_consent && !add_core(env, o->core_path, record, error))
         return NULL;
 

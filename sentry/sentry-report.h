@@ -4,8 +4,9 @@
  * sent: the event, the user's comment (a feedback item with its own event_id
  * and associated_event_id naming the crash's; the outbox sends it in an
  * envelope of its own), the
- * hook's registered buffers and, only when the configuration allows it and
- * the user consented, the core.  The reporter shows these bytes on its review
+ * hook's registered buffers, the minidump when the configuration asks for one
+ * (without our own stack traces when it says "only") and, only when the
+ * configuration allows it and the user consented, the core.  The reporter shows these bytes on its review
  * page; the outbox stores and sends them unchanged (only the header's sent_at
  * is refreshed at each attempt).
  */
@@ -15,6 +16,7 @@
 
 #include "crash-record.h"
 #include "sentry-context.h"
+#include "sentry-minidump.h"
 
 G_BEGIN_DECLS
 
@@ -39,6 +41,10 @@ typedef struct {
     const CoronerSentryMachine *machine; /* NULL: read now */
     const char *session_type;   /* NULL: asked from logind */
     const char *sent_at;        /* NULL: now */
+    /* A minidump from the stored core (coroner_sentry_config_minidump_mode()): */
+    CoronerSentryMinidumpMode minidump;
+    const char *minidump_core_path;    /* the stored core it is made from */
+    gboolean minidump_environ_consent; /* the user agreed to send the environment in it */
 } CoronerSentryReportOptions;
 
 /*

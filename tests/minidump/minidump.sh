@@ -8,19 +8,26 @@
 # and again from the full core, has every stream, 64 threads, SIGSEGV in the
 # crashing thread the record names, the modules with their files' build-ids,
 # and minidump_stackwalk, given dump_syms' symbols, names the crashing frame.
-# The environment is in it only when asked for.
+# The environment (here a planted secret) is in it only when asked for, not
+# even in the stack memory.  `coronerctl submit` with reporting.conf's
+# Minidump=attach or only puts it in the report as an event.minidump
+# attachment that @sentry/core's parser reads and Breakpad's tools read back.
 source "${CORONER_TEST_LIB:-$(dirname "$0")/../lib}/harness.sh"
-HARNESS_TOOLS+=(jq readelf)
+HARNESS_TOOLS+=(jq readelf node)
 harness_init "$@"
 : "${CORONERCTL:=$CORONER_BUILD_DIR/handler/coronerctl}"
 : "${CORONER_MINIDUMP_NODE:=$CORONER_SOURCE_ROOT/tests/minidump/node}"
+: "${CORONER_SENTRY_NODE:=$CORONER_SOURCE_ROOT/tests/sentry/node}"
 BREAKPAD=$CORONER_MINIDUMP_NODE/node_modules/minidump/bin/linux-x64
 require_built "$CORONER_HANDLER" "$CORONER_CRASHER" "$CORONERCTL" \
     "$BREAKPAD/minidump_dump" "$BREAKPAD/minidump_stackwalk" "$BREAKPAD/dump_syms"
+[ -f "$CORONER_SENTRY_NODE/node_modules/@sentry/core/package.json" ] ||
+    die "@sentry/core is not installed in $CORONER_SENTRY_NODE (run tools/bootstrap)"
+SECRET=minidump-secret-$RANDOM$RANDOM
 
 store_config
 core_pattern_use "$CORONER_HANDLER" "$CONFIG"
-crash_and_wait threads 63
+CORONER_TEST_SECRET=$SECRET crash_and_wait threads 63
 core_pattern_restore
 assert_eq 139 "$CRASH_STATUS" "crasher died of SIGSEGV"
 [ -n "$RECORD" ] || harness_done
@@ -55,6 +62,7 @@ check_minidump() {
         assert_match "stream_type += 0x[0-9a-f]+ \($s\)" "$dump" "$what: has $s"
     done
     assert_not_contains "MD_LINUX_ENVIRON" "$dump" "$what: no environment without --environ"
+    assert_eq 0 "$(grep -ac "$SECRET" "$dmp" || true)" "$what: the environment is not in the stack memory either"
     assert_match "thread_count += 64" "$dump" "$what: 64 threads"
     assert_match "exception_record.exception_code += 0xb" "$dump" "$what: exception is signal 11"
     assert_match "thread_id += $(printf '0x%x' "$TID")" "$(grep -A1 '^MDException' <<<"$dump")" \
@@ -91,11 +99,33 @@ ctl minidump "$CRASH_PID" -o "$T/full.dmp" --environ 2>"$LOGDIR/minidump-full.er
 assert_eq 0 "$RC" "coronerctl minidump --environ (from the full core)"
 "$BREAKPAD/minidump_dump" "$T/full.dmp" >"$LOGDIR/dump.environ" 2>/dev/null || true
 assert_contains "MD_LINUX_ENVIRON" "$(cat "$LOGDIR/dump.environ")" "--environ adds the environment"
+assert_ne 0 "$(grep -ac "$SECRET" "$T/full.dmp" || true)" "--environ: the planted variable is in the minidump"
 sed -i '/MD_LINUX_ENVIRON/d' "$LOGDIR/dump.environ"
 rm -f "$T/full-noenv.dmp"
 ctl minidump "$CRASH_PID" -o "$T/full-noenv.dmp" 2>/dev/null || true
 check_minidump "$T/full-noenv.dmp" full-core
 mv "$T/stack-core" "$STORE/$ENTRY.stack"
+
+# Sentry: the minidump in the report, besides our stack trace or instead of it.
+export XDG_CONFIG_HOME=$T/config XDG_STATE_HOME=$T/state
+mkdir -p "$XDG_CONFIG_HOME/coroner"
+for mode in attach only; do
+    printf '[Sentry]\nDSN=http://key@127.0.0.1:9/42\nMinidump=%s\n' "$mode" >"$XDG_CONFIG_HOME/coroner/reporting.conf"
+    RC=0
+    ctl submit --dry-run "$CRASH_PID" >"$T/$mode.envelope" 2>"$LOGDIR/submit.$mode.err" || RC=$?
+    assert_eq 0 "$RC" "submit --dry-run with Minidump=$mode"
+    RC=0
+    node "$CORONER_SENTRY_NODE/check-minidump-envelope.mjs" "$T/$mode.envelope" "$RECORD" "$T/$mode.dmp" "$mode" \
+        >"$LOGDIR/envelope.$mode" 2>&1 || RC=$?
+    assert_eq 0 "$RC" "Minidump=$mode: @sentry/core parses the envelope; one event.minidump attachment" "$(cat "$LOGDIR/envelope.$mode")"
+    RC=0
+    "$BREAKPAD/minidump_stackwalk" "$T/$mode.dmp" "$SYMS" >"$LOGDIR/walk.$mode" 2>/dev/null || RC=$?
+    assert_match "Crash reason: +SIGSEGV" "$(cat "$LOGDIR/walk.$mode")" "Minidump=$mode: the attached minidump walks"
+    assert_eq 0 "$(grep -ac "$SECRET" "$T/$mode.envelope" || true)" "Minidump=$mode: no environment in the report"
+done
+printf '[Sentry]\nDSN=http://key@127.0.0.1:9/42\n' >"$XDG_CONFIG_HOME/coroner/reporting.conf"
+ctl submit --dry-run "$CRASH_PID" >"$T/none.envelope" 2>/dev/null || true
+assert_not_contains "event.minidump" "$(cat "$T/none.envelope")" "no minidump unless reporting.conf asks"
 
 # Not onto a terminal; nothing for a crash without a core.
 RC=0
