@@ -15,6 +15,7 @@
 #include <libsoup/soup.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "coronerctl-format.h"
 #include "coronerctl-symbolize.h"
@@ -417,12 +418,18 @@ int ctl_submit(CtlContext *ctx, char **args, GError **error)
     }
 
     /* The minidump (reporting.conf's Minidump=) is made from the stored core. */
-    g_autofree char *stored_core = NULL;
     CoronerSentryMinidumpMode minidump =
         coroner_sentry_config_minidump_mode(config, crash->record, NULL);
+    int core_fd = -1;
     if (minidump != CORONER_SENTRY_MINIDUMP_OFF && !g_str_equal(crash->core_status, "missing") &&
-        !g_str_equal(crash->core_status, "none"))
-        stored_core = coroner_crash_entry_core_path(ctx->index, crash);
+        !g_str_equal(crash->core_status, "none")) {
+        core_fd = ctl_open_core_for_parsing(ctx->index, crash, &local);
+        if (core_fd < 0) {
+            g_printerr("coronerctl: warning: %s: the report goes without a minidump: %s\n",
+                       crash->short_id, local->message);
+            g_clear_error(&local);
+        }
+    }
     CoronerSentryReportOptions ro = {
         .dsn = dsn,
         .comment = opt_comment,
@@ -430,12 +437,14 @@ int ctl_submit(CtlContext *ctx, char **args, GError **error)
         .core_path = core_path,
         .allow_core = coroner_sentry_config_allows_core(config),
         .core_consent = opt_allow_core,
-        .minidump = stored_core ? minidump : CORONER_SENTRY_MINIDUMP_OFF,
-        .minidump_core_path = stored_core,
+        .minidump = core_fd >= 0 ? minidump : CORONER_SENTRY_MINIDUMP_OFF,
+        .minidump_core_fd = core_fd,
         .minidump_environ_consent = ctx->minidump_environ,
     };
     g_autofree char *event_id = NULL;
     g_autoptr(GBytes) bytes = coroner_sentry_report_build(crash->record, &ro, &event_id, &local);
+    if (core_fd >= 0)
+        close(core_fd);
     if (!bytes)
         return data_error(error, crash->short_id, local);
 

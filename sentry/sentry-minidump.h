@@ -25,13 +25,13 @@ typedef enum {
 gboolean coroner_sentry_minidump_mode_parse(const char *text, CoronerSentryMinidumpMode *ret_mode);
 
 /*
- * The minidump of record's crash from its stored core at core_path (the
- * stack core beside it when there is one): written in the sandbox (as an
- * unprivileged account when we are root), its texts scrubbed with scrubber,
- * the environment only with environ_consent.  NULL with error set when there
- * is no core or the writer failed.
+ * The minidump of record's crash from core_fd, its core uncompressed (the
+ * caller opens it: the stack core, or the decompressed core): written in the
+ * sandbox (as an unprivileged account when we are root), its texts scrubbed
+ * with scrubber, the environment only with environ_consent.  NULL with error
+ * set when the writer failed.
  */
-GBytes *coroner_sentry_minidump_build(const CoronerCrashRecord *record, const char *core_path,
+GBytes *coroner_sentry_minidump_build(const CoronerCrashRecord *record, int core_fd,
                                       const CoronerSentryScrubber *scrubber,
                                       gboolean environ_consent, GError **error);
 

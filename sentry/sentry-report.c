@@ -118,7 +118,7 @@ GBytes *coroner_sentry_report_build(const CoronerCrashRecord *record,
     if (o->minidump != CORONER_SENTRY_MINIDUMP_OFF) {
         /* The report is worth sending without it: then with our own stack trace. */
         g_autoptr(GError) local = NULL;
-        minidump = coroner_sentry_minidump_build(record, o->minidump_core_path, scrubber,
+        minidump = coroner_sentry_minidump_build(record, o->minidump_core_fd, scrubber,
                                                  o->minidump_environ_consent, &local);
         if (!minidump)
             g_warning("The report goes without a minidump: %s", local->message);

@@ -41,9 +41,9 @@ typedef struct {
     const CoronerSentryMachine *machine; /* NULL: read now */
     const char *session_type;   /* NULL: asked from logind */
     const char *sent_at;        /* NULL: now */
-    /* A minidump from the stored core (coroner_sentry_config_minidump_mode()): */
+    /* A minidump (coroner_sentry_config_minidump_mode()); OFF, the default, for none: */
     CoronerSentryMinidumpMode minidump;
-    const char *minidump_core_path;    /* the stored core it is made from */
+    int minidump_core_fd;              /* the uncompressed core it is made from (not OFF only) */
     gboolean minidump_environ_consent; /* the user agreed to send the environment in it */
 } CoronerSentryReportOptions;
 

@@ -47,9 +47,9 @@ gboolean coroner_sentry_submit(const CoronerCrashRecord *record,
         .allow_core = coroner_sentry_config_allows_core(config),
         .core_consent = o->core_consent,
         .skip_journal = o->skip_journal,
-        .minidump = o->stored_core ? coroner_sentry_config_minidump_mode(config, record, NULL)
+        .minidump = o->has_core_fd ? coroner_sentry_config_minidump_mode(config, record, NULL)
                                    : CORONER_SENTRY_MINIDUMP_OFF,
-        .minidump_core_path = o->stored_core,
+        .minidump_core_fd = o->core_fd,
         .minidump_environ_consent = o->environ_consent,
     };
     g_autofree char *event_id = NULL;

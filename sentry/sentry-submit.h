@@ -24,7 +24,8 @@ typedef struct {
     const char *event_id;      /* NULL: a fresh one */
     const char *core_path;     /* the stored core, attached if AllowCore=true … */
     gboolean core_consent;     /* … and the user consented */
-    const char *stored_core;   /* the stored core a minidump is made from, if reporting.conf asks */
+    gboolean has_core_fd;      /* core_fd is the uncompressed core, for a minidump … */
+    int core_fd;               /* … when reporting.conf asks for one */
     gboolean environ_consent;  /* the minidump may carry the environment */
     const char *outbox_dir;    /* NULL: $XDG_STATE_HOME/coroner/outbox */
     const CoronerSentryOutboxPolicy *policy;        /* NULL: defaults */
