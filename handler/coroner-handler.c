@@ -31,7 +31,6 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "core-access.h"
 #include "core-stream.h"
 #include "build-config.h"
 #include "crash-record.h"
@@ -393,17 +392,11 @@ static void symbolize(CoronerStore *store, const CoronerConfig *config, uid_t ui
     if (!r->core.file)
         return;
     g_autoptr(GError) error = NULL;
-    int fd = coroner_core_open_for_backtrace(store->dir_fd, r, &error);
-    if (fd < 0) {
-        r->backtrace_error = g_strdup(error->message);
-        return;
-    }
     CoronerSymbolizeOptions options;
     coroner_symbolize_options_init(&options);
     options.debuginfod = config->debuginfod;
-    if (!coroner_symbolize_sandboxed(fd, r->process.exe, &options, uid, gid, r, &error))
+    if (!coroner_symbolize_stored(store->dir_fd, &options, uid, gid, r, &error))
         coroner_log(LOG_WARNING, "PID %d: no backtrace: %s", (int)r->process.pid, error->message);
-    close(fd);
 }
 
 static gboolean write_record(CoronerStore *store, const CoronerCrashRecord *r, int64_t reader_uid,
@@ -415,14 +408,8 @@ static gboolean write_record(CoronerStore *store, const CoronerCrashRecord *r, i
     CoronerTmpfile tmp;
     if (!coroner_tmpfile_open(store->dir_fd, 0600, &tmp, error))
         return FALSE;
-    int e = coroner_write_all(tmp.fd, json, length);
-    if (e < 0) {
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-e), "cannot write the record: %s",
-                    g_strerror(-e));
-        coroner_tmpfile_discard(&tmp);
-        return FALSE;
-    }
-    gboolean ok = coroner_store_set_access(tmp.fd, reader_uid, error) &&
+    gboolean ok = coroner_tmpfile_write(&tmp, name, json, length, error) &&
+                  coroner_store_set_access(tmp.fd, reader_uid, error) &&
                   coroner_tmpfile_link(&tmp, name, error);
     coroner_tmpfile_discard(&tmp);
     return ok;

@@ -39,22 +39,6 @@ void coroner_crash_index_free(CoronerCrashIndex *index)
     g_free(index);
 }
 
-/* Undoes coroner_escape_comm(): "\xNN" back to the byte. */
-static char *unescape_comm(const char *escaped)
-{
-    GString *out = g_string_new(NULL);
-    for (const char *p = escaped; *p; p++) {
-        if (p[0] == '\\' && p[1] == 'x' && g_ascii_isxdigit(p[2]) && g_ascii_isxdigit(p[3])) {
-            g_string_append_c(out, (char)(g_ascii_xdigit_value(p[2]) << 4 |
-                                          g_ascii_xdigit_value(p[3])));
-            p += 3;
-        } else {
-            g_string_append_c(out, *p);
-        }
-    }
-    return g_string_free(out, FALSE);
-}
-
 /* What the store's file names alone say, for an entry whose record is missing or unreadable. */
 static CoronerCrashRecord *record_from_store_entry(const CoronerStoreEntry *se)
 {
@@ -65,7 +49,7 @@ static CoronerCrashRecord *record_from_store_entry(const CoronerStoreEntry *se)
     r->process.uid = se->uid;
     r->process.pid = se->pid;
     if (g_strv_length(parts) == 6) {
-        r->process.comm = unescape_comm(parts[1]);
+        r->process.comm = coroner_unescape_comm(parts[1]);
         r->boot_id = g_strdup(parts[3]);
     }
     if (se->core_name) {

@@ -249,6 +249,22 @@ static const char *const core_state_names[] = {
     [CORONER_CORE_MISSING] = "missing",
 };
 
+const CoronerThread *coroner_crash_record_crashed_thread(const CoronerCrashRecord *r)
+{
+    for (guint i = 0; r->threads && i < r->threads->len; i++) {
+        const CoronerThread *t = r->threads->pdata[i];
+        if (t->crashed)
+            return t;
+    }
+    return NULL;
+}
+
+int64_t coroner_crash_record_crashed_tid(const CoronerCrashRecord *r)
+{
+    const CoronerThread *t = coroner_crash_record_crashed_thread(r);
+    return t ? t->tid : r->process.tid;
+}
+
 const char *coroner_core_state_to_string(CoronerCoreState state)
 {
     if ((unsigned)state >= G_N_ELEMENTS(core_state_names))

@@ -209,6 +209,11 @@ CoronerThread *coroner_thread_new(int64_t tid, const char *name);
 CoronerFrame *coroner_frame_new(void);
 CoronerModule *coroner_module_new(void);
 
+/* The thread marked crashed in the backtrace, or NULL when there is none (not symbolized). */
+const CoronerThread *coroner_crash_record_crashed_thread(const CoronerCrashRecord *record);
+/* The crashed thread's tid: the backtrace's crashed thread, else the signalled tid from /proc. */
+int64_t coroner_crash_record_crashed_tid(const CoronerCrashRecord *record);
+
 const char *coroner_core_state_to_string(CoronerCoreState state);
 /* The state a record's "state" names; FALSE for a name that is none of them. */
 gboolean coroner_core_state_from_string(const char *name, CoronerCoreState *ret);

@@ -108,7 +108,7 @@ gboolean coroner_tmpfile_open(int dir_fd, mode_t mode, CoronerTmpfile *ret_tmp, 
         int e = errno;
         g_free(tmp.fallback_name);
         g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e),
-                    "cannot create a temporary file in the store: %s", g_strerror(e));
+                    "cannot create a temporary file: %s", g_strerror(e));
         return FALSE;
     }
     /* The mode passed to open is masked by the umask; the store's modes are policy. */
@@ -117,33 +117,68 @@ gboolean coroner_tmpfile_open(int dir_fd, mode_t mode, CoronerTmpfile *ret_tmp, 
     return TRUE;
 }
 
-gboolean coroner_tmpfile_link(CoronerTmpfile *tmp, const char *name, GError **error)
+static gboolean tmpfile_sync(CoronerTmpfile *tmp, const char *name, GError **error)
 {
-    if (fsync(tmp->fd) < 0) {
-        int e = errno;
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot sync %s: %s", name,
-                    g_strerror(e));
+    if (fsync(tmp->fd) == 0)
+        return TRUE;
+    int e = errno;
+    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot sync %s: %s", name,
+                g_strerror(e));
+    return FALSE;
+}
+
+/* Links the O_TMPFILE file as name (never replacing one). */
+static int tmpfile_linkat(CoronerTmpfile *tmp, const char *name)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", tmp->fd);
+    return linkat(AT_FDCWD, path, tmp->dir_fd, name, AT_SYMLINK_FOLLOW);
+}
+
+static gboolean tmpfile_publish(CoronerTmpfile *tmp, const char *name, gboolean replace,
+                                GError **error)
+{
+    if (!tmpfile_sync(tmp, name, error))
         return FALSE;
-    }
     int r;
+    if (!tmp->fallback_name && replace) {
+        /* An O_TMPFILE file cannot be renamed: it gets a hidden name first. */
+        for (int attempt = 0; attempt < 100; attempt++) {
+            tmp->fallback_name = g_strdup_printf(".#coroner.%08x", g_random_int());
+            if (tmpfile_linkat(tmp, tmp->fallback_name) == 0)
+                break;
+            g_clear_pointer(&tmp->fallback_name, g_free);
+            if (errno != EEXIST)
+                break;
+        }
+    }
     if (tmp->fallback_name) {
         /* renameat2(RENAME_NOREPLACE) keeps the "never replace" promise of linkat. */
-        r = renameat2(tmp->dir_fd, tmp->fallback_name, tmp->dir_fd, name, RENAME_NOREPLACE);
+        r = renameat2(tmp->dir_fd, tmp->fallback_name, tmp->dir_fd, name,
+                      replace ? 0 : RENAME_NOREPLACE);
         if (r == 0)
             g_clear_pointer(&tmp->fallback_name, g_free);
     } else {
-        char path[64];
-        snprintf(path, sizeof path, "/proc/self/fd/%d", tmp->fd);
-        r = linkat(AT_FDCWD, path, tmp->dir_fd, name, AT_SYMLINK_FOLLOW);
+        r = replace ? -1 : tmpfile_linkat(tmp, name);
     }
     if (r < 0) {
         int e = errno;
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot link %s into the store: %s",
-                    name, g_strerror(e));
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot %s %s: %s",
+                    replace ? "replace" : "create", name, g_strerror(e));
         return FALSE;
     }
     (void)fsync(tmp->dir_fd);
     return TRUE;
+}
+
+gboolean coroner_tmpfile_link(CoronerTmpfile *tmp, const char *name, GError **error)
+{
+    return tmpfile_publish(tmp, name, FALSE, error);
+}
+
+gboolean coroner_tmpfile_replace(CoronerTmpfile *tmp, const char *name, GError **error)
+{
+    return tmpfile_publish(tmp, name, TRUE, error);
 }
 
 void coroner_tmpfile_discard(CoronerTmpfile *tmp)
@@ -158,22 +193,39 @@ void coroner_tmpfile_discard(CoronerTmpfile *tmp)
     }
 }
 
-gboolean coroner_write_file_atomic_at(int dir_fd, const char *name, const void *data, gsize length,
-                                      mode_t mode, GError **error)
+gboolean coroner_tmpfile_write(CoronerTmpfile *tmp, const char *name, const void *data,
+                               gsize length, GError **error)
+{
+    int r = coroner_write_all(tmp->fd, data, length);
+    if (r == 0)
+        return TRUE;
+    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r), "cannot write %s: %s", name,
+                g_strerror(-r));
+    return FALSE;
+}
+
+static gboolean write_file_atomic_at(int dir_fd, const char *name, const void *data, gsize length,
+                                     mode_t mode, gboolean replace, GError **error)
 {
     CoronerTmpfile tmp;
     if (!coroner_tmpfile_open(dir_fd, mode, &tmp, error))
         return FALSE;
-    int r = coroner_write_all(tmp.fd, data, length);
-    if (r < 0) {
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r), "cannot write %s: %s", name,
-                    g_strerror(-r));
-        coroner_tmpfile_discard(&tmp);
-        return FALSE;
-    }
-    gboolean ok = coroner_tmpfile_link(&tmp, name, error);
+    gboolean ok = coroner_tmpfile_write(&tmp, name, data, length, error) &&
+                  tmpfile_publish(&tmp, name, replace, error);
     coroner_tmpfile_discard(&tmp);
     return ok;
+}
+
+gboolean coroner_write_file_atomic_at(int dir_fd, const char *name, const void *data, gsize length,
+                                      mode_t mode, GError **error)
+{
+    return write_file_atomic_at(dir_fd, name, data, length, mode, FALSE, error);
+}
+
+gboolean coroner_replace_file_atomic_at(int dir_fd, const char *name, const void *data,
+                                        gsize length, mode_t mode, GError **error)
+{
+    return write_file_atomic_at(dir_fd, name, data, length, mode, TRUE, error);
 }
 
 int coroner_open_dir_nofollow(const char *path, GError **error)

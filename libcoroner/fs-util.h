@@ -32,14 +32,26 @@ typedef struct {
 } CoronerTmpfile;
 
 gboolean coroner_tmpfile_open(int dir_fd, mode_t mode, CoronerTmpfile *ret_tmp, GError **error);
+/* Writes all of data (name is for the error message). */
+gboolean coroner_tmpfile_write(CoronerTmpfile *tmp, const char *name, const void *data,
+                               gsize length, GError **error);
 /* fsyncs, links the file as name (never replacing an existing one), then fsyncs the directory. */
 gboolean coroner_tmpfile_link(CoronerTmpfile *tmp, const char *name, GError **error);
+/* fsyncs, renames the file over name (replacing what was there), then fsyncs the directory. */
+gboolean coroner_tmpfile_replace(CoronerTmpfile *tmp, const char *name, GError **error);
 /* Closes and removes whatever is left. Safe to call twice. */
 void coroner_tmpfile_discard(CoronerTmpfile *tmp);
 
-/* Writes data to dir_fd/name atomically with the given mode. Never replaces an existing name. */
+/*
+ * Writes data to dir_fd/name atomically with the given mode: after a crash or
+ * a power loss the name holds nothing or all of it.  Never replaces an
+ * existing name (fails with G_IO_ERROR_EXISTS).
+ */
 gboolean coroner_write_file_atomic_at(int dir_fd, const char *name, const void *data, gsize length,
                                       mode_t mode, GError **error);
+/* The same, replacing what name held: it holds the old content or the complete new one. */
+gboolean coroner_replace_file_atomic_at(int dir_fd, const char *name, const void *data,
+                                        gsize length, mode_t mode, GError **error);
 
 /* write(2) all of it, retrying on EINTR and short writes. Returns 0 or -errno. */
 int coroner_write_all(int fd, const void *data, size_t length);

@@ -57,16 +57,6 @@ gboolean coroner_frame_is_crash_machinery(const CoronerFrame *f)
     return g_str_has_prefix(f->function, "coroner_hook_");
 }
 
-static const CoronerThread *crashed_thread(const CoronerCrashRecord *r)
-{
-    for (guint i = 0; i < r->threads->len; i++) {
-        const CoronerThread *t = r->threads->pdata[i];
-        if (t->crashed)
-            return t;
-    }
-    return NULL;
-}
-
 /*
  * Index of the first frame below the machinery at the top of the stack: below
  * the deepest machinery frame among the first MACHINERY_DEPTH, so unnamed
@@ -84,7 +74,7 @@ static guint first_app_frame(const CoronerThread *t)
 
 char *coroner_crash_signature(const CoronerCrashRecord *r)
 {
-    const CoronerThread *t = crashed_thread(r);
+    const CoronerThread *t = coroner_crash_record_crashed_thread(r);
     if (!t || t->frames->len == 0)
         return NULL;
     g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
@@ -114,7 +104,7 @@ static double frame_score(const CoronerFrame *f)
 
 double coroner_backtrace_quality(const CoronerCrashRecord *r)
 {
-    const CoronerThread *crashed = crashed_thread(r);
+    const CoronerThread *crashed = coroner_crash_record_crashed_thread(r);
     double crashed_sum = 0, crashed_weight = 0, other_sum = 0, other_weight = 0;
     if (crashed) {
         guint first = first_app_frame(crashed);

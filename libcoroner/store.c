@@ -69,6 +69,25 @@ char *coroner_escape_comm(const char *comm)
     return g_string_free(out, FALSE);
 }
 
+char *coroner_unescape_comm(const char *escaped)
+{
+    GString *out = g_string_new(NULL);
+    for (const char *p = escaped; *p; p++) {
+        if (p[0] == '\\' && p[1] == 'x' && g_ascii_isxdigit(p[2]) && g_ascii_isxdigit(p[3])) {
+            g_string_append_c(out, (char)(g_ascii_xdigit_value(p[2]) << 4 |
+                                          g_ascii_xdigit_value(p[3])));
+            p += 3;
+        } else {
+            g_string_append_c(out, *p);
+        }
+    }
+    if (g_utf8_validate_len(out->str, out->len, NULL))
+        return g_string_free(out, FALSE);
+    char *valid = g_utf8_make_valid(out->str, (gssize)out->len);
+    g_string_free(out, TRUE);
+    return valid;
+}
+
 char *coroner_entry_id(const char *comm, int64_t uid, const char *boot_id, int64_t pid,
                        uint64_t usec)
 {

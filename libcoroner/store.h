@@ -35,6 +35,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CoronerStore, coroner_store_free)
 
 /* systemd's xescape(comm, "./ "): those bytes, controls and non-ASCII become \xNN. */
 char *coroner_escape_comm(const char *comm);
+/* Undoes coroner_escape_comm(): "\xNN" back to the byte; bytes that are not UTF-8 become U+FFFD. */
+char *coroner_unescape_comm(const char *escaped);
 
 /* "core.<escaped comm>.<uid>.<bootid>.<pid>.<usec>" */
 char *coroner_entry_id(const char *comm, int64_t uid, const char *boot_id, int64_t pid,

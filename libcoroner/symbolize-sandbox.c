@@ -4,7 +4,9 @@
  * coroner_sandbox_run()'s child, its answer the record's JSON over the pipe.
  */
 #include <glib.h>
+#include <unistd.h>
 
+#include "core-access.h"
 #include "sandbox.h"
 #include "symbolize-internal.h"
 
@@ -162,4 +164,20 @@ gboolean coroner_symbolize_sandboxed(int core_fd, const char *executable,
     take_backtrace(record, result);
     g_clear_pointer(&record->backtrace_error, g_free);
     return TRUE;
+}
+
+gboolean coroner_symbolize_stored(int store_dir_fd, const CoronerSymbolizeOptions *o, uid_t uid,
+                                  gid_t gid, CoronerCrashRecord *record, GError **error)
+{
+    g_autoptr(GError) local = NULL;
+    int fd = coroner_core_open_for_backtrace(store_dir_fd, record, &local);
+    if (fd < 0) {
+        g_free(record->backtrace_error);
+        record->backtrace_error = g_strdup(local->message);
+        g_propagate_error(error, g_steal_pointer(&local));
+        return FALSE;
+    }
+    gboolean ok = coroner_symbolize_sandboxed(fd, record->process.exe, o, uid, gid, record, error);
+    close(fd);
+    return ok;
 }

@@ -85,4 +85,15 @@ gboolean coroner_symbolize_sandboxed(int core_fd, const char *executable,
                                      const CoronerSymbolizeOptions *o, uid_t uid, gid_t gid,
                                      CoronerCrashRecord *record, GError **error);
 
+/*
+ * A stored crash's backtrace: opens the record's core in the store the way
+ * coroner_core_open_for_backtrace() does (core-access.h: the stack core,
+ * else the core, decompressed) and symbolizes it with
+ * coroner_symbolize_sandboxed() as uid/gid.  What the handler, coronerctl and
+ * the reporter do for a record.  On failure record->backtrace_error says why
+ * and the record's backtrace is left as it was.
+ */
+gboolean coroner_symbolize_stored(int store_dir_fd, const CoronerSymbolizeOptions *o, uid_t uid,
+                                  gid_t gid, CoronerCrashRecord *record, GError **error);
+
 G_END_DECLS

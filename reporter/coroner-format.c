@@ -84,23 +84,3 @@ char *coroner_format_size(guint64 bytes)
 {
     return g_format_size(bytes);
 }
-
-char *coroner_unescape_comm(const char *escaped)
-{
-    GString *out = g_string_new(NULL);
-
-    for (const char *p = escaped; *p; p++) {
-        if (p[0] == '\\' && p[1] == 'x' && g_ascii_isxdigit(p[2]) && g_ascii_isxdigit(p[3])) {
-            g_string_append_c(out, (char)(g_ascii_xdigit_value(p[2]) * 16 + g_ascii_xdigit_value(p[3])));
-            p += 3;
-        } else {
-            g_string_append_c(out, *p);
-        }
-    }
-    if (!g_utf8_validate(out->str, (gssize)out->len, NULL)) {
-        char *valid = g_utf8_make_valid(out->str, (gssize)out->len);
-        g_string_free(out, TRUE);
-        return valid;
-    }
-    return g_string_free(out, FALSE);
-}

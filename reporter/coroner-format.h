@@ -18,7 +18,5 @@ char *coroner_format_signal(int signal_number);
 /* "1.4 MB" style sizes. */
 char *coroner_format_size(guint64 bytes);
 
-/* Undoes systemd's \xNN escaping of a comm in an entry id. */
-char *coroner_unescape_comm(const char *escaped);
 
 G_END_DECLS

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "core-access.h"
 #include "coroner-backtrace-cache.h"
 #include "symbolize.h"
 
@@ -29,30 +28,23 @@ static void resymbolize_thread(GTask *task, gpointer source, gpointer task_data,
     GError *error = NULL;
     CoronerSymbolizeOptions options;
     int store_fd = -1;
-    int core_fd;
+    gboolean ok;
 
-    if (job->store_path)
-        store_fd = open(job->store_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    core_fd = coroner_core_open_for_backtrace(store_fd, job->record, &error);
-    if (store_fd >= 0)
-        close(store_fd);
-    if (core_fd < 0) {
-        g_task_return_error(task, error);
-        return;
-    }
     coroner_symbolize_options_init(&options);
     options.debuginfod = TRUE;
     options.debuginfod_timeout_ms = 30000;
     options.timeout_ms = 60000;
     g_ptr_array_set_size(job->record->threads, 0);
     g_ptr_array_set_size(job->record->modules, 0);
-    if (!coroner_symbolize_sandboxed(core_fd, job->record->process.exe, &options, getuid(), getgid(), job->record,
-                                     &error)) {
-        close(core_fd);
+    if (job->store_path)
+        store_fd = open(job->store_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ok = coroner_symbolize_stored(store_fd, &options, getuid(), getgid(), job->record, &error);
+    if (store_fd >= 0)
+        close(store_fd);
+    if (!ok) {
         g_task_return_error(task, error);
         return;
     }
-    close(core_fd);
     /*
      * Kept for this user (the store is root's and read-only): a restart, or
      * sending the report later, must not lose what was downloaded.  Only a

@@ -180,26 +180,10 @@ static JsonObject *build_stacktrace(const CoronerCrashRecord *r, const CoronerTh
     return st;
 }
 
-static const CoronerThread *crashed_thread(const CoronerCrashRecord *r)
-{
-    for (guint i = 0; i < r->threads->len; i++) {
-        const CoronerThread *t = r->threads->pdata[i];
-        if (t->crashed)
-            return t;
-    }
-    return NULL;
-}
-
-static int64_t crashed_tid(const CoronerCrashRecord *r)
-{
-    const CoronerThread *t = crashed_thread(r);
-    return t ? t->tid : r->process.tid;
-}
-
 static JsonObject *build_threads(const CoronerCrashRecord *r)
 {
     JsonArray *values = json_array_new();
-    int64_t crashed = crashed_tid(r);
+    int64_t crashed = coroner_crash_record_crashed_tid(r);
     if (r->threads->len > 0) {
         for (guint i = 0; i < r->threads->len; i++) {
             const CoronerThread *t = r->threads->pdata[i];
@@ -259,10 +243,10 @@ static JsonObject *build_signal_exception(const CoronerCrashRecord *r)
     json_object_set_string_member(ex, "type", name);
     json_object_set_string_member(ex, "value", value->str);
     json_object_set_object_member(ex, "mechanism", mech);
-    int64_t tid = crashed_tid(r);
+    int64_t tid = coroner_crash_record_crashed_tid(r);
     if (tid > 0)
         json_object_set_int_member(ex, "thread_id", tid);
-    const CoronerThread *t = crashed_thread(r);
+    const CoronerThread *t = coroner_crash_record_crashed_thread(r);
     if (t && t->frames->len > 0)
         json_object_set_object_member(ex, "stacktrace", build_stacktrace(r, t));
     g_string_free(value, TRUE);

@@ -16,7 +16,8 @@ G_BEGIN_DECLS
 #define RATE_LIMITS_FILE "rate-limits"
 #define SENT_DIR "sent"
 #define REJECTED_DIR "rejected"
-#define TMP_PREFIX ".tmp."
+/* What libcoroner's atomic write leaves where O_TMPFILE is not supported and it is killed. */
+#define TMP_PREFIX ".#coroner."
 #define STATE_GROUP "Outbox"
 /* A temporary file older than this was left by a writer that died. */
 #define STALE_TMP_USEC (10 * 60 * G_USEC_PER_SEC)

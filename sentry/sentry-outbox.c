@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs-util.h"
 #include "sentry-envelope.h"
 #include "sentry-event.h"
 #include "sentry-outbox-private.h"
@@ -124,54 +125,11 @@ gint64 coroner_sentry_backoff_delay_ms(const CoronerSentryOutboxPolicy *policy, 
 
 /* ---- files ------------------------------------------------------------------ */
 
-static int write_all(int fd, const guint8 *data, gsize length)
-{
-    while (length > 0) {
-        ssize_t n = write(fd, data, length);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        data += n;
-        length -= (gsize)n;
-    }
-    return 0;
-}
-
-/*
- * tmp + fsync + rename + fsync(dir): after a crash or power loss the name
- * holds either the old content or the complete new one.  no_replace keeps an
- * existing name (the outbox never overwrites a queued envelope).
- */
-static gboolean write_atomic(int dir_fd, const char *name, const void *data, gsize length,
-                             gboolean no_replace, GError **error)
-{
-    g_autofree char *tmp = g_strdup_printf(TMP_PREFIX "%s.%08x", name, g_random_int());
-    int fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return outbox_set_errno_error(error, errno, "Cannot create %s in the outbox", tmp);
-    int r = write_all(fd, data, length);
-    if (r == 0 && fsync(fd) < 0)
-        r = -errno;
-    if (close(fd) < 0 && r == 0)
-        r = -errno;
-    if (r == 0 && renameat2(dir_fd, tmp, dir_fd, name, no_replace ? RENAME_NOREPLACE : 0) < 0)
-        r = -errno;
-    if (r < 0) {
-        unlinkat(dir_fd, tmp, 0);
-        return outbox_set_errno_error(error, -r, "Cannot write %s in the outbox", name);
-    }
-    if (fsync(dir_fd) < 0)
-        return outbox_set_errno_error(error, errno, "Cannot sync the outbox after writing %s", name);
-    return TRUE;
-}
-
 gboolean outbox_write_key_file(int dir_fd, const char *name, GKeyFile *kf, GError **error)
 {
     gsize length = 0;
     g_autofree char *data = g_key_file_to_data(kf, &length, NULL);
-    return write_atomic(dir_fd, name, data, length, FALSE, error);
+    return coroner_replace_file_atomic_at(dir_fd, name, data, length, 0600, error);
 }
 
 GKeyFile *outbox_read_key_file(int dir_fd, const char *name)
@@ -483,10 +441,12 @@ static gboolean queue_one(CoronerSentryOutbox *o, const char *event_id, GBytes *
         return FALSE;
     gsize size = 0;
     const void *data = g_bytes_get_data(envelope, &size);
-    if (!write_atomic(o->dir_fd, name, data, size, TRUE, error)) {
-        if (!g_error_matches(*error, G_IO_ERROR, G_IO_ERROR_EXISTS))
-            return FALSE;
-        g_clear_error(error);
+    /* Never over a queued envelope: one already there is this one. */
+    g_autoptr(GError) local = NULL;
+    if (!coroner_write_file_atomic_at(o->dir_fd, name, data, size, 0600, &local) &&
+        !g_error_matches(local, G_IO_ERROR, G_IO_ERROR_EXISTS)) {
+        g_propagate_prefixed_error(error, g_steal_pointer(&local), "Cannot queue in the outbox: ");
+        return FALSE;
     }
     return TRUE;
 }

@@ -133,6 +133,18 @@ static void test_zstd_and_stack(void)
     g_autofree char *sig_plain = signature_of_fd(fd);
     close(fd);
     g_assert_cmpstr(sig_plain, ==, sig_zst);
+
+    /* Open and symbolize in one call, in the sandbox: the same backtrace. */
+    CoronerSymbolizeOptions o;
+    coroner_symbolize_options_init(&o);
+    o.debuginfod = FALSE;
+    plain->process.exe = g_strdup(test_path("CRASH_C"));
+    int dfd = open(plain_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    g_assert_true(coroner_symbolize_stored(dfd, &o, getuid(), getgid(), plain, &error));
+    close(dfd);
+    g_assert_no_error(error);
+    g_assert_cmpstr(plain->signature, ==, sig_zst);
+    g_assert_null(plain->backtrace_error);
 }
 
 static void test_errors(void)
@@ -149,6 +161,16 @@ static void test_errors(void)
     g_autoptr(CoronerCrashRecord) absent = record_for(ID ".zst");
     g_assert_cmpint(open_for(dir, absent, &error), ==, -1);
     g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+    g_clear_error(&error);
+
+    /* Symbolizing a stored crash whose core is gone: the record says why, its backtrace stays. */
+    g_ptr_array_add(absent->threads, coroner_thread_new(7, "kept"));
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    g_assert_false(coroner_symbolize_stored(dfd, NULL, getuid(), getgid(), absent, &error));
+    close(dfd);
+    g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+    g_assert_cmpstr(absent->backtrace_error, ==, error->message);
+    g_assert_cmpuint(absent->threads->len, ==, 1);
     g_clear_error(&error);
 
     /* systemd-coredump's other compressions. */

@@ -163,6 +163,22 @@ static void test_signal_names(void)
     g_assert_cmpstr(unknown, ==, "SIG1000");
 }
 
+static void test_crashed_thread(void)
+{
+    g_autoptr(CoronerCrashRecord) r = coroner_crash_record_new();
+    r->process.tid = 42;
+    /* Not symbolized: no thread, the signalled tid from /proc. */
+    g_assert_null(coroner_crash_record_crashed_thread(r));
+    g_assert_cmpint(coroner_crash_record_crashed_tid(r), ==, 42);
+    g_ptr_array_add(r->threads, coroner_thread_new(7, "main"));
+    CoronerThread *worker = coroner_thread_new(8, "worker");
+    worker->crashed = TRUE;
+    g_ptr_array_add(r->threads, worker);
+    /* The backtrace's mark wins over the order and over /proc. */
+    g_assert_true(coroner_crash_record_crashed_thread(r) == worker);
+    g_assert_cmpint(coroner_crash_record_crashed_tid(r), ==, 8);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -170,5 +186,6 @@ int main(int argc, char **argv)
     g_test_add_func("/record/minimal-defaults", test_minimal_defaults);
     g_test_add_func("/record/rejects", test_rejects);
     g_test_add_func("/record/signal-names", test_signal_names);
+    g_test_add_func("/record/crashed-thread", test_crashed_thread);
     return g_test_run();
 }

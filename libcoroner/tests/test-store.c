@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,7 +24,20 @@ static void test_escape(void)
     for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autofree char *e = coroner_escape_comm(cases[i].in);
         g_assert_cmpstr(e, ==, cases[i].out);
+        g_autofree char *back = coroner_unescape_comm(e);
+        g_assert_cmpstr(back, ==, cases[i].in);
     }
+}
+
+static void test_unescape(void)
+{
+    /* Not ours: a lone backslash, a short or non-hex escape stay as they are. */
+    g_autofree char *odd = coroner_unescape_comm("a\\x\\x4\\xzz\\");
+    g_assert_cmpstr(odd, ==, "a\\x\\x4\\xzz\\");
+    /* A byte that is not UTF-8 (a comm cut mid-character) becomes U+FFFD. */
+    g_autofree char *cut = coroner_unescape_comm("ab\\xc3");
+    g_assert_cmpstr(cut, ==, "ab\xef\xbf\xbd");
+    g_assert_true(g_utf8_validate(cut, -1, NULL));
 }
 
 static void test_names_roundtrip(void)
@@ -133,6 +147,34 @@ static void test_list_and_atomic(void)
     remove_tree(dir);
 }
 
+/* Replacing: the name holds the new content, with the mode asked for, and nothing else is left. */
+static void test_replace_atomic(void)
+{
+    g_autofree char *dir = make_tmpdir();
+    int dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    g_assert_cmpint(dir_fd, >=, 0);
+    g_autoptr(GError) error = NULL;
+    g_assert_true(coroner_replace_file_atomic_at(dir_fd, "state", "old", 3, 0600, &error));
+    g_assert_no_error(error);
+    g_assert_true(coroner_replace_file_atomic_at(dir_fd, "state", "newer", 5, 0640, &error));
+    g_assert_no_error(error);
+    g_autofree char *path = g_build_filename(dir, "state", NULL);
+    g_autofree char *text = NULL;
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    g_assert_cmpstr(text, ==, "newer");
+    struct stat st;
+    g_assert_cmpint(stat(path, &st), ==, 0);
+    g_assert_cmpint(st.st_mode & 0777, ==, 0640);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    g_assert_cmpstr(g_dir_read_name(d), ==, "state");
+    g_assert_null(g_dir_read_name(d));
+    /* The no-replace write still refuses the existing name. */
+    g_assert_false(coroner_write_file_atomic_at(dir_fd, "state", "x", 1, 0600, &error));
+    g_assert_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+    close(dir_fd);
+    remove_tree(dir);
+}
+
 static void test_store_symlink_refused(void)
 {
     g_autofree char *dir = make_tmpdir();
@@ -151,8 +193,10 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/store/escape", test_escape);
+    g_test_add_func("/store/unescape", test_unescape);
     g_test_add_func("/store/names-roundtrip", test_names_roundtrip);
     g_test_add_func("/store/list-and-atomic", test_list_and_atomic);
+    g_test_add_func("/store/replace-atomic", test_replace_atomic);
     g_test_add_func("/store/symlink-refused", test_store_symlink_refused);
     return g_test_run();
 }
