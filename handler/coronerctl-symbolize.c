@@ -51,6 +51,15 @@ int ctl_open_core_for_parsing(const CoronerCrashIndex *index, const CoronerCrash
     return fd;
 }
 
+static void swap_backtrace(CoronerCrashRecord *a, CoronerCrashRecord *b)
+{
+    GPtrArray *threads = a->threads, *modules = a->modules;
+    a->threads = b->threads;
+    a->modules = b->modules;
+    b->threads = threads;
+    b->modules = modules;
+}
+
 gboolean ctl_ensure_backtrace(const CoronerCrashIndex *index, CoronerCrashEntry *e, GError **error)
 {
     CoronerCrashRecord *r = e->record;
@@ -83,22 +92,12 @@ gboolean ctl_ensure_backtrace(const CoronerCrashIndex *index, CoronerCrashEntry 
     coroner_caller_parser_identity(&uid, &gid);
     /* A failure must leave the backtrace from the journal as it was: it waits in scratch. */
     g_autoptr(CoronerCrashRecord) scratch = coroner_crash_record_new();
-    GPtrArray *tmp = r->threads;
-    r->threads = scratch->threads;
-    scratch->threads = tmp;
-    tmp = r->modules;
-    r->modules = scratch->modules;
-    scratch->modules = tmp;
+    swap_backtrace(r, scratch);
     gboolean ok = coroner_symbolize_sandboxed(fd, r->process.exe, &options, uid, gid, r, &local);
     close(fd);
     if (ok && has_backtrace(r))
         return TRUE;
-    tmp = r->threads;
-    r->threads = scratch->threads;
-    scratch->threads = tmp;
-    tmp = r->modules;
-    r->modules = scratch->modules;
-    scratch->modules = tmp;
+    swap_backtrace(r, scratch);
     if (had) {
         /* The journal's backtrace stands; the failed attempt is no error of it. */
         g_clear_pointer(&r->backtrace_error, g_free);
