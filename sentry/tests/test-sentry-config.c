@@ -90,6 +90,39 @@ static void test_core(void)
     }
 }
 
+static void test_minidump(void)
+{
+    struct {
+        const char *sys, *user, *app_id;
+        CoronerSentryMinidumpMode want;
+    } cases[] = {
+        {"", "", NULL, CORONER_SENTRY_MINIDUMP_OFF},
+        {"", "[Sentry]\nMinidump=attach\n", NULL, CORONER_SENTRY_MINIDUMP_ATTACH},
+        {"[Sentry]\nMinidump=only\n", "", NULL, CORONER_SENTRY_MINIDUMP_ONLY},
+        /* The user's over the system's, an application's over the default. */
+        {"[Sentry]\nMinidump=only\n", "[Sentry]\nMinidump=attach\n", NULL,
+         CORONER_SENTRY_MINIDUMP_ATTACH},
+        {"[App:org.a]\nMinidump=only\n", "[Sentry]\nMinidump=attach\n", "org.a",
+         CORONER_SENTRY_MINIDUMP_ONLY},
+        {"[App:org.a]\nMinidump=only\n", "[Sentry]\nMinidump=attach\n", "org.b",
+         CORONER_SENTRY_MINIDUMP_ATTACH},
+        {"", "[App:org.a]\nMinidump=no\n[Sentry]\nMinidump=attach\n", "org.a",
+         CORONER_SENTRY_MINIDUMP_OFF},
+        /* The administrator's no wins; a malformed value is no. */
+        {"[Sentry]\nMinidump=no\n", "[App:org.a]\nMinidump=only\n", "org.a",
+         CORONER_SENTRY_MINIDUMP_OFF},
+        {"", "[Sentry]\nMinidump=sometimes\n", NULL, CORONER_SENTRY_MINIDUMP_OFF},
+        {"", "[Sentry]\nMinidump= Only \n", NULL, CORONER_SENTRY_MINIDUMP_ONLY},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *sys = write_file("system.conf", cases[i].sys);
+        g_autofree char *user = write_file("user.conf", cases[i].user);
+        g_autoptr(CoronerSentryConfig) c = coroner_sentry_config_load(sys, user, NULL);
+        g_assert_cmpint(coroner_sentry_config_minidump_mode(c, NULL, cases[i].app_id), ==,
+                        cases[i].want);
+    }
+}
+
 static void test_malformed_file(void)
 {
     g_autofree char *sys = write_file("system.conf", "[Sentry\nDisabled=true\n");
@@ -117,6 +150,7 @@ int main(int argc, char **argv)
     g_test_add_func("/sentry/config/order", test_order);
     g_test_add_func("/sentry/config/off", test_off);
     g_test_add_func("/sentry/config/core", test_core);
+    g_test_add_func("/sentry/config/minidump", test_minidump);
     g_test_add_func("/sentry/config/malformed-file", test_malformed_file);
     int status = g_test_run();
     g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmp);

@@ -255,6 +255,31 @@ static void test_without_categories(void)
     g_assert_true(g_bytes_equal(same, bytes));
 }
 
+/* The minidump item: an attachment Sentry processes, in the attachment rate-limit category. */
+static void test_minidump(void)
+{
+    g_autoptr(CoronerSentryEnvelope) env = coroner_sentry_envelope_new(EID, DSN);
+    g_autoptr(JsonNode) event = json_from_string("{\"event_id\":\"" EID "\"}", NULL);
+    coroner_sentry_envelope_add_event(env, event);
+    coroner_sentry_envelope_add_minidump(env, g_bytes_new("MDMP\n\0\n", 7));
+    g_autoptr(GBytes) bytes = coroner_sentry_envelope_serialize(env, "2026-01-01T00:00:00.000000Z");
+    gsize n;
+    const char *data = g_bytes_get_data(bytes, &n);
+    const char *item = g_strstr_len(data, (gssize)n, "{\"type\":\"attachment\"");
+    g_assert_nonnull(item);
+    g_autofree char *line = g_strndup(item, (gsize)(strchr(item, '\n') - item));
+    g_autoptr(JsonNode) h = json_from_string(line, NULL);
+    JsonObject *o = json_node_get_object(h);
+    g_assert_cmpstr(json_object_get_string_member(o, "attachment_type"), ==, "event.minidump");
+    g_assert_cmpstr(json_object_get_string_member(o, "filename"), ==, "minidump.dmp");
+    g_assert_cmpint(json_object_get_int_member(o, "length"), ==, 7);
+    g_assert_cmpmem(strchr(item, '\n') + 1, 7, "MDMP\n\0\n", 7);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CoronerSentryEnvelopeInfo) info = coroner_sentry_envelope_parse(bytes, &error);
+    g_assert_no_error(error);
+    g_assert_true(g_strv_contains((const char *const *)info->categories, "attachment"));
+}
+
 static void test_gzip_roundtrip(void);
 
 int main(int argc, char **argv)
@@ -267,6 +292,7 @@ int main(int argc, char **argv)
     g_test_add_func("/sentry/envelope/bad-framing", test_bad_framing);
     g_test_add_func("/sentry/envelope/sent-at", test_sent_at);
     g_test_add_func("/sentry/envelope/gzip", test_gzip_roundtrip);
+    g_test_add_func("/sentry/envelope/minidump", test_minidump);
     return g_test_run();
 }
 
