@@ -33,6 +33,7 @@ static const Verb verbs[] = {
     {"info", ctl_info, TRUE, TRUE},
     {"backtrace", ctl_backtrace, TRUE, TRUE},
     {"dump", ctl_dump, FALSE, TRUE},
+    {"bundle", ctl_bundle, FALSE, TRUE},
     {"debug", ctl_debug, FALSE, TRUE},
     {"minidump", ctl_minidump, FALSE, TRUE},
     {"gdb", ctl_debug, FALSE, TRUE},
@@ -220,7 +221,9 @@ int main(int argc, char **argv)
         {"full", 0, 0, G_OPTION_ARG_NONE, &ctx.full,
          "backtrace: every thread and the modules, not only the crashing thread", NULL},
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &ctx.output,
-         "dump, minidump: write the core or minidump to FILE (\"-\" for stdout)", "FILE"},
+         "dump, minidump: write the core or minidump to FILE (\"-\" for stdout); bundle: the "
+         "directory for the bundle",
+         "PATH"},
         {"debugger", 0, 0, G_OPTION_ARG_STRING, &ctx.debugger,
          "debug: the debugger to run (default: $CORONER_DEBUGGER, $SYSTEMD_DEBUGGER or gdb)",
          "PROGRAM"},
@@ -253,6 +256,7 @@ int main(int argc, char **argv)
             "  dump [ID|MATCH…]        Write the uncompressed core (-o FILE, or stdout)\n"
             "  debug [ID|MATCH…]       Start a debugger on the executable and the core\n"
             "  minidump [ID|MATCH…]    Write a Breakpad minidump of the crash (-o FILE, or stdout)\n"
+            "  bundle [ID|MATCH…]      Write the crash's upload bundle (zip) into -o DIR\n"
             "  vacuum                  Shrink the store to its configured limits\n"
             "  submit [ID|MATCH…]      Send a crash report to the configured Sentry server\n"
             "  outbox [list|flush]     The reports waiting to be sent; send those that are due\n\n"

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "build-config.h"
+#include "bundle-name.h"
 
 #define GiB (UINT64_C(1) << 30)
 
@@ -23,6 +24,9 @@ CoronerConfig *coroner_config_new_default(void)
     c->journal_enabled = TRUE;
     c->journal_timeout_ms = 2000;
     c->service_user = g_strdup("coroner");
+    c->upload.region = g_strdup("us-east-1");
+    c->upload.filename_template = g_strdup(CORONER_BUNDLE_DEFAULT_TEMPLATE);
+    c->upload.part_size = 16u << 20;
     return c;
 }
 
@@ -32,6 +36,13 @@ void coroner_config_free(CoronerConfig *c)
         return;
     g_free(c->store_path);
     g_free(c->service_user);
+    g_free(c->upload.endpoint);
+    g_free(c->upload.bucket);
+    g_free(c->upload.region);
+    g_free(c->upload.access_key_id);
+    g_free(c->upload.secret_access_key_file);
+    g_free(c->upload.filename_template);
+    g_free(c->upload.schedule);
     g_free(c);
 }
 
@@ -167,10 +178,131 @@ static gboolean load_string(GKeyFile *kf, const char *group, const char *key, ch
     return TRUE;
 }
 
+gboolean coroner_parse_timespan(const char *text, uint64_t *ret_usec, GError **error)
+{
+    static const struct {
+        const char *suffix;
+        uint64_t usec;
+    } units[] = {
+        {"usec", 1},         {"us", 1},
+        {"msec", 1000},      {"ms", 1000},
+        {"seconds", G_USEC_PER_SEC}, {"second", G_USEC_PER_SEC}, {"sec", G_USEC_PER_SEC},
+        {"s", G_USEC_PER_SEC},
+        {"minutes", UINT64_C(60) * G_USEC_PER_SEC}, {"minute", 60 * G_USEC_PER_SEC},
+        {"min", 60 * G_USEC_PER_SEC}, {"m", 60 * G_USEC_PER_SEC},
+        {"hours", UINT64_C(3600) * G_USEC_PER_SEC}, {"hour", UINT64_C(3600) * G_USEC_PER_SEC},
+        {"h", UINT64_C(3600) * G_USEC_PER_SEC},
+        {"days", UINT64_C(86400) * G_USEC_PER_SEC}, {"day", UINT64_C(86400) * G_USEC_PER_SEC},
+        {"d", UINT64_C(86400) * G_USEC_PER_SEC},
+        {"", G_USEC_PER_SEC},
+    };
+    const char *p = text ? text : "";
+    uint64_t total = 0;
+    gboolean any = FALSE;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        if (!g_ascii_isdigit(*p))
+            goto invalid;
+        char *end = NULL;
+        double value = g_ascii_strtod(p, &end);
+        if (end == p || value < 0 || value > 1e12)
+            goto invalid;
+        p = end;
+        while (*p == ' ')
+            p++;
+        guint i;
+        for (i = 0; i < G_N_ELEMENTS(units); i++) {
+            gsize n = strlen(units[i].suffix);
+            if (strncmp(p, units[i].suffix, n) == 0 && !g_ascii_isalpha(p[n]))
+                break;
+        }
+        if (i == G_N_ELEMENTS(units))
+            goto invalid;
+        p += strlen(units[i].suffix);
+        total += (uint64_t)(value * (double)units[i].usec);
+        any = TRUE;
+    }
+    if (!any)
+        goto invalid;
+    *ret_usec = total;
+    return TRUE;
+
+invalid:
+    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                "“%s” is not a time span (use e.g. 30s, 10min, 1h)", text ? text : "");
+    return FALSE;
+}
+
 static void note(GPtrArray *problems, const char *path, GError *error)
 {
     if (problems)
         g_ptr_array_add(problems, g_strdup_printf("%s: %s", path, error->message));
+}
+
+/* [Upload]: each key on its own, like the rest; problems are noted, not fatal. */
+static gboolean load_upload(GKeyFile *kf, CoronerUploadConfig *u, const char *path,
+                            GPtrArray *problems)
+{
+    g_autoptr(GError) error = NULL;
+#define TRY_UPLOAD(call)                                                                           \
+    do {                                                                                           \
+        if (!(call)) {                                                                             \
+            note(problems, path, error);                                                           \
+            g_clear_error(&error);                                                                 \
+        }                                                                                          \
+    } while (0)
+    TRY_UPLOAD(load_string(kf, "Upload", "Endpoint", &u->endpoint, &error));
+    TRY_UPLOAD(load_string(kf, "Upload", "Bucket", &u->bucket, &error));
+    TRY_UPLOAD(load_string(kf, "Upload", "Region", &u->region, &error));
+    TRY_UPLOAD(load_string(kf, "Upload", "AccessKeyId", &u->access_key_id, &error));
+    TRY_UPLOAD(load_string(kf, "Upload", "SecretAccessKeyFile", &u->secret_access_key_file, &error));
+    TRY_UPLOAD(load_bool(kf, "Upload", "PathStyle", &u->path_style, &error));
+    TRY_UPLOAD(load_bool(kf, "Upload", "DeleteAfterUpload", &u->delete_after_upload, &error));
+    TRY_UPLOAD(load_bool(kf, "Upload", "Watch", &u->watch, &error));
+
+    g_autofree char *template_ = NULL;
+    TRY_UPLOAD(load_string(kf, "Upload", "FilenameTemplate", &template_, &error));
+    if (template_) {
+        g_autoptr(GError) local = NULL;
+        if (coroner_bundle_template_check(template_, &local)) {
+            g_free(u->filename_template);
+            u->filename_template = g_steal_pointer(&template_);
+        } else {
+            g_set_error(&error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                        "[Upload] FilenameTemplate: %s", local->message);
+            TRY_UPLOAD(FALSE);
+        }
+    }
+
+    g_autofree char *interval = g_key_file_get_value(kf, "Upload", "Interval", NULL);
+    if (interval && *g_strstrip(interval)) {
+        g_autoptr(GError) local = NULL;
+        if (!coroner_parse_timespan(interval, &u->interval_usec, &local)) {
+            g_set_error(&error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                        "[Upload] Interval: %s", local->message);
+            TRY_UPLOAD(FALSE);
+        }
+    }
+    g_autofree char *schedule = g_key_file_get_value(kf, "Upload", "Schedule", NULL);
+    if (schedule && *g_strstrip(schedule)) {
+        g_free(u->schedule);
+        u->schedule = g_steal_pointer(&schedule);
+    }
+
+    CoronerSize part = {.bytes = u->part_size};
+    TRY_UPLOAD(load_size(kf, "Upload", "PartSize", &part, FALSE, &error));
+    if (part.bytes < (5u << 20) || part.bytes > (UINT64_C(5) << 30)) {
+        g_set_error(&error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                    "[Upload] PartSize: S3 parts are 5M to 5G");
+        TRY_UPLOAD(FALSE);
+    } else {
+        u->part_size = part.bytes;
+    }
+#undef TRY_UPLOAD
+    return TRUE;
 }
 
 CoronerConfig *coroner_config_load(const char *path, GPtrArray *problems)
@@ -215,6 +347,7 @@ CoronerConfig *coroner_config_load(const char *path, GPtrArray *problems)
     TRY(load_bool(kf, "Journal", "Enabled", &c->journal_enabled, &error));
     TRY(load_string(kf, "Handler", "ServiceUser", &c->service_user, &error));
     TRY(load_bool(kf, "Backtrace", "Debuginfod", &c->debuginfod, &error));
+    TRY(load_upload(kf, &c->upload, path, problems));
     c->process_size_max = process_max.bytes;
     c->external_size_max = external_max.bytes;
 

@@ -20,6 +20,20 @@
  *   [Backtrace]
  *   Debuginfod=no          # ask DEBUGINFOD_URLS servers for missing debug info (network!)
  *
+ *   [Upload]               # coroner-upload (docs/upload.md)
+ *   Endpoint=https://s3.eu-west-1.amazonaws.com
+ *   Bucket=crashes
+ *   Region=us-east-1
+ *   AccessKeyId=AKIA…
+ *   SecretAccessKeyFile=/etc/coroner/upload.secret   # the secret itself is never in this file
+ *   PathStyle=no           # bucket in the path (MinIO, Ceph) instead of the host name
+ *   FilenameTemplate={uuid}-dump-{timestamp}-{hostname}-{exe}-{pid}-{signal}
+ *   DeleteAfterUpload=no
+ *   Interval=              # upload every so often (e.g. 10min); empty: not on a timer
+ *   Schedule=              # cron, 5 fields: "0,30 * * * *"
+ *   Watch=no               # upload a new crash as soon as its record appears
+ *   PartSize=16M           # multipart part size (at least 5M)
+ *
  * Sizes take B, K, M, G, T suffixes (powers of 1024) or "infinity"; a percentage
  * like "10%" is of the store's file system.
  */
@@ -37,6 +51,22 @@ typedef struct {
     double percent;       /* of the store's file system when > 0 */
 } CoronerSize;
 
+/* [Upload]: where and when coroner-upload sends bundles. */
+typedef struct {
+    char *endpoint;
+    char *bucket;
+    char *region;
+    char *access_key_id;
+    char *secret_access_key_file;
+    gboolean path_style;
+    char *filename_template;
+    gboolean delete_after_upload;
+    uint64_t interval_usec;  /* 0: no timer */
+    char *schedule;          /* cron expression, NULL: none (checked by coroner-upload) */
+    gboolean watch;
+    uint64_t part_size;
+} CoronerUploadConfig;
+
 typedef struct {
     char *store_path;
     gboolean compress;
@@ -48,6 +78,7 @@ typedef struct {
     unsigned journal_timeout_ms;
     char *service_user;
     gboolean debuginfod;  /* [Backtrace] Debuginfod=: fetch missing debug info at ingest */
+    CoronerUploadConfig upload;
 } CoronerConfig;
 
 /* The built-in defaults. */
@@ -69,6 +100,9 @@ gboolean coroner_parse_bool(const char *text, gboolean *ret);
 
 /* Parses "512M", "2G", "1234", "infinity" (→ UINT64_MAX) or "10%". */
 gboolean coroner_parse_size(const char *text, CoronerSize *ret_size, GError **error);
+
+/* Parses a time span: "90", "90s", "10min", "2h", "1d", "1h 30min" (systemd's units). */
+gboolean coroner_parse_timespan(const char *text, uint64_t *ret_usec, GError **error);
 
 /* Resolves a size against a file system of fs_bytes, capping percentages at cap. */
 uint64_t coroner_size_resolve(const CoronerSize *size, uint64_t fs_bytes, uint64_t cap);

@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 #include <string.h>
 #include <sys/acl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -259,4 +260,11 @@ gboolean coroner_store_set_access(int fd, int64_t reader_uid, GError **error)
     }
     acl_free(acl);
     return TRUE;
+}
+
+int coroner_store_lock_core(int core_fd, gboolean exclusive)
+{
+    if (flock(core_fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) < 0)
+        return -errno;
+    return 0;
 }
