@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "schedule.h"
+
+#include <gio/gio.h>
+#include <stdint.h>
+#include <string.h>
+
+struct CronSchedule {
+    uint64_t minutes;     /* bit n: minute n */
+    uint32_t hours;
+    uint32_t days;        /* bits 1-31 */
+    uint16_t months;      /* bits 1-12 */
+    uint8_t weekdays;     /* bits 0-6, Sunday 0 */
+    gboolean days_any, weekdays_any;
+};
+
+static gboolean parse_number(const char *s, int lo, int hi, int *ret)
+{
+    if (!*s)
+        return FALSE;
+    for (const char *c = s; *c; c++)
+        if (!g_ascii_isdigit(*c))
+            return FALSE;
+    gint64 v = g_ascii_strtoll(s, NULL, 10);
+    if (v < lo || v > hi)
+        return FALSE;
+    *ret = (int)v;
+    return TRUE;
+}
+
+/* One field into a bit set; *ret_any when it is a bare "*". */
+static gboolean parse_field(const char *text, int lo, int hi, uint64_t *ret_bits, gboolean *ret_any)
+{
+    uint64_t bits = 0;
+    *ret_any = strcmp(text, "*") == 0;
+    g_auto(GStrv) items = g_strsplit(text, ",", -1);
+    for (char **item = items; *item; item++) {
+        if (!**item)
+            return FALSE;
+        g_auto(GStrv) step_split = g_strsplit(*item, "/", 2);
+        int step = 1, from = lo, to = hi;
+        if (step_split[1] && !parse_number(step_split[1], 1, hi, &step))
+            return FALSE;
+        const char *range = step_split[0];
+        if (strcmp(range, "*") != 0) {
+            g_auto(GStrv) ends = g_strsplit(range, "-", 2);
+            if (!parse_number(ends[0], lo, hi, &from))
+                return FALSE;
+            to = from;
+            if (ends[1] && !parse_number(ends[1], lo, hi, &to))
+                return FALSE;
+            if (to < from)
+                return FALSE;
+            /* "5/15" means from 5 to the end, every 15. */
+            if (step_split[1] && !ends[1])
+                to = hi;
+        }
+        for (int v = from; v <= to; v += step)
+            bits |= UINT64_C(1) << v;
+    }
+    *ret_bits = bits;
+    return bits != 0;
+}
+
+CronSchedule *cron_schedule_parse(const char *text, GError **error)
+{
+    g_autofree char *copy = g_strstrip(g_strdup(text ? text : ""));
+    g_auto(GStrv) f = g_strsplit_set(copy, " \t", -1);
+    g_autoptr(GPtrArray) fields = g_ptr_array_new();
+    for (char **p = f; *p; p++)
+        if (**p)
+            g_ptr_array_add(fields, *p);
+    g_autofree CronSchedule *s = g_new0(CronSchedule, 1);
+    uint64_t bits;
+    gboolean any;
+    const char *what = NULL;
+    if (fields->len != 5) {
+        what = "five fields are needed: minute hour day-of-month month day-of-week";
+        goto invalid;
+    }
+    if (!parse_field(fields->pdata[0], 0, 59, &s->minutes, &any)) {
+        what = "bad minute field (0-59)";
+        goto invalid;
+    }
+    if (!parse_field(fields->pdata[1], 0, 23, &bits, &any)) {
+        what = "bad hour field (0-23)";
+        goto invalid;
+    }
+    s->hours = (uint32_t)bits;
+    if (!parse_field(fields->pdata[2], 1, 31, &bits, &s->days_any)) {
+        what = "bad day-of-month field (1-31)";
+        goto invalid;
+    }
+    s->days = (uint32_t)bits;
+    if (!parse_field(fields->pdata[3], 1, 12, &bits, &any)) {
+        what = "bad month field (1-12)";
+        goto invalid;
+    }
+    s->months = (uint16_t)bits;
+    if (!parse_field(fields->pdata[4], 0, 7, &bits, &s->weekdays_any)) {
+        what = "bad day-of-week field (0-7, Sunday 0 or 7)";
+        goto invalid;
+    }
+    s->weekdays = (uint8_t)((bits | (bits >> 7)) & 0x7f);
+    return g_steal_pointer(&s);
+
+invalid:
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "Schedule=%s: %s", copy, what);
+    return NULL;
+}
+
+void cron_schedule_free(CronSchedule *s)
+{
+    g_free(s);
+}
+
+static gboolean day_matches(const CronSchedule *s, GDateTime *t)
+{
+    gboolean dom = (s->days >> g_date_time_get_day_of_month(t)) & 1;
+    gboolean dow = (s->weekdays >> (g_date_time_get_day_of_week(t) % 7)) & 1;
+    if (s->days_any || s->weekdays_any)
+        return dom && dow;
+    return dom || dow;
+}
+
+gint64 cron_schedule_next(const CronSchedule *s, gint64 after_usec)
+{
+    g_autoptr(GTimeZone) tz = g_time_zone_new_local();
+    g_autoptr(GDateTime) start = g_date_time_new_from_unix_local(after_usec / G_USEC_PER_SEC);
+    /* The next whole minute. */
+    g_autoptr(GDateTime) t = g_date_time_new(tz, g_date_time_get_year(start),
+                                             g_date_time_get_month(start),
+                                             g_date_time_get_day_of_month(start),
+                                             g_date_time_get_hour(start),
+                                             g_date_time_get_minute(start), 0);
+    GDateTime *cur = g_date_time_add_minutes(t, 1);
+    /* Whole days and hours are skipped at once, so five years take a few thousand steps. */
+    for (int steps = 0; steps < 200000; steps++) {
+        if (g_date_time_get_year(cur) > g_date_time_get_year(start) + 5)
+            break;
+        GDateTime *next = NULL;
+        if (!((s->months >> g_date_time_get_month(cur)) & 1) || !day_matches(s, cur)) {
+            g_autoptr(GDateTime) day = g_date_time_new(tz, g_date_time_get_year(cur),
+                                                       g_date_time_get_month(cur),
+                                                       g_date_time_get_day_of_month(cur), 0, 0, 0);
+            next = g_date_time_add_days(day, 1);
+        } else if (!((s->hours >> g_date_time_get_hour(cur)) & 1)) {
+            g_autoptr(GDateTime) hour = g_date_time_new(tz, g_date_time_get_year(cur),
+                                                        g_date_time_get_month(cur),
+                                                        g_date_time_get_day_of_month(cur),
+                                                        g_date_time_get_hour(cur), 0, 0);
+            next = g_date_time_add_hours(hour, 1);
+        } else if (!((s->minutes >> g_date_time_get_minute(cur)) & 1)) {
+            next = g_date_time_add_minutes(cur, 1);
+        } else {
+            gint64 result = g_date_time_to_unix(cur) * G_USEC_PER_SEC;
+            g_date_time_unref(cur);
+            return result;
+        }
+        g_date_time_unref(cur);
+        cur = next;
+    }
+    g_date_time_unref(cur);
+    return -1;
+}
