@@ -263,14 +263,10 @@ static uint64_t min3(uint64_t a, uint64_t b, uint64_t c)
     return MIN(a, MIN(b, c));
 }
 
-/*
- * Stores the core from stdin as record->id + ".zst"; the record says how it
- * went.  *ret_lock_fd keeps the entry lock (coroner_store_lock_core) on the
- * stored core until the caller has written the record.
- */
+/* Stores the core from stdin as record->id + ".zst"; the record says how it went. */
 static void store_core(CoronerStore *store, const CoronerConfig *config,
                        const CoronerKernelArgs *args, uid_t parse_uid, gid_t parse_gid,
-                       int64_t reader_uid, CoronerCrashRecord *r, int *ret_lock_fd)
+                       int64_t reader_uid, CoronerCrashRecord *r)
 {
     CoronerCoreInfo *core = &r->core;
     core->compression = g_strdup(config->compress ? "zstd" : "none");
@@ -302,7 +298,11 @@ static void store_core(CoronerStore *store, const CoronerConfig *config,
         return;
     }
     gboolean have_stack = coroner_tmpfile_open(store->dir_fd, 0600, &stack, NULL);
-    /* Nobody fresh to the file can lock it yet: this cannot fail but by a bug. */
+    /*
+     * The entry lock, held until the finished core is linked and tmp.fd
+     * closed.  Not longer: every child forked while an fd of it is open
+     * (the sandboxes, their detached cache writers) would hold it too.
+     */
     (void)coroner_store_lock_core(tmp.fd, TRUE);
 
     CoreStreamOptions options = {
@@ -365,7 +365,6 @@ static void store_core(CoronerStore *store, const CoronerConfig *config,
         coroner_log(LOG_ERR, "PID %d: %s", (int)args->pid, core->reason);
         return;
     }
-    *ret_lock_fd = fcntl(tmp.fd, F_DUPFD_CLOEXEC, 3);
     coroner_tmpfile_discard(&tmp);
     core->file = g_steal_pointer(&name);
 
@@ -502,16 +501,13 @@ static int handle_crash(const char *config_path, const CoronerKernelArgs *args)
         g_clear_error(&error);
     }
 
-    int core_lock = -1;
-    store_core(store, config, args, parse_uid, parse_gid, reader_uid, r, &core_lock);
+    store_core(store, config, args, parse_uid, parse_gid, reader_uid, r);
     if (hook_raw && parse_uid != (uid_t)-1)
         parse_hook_metadata(hook_raw, parse_uid, parse_gid, r);
     if (parse_uid != (uid_t)-1)
         symbolize(store, config, parse_uid, parse_gid, r);
 
     gboolean record_written = write_record(store, r, reader_uid, &error);
-    if (core_lock >= 0)
-        close(core_lock);
     if (!record_written) {
         coroner_log(LOG_ERR, "PID %d: cannot write the crash record: %s", (int)args->pid,
                     error->message);

@@ -78,12 +78,14 @@ void coroner_store_entry_free(CoronerStoreEntry *entry);
 gboolean coroner_store_set_access(int fd, int64_t reader_uid, GError **error);
 
 /*
- * The entry lock: a flock(2) on the core file itself.  Whoever writes an
- * entry holds it exclusively from the moment the core's temporary file is
- * created until the record is linked beside it; whoever ships a core
- * elsewhere (coroner-upload) takes it shared, without waiting, and leaves an
- * entry it cannot lock for later.  Returns 0, or -EWOULDBLOCK when another
- * holds it, or another negative errno.
+ * The entry lock: a flock(2) on the core file itself.  Whoever writes or
+ * rewrites a core holds it exclusively while doing so (the handler from the
+ * creation of the core's temporary file until it is linked into place);
+ * whoever ships a core elsewhere (coroner-upload) takes it shared, without
+ * waiting, holds it while reading, and leaves an entry it cannot lock for
+ * later.  (The record is linked only after its core, so an entry with a
+ * record never has a core that is still growing.)  Returns 0, or
+ * -EWOULDBLOCK when another holds it, or another negative errno.
  */
 int coroner_store_lock_core(int core_fd, gboolean exclusive);
 

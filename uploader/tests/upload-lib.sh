@@ -53,8 +53,8 @@ CFG
 
 s3_stop() {
     [ -n "$S3_PID" ] || return 0
-    kill -TERM "$S3_PID" 2>/dev/null
-    wait "$S3_PID" 2>/dev/null
+    kill -TERM "$S3_PID" 2>/dev/null || true
+    wait "$S3_PID" 2>/dev/null || true
     S3_PID=
 }
 
@@ -75,8 +75,8 @@ tamper_start() {
 
 tamper_stop() {
     [ -n "$TAMPER_PID" ] || return 0
-    kill -TERM "$TAMPER_PID" 2>/dev/null
-    wait "$TAMPER_PID" 2>/dev/null
+    kill -TERM "$TAMPER_PID" 2>/dev/null || true
+    wait "$TAMPER_PID" 2>/dev/null || true
     TAMPER_PID=
 }
 
@@ -113,14 +113,14 @@ upload_daemon_start() {
 
 upload_daemon_stop() {
     [ -n "$UPLOAD_DAEMON_PID" ] || return 0
-    kill -TERM "$UPLOAD_DAEMON_PID" 2>/dev/null
+    kill -TERM "$UPLOAD_DAEMON_PID" 2>/dev/null || true
     local i
     for ((i = 0; i < 100; i++)); do
         kill -0 "$UPLOAD_DAEMON_PID" 2>/dev/null || break
         sleep 0.1
     done
-    kill -KILL "$UPLOAD_DAEMON_PID" 2>/dev/null
-    wait "$UPLOAD_DAEMON_PID" 2>/dev/null
+    kill -KILL "$UPLOAD_DAEMON_PID" 2>/dev/null || true
+    wait "$UPLOAD_DAEMON_PID" 2>/dev/null || true
     UPLOAD_DAEMON_PID=
 }
 
