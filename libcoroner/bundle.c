@@ -13,7 +13,7 @@
 
 #include "fs-util.h"
 #include "store.h"
-#include "symbolize.h"
+#include "backtrace-format.h"
 
 #define COPY_CHUNK (1u << 20)
 
