@@ -31,6 +31,7 @@ typedef struct {
     GByteArray *bytes;   /* the first bytes of the stream, until the headers are parsed */
     bool done;           /* headers parsed (or given up on) */
     bool not_elf;
+    bool unchecked;      /* PN_XNUM, or a table past HEADER_MAX: no expected size */
     uint64_t expected;   /* max(p_offset + p_filesz), 0 if unknown */
 } HeaderScan;
 
@@ -79,6 +80,7 @@ static void header_feed(HeaderScan *h, const uint8_t *data, size_t n)
     /* PN_XNUM moves the real count into section 0; the size check is then skipped. */
     if (phnum == PN_XNUM || phoff > HEADER_MAX ||
         phoff + (uint64_t)phnum * phentsize > HEADER_MAX) {
+        h->unchecked = true;
         h->done = true;
         return;
     }
@@ -334,6 +336,7 @@ void core_stream(int in_fd, int out_fd, const CoreStreamOptions *o, CoreStreamRe
         goto out;
     }
     ret->expected_size = header.expected;
+    ret->size_unchecked = header.unchecked;
     if (status == CORE_STREAM_OK && header.expected > 0 && ret->bytes_in < header.expected) {
         status = CORE_STREAM_SHORT;
         goto out;
@@ -377,6 +380,10 @@ char *core_stream_describe(const CoreStreamResult *r)
     case CORE_STREAM_NOT_ELF:
         return g_strdup("the data on stdin is not an ELF core file");
     case CORE_STREAM_SHORT:
+        if (r->expected_size <= r->bytes_in)
+            return g_strdup_printf("the core is truncated: the stream ended after %" G_GUINT64_FORMAT
+                                   " bytes, before its program headers were complete",
+                                   r->bytes_in);
         return g_strdup_printf("the core is truncated: the stream ended after %" G_GUINT64_FORMAT
                                " of the %" G_GUINT64_FORMAT " bytes its program headers announce",
                                r->bytes_in, r->expected_size);

@@ -45,6 +45,7 @@ typedef struct {
     uint64_t bytes_in;       /* core bytes kept */
     uint64_t bytes_out;      /* bytes written to the store */
     uint64_t expected_size;  /* from the program headers, 0 if unknown */
+    bool size_unchecked;     /* PN_XNUM or an oversized table: completeness could not be checked */
     bool stack_ok;           /* the stack core is complete and may be linked */
     uint64_t stack_bytes;    /* its data bytes */
     char stack_warning[256]; /* why it may be less useful than the core, "" if not */

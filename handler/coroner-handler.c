@@ -341,6 +341,10 @@ static void store_core(CoronerStore *store, const CoronerConfig *config,
                                 ? describe_budget(&space, &result)
                                 : core_stream_describe(&result);
     core->size = result.bytes_in;
+    if (streamed && result.size_unchecked)
+        coroner_crash_record_add_error(r, "the core's program headers could not be read while it "
+                                          "streamed (PN_XNUM or a table over 4 MiB): whether it "
+                                          "is complete was not checked");
     if (result.status != CORE_STREAM_OK && result.status != CORE_STREAM_LIMITED) {
         coroner_tmpfile_discard(&tmp);
         if (have_stack)

@@ -2,6 +2,7 @@
 #include "coronerctl-json.h"
 
 #include "coronerctl-format.h"
+#include "json-parse.h"
 
 static void add_string(JsonBuilder *b, const char *name, const char *value)
 {
@@ -90,7 +91,7 @@ static JsonNode *record_node(const CoronerCrashRecord *r)
 {
     gsize length;
     g_autofree char *text = coroner_crash_record_to_json(r, &length);
-    JsonNode *node = json_from_string(text, NULL);
+    JsonNode *node = coroner_json_parse(text, (gssize)length, CORONER_JSON_MAX_BYTES, NULL);
     return node ? node : json_node_new(JSON_NODE_NULL);
 }
 

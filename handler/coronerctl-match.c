@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "journal-writer.h"
+#include "json-parse.h"
 
 typedef struct {
     char *field;  /* "COREDUMP_PID" or "process.unit" */
@@ -143,7 +144,7 @@ static JsonNode *json_of(CtlMatches *m, const CoronerCrashEntry *e)
         return node;
     gsize length;
     g_autofree char *text = coroner_crash_record_to_json(e->record, &length);
-    node = json_from_string(text, NULL);
+    node = coroner_json_parse(text, (gssize)length, CORONER_JSON_MAX_BYTES, NULL);
     if (!node)
         node = json_node_new(JSON_NODE_NULL);
     g_hash_table_insert(m->entry_json, (gpointer)e, node);

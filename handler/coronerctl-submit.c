@@ -25,6 +25,7 @@
 #include "sentry-report.h"
 #include "sentry-submit.h"
 #include "sentry-transport.h"
+#include "json-parse.h"
 
 static char *opt_dsn;
 static char *opt_comment;
@@ -113,11 +114,10 @@ static char *envelope_item_string(GBytes *bytes, const char *item_type, const ch
         nl = memchr(pos, '\n', (gsize)(end - pos));
         if (!nl)
             return NULL;
-        g_autoptr(JsonParser) header = json_parser_new();
-        if (!json_parser_load_from_data(header, pos, nl - pos, NULL) ||
-            !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(header)))
+        g_autoptr(JsonNode) header = coroner_json_parse(pos, nl - pos, CORONER_JSON_MAX_BYTES, NULL);
+        if (!header || !JSON_NODE_HOLDS_OBJECT(header))
             return NULL;
-        JsonObject *h = json_node_get_object(json_parser_get_root(header));
+        JsonObject *h = json_node_get_object(header);
         JsonNode *length = json_object_get_member(h, "length");
         JsonNode *type = json_object_get_member(h, "type");
         if (!length || json_node_get_value_type(length) != G_TYPE_INT64 || !type ||
@@ -128,13 +128,13 @@ static char *envelope_item_string(GBytes *bytes, const char *item_type, const ch
         if (len < 0 || len > end - pos)
             return NULL;
         if (g_str_equal(json_node_get_string(type), item_type)) {
-            g_autoptr(JsonParser) item = json_parser_new();
-            if (!json_parser_load_from_data(item, pos, len, NULL))
+            g_autoptr(JsonNode) item = coroner_json_parse(pos, len, CORONER_JSON_MAX_BYTES, NULL);
+            if (!item)
                 return NULL;
             g_autoptr(JsonPath) path = json_path_new();
             if (!json_path_compile(path, json_path, NULL))
                 return NULL;
-            g_autoptr(JsonNode) found = json_path_match(path, json_parser_get_root(item));
+            g_autoptr(JsonNode) found = json_path_match(path, item);
             JsonArray *hits = json_node_get_array(found);
             if (json_array_get_length(hits) == 0)
                 return NULL;

@@ -7,6 +7,7 @@
  * by us.
  */
 #include "crash-record.h"
+#include "json-parse.h"
 
 #include <json-glib/json-glib.h>
 #include <stdio.h>
@@ -159,7 +160,22 @@ static guint array_length(JsonArray *array)
     return array ? json_array_get_length(array) : 0;
 }
 
-static gboolean read_process(JsonObject *o, CoronerProcessInfo *p, GError **error)
+/*
+ * How many elements of an array member are read: at most max, so a record
+ * with 120,000 threads costs what 4096 do; the cut is recorded, never silent.
+ */
+static guint capped_length(JsonArray *array, guint max, const char *what, CoronerCrashRecord *r)
+{
+    guint n = array_length(array);
+    if (n <= max)
+        return n;
+    coroner_crash_record_add_error(r, "the record lists %u %s; only the first %u were read", n,
+                                   what, max);
+    return max;
+}
+
+static gboolean read_process(JsonObject *o, CoronerProcessInfo *p, CoronerCrashRecord *r,
+                             GError **error)
 {
     gboolean ok;
     int64_t dumpable = p->dumpable;
@@ -182,7 +198,8 @@ static gboolean read_process(JsonObject *o, CoronerProcessInfo *p, GError **erro
     JsonArray *threads = get_array(o, "threads", error, &ok);
     if (!ok)
         return FALSE;
-    for (guint i = 0; i < array_length(threads); i++) {
+    for (guint i = 0, n = capped_length(threads, CORONER_RECORD_MAX_THREADS, "process threads", r);
+         i < n; i++) {
         JsonObject *t = element_object(threads, i, "threads", error);
         if (!t)
             return FALSE;
@@ -321,7 +338,8 @@ static gboolean read_backtrace(JsonObject *o, CoronerCrashRecord *r, GError **er
     JsonArray *threads = get_array(o, "threads", error, &ok);
     if (!ok)
         return FALSE;
-    for (guint i = 0; i < array_length(threads); i++) {
+    for (guint i = 0, n = capped_length(threads, CORONER_RECORD_MAX_THREADS, "threads", r); i < n;
+         i++) {
         JsonObject *to = element_object(threads, i, "threads", error);
         if (!to)
             return FALSE;
@@ -333,7 +351,8 @@ static gboolean read_backtrace(JsonObject *o, CoronerCrashRecord *r, GError **er
         JsonArray *frames = get_array(to, "frames", error, &ok);
         if (!ok)
             return FALSE;
-        for (guint j = 0; j < array_length(frames); j++) {
+        for (guint j = 0, m = capped_length(frames, CORONER_RECORD_MAX_FRAMES, "frames in a thread", r);
+             j < m; j++) {
             JsonObject *fo = element_object(frames, j, "frames", error);
             if (!fo)
                 return FALSE;
@@ -353,7 +372,8 @@ static gboolean read_backtrace(JsonObject *o, CoronerCrashRecord *r, GError **er
     JsonArray *modules = get_array(o, "modules", error, &ok);
     if (!ok)
         return FALSE;
-    for (guint i = 0; i < array_length(modules); i++) {
+    for (guint i = 0, n = capped_length(modules, CORONER_RECORD_MAX_MODULES, "modules", r); i < n;
+         i++) {
         JsonObject *mo = element_object(modules, i, "modules", error);
         if (!mo)
             return FALSE;
@@ -392,7 +412,7 @@ static gboolean read_record(JsonObject *root, CoronerCrashRecord *r, GError **er
         return FALSE;
 
     JsonObject *process = get_object(root, "process", error, &ok);
-    if (!ok || (process && !read_process(process, &r->process, error)))
+    if (!ok || (process && !read_process(process, &r->process, r, error)))
         return FALSE;
 
     JsonObject *sig = get_object(root, "signal", error, &ok);
@@ -459,10 +479,9 @@ static gboolean read_record(JsonObject *root, CoronerCrashRecord *r, GError **er
 
 CoronerCrashRecord *coroner_crash_record_from_json(const char *data, gssize length, GError **error)
 {
-    g_autoptr(JsonParser) parser = json_parser_new_immutable();
-    if (!json_parser_load_from_data(parser, data, length, error))
+    g_autoptr(JsonNode) root = coroner_json_parse(data, length, RECORD_MAX_BYTES, error);
+    if (!root)
         return NULL;
-    JsonNode *root = json_parser_get_root(parser);
     if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
         g_set_error(error, RECORD_ERROR, 0, "a crash record must be a JSON object");
         return NULL;

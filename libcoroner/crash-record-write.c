@@ -6,16 +6,20 @@
  * schema is visible in every record.
  */
 #include "crash-record.h"
+#include "json-parse.h"
 
 #include <json-glib/json-glib.h>
 
 static void add_string(JsonBuilder *b, const char *member, const char *value)
 {
     json_builder_set_member_name(b, member);
-    if (value)
-        json_builder_add_string_value(b, value);
-    else
+    if (value) {
+        /* Invalid UTF-8 (a comm, a path, a thread name) would make the record invalid JSON. */
+        g_autofree char *escaped = coroner_utf8_escape_invalid(value);
+        json_builder_add_string_value(b, escaped ? escaped : value);
+    } else {
         json_builder_add_null_value(b);
+    }
 }
 
 static void add_int(JsonBuilder *b, const char *member, int64_t value)
@@ -313,8 +317,10 @@ char *coroner_crash_record_to_json(const CoronerCrashRecord *r, gsize *ret_lengt
 
     json_builder_set_member_name(b, "errors");
     json_builder_begin_array(b);
-    for (guint i = 0; i < r->errors->len; i++)
-        json_builder_add_string_value(b, r->errors->pdata[i]);
+    for (guint i = 0; i < r->errors->len; i++) {
+        g_autofree char *escaped = coroner_utf8_escape_invalid(r->errors->pdata[i]);
+        json_builder_add_string_value(b, escaped ? escaped : r->errors->pdata[i]);
+    }
     json_builder_end_array(b);
 
     json_builder_end_object(b);

@@ -15,6 +15,15 @@
 
 G_BEGIN_DECLS
 
+/*
+ * What a record reader takes at most (more is cut, and said so in errors):
+ * above what the symbolizer writes (256 threads × 256 frames) and what
+ * /proc lists for any real process, far below what a hostile record holds.
+ */
+#define CORONER_RECORD_MAX_THREADS 4096u
+#define CORONER_RECORD_MAX_FRAMES 1024u
+#define CORONER_RECORD_MAX_MODULES 8192u
+
 #define CORONER_RECORD_SCHEMA "coroner.crash-record/1"
 #define CORONER_RECORD_SCHEMA_MAJOR 1
 

@@ -162,11 +162,15 @@ static char *read_link_at(int dir_fd, const char *name)
 static char *read_text(int proc_fd, const char *name, gsize max, CoronerCrashRecord *record)
 {
     char *data = NULL;
+    gsize length = 0;
     g_autoptr(GError) error = NULL;
-    if (!coroner_read_proc_file_at(proc_fd, name, max, &data, NULL, &error)) {
+    if (!coroner_read_proc_file_at(proc_fd, name, max, &data, &length, &error)) {
         coroner_crash_record_add_error(record, "cannot read /proc/PID/%s", error->message);
         return NULL;
     }
+    if (length >= max)
+        coroner_crash_record_add_error(record, "/proc/PID/%s was cut at %" G_GSIZE_FORMAT " KiB",
+                                       name, max / 1024);
     return data;
 }
 
@@ -281,8 +285,12 @@ void coroner_proc_collect(int proc_fd, pid_t pid, CoronerCrashRecord *record)
 
     gsize len = 0;
     g_autofree char *cmdline = NULL;
-    if (coroner_read_proc_file_at(proc_fd, "cmdline", PROC_SMALL_MAX, &cmdline, &len, NULL))
+    if (coroner_read_proc_file_at(proc_fd, "cmdline", PROC_SMALL_MAX, &cmdline, &len, NULL)) {
         p->cmdline = coroner_join_nul_separated(cmdline, len, ' ');
+        if (len >= PROC_SMALL_MAX)
+            coroner_crash_record_add_error(record, "the command line was cut at %u KiB",
+                                           PROC_SMALL_MAX / 1024);
+    }
 
     p->proc_status = read_text(proc_fd, "status", PROC_SMALL_MAX, record);
     p->proc_maps = read_text(proc_fd, "maps", PROC_TEXT_MAX, record);

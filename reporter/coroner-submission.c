@@ -11,6 +11,7 @@
 #include "sentry-outbox.h"
 #include "sentry-report.h"
 #include "sentry-transport.h"
+#include "json-parse.h"
 
 struct _CoronerSubmission {
     CoronerSentryConfig *config;
@@ -81,10 +82,10 @@ GBytes *coroner_submission_build(CoronerSubmission *self, const CoronerCrashReco
 
 static void describe_json(GString *out, const char *data, gsize length)
 {
-    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autoptr(JsonNode) root = coroner_json_parse(data, (gssize)length, CORONER_JSON_MAX_BYTES, NULL);
 
-    if (json_parser_load_from_data(parser, data, (gssize)length, NULL)) {
-        g_autofree char *pretty = json_to_string(json_parser_get_root(parser), TRUE);
+    if (root) {
+        g_autofree char *pretty = json_to_string(root, TRUE);
         g_string_append(out, pretty);
     } else {
         g_string_append_len(out, data, (gssize)length);
@@ -107,7 +108,7 @@ char *coroner_submission_describe(GBytes *envelope)
     describe_json(out, p, (gsize)(newline - p));
     p = newline < end ? newline + 1 : end;
     while (p < end) {
-        g_autoptr(JsonParser) parser = json_parser_new();
+        g_autoptr(JsonNode) root = NULL;
         newline = memchr(p, '\n', (gsize)(end - p));
         if (!newline)
             newline = end;
@@ -115,9 +116,10 @@ char *coroner_submission_describe(GBytes *envelope)
             p++;
             continue;
         }
-        if (!json_parser_load_from_data(parser, p, newline - p, NULL))
+        root = coroner_json_parse(p, newline - p, CORONER_JSON_MAX_BYTES, NULL);
+        if (!root)
             break;
-        JsonObject *header = json_node_get_object(json_parser_get_root(parser));
+        JsonObject *header = JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
         gint64 length = header ? json_object_get_int_member_with_default(header, "length", 0) : 0;
         const char *type = header ? json_object_get_string_member_with_default(header, "type", "?") : "?";
         const char *payload = newline < end ? newline + 1 : end;

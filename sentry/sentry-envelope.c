@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "sentry-dsn.h"
+#include "json-parse.h"
 
 typedef struct {
     JsonObject *headers;
@@ -199,13 +200,12 @@ static JsonObject *read_header_line(const char *data, gsize size, gsize *pos, GE
     const char *start = data + *pos;
     const char *nl = memchr(start, '\n', size - *pos);
     gsize len = nl ? (gsize)(nl - start) : size - *pos;
-    g_autoptr(JsonParser) parser = json_parser_new();
     g_autoptr(GError) local = NULL;
-    if (!json_parser_load_from_data(parser, start, (gssize)len, &local)) {
+    g_autoptr(JsonNode) root = coroner_json_parse(start, (gssize)len, CORONER_JSON_MAX_BYTES, &local);
+    if (!root) {
         bad(error, local->message, *pos);
         return NULL;
     }
-    JsonNode *root = json_parser_get_root(parser);
     if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
         bad(error, "a header is not a JSON object", *pos);
         return NULL;
@@ -377,14 +377,14 @@ gboolean coroner_sentry_envelope_split_feedback(GBytes *bytes, GBytes **ret_rest
         return TRUE;
     }
     const char *data = g_bytes_get_data(bytes, NULL);
-    g_autoptr(JsonParser) parser = json_parser_new();
-    if (!json_parser_load_from_data(parser, data + fb->payload_at, (gssize)fb->payload_len, NULL) ||
-        !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
+    g_autoptr(JsonNode) fb_node = coroner_json_parse(data + fb->payload_at, (gssize)fb->payload_len,
+                                                      CORONER_JSON_MAX_BYTES, NULL);
+    if (!fb_node || !JSON_NODE_HOLDS_OBJECT(fb_node)) {
         bad(error, "the feedback item is not a JSON object", fb->payload_at);
         return FALSE;
     }
     const char *fb_id = json_object_get_string_member_with_default(
-        json_node_get_object(json_parser_get_root(parser)), "event_id", NULL);
+        json_node_get_object(fb_node), "event_id", NULL);
     const char *event_id = json_object_get_string_member_with_default(header, "event_id", NULL);
     if (!fb_id || (event_id && strcmp(fb_id, event_id) == 0)) {
         /* The header's event_id would be the event's: Relay would read only one of the two. */

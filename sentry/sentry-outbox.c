@@ -17,6 +17,7 @@
 #include "sentry-event.h"
 #include "sentry-outbox-private.h"
 #include "sentry-ratelimit.h"
+#include "fs-util.h"
 
 /* "<what happened>: <strerror>", with the what formatted by the caller. */
 gboolean outbox_set_errno_error(GError **error, int err, const char *format, ...)
@@ -132,20 +133,17 @@ gboolean outbox_write_key_file(int dir_fd, const char *name, GKeyFile *kf, GErro
     return coroner_replace_file_atomic_at(dir_fd, name, data, length, 0600, error);
 }
 
+/* A state or response file is a few lines; anything else (a FIFO, a huge file) reads as empty. */
+#define KEY_FILE_MAX_BYTES (64u << 10)
+
 GKeyFile *outbox_read_key_file(int dir_fd, const char *name)
 {
     GKeyFile *kf = g_key_file_new();
-    int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return kf;
-    g_autoptr(GString) text = g_string_new(NULL);
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-        if (n > 0)
-            g_string_append_len(text, buf, n);
-    close(fd);
-    g_key_file_load_from_data(kf, text->str, text->len, G_KEY_FILE_NONE, NULL);
+    g_autofree char *text = NULL;
+    gsize length = 0;
+    /* Never blocks on a FIFO planted in the outbox, never follows a symlink. */
+    if (coroner_read_file_at(dir_fd, name, KEY_FILE_MAX_BYTES, &text, &length, NULL))
+        g_key_file_load_from_data(kf, text, length, G_KEY_FILE_NONE, NULL);
     return kf;
 }
 
@@ -154,6 +152,8 @@ GBytes *outbox_read_fd(int fd, GError **error)
     struct stat st;
     if (fstat(fd, &st) < 0)
         return outbox_set_errno_error(error, errno, "Cannot stat %s", "an envelope"), NULL;
+    if (!S_ISREG(st.st_mode))
+        return outbox_set_errno_error(error, EINVAL, "Cannot read %s", "an envelope that is not a regular file"), NULL;
     gsize size = (gsize)st.st_size;
     guint8 *data = g_malloc(size ? size : 1);
     gsize done = 0;
@@ -315,7 +315,7 @@ GBytes *coroner_sentry_outbox_get(CoronerSentryOutbox *o, const char *event_id, 
     g_autofree char *name = outbox_name_for(event_id, ENVELOPE_SUFFIX);
     int dirs[] = {o->dir_fd, o->sent_fd, o->rejected_fd};
     for (gsize i = 0; i < G_N_ELEMENTS(dirs); i++) {
-        int fd = openat(dirs[i], name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        int fd = openat(dirs[i], name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0)
             continue;
         GBytes *bytes = outbox_read_fd(fd, error);
@@ -336,9 +336,14 @@ GBytes *coroner_sentry_outbox_get(CoronerSentryOutbox *o, const char *event_id, 
 int outbox_claim(CoronerSentryOutbox *o, const char *event_id)
 {
     g_autofree char *name = outbox_name_for(event_id, ENVELOPE_SUFFIX);
-    int fd = openat(o->dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = openat(o->dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return -errno;
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return -ENOENT;
+    }
     if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
         int err = errno == EWOULDBLOCK ? EAGAIN : errno;
         close(fd);

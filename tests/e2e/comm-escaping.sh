@@ -67,5 +67,25 @@ if [ -n "$RECORD" ]; then
     verify_journal "$CRASH_PID" 11 present "$ODD"
     verify_coredumpctl "$CRASH_PID" 11 present "$ODD"
 fi
+# 5. Bytes that are no UTF-8 at all in the name and in the executable's path:
+# the record stays valid JSON (each such byte written \xNN, recoverable), and
+# the backtrace is still made.
+BAD=$'bad\xff\xfe'
+mkdir -p "$T/bin"
+BADEXE=$T/bin/$'crash\xffer'
+cp "$CORONER_CRASHER" "$BADEXE"
+CORONER_CRASHER_SAVED=$CORONER_CRASHER
+CORONER_CRASHER=$BADEXE
+crash_and_wait --comm="$BAD" segv
+CORONER_CRASHER=$CORONER_CRASHER_SAVED
+if [ -n "$RECORD" ]; then
+    if jq -e . "$RECORD" >/dev/null 2>&1; then pass "5: record with invalid UTF-8 is valid JSON"; else fail "5: record is not valid JSON"; fi
+    assert_eq 'bad\xff\xfe' "$(rec "$CRASH_PID" .process.comm)" "5: the comm's invalid bytes written as \\xNN"
+    assert_eq "$T/bin/crash\xffer" "$(rec "$CRASH_PID" .process.exe)" "5: the exe's invalid byte written as \\xNN"
+    assert_ne 0 "$(rec "$CRASH_PID" '.backtrace.threads | length')" "5: the backtrace was made"
+    assert_eq "" "$(rec "$CRASH_PID" .backtrace.error)" "5: no backtrace error"
+else
+    fail "5: no record for a crash with an invalid UTF-8 name"
+fi
 assert_eq "" "$(store_leftovers)" "no temporary files left in the store"
 harness_done
