@@ -153,18 +153,18 @@ typedef struct {
     uint16_t processor_revision; /* x86: model << 8 | stepping */
     uint8_t number_of_processors;
     uint8_t product_type;
-    uint32_t major_version;      /* Linux: the kernel release's numbers */
+    uint32_t major_version; /* Linux: the kernel release's numbers */
     uint32_t minor_version;
     uint32_t build_number;
     uint32_t platform_id;
-    uint32_t csd_version_rva;    /* MDString; Linux: "sysname release version machine" */
+    uint32_t csd_version_rva; /* MDString; Linux: "sysname release version machine" */
     uint16_t suite_mask;
     uint16_t reserved2;
     union {
         struct {
-            uint32_t vendor_id[3];           /* cpuid 0: ebx, edx, ecx */
-            uint32_t version_information;    /* cpuid 1: eax */
-            uint32_t feature_information;    /* cpuid 1: edx */
+            uint32_t vendor_id[3];        /* cpuid 0: ebx, edx, ecx */
+            uint32_t version_information; /* cpuid 1: eax */
+            uint32_t feature_information; /* cpuid 1: edx */
             uint32_t amd_extended_cpu_features;
         } x86_cpu_info;
         struct {

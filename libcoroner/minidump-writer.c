@@ -4,10 +4,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
 #include <gio/gio.h>
-#include <libelf.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -15,21 +12,16 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "elf-core.h"
 #include "fs-util.h"
 #include "minidump-format.h"
 #include "sandbox.h"
 
 G_STATIC_ASSERT(G_BYTE_ORDER == G_LITTLE_ENDIAN);
 
-G_DEFINE_QUARK(coroner-minidump-error-quark, coroner_minidump_error)
+G_DEFINE_QUARK(coroner - minidump - error - quark, coroner_minidump_error)
 
-/* What a hostile core cannot make us exceed, whatever the options say. */
-#define MAX_PHDRS (1u << 20)
-#define MAX_NOTES_BYTES ((gsize)64 << 20)
-#define MAX_FILE_ENTRIES 65536u
-#define MAX_BUILD_ID 64u
-#define MAX_REGIONS 65536u
-#define MODULE_HEADER_BYTES 65536u
+/* RVAs are 32-bit; the dump stays well below. */
 #define MAX_RVA ((uint64_t)1 << 31)
 #define HOST_FILE_MAX (1u << 20)
 /* Bytes around the crashing instruction kept in the memory list, as Breakpad does. */
@@ -37,78 +29,26 @@ G_DEFINE_QUARK(coroner-minidump-error-quark, coroner_minidump_error)
 /* A stack pointer below its stack (an overflow, in the guard page) this far still finds it. */
 #define GUARD_GAP (64u * 1024u)
 
-/* prstatus (64-bit): pr_pid at 32, pr_reg at 112. */
-#define PRSTATUS_PID 32
-#define PRSTATUS_REG 112
-#define X86_64_NREGS 27
-#define AARCH64_NREGS 34
-/* user_regs_struct indexes. */
-enum {
-    X_R15, X_R14, X_R13, X_R12, X_RBP, X_RBX, X_R11, X_R10, X_R9, X_R8, X_RAX, X_RCX, X_RDX,
-    X_RSI, X_RDI, X_ORIG_RAX, X_RIP, X_CS, X_EFLAGS, X_RSP, X_SS, X_FS_BASE, X_GS_BASE,
-    X_DS, X_ES, X_FS, X_GS,
-};
-#define A_SP 31
-#define A_PC 32
-#define A_PSTATE 33
-/* aarch64 NT_PRFPREG (user_fpsimd_state): v0…v31, fpsr, fpcr. */
-#define AARCH64_FPSIMD_SIZE (32 * 16 + 8)
-
-typedef struct {
-    uint64_t vaddr;
-    uint64_t filesz;
-    uint64_t offset;
-} Segment;
-
-/* A mapping of the process as the core's program headers describe it (memory info). */
-typedef struct {
-    uint64_t vaddr;
-    uint64_t memsz;
-    uint32_t flags;
-} Region;
-
-typedef struct {
-    uint32_t tid;
-    uint64_t regs[AARCH64_NREGS];
-    uint8_t fpregs[512 + 16];
-    gsize fp_length;
-} CoreThread;
-
-typedef struct {
-    uint64_t start;
-    uint64_t end;
-    uint64_t offset; /* in the file, bytes */
-    const char *name;
-} FileMap;
-
-typedef struct {
-    int fd;
-    uint64_t file_size;
-    Elf *elf;
-    unsigned machine;
-    GArray *segments;    /* Segment, by vaddr */
-    GArray *regions;     /* Region, in program header order */
-    GArray *threads;     /* CoreThread, in note order: the dumping thread first */
-    GArray *files;       /* FileMap */
-    GBytes *file_names;  /* NT_FILE's desc, which the names point into */
-    GBytes *auxv;
-    char psargs[81];
-    uint32_t ps_pid;
-    gboolean has_siginfo;
-    int si_signo;
-    int si_code;
-    uint64_t fault_addr;
-    GPtrArray *warnings;
-} Core;
-
 typedef struct {
     GByteArray *buf;
-    GArray *dir; /* MDRawDirectory */
+    GArray *dir;    /* MDRawDirectory */
     GArray *memory; /* MDMemoryDescriptor: the memory list */
     uint64_t max_bytes;
     CoronerMinidumpScrubFunc scrub;
     gpointer scrub_data;
+    GPtrArray *warnings; /* char*, may be NULL */
 } Out;
+
+static void warn(Out *o, const char *format, ...) G_GNUC_PRINTF(2, 3);
+static void warn(Out *o, const char *format, ...)
+{
+    if (!o->warnings)
+        return;
+    va_list ap;
+    va_start(ap, format);
+    g_ptr_array_add(o->warnings, g_strdup_vprintf(format, ap));
+    va_end(ap);
+}
 
 void coroner_minidump_options_init(CoronerMinidumpOptions *o)
 {
@@ -122,321 +62,6 @@ void coroner_minidump_options_init(CoronerMinidumpOptions *o)
         .timeout_ms = 30000,
         .memory_limit = (uint64_t)1 << 30,
     };
-}
-
-static void warn(Core *c, const char *format, ...) G_GNUC_PRINTF(2, 3);
-static void warn(Core *c, const char *format, ...)
-{
-    if (!c->warnings)
-        return;
-    va_list ap;
-    va_start(ap, format);
-    g_ptr_array_add(c->warnings, g_strdup_vprintf(format, ap));
-    va_end(ap);
-}
-
-/* ---- Reading the core ---- */
-
-static int segment_cmp(gconstpointer a, gconstpointer b)
-{
-    const Segment *x = a, *y = b;
-    return x->vaddr < y->vaddr ? -1 : x->vaddr > y->vaddr;
-}
-
-/* The segment holding vaddr, or NULL. */
-static const Segment *segment_at(const Core *c, uint64_t vaddr)
-{
-    guint lo = 0, hi = c->segments->len;
-    while (lo < hi) {
-        guint mid = lo + (hi - lo) / 2;
-        const Segment *s = &g_array_index(c->segments, Segment, mid);
-        if (vaddr < s->vaddr)
-            hi = mid;
-        else if (vaddr - s->vaddr >= s->filesz)
-            lo = mid + 1;
-        else
-            return s;
-    }
-    return NULL;
-}
-
-/* The lowest segment starting above vaddr and at most gap bytes above it, or NULL. */
-static const Segment *segment_above(const Core *c, uint64_t vaddr, uint64_t gap)
-{
-    for (guint i = 0; i < c->segments->len; i++) {
-        const Segment *s = &g_array_index(c->segments, Segment, i);
-        if (s->vaddr > vaddr)
-            return s->vaddr - vaddr <= gap ? s : NULL;
-    }
-    return NULL;
-}
-
-/*
- * Copies up to length bytes of the crashed process's memory at vaddr: the
- * contiguous part the core holds (segments may follow each other).  Returns
- * the bytes copied; 0 when vaddr is not in the core.
- */
-static gsize core_read(const Core *c, uint64_t vaddr, void *buf, gsize length)
-{
-    gsize done = 0;
-    while (done < length) {
-        const Segment *s = segment_at(c, vaddr + done);
-        if (!s)
-            break;
-        uint64_t in_seg = vaddr + done - s->vaddr;
-        gsize n = (gsize)MIN((uint64_t)(length - done), s->filesz - in_seg);
-        uint64_t off = s->offset + in_seg;
-        if (off >= c->file_size)
-            break;
-        n = (gsize)MIN((uint64_t)n, c->file_size - off);
-        ssize_t r = pread(c->fd, (uint8_t *)buf + done, n, (off_t)off);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        done += (gsize)r;
-    }
-    return done;
-}
-
-static gboolean note_is(const Elf_Data *d, const GElf_Nhdr *nh, size_t name_off, const char *name)
-{
-    size_t len = strlen(name) + 1;
-    return nh->n_namesz == len && memcmp((const char *)d->d_buf + name_off, name, len) == 0;
-}
-
-static void read_prstatus(Core *c, const uint8_t *d, size_t size)
-{
-    unsigned nregs = c->machine == EM_X86_64 ? X86_64_NREGS : AARCH64_NREGS;
-    if (size < PRSTATUS_REG + nregs * 8u) {
-        warn(c, "a thread's NT_PRSTATUS is too short (%zu bytes): left out", size);
-        return;
-    }
-    CoreThread t = {0};
-    int32_t pid;
-    memcpy(&pid, d + PRSTATUS_PID, 4);
-    t.tid = (uint32_t)pid;
-    memcpy(t.regs, d + PRSTATUS_REG, nregs * 8u);
-    g_array_append_val(c->threads, t);
-}
-
-static void read_fpregs(Core *c, const uint8_t *d, size_t size)
-{
-    if (c->threads->len == 0)
-        return;
-    CoreThread *t = &g_array_index(c->threads, CoreThread, c->threads->len - 1);
-    gsize want = c->machine == EM_X86_64 ? 512 : AARCH64_FPSIMD_SIZE;
-    if (size < want || t->fp_length)
-        return;
-    memcpy(t->fpregs, d, want);
-    t->fp_length = want;
-}
-
-static void read_siginfo(Core *c, const uint8_t *d, size_t size)
-{
-    /* siginfo_t: si_signo, si_errno, si_code, then the union at 16 (si_addr for faults). */
-    if (c->has_siginfo || size < 24)
-        return;
-    int32_t signo, code;
-    uint64_t addr;
-    memcpy(&signo, d, 4);
-    memcpy(&code, d + 8, 4);
-    memcpy(&addr, d + 16, 8);
-    c->has_siginfo = TRUE;
-    c->si_signo = signo;
-    c->si_code = code;
-    gboolean fault = signo == SIGSEGV || signo == SIGBUS || signo == SIGILL || signo == SIGFPE ||
-                     signo == SIGTRAP;
-    /* si_code > 0: the kernel raised it for an instruction, and si_addr means something. */
-    c->fault_addr = fault && code > 0 ? addr : 0;
-}
-
-static void read_prpsinfo(Core *c, const uint8_t *d, size_t size)
-{
-    /* elf_prpsinfo (64-bit): pr_pid at 24, pr_psargs[80] at 56. */
-    if (size < 136)
-        return;
-    memcpy(&c->ps_pid, d + 24, 4);
-    memcpy(c->psargs, d + 56, 80);
-    c->psargs[80] = '\0';
-}
-
-/* NT_FILE: count, page size, count × (start, end, page offset), count NUL-terminated names. */
-static void read_nt_file(Core *c, const uint8_t *d, size_t size)
-{
-    if (c->file_names || size < 16)
-        return;
-    uint64_t count, page;
-    memcpy(&count, d, 8);
-    memcpy(&page, d + 8, 8);
-    if (count > MAX_FILE_ENTRIES || count > (size - 16) / 24 || page == 0 || page > (1u << 30)) {
-        warn(c, "the core's file list (NT_FILE) is malformed: no module names");
-        return;
-    }
-    c->file_names = g_bytes_new(d, size);
-    const uint8_t *base = g_bytes_get_data(c->file_names, NULL);
-    const char *name = (const char *)base + 16 + count * 24;
-    const char *end = (const char *)base + size;
-    for (uint64_t i = 0; i < count; i++) {
-        const char *nul = name < end ? memchr(name, '\0', (size_t)(end - name)) : NULL;
-        if (!nul)
-            break;
-        FileMap f;
-        uint64_t pgoff;
-        memcpy(&f.start, base + 16 + i * 24, 8);
-        memcpy(&f.end, base + 16 + i * 24 + 8, 8);
-        memcpy(&pgoff, base + 16 + i * 24 + 16, 8);
-        f.offset = pgoff * page;
-        f.name = name;
-        if (f.end > f.start && pgoff <= G_MAXUINT64 / page)
-            g_array_append_val(c->files, f);
-        name = nul + 1;
-    }
-}
-
-static void read_notes(Core *c, const GElf_Phdr *ph, gsize *notes_bytes)
-{
-    if (ph->p_filesz == 0 || ph->p_filesz > MAX_NOTES_BYTES - *notes_bytes ||
-        ph->p_offset > c->file_size || ph->p_filesz > c->file_size - ph->p_offset) {
-        warn(c, "a note segment lies outside the core or is too big: skipped");
-        return;
-    }
-    *notes_bytes += ph->p_filesz;
-    Elf_Data *data = elf_getdata_rawchunk(c->elf, (int64_t)ph->p_offset, ph->p_filesz, ELF_T_NHDR);
-    if (!data)
-        return;
-    size_t off = 0, name_off, desc_off;
-    GElf_Nhdr nh;
-    while ((off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
-        const uint8_t *desc = (const uint8_t *)data->d_buf + desc_off;
-        if (!note_is(data, &nh, name_off, "CORE"))
-            continue;
-        switch (nh.n_type) {
-        case NT_PRSTATUS:
-            read_prstatus(c, desc, nh.n_descsz);
-            break;
-        case NT_PRFPREG:
-            read_fpregs(c, desc, nh.n_descsz);
-            break;
-        case NT_SIGINFO:
-            read_siginfo(c, desc, nh.n_descsz);
-            break;
-        case NT_PRPSINFO:
-            read_prpsinfo(c, desc, nh.n_descsz);
-            break;
-        case NT_AUXV:
-            if (!c->auxv)
-                c->auxv = g_bytes_new(desc, nh.n_descsz);
-            break;
-        case NT_FILE:
-            read_nt_file(c, desc, nh.n_descsz);
-            break;
-        default:
-            break;
-        }
-    }
-}
-
-static void core_clear(Core *c)
-{
-    if (c->elf)
-        elf_end(c->elf);
-    g_clear_pointer(&c->segments, g_array_unref);
-    g_clear_pointer(&c->regions, g_array_unref);
-    g_clear_pointer(&c->threads, g_array_unref);
-    g_clear_pointer(&c->files, g_array_unref);
-    g_clear_pointer(&c->file_names, g_bytes_unref);
-    g_clear_pointer(&c->auxv, g_bytes_unref);
-}
-
-static gboolean core_open(Core *c, int fd, GError **error)
-{
-    c->fd = fd;
-    c->segments = g_array_new(FALSE, FALSE, sizeof(Segment));
-    c->regions = g_array_new(FALSE, FALSE, sizeof(Region));
-    c->threads = g_array_new(FALSE, FALSE, sizeof(CoreThread));
-    c->files = g_array_new(FALSE, FALSE, sizeof(FileMap));
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        g_set_error_literal(error, CORONER_MINIDUMP_ERROR, CORONER_MINIDUMP_ERROR_NOT_CORE,
-                            "the core is not a regular file");
-        return FALSE;
-    }
-    c->file_size = (uint64_t)st.st_size;
-    elf_version(EV_CURRENT);
-    c->elf = elf_begin(fd, ELF_C_READ, NULL);
-    GElf_Ehdr eh;
-    if (!c->elf || elf_kind(c->elf) != ELF_K_ELF || !gelf_getehdr(c->elf, &eh) ||
-        eh.e_type != ET_CORE) {
-        g_set_error_literal(error, CORONER_MINIDUMP_ERROR, CORONER_MINIDUMP_ERROR_NOT_CORE,
-                            "not an ELF core file");
-        return FALSE;
-    }
-    if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB ||
-        (eh.e_machine != EM_X86_64 && eh.e_machine != EM_AARCH64)) {
-        g_set_error(error, CORONER_MINIDUMP_ERROR, CORONER_MINIDUMP_ERROR_UNSUPPORTED,
-                    "a core of machine type %u (%s-bit): only x86_64 and aarch64 cores can "
-                    "become minidumps",
-                    eh.e_machine, eh.e_ident[EI_CLASS] == ELFCLASS64 ? "64" : "32");
-        return FALSE;
-    }
-    c->machine = eh.e_machine;
-    size_t phnum;
-    if (elf_getphdrnum(c->elf, &phnum) != 0 || phnum == 0 || phnum > MAX_PHDRS) {
-        g_set_error_literal(error, CORONER_MINIDUMP_ERROR, CORONER_MINIDUMP_ERROR_NOT_CORE,
-                            "the core's program headers are missing or absurd");
-        return FALSE;
-    }
-    gsize notes_bytes = 0;
-    for (size_t i = 0; i < phnum; i++) {
-        GElf_Phdr ph;
-        if (!gelf_getphdr(c->elf, (int)i, &ph)) {
-            g_set_error_literal(error, CORONER_MINIDUMP_ERROR, CORONER_MINIDUMP_ERROR_NOT_CORE,
-                                "the core's program headers are truncated");
-            return FALSE;
-        }
-        if (ph.p_type == PT_NOTE) {
-            read_notes(c, &ph, &notes_bytes);
-        } else if (ph.p_type == PT_LOAD) {
-            if (ph.p_filesz > 0 && ph.p_vaddr <= G_MAXUINT64 - ph.p_filesz) {
-                Segment s = {ph.p_vaddr, ph.p_filesz, ph.p_offset};
-                g_array_append_val(c->segments, s);
-            }
-            if (ph.p_memsz > 0 && c->regions->len < MAX_REGIONS) {
-                Region r = {ph.p_vaddr, ph.p_memsz, ph.p_flags};
-                g_array_append_val(c->regions, r);
-            }
-        }
-    }
-    g_array_sort(c->segments, segment_cmp);
-    /* Overlapping segments would make reads ambiguous: keep the first of each overlap. */
-    guint kept = 0;
-    for (guint i = 0; i < c->segments->len; i++) {
-        Segment s = g_array_index(c->segments, Segment, i);
-        if (kept > 0) {
-            const Segment *prev = &g_array_index(c->segments, Segment, kept - 1);
-            if (s.vaddr - prev->vaddr < prev->filesz)
-                continue;
-        }
-        g_array_index(c->segments, Segment, kept++) = s;
-    }
-    g_array_set_size(c->segments, kept);
-    if (c->threads->len == 0) {
-        g_set_error_literal(error, CORONER_MINIDUMP_ERROR, CORONER_MINIDUMP_ERROR_NO_THREADS,
-                            "the core has no thread (NT_PRSTATUS)");
-        return FALSE;
-    }
-    return TRUE;
-}
-
-static uint64_t thread_sp(const Core *c, const CoreThread *t)
-{
-    return c->machine == EM_X86_64 ? t->regs[X_RSP] : t->regs[A_SP];
-}
-
-static uint64_t thread_pc(const Core *c, const CoreThread *t)
-{
-    return c->machine == EM_X86_64 ? t->regs[X_RIP] : t->regs[A_PC];
 }
 
 /* ---- Writing ---- */
@@ -528,36 +153,36 @@ static void out_memory(Out *o, uint64_t start, uint32_t size, uint32_t rva)
     g_array_append_val(o->memory, m);
 }
 
-static void context_amd64(const CoreThread *t, MDRawContextAMD64 *ctx)
+static void context_amd64(const CoronerElfCoreThread *t, MDRawContextAMD64 *ctx)
 {
     memset(ctx, 0, sizeof *ctx);
     const uint64_t *r = t->regs;
-    ctx->context_flags = MD_CONTEXT_AMD64_CONTROL | MD_CONTEXT_AMD64_INTEGER |
-                         MD_CONTEXT_AMD64_SEGMENTS;
-    ctx->cs = (uint16_t)r[X_CS];
-    ctx->ds = (uint16_t)r[X_DS];
-    ctx->es = (uint16_t)r[X_ES];
-    ctx->fs = (uint16_t)r[X_FS];
-    ctx->gs = (uint16_t)r[X_GS];
-    ctx->ss = (uint16_t)r[X_SS];
-    ctx->eflags = (uint32_t)r[X_EFLAGS];
-    ctx->rax = r[X_RAX];
-    ctx->rcx = r[X_RCX];
-    ctx->rdx = r[X_RDX];
-    ctx->rbx = r[X_RBX];
-    ctx->rsp = r[X_RSP];
-    ctx->rbp = r[X_RBP];
-    ctx->rsi = r[X_RSI];
-    ctx->rdi = r[X_RDI];
-    ctx->r8 = r[X_R8];
-    ctx->r9 = r[X_R9];
-    ctx->r10 = r[X_R10];
-    ctx->r11 = r[X_R11];
-    ctx->r12 = r[X_R12];
-    ctx->r13 = r[X_R13];
-    ctx->r14 = r[X_R14];
-    ctx->r15 = r[X_R15];
-    ctx->rip = r[X_RIP];
+    ctx->context_flags =
+        MD_CONTEXT_AMD64_CONTROL | MD_CONTEXT_AMD64_INTEGER | MD_CONTEXT_AMD64_SEGMENTS;
+    ctx->cs = (uint16_t)r[CORONER_X86_64_CS];
+    ctx->ds = (uint16_t)r[CORONER_X86_64_DS];
+    ctx->es = (uint16_t)r[CORONER_X86_64_ES];
+    ctx->fs = (uint16_t)r[CORONER_X86_64_FS];
+    ctx->gs = (uint16_t)r[CORONER_X86_64_GS];
+    ctx->ss = (uint16_t)r[CORONER_X86_64_SS];
+    ctx->eflags = (uint32_t)r[CORONER_X86_64_EFLAGS];
+    ctx->rax = r[CORONER_X86_64_RAX];
+    ctx->rcx = r[CORONER_X86_64_RCX];
+    ctx->rdx = r[CORONER_X86_64_RDX];
+    ctx->rbx = r[CORONER_X86_64_RBX];
+    ctx->rsp = r[CORONER_X86_64_RSP];
+    ctx->rbp = r[CORONER_X86_64_RBP];
+    ctx->rsi = r[CORONER_X86_64_RSI];
+    ctx->rdi = r[CORONER_X86_64_RDI];
+    ctx->r8 = r[CORONER_X86_64_R8];
+    ctx->r9 = r[CORONER_X86_64_R9];
+    ctx->r10 = r[CORONER_X86_64_R10];
+    ctx->r11 = r[CORONER_X86_64_R11];
+    ctx->r12 = r[CORONER_X86_64_R12];
+    ctx->r13 = r[CORONER_X86_64_R13];
+    ctx->r14 = r[CORONER_X86_64_R14];
+    ctx->r15 = r[CORONER_X86_64_R15];
+    ctx->rip = r[CORONER_X86_64_RIP];
     if (t->fp_length == sizeof ctx->flt_save) {
         /* NT_PRFPREG is the FXSAVE area, which is exactly XMM_SAVE_AREA32. */
         memcpy(&ctx->flt_save, t->fpregs, sizeof ctx->flt_save);
@@ -566,14 +191,14 @@ static void context_amd64(const CoreThread *t, MDRawContextAMD64 *ctx)
     }
 }
 
-static void context_arm64(const CoreThread *t, MDRawContextARM64 *ctx)
+static void context_arm64(const CoronerElfCoreThread *t, MDRawContextARM64 *ctx)
 {
     memset(ctx, 0, sizeof *ctx);
     ctx->context_flags = MD_CONTEXT_ARM64_CONTROL | MD_CONTEXT_ARM64_INTEGER;
     /* x0…x30, sp, pc: the same order in the kernel's user_pt_regs and in iregs. */
     memcpy(ctx->iregs, t->regs, 33 * sizeof(uint64_t));
-    ctx->cpsr = (uint32_t)t->regs[A_PSTATE];
-    if (t->fp_length == AARCH64_FPSIMD_SIZE) {
+    ctx->cpsr = (uint32_t)t->regs[CORONER_AARCH64_PSTATE];
+    if (t->fp_length == CORONER_AARCH64_FPSIMD_SIZE) {
         memcpy(ctx->fp_regs, t->fpregs, sizeof ctx->fp_regs);
         memcpy(&ctx->fpsr, t->fpregs + 512, 4);
         memcpy(&ctx->fpcr, t->fpregs + 516, 4);
@@ -582,8 +207,8 @@ static void context_arm64(const CoreThread *t, MDRawContextARM64 *ctx)
 }
 
 /* Writes the thread's register context; its RVA and size, or 0 over the cap. */
-static uint32_t out_context(Out *o, const Core *c, const CoreThread *t, uint32_t *ret_size,
-                            GError **error)
+static uint32_t out_context(Out *o, const CoronerElfCore *c, const CoronerElfCoreThread *t,
+                            uint32_t *ret_size, GError **error)
 {
     if (c->machine == EM_X86_64) {
         MDRawContextAMD64 ctx;
@@ -598,11 +223,12 @@ static uint32_t out_context(Out *o, const Core *c, const CoreThread *t, uint32_t
 }
 
 /* Which of the core's threads crashed: the record's tid, else the dumping (first) thread. */
-static guint crashing_index(const Core *c, const CoronerCrashRecord *record)
+static guint crashing_index(const CoronerElfCore *c, const CoronerCrashRecord *record)
 {
     if (record && record->process.tid > 0)
         for (guint i = 0; i < c->threads->len; i++)
-            if (g_array_index(c->threads, CoreThread, i).tid == (uint32_t)record->process.tid)
+            if (g_array_index(c->threads, CoronerElfCoreThread, i).tid ==
+                (uint32_t)record->process.tid)
                 return i;
     return 0;
 }
@@ -613,24 +239,21 @@ static guint crashing_index(const Core *c, const CoronerCrashRecord *record)
  * no segment (a stack overflow, in the guard page) takes the segment just
  * above it.
  */
-static gsize read_stack(const Core *c, const CoreThread *t, uint64_t max, uint64_t *ret_start,
-                        uint8_t **ret_data)
+static gsize read_stack(const CoronerElfCore *c, const CoronerElfCoreThread *t, uint64_t max,
+                        uint64_t *ret_start, uint8_t **ret_data)
 {
-    uint64_t sp = thread_sp(c, t);
+    uint64_t sp = coroner_elf_core_thread_sp(c, t);
     uint64_t below = c->machine == EM_X86_64 ? 128 : 0;
     uint64_t start = (sp > below ? sp - below : 0) & ~(uint64_t)15;
-    const Segment *s = segment_at(c, sp);
-    if (!s)
-        s = segment_above(c, sp, GUARD_GAP);
-    if (!s || max == 0)
+    uint64_t seg_start, end;
+    if (max == 0 || !coroner_elf_core_segment(c, sp, GUARD_GAP, &seg_start, &end))
         return 0;
-    if (start < s->vaddr)
-        start = s->vaddr;
-    uint64_t end = s->vaddr + s->filesz;
+    if (start < seg_start)
+        start = seg_start;
     if (end - start > max)
         end = start + max;
     uint8_t *data = g_malloc(end - start);
-    gsize n = core_read(c, start, data, (gsize)(end - start));
+    gsize n = coroner_elf_core_read(c, start, data, (gsize)(end - start));
     if (n == 0) {
         g_free(data);
         return 0;
@@ -653,8 +276,8 @@ static void blank_string(uint8_t *data, gsize len, gsize at)
  * the core's copy of that vector, each string envp points to is blanked.  As
  * a second net, every variable the record lists is blanked wherever it is.
  */
-static void blank_environment(const Core *c, const CoronerCrashRecord *record, uint64_t start,
-                              uint8_t *data, gsize len)
+static void blank_environment(const CoronerElfCore *c, const CoronerCrashRecord *record,
+                              uint64_t start, uint8_t *data, gsize len)
 {
     gsize auxv_len = c->auxv ? g_bytes_get_size(c->auxv) : 0;
     if (auxv_len >= 32) {
@@ -705,13 +328,13 @@ typedef struct {
     uint32_t context_size;
 } ThreadOut;
 
-static gboolean write_threads(Out *o, Core *c, const CoronerCrashRecord *record,
+static gboolean write_threads(Out *o, CoronerElfCore *c, const CoronerCrashRecord *record,
                               const CoronerMinidumpOptions *opts, guint crashed,
                               ThreadOut *ret_crashed, GError **error)
 {
     guint n = MIN(c->threads->len, MAX(opts->max_threads, 1u));
     if (n < c->threads->len)
-        warn(c, "%u of the core's %u threads written (the cap)", n, c->threads->len);
+        warn(o, "%u of the core's %u threads written (the cap)", n, c->threads->len);
     g_autofree MDRawThread *list = g_new0(MDRawThread, n);
     g_autoptr(GArray) names = g_array_new(FALSE, FALSE, sizeof(MDRawThreadName));
     /* What the stacks may take: the rest of the dump (modules, /proc texts) needs little. */
@@ -720,7 +343,7 @@ static gboolean write_threads(Out *o, Core *c, const CoronerCrashRecord *record,
     for (guint k = 0; k < n; k++) {
         /* Past the cap the crashing thread takes the last place. */
         guint i = (k == n - 1 && crashed >= n) ? crashed : k;
-        const CoreThread *t = &g_array_index(c->threads, CoreThread, i);
+        const CoronerElfCoreThread *t = &g_array_index(c->threads, CoronerElfCoreThread, i);
         MDRawThread *mt = &list[k];
         mt->thread_id = t->tid;
         uint32_t size;
@@ -738,10 +361,10 @@ static gboolean write_threads(Out *o, Core *c, const CoronerCrashRecord *record,
         if (len > 0 && !opts->include_environ)
             blank_environment(c, record, start, stack, len);
         if (max == 0) {
-            warn(c, "thread %u: its stack was left out to fit the minidump's size cap", t->tid);
+            warn(o, "thread %u: its stack was left out to fit the minidump's size cap", t->tid);
         } else if (len == 0) {
-            warn(c, "thread %u: its stack (sp 0x%" G_GINT64_MODIFIER "x) is not in the core",
-                 t->tid, thread_sp(c, t));
+            warn(o, "thread %u: its stack (sp 0x%" G_GINT64_MODIFIER "x) is not in the core",
+                 t->tid, coroner_elf_core_thread_sp(c, t));
         } else {
             uint32_t srva = out_append(o, stack, len, error);
             if (!srva)
@@ -750,7 +373,7 @@ static gboolean write_threads(Out *o, Core *c, const CoronerCrashRecord *record,
             mt->stack = (MDMemoryDescriptor){start, {(uint32_t)len, srva}};
             out_memory(o, start, (uint32_t)len, srva);
             if (len == max && max < opts->max_stack_bytes)
-                warn(c, "thread %u: its stack was cut to fit the minidump's size cap", t->tid);
+                warn(o, "thread %u: its stack was cut to fit the minidump's size cap", t->tid);
         }
         const char *name = thread_name(record, t->tid);
         if (name) {
@@ -781,57 +404,6 @@ static gboolean write_threads(Out *o, Core *c, const CoronerCrashRecord *record,
 
 /* ---- Modules ---- */
 
-/*
- * The GNU build-id of the ELF image whose first byte is at base in the
- * crashed process: its headers are in the core's copy of the mapping (the
- * first page of every mapping is in every core we store).  libelf reads the
- * program headers and notes from that copy; the section headers are not
- * there, so they are blanked out first.
- */
-static gsize module_build_id(const Core *c, uint64_t base, uint64_t mapped, uint8_t *ret_id,
-                             gboolean *ret_is_elf)
-{
-    *ret_is_elf = FALSE;
-    gsize want = (gsize)MIN(mapped, (uint64_t)MODULE_HEADER_BYTES);
-    g_autofree uint8_t *buf = g_malloc0(MAX(want, sizeof(Elf64_Ehdr)));
-    gsize n = core_read(c, base, buf, want);
-    if (n < sizeof(Elf64_Ehdr) || memcmp(buf, ELFMAG, SELFMAG) != 0 ||
-        buf[EI_CLASS] != ELFCLASS64 || buf[EI_DATA] != ELFDATA2LSB)
-        return 0;
-    *ret_is_elf = TRUE;
-    Elf64_Ehdr *eh = (Elf64_Ehdr *)buf;
-    eh->e_shoff = 0;
-    eh->e_shnum = 0;
-    eh->e_shstrndx = 0;
-    Elf *e = elf_memory((char *)buf, n);
-    if (!e)
-        return 0;
-    gsize found = 0;
-    size_t phnum;
-    if (elf_getphdrnum(e, &phnum) == 0 && phnum <= 256) {
-        for (size_t i = 0; i < phnum && !found; i++) {
-            GElf_Phdr ph;
-            if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_NOTE || ph.p_offset > n ||
-                ph.p_filesz > n - ph.p_offset)
-                continue;
-            Elf_Data *d = elf_getdata_rawchunk(e, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_NHDR);
-            if (!d)
-                continue;
-            size_t off = 0, name_off, desc_off;
-            GElf_Nhdr nh;
-            while (!found && (off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
-                if (nh.n_type == NT_GNU_BUILD_ID && note_is(d, &nh, name_off, "GNU") &&
-                    nh.n_descsz > 0 && nh.n_descsz <= MAX_BUILD_ID) {
-                    memcpy(ret_id, (const uint8_t *)d->d_buf + desc_off, nh.n_descsz);
-                    found = nh.n_descsz;
-                }
-            }
-        }
-    }
-    elf_end(e);
-    return found;
-}
-
 /* The record's build-id for a module (the symbolizer's, which may have read the file). */
 static gsize record_build_id(const CoronerCrashRecord *record, const char *path, uint64_t base,
                              uint8_t *ret_id)
@@ -843,7 +415,7 @@ static gsize record_build_id(const CoronerCrashRecord *record, const char *path,
         if (!m->build_id || !m->path || m->start != base || !g_str_equal(m->path, path))
             continue;
         gsize len = strlen(m->build_id) / 2;
-        if (len == 0 || len > MAX_BUILD_ID)
+        if (len == 0 || len > CORONER_ELF_CORE_MAX_BUILD_ID)
             return 0;
         for (gsize k = 0; k < len; k++) {
             int hi = g_ascii_xdigit_value(m->build_id[2 * k]);
@@ -865,18 +437,18 @@ typedef struct {
 } ModuleSpan;
 
 /* The modules: files mapped from offset 0, spanning their later mappings; the vDSO. */
-static GArray *collect_modules(const Core *c)
+static GArray *collect_modules(const CoronerElfCore *c)
 {
     GArray *mods = g_array_new(FALSE, FALSE, sizeof(ModuleSpan));
     g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
     for (guint i = 0; i < c->files->len; i++) {
-        const FileMap *f = &g_array_index(c->files, FileMap, i);
+        const CoronerElfCoreFile *f = &g_array_index(c->files, CoronerElfCoreFile, i);
         if (f->offset != 0)
             continue;
         ModuleSpan m = {f->name, f->start, f->end, f->end - f->start};
         /* Its later mappings, up to the next time the file is mapped from offset 0. */
         for (guint k = i + 1; k < c->files->len; k++) {
-            const FileMap *g = &g_array_index(c->files, FileMap, k);
+            const CoronerElfCoreFile *g = &g_array_index(c->files, CoronerElfCoreFile, k);
             if (g->name != f->name && strcmp(g->name, f->name) != 0)
                 continue;
             if (g->offset == 0)
@@ -894,10 +466,9 @@ static GArray *collect_modules(const Core *c)
         for (gsize i = 0; i + 1 < len / 8; i += 2) {
             if (v[i] != AT_SYSINFO_EHDR)
                 continue;
-            const Segment *s = segment_at(c, v[i + 1]);
-            if (s) {
-                ModuleSpan m = {"linux-vdso.so.1", v[i + 1], s->vaddr + s->filesz,
-                                s->vaddr + s->filesz - v[i + 1]};
+            uint64_t seg_start, seg_end;
+            if (coroner_elf_core_segment(c, v[i + 1], 0, &seg_start, &seg_end)) {
+                ModuleSpan m = {"linux-vdso.so.1", v[i + 1], seg_end, seg_end - v[i + 1]};
                 g_array_append_val(mods, m);
             }
             break;
@@ -906,7 +477,7 @@ static GArray *collect_modules(const Core *c)
     return mods;
 }
 
-static gboolean write_modules(Out *o, Core *c, const CoronerCrashRecord *record,
+static gboolean write_modules(Out *o, CoronerElfCore *c, const CoronerCrashRecord *record,
                               const CoronerMinidumpOptions *opts, GError **error)
 {
     g_autoptr(GArray) spans = collect_modules(c);
@@ -914,16 +485,16 @@ static gboolean write_modules(Out *o, Core *c, const CoronerCrashRecord *record,
     guint without_id = 0;
     for (guint i = 0; i < spans->len; i++) {
         const ModuleSpan *s = &g_array_index(spans, ModuleSpan, i);
-        uint8_t id[MAX_BUILD_ID];
+        uint8_t id[CORONER_ELF_CORE_MAX_BUILD_ID];
         gboolean is_elf;
-        gsize id_len = module_build_id(c, s->base, s->first_mapping, id, &is_elf);
+        gsize id_len = coroner_elf_core_build_id(c, s->base, s->first_mapping, id, &is_elf);
         if (id_len == 0)
             id_len = record_build_id(record, s->name, s->base, id);
         /* A mapped data file (a font, a locale archive) is no module. */
         if (!is_elf && id_len == 0)
             continue;
         if (list->len >= opts->max_modules) {
-            warn(c, "only the first %u modules are listed (the cap)", opts->max_modules);
+            warn(o, "only the first %u modules are listed (the cap)", opts->max_modules);
             break;
         }
         MDRawModule m = {0};
@@ -944,8 +515,9 @@ static gboolean write_modules(Out *o, Core *c, const CoronerCrashRecord *record,
         g_array_append_val(list, m);
     }
     if (without_id > 0)
-        warn(c, "%u module(s) without a build-id in the core or the record: Sentry cannot "
-                "symbolicate their frames",
+        warn(o,
+             "%u module(s) without a build-id in the core or the record: Sentry cannot "
+             "symbolicate their frames",
              without_id);
     uint32_t count = list->len;
     uint32_t rva = out_append(o, &count, 4, error);
@@ -959,16 +531,17 @@ static gboolean write_modules(Out *o, Core *c, const CoronerCrashRecord *record,
 /* ---- The rest ---- */
 
 /* Bytes of the code around the crashing instruction, for disassembly and exploitability. */
-static gboolean write_code_around_pc(Out *o, const Core *c, const CoreThread *t, GError **error)
+static gboolean write_code_around_pc(Out *o, const CoronerElfCore *c, const CoronerElfCoreThread *t,
+                                     GError **error)
 {
-    uint64_t pc = thread_pc(c, t);
+    uint64_t pc = coroner_elf_core_thread_pc(c, t);
     uint64_t start = pc > CODE_AROUND_PC / 2 ? pc - CODE_AROUND_PC / 2 : 0;
     uint8_t code[CODE_AROUND_PC];
     /* The start may be in an unmapped page before the code: then from the pc. */
-    gsize n = core_read(c, start, code, sizeof code);
+    gsize n = coroner_elf_core_read(c, start, code, sizeof code);
     if (n == 0) {
         start = pc;
-        n = core_read(c, start, code, sizeof code / 2);
+        n = coroner_elf_core_read(c, start, code, sizeof code / 2);
     }
     if (n == 0)
         return TRUE;
@@ -995,22 +568,23 @@ static uint32_t protection(uint32_t p_flags)
 {
     gboolean r = p_flags & PF_R, w = p_flags & PF_W, x = p_flags & PF_X;
     if (x)
-        return w ? MD_MEMORY_PROTECT_EXECUTE_READWRITE
-                 : r ? MD_MEMORY_PROTECT_EXECUTE_READ : MD_MEMORY_PROTECT_EXECUTE;
+        return w   ? MD_MEMORY_PROTECT_EXECUTE_READWRITE
+               : r ? MD_MEMORY_PROTECT_EXECUTE_READ
+                   : MD_MEMORY_PROTECT_EXECUTE;
     if (w)
         return MD_MEMORY_PROTECT_READWRITE;
     return r ? MD_MEMORY_PROTECT_READONLY : MD_MEMORY_PROTECT_NOACCESS;
 }
 
 /* Every mapping with its protection: where a stack walker may look, and what was code. */
-static gboolean write_memory_info(Out *o, const Core *c, GError **error)
+static gboolean write_memory_info(Out *o, const CoronerElfCore *c, GError **error)
 {
     MDRawMemoryInfoList h = {sizeof h, sizeof(MDRawMemoryInfo), c->regions->len};
     if (!out_reserve(o, sizeof h + c->regions->len * sizeof(MDRawMemoryInfo), error))
         return FALSE;
     uint32_t rva = out_append(o, &h, sizeof h, error);
     for (guint i = 0; i < c->regions->len; i++) {
-        const Region *r = &g_array_index(c->regions, Region, i);
+        const CoronerElfCoreRegion *r = &g_array_index(c->regions, CoronerElfCoreRegion, i);
         MDRawMemoryInfo mi = {
             .base_address = r->vaddr,
             .allocation_base = r->vaddr,
@@ -1022,12 +596,13 @@ static gboolean write_memory_info(Out *o, const Core *c, GError **error)
         };
         g_byte_array_append(o->buf, (const guint8 *)&mi, sizeof mi);
     }
-    out_stream(o, MD_MEMORY_INFO_LIST_STREAM, rva, sizeof h + c->regions->len * sizeof(MDRawMemoryInfo));
+    out_stream(o, MD_MEMORY_INFO_LIST_STREAM, rva,
+               sizeof h + c->regions->len * sizeof(MDRawMemoryInfo));
     return TRUE;
 }
 
-static gboolean write_exception(Out *o, const Core *c, const CoronerCrashRecord *record,
-                                const CoreThread *t, const ThreadOut *ctx, GError **error)
+static gboolean write_exception(Out *o, const CoronerElfCore *c, const CoronerCrashRecord *record,
+                                const CoronerElfCoreThread *t, const ThreadOut *ctx, GError **error)
 {
     MDRawExceptionStream e = {0};
     e.thread_id = t->tid;
@@ -1037,8 +612,10 @@ static gboolean write_exception(Out *o, const Core *c, const CoronerCrashRecord 
         e.exception_record.exception_address = c->fault_addr;
     } else if (record && record->signal.number > 0) {
         e.exception_record.exception_code = (uint32_t)record->signal.number;
-        e.exception_record.exception_flags = record->signal.has_code ? (uint32_t)record->signal.code : 0;
-        e.exception_record.exception_address = record->signal.has_address ? record->signal.address : 0;
+        e.exception_record.exception_flags =
+            record->signal.has_code ? (uint32_t)record->signal.code : 0;
+        e.exception_record.exception_address =
+            record->signal.has_address ? record->signal.address : 0;
     }
     e.thread_context = (MDLocationDescriptor){ctx->context_size, ctx->context_rva};
     uint32_t rva = out_append(o, &e, sizeof e, error);
@@ -1104,7 +681,7 @@ static guint cpuinfo_count(const char *cpuinfo)
     return n;
 }
 
-static gboolean write_system_info(Out *o, const Core *c, const char *cpuinfo,
+static gboolean write_system_info(Out *o, const CoronerElfCore *c, const char *cpuinfo,
                                   const struct utsname *uts, GError **error)
 {
     MDRawSystemInfo si = {0};
@@ -1126,9 +703,9 @@ static gboolean write_system_info(Out *o, const Core *c, const char *cpuinfo,
             si.processor_level = (uint16_t)f;
             si.processor_revision = (uint16_t)((m & 0xff) << 8 | (s & 0xff));
             /* cpuid 1's eax, rebuilt: stepping, model, family, extended model and family. */
-            si.cpu.x86_cpu_info.version_information =
-                (s & 0xf) | (m & 0xf) << 4 | MIN(f, 15u) << 8 | ((m >> 4) & 0xf) << 16 |
-                ((f > 15 ? f - 15 : 0) & 0xff) << 20;
+            si.cpu.x86_cpu_info.version_information = (s & 0xf) | (m & 0xf) << 4 |
+                                                      MIN(f, 15u) << 8 | ((m >> 4) & 0xf) << 16 |
+                                                      ((f > 15 ? f - 15 : 0) & 0xff) << 20;
         }
     }
     g_autofree char *csd = NULL;
@@ -1138,8 +715,8 @@ static gboolean write_system_info(Out *o, const Core *c, const char *cpuinfo,
         si.major_version = v[0];
         si.minor_version = v[1];
         si.build_number = v[2];
-        csd = g_strdup_printf("%s %s %s %s", uts->sysname, uts->release, uts->version,
-                              uts->machine);
+        csd =
+            g_strdup_printf("%s %s %s %s", uts->sysname, uts->release, uts->version, uts->machine);
     }
     si.csd_version_rva = out_string(o, csd ? csd : "Linux", error);
     if (!si.csd_version_rva)
@@ -1164,7 +741,8 @@ static GBytes *nul_separated(Out *o, const char *text, char separator)
     return g_string_free_to_bytes(s);
 }
 
-static gboolean write_linux_streams(Out *o, const Core *c, const CoronerCrashRecord *record,
+static gboolean write_linux_streams(Out *o, const CoronerElfCore *c,
+                                    const CoronerCrashRecord *record,
                                     const CoronerMinidumpOptions *opts, const char *cpuinfo,
                                     gboolean host, GError **error)
 {
@@ -1192,8 +770,8 @@ static gboolean write_linux_streams(Out *o, const Core *c, const CoronerCrashRec
         return FALSE;
     if (opts->include_environ && p && p->environ && *p->environ) {
         g_autoptr(GBytes) env = nul_separated(o, p->environ, '\n');
-        if (!out_raw_stream(o, MD_LINUX_ENVIRON, g_bytes_get_data(env, NULL),
-                            g_bytes_get_size(env), error))
+        if (!out_raw_stream(o, MD_LINUX_ENVIRON, g_bytes_get_data(env, NULL), g_bytes_get_size(env),
+                            error))
             return FALSE;
     }
     if (c->auxv && !out_raw_stream(o, MD_LINUX_AUXV, g_bytes_get_data(c->auxv, NULL),
@@ -1204,11 +782,11 @@ static gboolean write_linux_streams(Out *o, const Core *c, const CoronerCrashRec
     return TRUE;
 }
 
-static gboolean write_misc_info(Out *o, const Core *c, GError **error)
+static gboolean write_misc_info(Out *o, const CoronerElfCore *c, GError **error)
 {
-    if (!c->ps_pid)
+    if (!c->pid)
         return TRUE;
-    MDRawMiscInfo mi = {sizeof mi, MD_MISCINFO_FLAGS1_PROCESS_ID, c->ps_pid, 0, 0, 0};
+    MDRawMiscInfo mi = {sizeof mi, MD_MISCINFO_FLAGS1_PROCESS_ID, c->pid, 0, 0, 0};
     uint32_t rva = out_append(o, &mi, sizeof mi, error);
     if (!rva)
         return FALSE;
@@ -1225,9 +803,11 @@ GBytes *coroner_minidump_from_core_fd(int core_fd, const CoronerCrashRecord *rec
         coroner_minidump_options_init(&defaults);
         opts = &defaults;
     }
-    Core c = {.warnings = warnings};
-    if (!core_open(&c, core_fd, error)) {
-        core_clear(&c);
+    g_autoptr(GError) local = NULL;
+    g_autoptr(CoronerElfCore) c = coroner_elf_core_open(core_fd, warnings, &local);
+    if (!c) {
+        /* The same codes: not a core, another machine, no thread. */
+        g_set_error_literal(error, CORONER_MINIDUMP_ERROR, local->code, local->message);
         return NULL;
     }
     Out o = {
@@ -1237,6 +817,7 @@ GBytes *coroner_minidump_from_core_fd(int core_fd, const CoronerCrashRecord *rec
         .max_bytes = MAX(opts->max_bytes, (uint64_t)64 * 1024),
         .scrub = opts->scrub,
         .scrub_data = opts->scrub_data,
+        .warnings = warnings,
     };
     /* The header and room for the directory (at most this many streams). */
     enum { MAX_STREAMS = 16 };
@@ -1248,19 +829,18 @@ GBytes *coroner_minidump_from_core_fd(int core_fd, const CoronerCrashRecord *rec
     struct utsname uts;
     gboolean have_uts = host && uname(&uts) == 0;
     if (opts->host_info && !host)
-        warn(&c, "the crash happened in another boot: no cpuinfo, os-release or kernel version");
+        warn(&o, "the crash happened in another boot: no cpuinfo, os-release or kernel version");
 
-    guint crashed = crashing_index(&c, record);
+    guint crashed = crashing_index(c, record);
     ThreadOut crashed_ctx = {0};
-    const CoreThread *ct = &g_array_index(c.threads, CoreThread, crashed);
-    gboolean ok = write_system_info(&o, &c, cpuinfo, have_uts ? &uts : NULL, error) &&
-                  write_threads(&o, &c, record, opts, crashed, &crashed_ctx, error) &&
-                  write_exception(&o, &c, record, ct, &crashed_ctx, error) &&
-                  write_modules(&o, &c, record, opts, error) &&
-                  write_code_around_pc(&o, &c, ct, error) && write_memory_list(&o, error) &&
-                  write_memory_info(&o, &c, error) && write_misc_info(&o, &c, error) &&
-                  write_linux_streams(&o, &c, record, opts, cpuinfo, host, error);
-    core_clear(&c);
+    const CoronerElfCoreThread *ct = &g_array_index(c->threads, CoronerElfCoreThread, crashed);
+    gboolean ok = write_system_info(&o, c, cpuinfo, have_uts ? &uts : NULL, error) &&
+                  write_threads(&o, c, record, opts, crashed, &crashed_ctx, error) &&
+                  write_exception(&o, c, record, ct, &crashed_ctx, error) &&
+                  write_modules(&o, c, record, opts, error) &&
+                  write_code_around_pc(&o, c, ct, error) && write_memory_list(&o, error) &&
+                  write_memory_info(&o, c, error) && write_misc_info(&o, c, error) &&
+                  write_linux_streams(&o, c, record, opts, cpuinfo, host, error);
     if (!ok || o.dir->len > MAX_STREAMS) {
         if (ok)
             g_set_error_literal(error, CORONER_MINIDUMP_ERROR, CORONER_MINIDUMP_ERROR_FAILED,
@@ -1342,8 +922,7 @@ GBytes *coroner_minidump_sandboxed(int core_fd, const CoronerCrashRecord *record
         .timeout_ms = opts->timeout_ms,
         .max_output = 4u << 20,
     };
-    g_autoptr(CoronerCrashRecord) answer =
-        coroner_sandbox_run(&limits, sandbox_child, &job, error);
+    g_autoptr(CoronerCrashRecord) answer = coroner_sandbox_run(&limits, sandbox_child, &job, error);
     if (!answer) {
         close(out_fd);
         return NULL;

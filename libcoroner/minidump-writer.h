@@ -4,7 +4,7 @@
  * its crash record in, a Breakpad/Crashpad-format minidump out, for Sentry's
  * server-side symbolication and every Breakpad tool (docs/minidump.md).
  *
- * From the core (read with libelf): the threads and their registers
+ * From the core (elf-core.h, which reads it with libelf): the threads and their registers
  * (NT_PRSTATUS, NT_PRFPREG) as contexts, each thread's stack memory from its
  * stack pointer up, the signal (NT_SIGINFO), the modules (NT_FILE names; the
  * GNU build-id from each module's ELF notes in the core's memory, else from
@@ -42,12 +42,12 @@ typedef enum {
 typedef char *(*CoronerMinidumpScrubFunc)(const char *text, gpointer data);
 
 typedef struct {
-    unsigned max_threads;       /* threads written; the crashing one always is */
-    uint64_t max_stack_bytes;   /* stack memory per thread, from the stack pointer up */
-    unsigned max_modules;       /* modules listed */
-    uint64_t max_bytes;         /* the whole minidump; stacks are cut to fit */
-    gboolean include_environ;   /* the environment (record) as MD_LINUX_ENVIRON: consent only */
-    gboolean host_info;         /* cpuinfo, os-release, uname when this is the crash's boot */
+    unsigned max_threads;     /* threads written; the crashing one always is */
+    uint64_t max_stack_bytes; /* stack memory per thread, from the stack pointer up */
+    unsigned max_modules;     /* modules listed */
+    uint64_t max_bytes;       /* the whole minidump; stacks are cut to fit */
+    gboolean include_environ; /* the environment (record) as MD_LINUX_ENVIRON: consent only */
+    gboolean host_info;       /* cpuinfo, os-release, uname when this is the crash's boot */
     /*
      * Optional: applied to every text taken from the record or this machine
      * and to the module names (not to memory): /proc texts, command line,
@@ -55,11 +55,12 @@ typedef struct {
      */
     CoronerMinidumpScrubFunc scrub;
     gpointer scrub_data;
-    unsigned timeout_ms;        /* sandboxed: wall clock */
-    uint64_t memory_limit;      /* sandboxed: address space the child may add */
+    unsigned timeout_ms;   /* sandboxed: wall clock */
+    uint64_t memory_limit; /* sandboxed: address space the child may add */
 } CoronerMinidumpOptions;
 
-/* 1024 threads, 256 KiB of stack each, 4096 modules, 256 MiB, no environ, host info on, 30 s, 1 GiB. */
+/* 1024 threads, 256 KiB of stack each, 4096 modules, 256 MiB, no environ, host info on, 30 s, 1
+ * GiB. */
 void coroner_minidump_options_init(CoronerMinidumpOptions *o);
 
 /*

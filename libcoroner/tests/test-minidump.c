@@ -20,8 +20,8 @@
 #define STACK_SIZE 0x4000u
 #define MODULE_BASE 0x400000ull
 #define VDSO_BASE 0x7fff00000000ull
-static const uint8_t build_id[20] = {0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6,
-                                     7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+static const uint8_t build_id[20] = {0xde, 0xad, 0xbe, 0xef, 1,  2,  3,  4,  5,  6,
+                                     7,    8,    9,    10,   11, 12, 13, 14, 15, 16};
 
 /* ---- Building cores ---- */
 
@@ -129,9 +129,15 @@ static GByteArray *build_core(const CoreSpec *spec)
             /* NT_FILE: the module (two mappings) and a data file. */
             g_autoptr(GByteArray) f = g_byte_array_new();
             uint64_t head[2] = {spec->file_count_override ? spec->file_count_override : 3, 4096};
-            uint64_t entries[9] = {MODULE_BASE, MODULE_BASE + 0x1000, 0,
-                                   MODULE_BASE + 0x1000, MODULE_BASE + 0x3000, 1,
-                                   0x500000, 0x501000, 0};
+            uint64_t entries[9] = {MODULE_BASE,
+                                   MODULE_BASE + 0x1000,
+                                   0,
+                                   MODULE_BASE + 0x1000,
+                                   MODULE_BASE + 0x3000,
+                                   1,
+                                   0x500000,
+                                   0x501000,
+                                   0};
             g_byte_array_append(f, (const guint8 *)head, sizeof head);
             g_byte_array_append(f, (const guint8 *)entries, sizeof entries);
             const char names[] = "/usr/bin/crashy\0/usr/bin/crashy\0/usr/share/data.bin";
@@ -183,14 +189,20 @@ static GByteArray *build_core(const CoreSpec *spec)
     eh->e_phnum = (uint16_t)nph;
     Elf64_Phdr *ph = (Elf64_Phdr *)(core->data + sizeof *eh);
     ph[0] = (Elf64_Phdr){PT_NOTE, 0, notes_off, 0, 0, notes->len, 0, 4};
-    ph[1] = (Elf64_Phdr){PT_LOAD, PF_R | PF_X, module_off, MODULE_BASE, 0, module->len,
-                         module->len, 0x1000};
+    ph[1] = (Elf64_Phdr){PT_LOAD, PF_R | PF_X, module_off,  MODULE_BASE,
+                         0,       module->len, module->len, 0x1000};
     ph[2] = (Elf64_Phdr){PT_LOAD, PF_R, data_off, 0x500000, 0, 0x1000, 0x1000, 0x1000};
-    ph[3] = (Elf64_Phdr){PT_LOAD, PF_R | PF_X, vdso_off, VDSO_BASE, 0, vdso->len, vdso->len,
-                         0x1000};
+    ph[3] =
+        (Elf64_Phdr){PT_LOAD, PF_R | PF_X, vdso_off, VDSO_BASE, 0, vdso->len, vdso->len, 0x1000};
     for (unsigned t = 0; t < spec->threads; t++)
-        ph[4 + t] = (Elf64_Phdr){PT_LOAD, PF_R | PF_W, stack_off + t * STACK_SIZE,
-                                 STACK_BASE + t * STACK_SIZE, 0, STACK_SIZE, STACK_SIZE, 0x1000};
+        ph[4 + t] = (Elf64_Phdr){PT_LOAD,
+                                 PF_R | PF_W,
+                                 stack_off + t * STACK_SIZE,
+                                 STACK_BASE + t * STACK_SIZE,
+                                 0,
+                                 STACK_SIZE,
+                                 STACK_SIZE,
+                                 0x1000};
     memcpy(core->data + notes_off, notes->data, notes->len);
     memcpy(core->data + module_off, module->data, module->len);
     for (gsize i = 0; i < stack_len; i++)
@@ -271,9 +283,9 @@ static GBytes *write_minidump(const GByteArray *core, const char *name,
                               gboolean sandboxed, GPtrArray *warnings, GError **error)
 {
     int fd = core_fd(core, name);
-    GBytes *dump = sandboxed ? coroner_minidump_sandboxed(fd, record, o, 65534, 65534, warnings,
-                                                          error)
-                             : coroner_minidump_from_core_fd(fd, record, o, warnings, error);
+    GBytes *dump = sandboxed
+                       ? coroner_minidump_sandboxed(fd, record, o, 65534, 65534, warnings, error)
+                       : coroner_minidump_from_core_fd(fd, record, o, warnings, error);
     close(fd);
     return dump;
 }
@@ -418,7 +430,8 @@ static void check_synthetic(unsigned machine, gboolean sandboxed)
 
     /* With consent, the environment, NUL-separated. */
     o.include_environ = TRUE;
-    g_autoptr(GBytes) with_env = write_minidump(core, "synthetic", record, &o, sandboxed, NULL, &error);
+    g_autoptr(GBytes) with_env =
+        write_minidump(core, "synthetic", record, &o, sandboxed, NULL, &error);
     g_assert_no_error(error);
     const uint8_t *env = stream(with_env, MD_LINUX_ENVIRON, &size);
     g_assert_cmpmem(env, size, "HOME=/root\0SECRET=1\0", 20);
@@ -571,7 +584,8 @@ static void test_hostile(void)
     Elf64_Phdr *ph = (Elf64_Phdr *)(notesz->data + sizeof(Elf64_Ehdr));
     ph[0].p_filesz = G_MAXUINT64 - 10;
     try_hostile(notesz, "note segment size");
-    Elf64_Nhdr *nh = (Elf64_Nhdr *)(core->data + ((Elf64_Phdr *)(core->data + sizeof(Elf64_Ehdr)))->p_offset);
+    Elf64_Nhdr *nh =
+        (Elf64_Nhdr *)(core->data + ((Elf64_Phdr *)(core->data + sizeof(Elf64_Ehdr)))->p_offset);
     g_autoptr(GByteArray) descsz = g_byte_array_new();
     g_byte_array_append(descsz, core->data, core->len);
     ((Elf64_Nhdr *)(descsz->data + ((guint8 *)nh - core->data)))->n_descsz = 0xfffffff0;
@@ -588,7 +602,8 @@ static void test_hostile(void)
 static void test_kernel_core(void)
 {
     int pid;
-    g_autofree char *path = test_make_core("c-threads", &pid, test_path("CRASH_C"), "threads", NULL);
+    g_autofree char *path =
+        test_make_core("c-threads", &pid, test_path("CRASH_C"), "threads", NULL);
     CoronerMinidumpOptions o;
     coroner_minidump_options_init(&o);
     g_autoptr(GError) error = NULL;
