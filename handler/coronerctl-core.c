@@ -247,3 +247,21 @@ gboolean ctl_core_available(const CoronerCrashEntry *e, GError **error)
                    e->record->core.reason ? e->record->core.reason : "");
     return TRUE;
 }
+
+CoronerCrashEntry *ctl_find_core_to_write(CtlContext *ctx, char **args, const char *what,
+                                          gboolean *ret_to_stdout, GError **error)
+{
+    CoronerCrashEntry *e = ctl_find_one(ctx, args, error);
+    if (!e)
+        return NULL;
+    gboolean to_stdout = !ctx->output || g_str_equal(ctx->output, "-");
+    if (to_stdout && isatty(STDOUT_FILENO)) {
+        g_set_error(error, CTL_ERROR, CTL_EXIT_USAGE,
+                    "refusing to write a %s to a terminal: use -o FILE or redirect stdout", what);
+        return NULL;
+    }
+    if (!ctl_core_available(e, error))
+        return NULL;
+    *ret_to_stdout = to_stdout;
+    return e;
+}

@@ -12,6 +12,7 @@
 #include <glib.h>
 #include <stdint.h>
 
+#include "coronerctl.h"
 #include "crash-index.h"
 
 G_BEGIN_DECLS
@@ -25,5 +26,15 @@ gboolean ctl_core_extract(const CoronerCrashIndex *index, const CoronerCrashEntr
  * gone; warns on stderr when the core is truncated.
  */
 gboolean ctl_core_available(const CoronerCrashEntry *entry, GError **error);
+
+/*
+ * The crash args name (ctl_find_one()), for a verb that writes something
+ * made from its core (what: "core", "minidump") to --output or stdout:
+ * refuses a terminal as stdout (CTL_EXIT_USAGE) and a crash without a core
+ * (CTL_EXIT_UNAVAILABLE).  *ret_to_stdout says where the output goes.  NULL
+ * with a CTL_ERROR whose code is the exit status.
+ */
+CoronerCrashEntry *ctl_find_core_to_write(CtlContext *ctx, char **args, const char *what,
+                                          gboolean *ret_to_stdout, GError **error);
 
 G_END_DECLS

@@ -19,17 +19,10 @@
 
 int ctl_minidump(CtlContext *ctx, char **args, GError **error)
 {
-    CoronerCrashEntry *e = ctl_find_one(ctx, args, error);
+    gboolean to_stdout;
+    CoronerCrashEntry *e = ctl_find_core_to_write(ctx, args, "minidump", &to_stdout, error);
     if (!e)
         return (*error)->code;
-    gboolean to_stdout = !ctx->output || g_str_equal(ctx->output, "-");
-    if (to_stdout && isatty(STDOUT_FILENO)) {
-        g_set_error(error, CTL_ERROR, CTL_EXIT_USAGE,
-                    "refusing to write a minidump to a terminal: use -o FILE or redirect stdout");
-        return CTL_EXIT_USAGE;
-    }
-    if (!ctl_core_available(e, error))
-        return CTL_EXIT_UNAVAILABLE;
 
     g_autoptr(GError) local = NULL;
     int fd = ctl_open_core_for_parsing(ctx->index, e, &local);

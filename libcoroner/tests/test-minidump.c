@@ -37,24 +37,33 @@ static void append_note(GByteArray *notes, const char *name, uint32_t type, cons
     g_byte_array_append(notes, pad, (4 - descsz % 4) % 4);
 }
 
-/* A little ELF image (header, PT_LOAD, PT_NOTE with a GNU build-id) as mapped at its base. */
-static GByteArray *module_image(void)
+/* A zeroed buffer of size bytes starting with a 64-bit little-endian ELF header, program headers
+ * next. */
+static GByteArray *elf_buffer(gsize size, uint16_t type, uint16_t machine, uint16_t phnum)
 {
-    GByteArray *m = g_byte_array_new();
-    g_byte_array_set_size(m, 0x1000);
-    memset(m->data, 0, m->len);
-    Elf64_Ehdr *eh = (Elf64_Ehdr *)m->data;
+    GByteArray *b = g_byte_array_new();
+    g_byte_array_set_size(b, (guint)size);
+    memset(b->data, 0, b->len);
+    Elf64_Ehdr *eh = (Elf64_Ehdr *)b->data;
     memcpy(eh->e_ident, ELFMAG, SELFMAG);
     eh->e_ident[EI_CLASS] = ELFCLASS64;
     eh->e_ident[EI_DATA] = ELFDATA2LSB;
     eh->e_ident[EI_VERSION] = EV_CURRENT;
-    eh->e_type = ET_DYN;
-    eh->e_machine = EM_X86_64;
+    eh->e_type = type;
+    eh->e_machine = machine;
     eh->e_version = EV_CURRENT;
     eh->e_phoff = sizeof *eh;
     eh->e_ehsize = sizeof *eh;
     eh->e_phentsize = sizeof(Elf64_Phdr);
-    eh->e_phnum = 2;
+    eh->e_phnum = phnum;
+    return b;
+}
+
+/* A little ELF image (header, PT_LOAD, PT_NOTE with a GNU build-id) as mapped at its base. */
+static GByteArray *module_image(void)
+{
+    GByteArray *m = elf_buffer(0x1000, ET_DYN, EM_X86_64, 2);
+    Elf64_Ehdr *eh = (Elf64_Ehdr *)m->data;
     /* Section headers the core does not hold: the writer must not look for them. */
     eh->e_shoff = 0x123456;
     eh->e_shnum = 30;
@@ -172,22 +181,9 @@ static GByteArray *build_core(const CoreSpec *spec)
     gsize stack_len = (gsize)spec->threads * STACK_SIZE;
     gsize data_off = stack_off + stack_len;
     gsize vdso_off = data_off + 0x1000;
-    GByteArray *core = g_byte_array_new();
-    g_byte_array_set_size(core, (guint)(vdso_off + vdso->len));
-    memset(core->data, 0, core->len);
-    Elf64_Ehdr *eh = (Elf64_Ehdr *)core->data;
-    memcpy(eh->e_ident, ELFMAG, SELFMAG);
-    eh->e_ident[EI_CLASS] = ELFCLASS64;
-    eh->e_ident[EI_DATA] = ELFDATA2LSB;
-    eh->e_ident[EI_VERSION] = EV_CURRENT;
-    eh->e_type = ET_CORE;
-    eh->e_machine = (uint16_t)spec->machine;
-    eh->e_version = EV_CURRENT;
-    eh->e_phoff = sizeof *eh;
-    eh->e_ehsize = sizeof *eh;
-    eh->e_phentsize = sizeof(Elf64_Phdr);
-    eh->e_phnum = (uint16_t)nph;
-    Elf64_Phdr *ph = (Elf64_Phdr *)(core->data + sizeof *eh);
+    GByteArray *core =
+        elf_buffer(vdso_off + vdso->len, ET_CORE, (uint16_t)spec->machine, (uint16_t)nph);
+    Elf64_Phdr *ph = (Elf64_Phdr *)(core->data + sizeof(Elf64_Ehdr));
     ph[0] = (Elf64_Phdr){PT_NOTE, 0, notes_off, 0, 0, notes->len, 0, 4};
     ph[1] = (Elf64_Phdr){PT_LOAD, PF_R | PF_X, module_off,  MODULE_BASE,
                          0,       module->len, module->len, 0x1000};
