@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -28,11 +29,16 @@
 #define WRITE_BEHIND (8u * 1024u * 1024u)
 
 typedef struct {
-    GByteArray *bytes;   /* the first bytes of the stream, until the headers are parsed */
-    bool done;           /* headers parsed (or given up on) */
+    GByteArray *bytes;   /* the first bytes of the stream, until headers and notes are parsed */
+    bool done;           /* program headers parsed (or given up on) */
     bool not_elf;
     bool unchecked;      /* PN_XNUM, or a table past HEADER_MAX: no expected size */
+    bool is64;
     uint64_t expected;   /* max(p_offset + p_filesz), 0 if unknown */
+    uint64_t notes_start, notes_end; /* the first PT_NOTE, when it lies within HEADER_MAX */
+    bool notes_done;     /* notes parsed (or not there to parse) */
+    int signal_number;   /* from NT_SIGINFO, else the first NT_PRSTATUS's pr_cursig; 0 unknown */
+    int64_t tid;         /* the first NT_PRSTATUS's pr_pid: the thread that dumped; 0 unknown */
 } HeaderScan;
 
 static bool is_zero(const uint8_t *p, size_t n)
@@ -41,11 +47,72 @@ static bool is_zero(const uint8_t *p, size_t n)
     return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
 }
 
+/*
+ * The dumping thread's signal and id, from the notes: the kernel writes the
+ * thread that took the fatal signal first, and in pipe or socket mode without
+ * %s this is the only place the signal is written down.  Offsets of
+ * struct elf_prstatus: pr_cursig after the 12-byte elf_siginfo, pr_pid after
+ * two longs of signal masks.
+ */
+static void notes_parse(HeaderScan *h, const uint8_t *b, uint64_t start, uint64_t end)
+{
+    size_t pid_offset = h->is64 ? 32 : 24;
+    int cursig = 0;
+    uint64_t at = start;
+    while (at + 12 <= end) {
+        uint32_t namesz, descsz, type;
+        memcpy(&namesz, b + at, 4);
+        memcpy(&descsz, b + at + 4, 4);
+        memcpy(&type, b + at + 8, 4);
+        uint64_t name_at = at + 12;
+        uint64_t desc_at = name_at + (((uint64_t)namesz + 3) & ~(uint64_t)3);
+        uint64_t next = desc_at + (((uint64_t)descsz + 3) & ~(uint64_t)3);
+        if (next > end || next <= at)
+            break;
+        bool core_name = namesz == 5 && memcmp(b + name_at, "CORE", 5) == 0;
+        if (core_name && type == NT_PRSTATUS && h->tid == 0 && descsz >= pid_offset + 4) {
+            int16_t sig;
+            int32_t pid;
+            memcpy(&sig, b + desc_at + 12, sizeof sig);
+            memcpy(&pid, b + desc_at + pid_offset, sizeof pid);
+            cursig = sig;
+            h->tid = pid;
+        } else if (core_name && type == NT_SIGINFO && h->signal_number == 0 && descsz >= 4) {
+            int32_t signo;
+            memcpy(&signo, b + desc_at, sizeof signo);
+            h->signal_number = signo;
+        }
+        at = next;
+    }
+    if (h->signal_number <= 0 || h->signal_number > 64)
+        h->signal_number = cursig > 0 && cursig <= 64 ? cursig : 0;
+}
+
+/* Parses the notes once their bytes have arrived (they follow the program headers). */
+static void notes_feed(HeaderScan *h)
+{
+    if (h->notes_done || !h->done || h->not_elf)
+        return;
+    if (h->notes_end == 0) {
+        h->notes_done = true;
+        return;
+    }
+    if (h->bytes->len < h->notes_end)
+        return;
+    notes_parse(h, h->bytes->data, h->notes_start, h->notes_end);
+    h->notes_done = true;
+}
+
 /* Reads the ELF identification and program headers as they stream past. */
 static void header_feed(HeaderScan *h, const uint8_t *data, size_t n)
 {
-    if (h->done)
+    if (h->done) {
+        if (!h->notes_done) {
+            g_byte_array_append(h->bytes, data, (guint)MIN(n, (size_t)HEADER_MAX - h->bytes->len));
+            notes_feed(h);
+        }
         return;
+    }
     g_byte_array_append(h->bytes, data, (guint)MIN(n, (size_t)HEADER_MAX - h->bytes->len));
     const uint8_t *b = h->bytes->data;
     size_t have = h->bytes->len;
@@ -58,6 +125,7 @@ static void header_feed(HeaderScan *h, const uint8_t *data, size_t n)
         return;
     }
     bool is64 = b[EI_CLASS] == ELFCLASS64;
+    h->is64 = is64;
     size_t ehsize = is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
     if (have < ehsize)
         return;
@@ -82,6 +150,7 @@ static void header_feed(HeaderScan *h, const uint8_t *data, size_t n)
         phoff + (uint64_t)phnum * phentsize > HEADER_MAX) {
         h->unchecked = true;
         h->done = true;
+        h->notes_done = true;
         return;
     }
     uint64_t table_end = phoff + (uint64_t)phnum * phentsize;
@@ -93,20 +162,27 @@ static void header_feed(HeaderScan *h, const uint8_t *data, size_t n)
     uint64_t expected = table_end;
     for (unsigned i = 0; i < phnum; i++) {
         uint64_t off, filesz;
+        unsigned ptype;
         if (is64) {
             Elf64_Phdr ph;
             memcpy(&ph, b + phoff + (uint64_t)i * phentsize, sizeof ph);
-            off = ph.p_offset, filesz = ph.p_filesz;
+            off = ph.p_offset, filesz = ph.p_filesz, ptype = ph.p_type;
         } else {
             Elf32_Phdr ph;
             memcpy(&ph, b + phoff + (uint64_t)i * phentsize, sizeof ph);
-            off = ph.p_offset, filesz = ph.p_filesz;
+            off = ph.p_offset, filesz = ph.p_filesz, ptype = ph.p_type;
+        }
+        if (ptype == PT_NOTE && h->notes_end == 0 && filesz > 0 && off + filesz > off &&
+            off + filesz <= HEADER_MAX) {
+            h->notes_start = off;
+            h->notes_end = off + filesz;
         }
         if (filesz > 0 && off + filesz > expected && off + filesz >= off)
             expected = off + filesz;
     }
     h->expected = expected;
     h->done = true;
+    notes_feed(h);
 }
 
 typedef struct {
@@ -262,10 +338,26 @@ static ZSTD_CCtx *make_cctx(const CoreStreamOptions *o)
     return cctx;
 }
 
-/* Reads up to n bytes, retrying EINTR; 0 at EOF. */
-static ssize_t read_some(int fd, void *buf, size_t n)
+/*
+ * Reads up to n bytes, retrying EINTR; 0 at EOF.  With a deadline (monotonic
+ * µs, 0 for none), -1 with errno ETIME once it has passed without data.
+ */
+static ssize_t read_some(int fd, void *buf, size_t n, int64_t deadline)
 {
     for (;;) {
+        if (deadline > 0) {
+            int64_t left = deadline - g_get_monotonic_time();
+            if (left <= 0) {
+                errno = ETIME;
+                return -1;
+            }
+            struct pollfd pfd = {.fd = fd, .events = POLLIN};
+            int r = poll(&pfd, 1, (int)MIN(left / 1000 + 1, (int64_t)G_MAXINT));
+            if (r < 0 && errno != EINTR)
+                return -1;
+            if (r <= 0)
+                continue;
+        }
         ssize_t r = read(fd, buf, n);
         if (r >= 0 || errno != EINTR)
             return r;
@@ -300,15 +392,22 @@ void core_stream(int in_fd, int out_fd, const CoreStreamOptions *o, CoreStreamRe
         if (want == 0) {
             /* At the limit: one more byte tells "exactly this long" from "cut". */
             uint8_t probe;
-            ssize_t r = read_some(in_fd, &probe, 1);
+            ssize_t r = read_some(in_fd, &probe, 1, o->deadline);
             if (r > 0)
                 status = CORE_STREAM_LIMITED;
+            else if (r < 0 && errno == ETIME)
+                status = CORE_STREAM_TIMED_OUT;
             break;
         }
-        ssize_t n = read_some(in_fd, chunk, want);
+        ssize_t n = read_some(in_fd, chunk, want, o->deadline);
+        if (n < 0 && errno == ETIME && ret->bytes_in > 0) {
+            /* Cut: what arrived is kept, marked truncated, like a size limit. */
+            status = CORE_STREAM_TIMED_OUT;
+            break;
+        }
         if (n < 0) {
             err = errno;
-            status = CORE_STREAM_READ_ERROR;
+            status = errno == ETIME ? CORE_STREAM_TIMED_OUT : CORE_STREAM_READ_ERROR;
             goto out;
         }
         if (n == 0)
@@ -337,6 +436,8 @@ void core_stream(int in_fd, int out_fd, const CoreStreamOptions *o, CoreStreamRe
     }
     ret->expected_size = header.expected;
     ret->size_unchecked = header.unchecked;
+    ret->signal_number = header.signal_number;
+    ret->tid = header.tid;
     if (status == CORE_STREAM_OK && header.expected > 0 && ret->bytes_in < header.expected) {
         status = CORE_STREAM_SHORT;
         goto out;
@@ -375,6 +476,12 @@ char *core_stream_describe(const CoreStreamResult *r)
     case CORE_STREAM_LIMITED:
         return g_strdup_printf("the core was cut at its size limit of %" G_GUINT64_FORMAT " bytes",
                                r->bytes_in);
+    case CORE_STREAM_TIMED_OUT:
+        if (r->bytes_in == 0)
+            return g_strdup("the dump did not start before its deadline (DumpTimeoutSec)");
+        return g_strdup_printf("the dump was cut at its deadline (DumpTimeoutSec) after %" G_GUINT64_FORMAT
+                               " of %" G_GUINT64_FORMAT " bytes",
+                               r->bytes_in, r->expected_size);
     case CORE_STREAM_EMPTY:
         return g_strdup("the kernel sent no core data (0 bytes)");
     case CORE_STREAM_NOT_ELF:

@@ -20,6 +20,7 @@
 typedef enum {
     CORE_STREAM_OK,
     CORE_STREAM_LIMITED,     /* cut at options.limit: kept, but truncated */
+    CORE_STREAM_TIMED_OUT,   /* cut at options.deadline: what arrived is kept, truncated */
     CORE_STREAM_EMPTY,       /* no bytes at all */
     CORE_STREAM_NOT_ELF,     /* not an ELF core file */
     CORE_STREAM_SHORT,       /* ended before the end its program headers announce */
@@ -37,6 +38,7 @@ typedef struct {
     uint64_t budget;     /* write at most this many bytes to the store */
     int stack_fd;        /* an empty file for the stack core (stack-core.h), -1 for none */
     uint64_t stack_max;  /* bytes the stack core may hold */
+    int64_t deadline;    /* g_get_monotonic_time() at which the dump is cut, 0 for none */
 } CoreStreamOptions;
 
 typedef struct {
@@ -46,6 +48,8 @@ typedef struct {
     uint64_t bytes_out;      /* bytes written to the store */
     uint64_t expected_size;  /* from the program headers, 0 if unknown */
     bool size_unchecked;     /* PN_XNUM or an oversized table: completeness could not be checked */
+    int signal_number;       /* from the notes (NT_SIGINFO, else NT_PRSTATUS), 0 if unknown */
+    int64_t tid;             /* the dumping thread (first NT_PRSTATUS), 0 if unknown */
     bool stack_ok;           /* the stack core is complete and may be linked */
     uint64_t stack_bytes;    /* its data bytes */
     char stack_warning[256]; /* why it may be less useful than the core, "" if not */

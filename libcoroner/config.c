@@ -27,6 +27,13 @@ CoronerConfig *coroner_config_new_default(void)
     c->upload.region = g_strdup("us-east-1");
     c->upload.filename_template = g_strdup(CORONER_BUNDLE_DEFAULT_TEMPLATE);
     c->upload.part_size = 16u << 20;
+    c->max_concurrent = 2;
+    c->queue_max = 16;
+    c->dump_timeout_sec = 120;
+    c->work_timeout_sec = 30;
+    c->rate_burst = 5;
+    c->rate_interval_sec = 60;
+    c->rate_global_burst = 20;
     return c;
 }
 
@@ -234,6 +241,20 @@ invalid:
     g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
                 "“%s” is not a time span (use e.g. 30s, 10min, 1h)", text ? text : "");
     return FALSE;
+static gboolean load_uint(GKeyFile *kf, const char *group, const char *key, unsigned min,
+                          unsigned max, unsigned *out, GError **error)
+{
+    g_autofree char *text = g_key_file_get_value(kf, group, key, NULL);
+    if (!text)
+        return TRUE;
+    guint64 v;
+    if (!g_ascii_string_to_unsigned(g_strstrip(text), 10, min, max, &v, NULL)) {
+        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                    "[%s] %s: “%s” is not a whole number from %u to %u", group, key, text, min, max);
+        return FALSE;
+    }
+    *out = (unsigned)v;
+    return TRUE;
 }
 
 static void note(GPtrArray *problems, const char *path, GError *error)
@@ -348,6 +369,13 @@ CoronerConfig *coroner_config_load(const char *path, GPtrArray *problems)
     TRY(load_string(kf, "Handler", "ServiceUser", &c->service_user, &error));
     TRY(load_bool(kf, "Backtrace", "Debuginfod", &c->debuginfod, &error));
     TRY(load_upload(kf, &c->upload, path, problems));
+    TRY(load_uint(kf, "Service", "MaxConcurrent", 1, 64, &c->max_concurrent, &error));
+    TRY(load_uint(kf, "Service", "QueueMax", 0, 1024, &c->queue_max, &error));
+    TRY(load_uint(kf, "Service", "DumpTimeoutSec", 1, 86400, &c->dump_timeout_sec, &error));
+    TRY(load_uint(kf, "Service", "WorkTimeoutSec", 1, 3600, &c->work_timeout_sec, &error));
+    TRY(load_uint(kf, "RateLimit", "Burst", 0, 100000, &c->rate_burst, &error));
+    TRY(load_uint(kf, "RateLimit", "IntervalSec", 1, 86400, &c->rate_interval_sec, &error));
+    TRY(load_uint(kf, "RateLimit", "GlobalBurst", 0, 1000000, &c->rate_global_burst, &error));
     c->process_size_max = process_max.bytes;
     c->external_size_max = external_max.bytes;
 

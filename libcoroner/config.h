@@ -33,6 +33,16 @@
  *   Schedule=              # cron, 5 fields: "0,30 * * * *"
  *   Watch=no               # upload a new crash as soon as its record appears
  *   PartSize=16M           # multipart part size (at least 5M)
+ *   [Service]              # coronerd (docs/coronerd.md); the pipe handler's own fallback too
+ *   MaxConcurrent=2        # dumps streamed at once
+ *   QueueMax=16            # admitted dumps waiting for a slot; past it, rejected (accounted)
+ *   DumpTimeoutSec=120     # a dump still streaming after this is cut and kept as truncated
+ *   WorkTimeoutSec=30      # after the dump: hook parsing, backtrace, record, journal
+ *
+ *   [RateLimit]            # per IntervalSec: Burst dumps per (uid, executable), GlobalBurst in all
+ *   Burst=5                # 0 turns the per-(uid, executable) limit off
+ *   IntervalSec=60
+ *   GlobalBurst=20         # 0 turns the global limit off
  *
  * Sizes take B, K, M, G, T suffixes (powers of 1024) or "infinity"; a percentage
  * like "10%" is of the store's file system.
@@ -79,6 +89,13 @@ typedef struct {
     char *service_user;
     gboolean debuginfod;  /* [Backtrace] Debuginfod=: fetch missing debug info at ingest */
     CoronerUploadConfig upload;
+    unsigned max_concurrent;    /* [Service] MaxConcurrent= */
+    unsigned queue_max;         /* [Service] QueueMax= */
+    unsigned dump_timeout_sec;  /* [Service] DumpTimeoutSec= */
+    unsigned work_timeout_sec;  /* [Service] WorkTimeoutSec= */
+    unsigned rate_burst;        /* [RateLimit] Burst=, 0 for no per-(uid, exe) limit */
+    unsigned rate_interval_sec; /* [RateLimit] IntervalSec= */
+    unsigned rate_global_burst; /* [RateLimit] GlobalBurst=, 0 for no global limit */
 } CoronerConfig;
 
 /* The built-in defaults. */

@@ -465,6 +465,13 @@ static gboolean read_record(JsonObject *root, CoronerCrashRecord *r, GError **er
     if (!ok || (bt && !read_backtrace(bt, r, error)))
         return FALSE;
 
+    if (!get_u64(root, "suppressed", &r->suppressed, error))
+        return FALSE;
+    JsonObject *window = get_object(root, "suppressed_window", error, &ok);
+    if (!ok || (window && (!get_int(window, "start_usec", &r->suppressed_start_usec, error) ||
+                           !get_int(window, "end_usec", &r->suppressed_end_usec, error))))
+        return FALSE;
+
     JsonArray *errors = get_array(root, "errors", error, &ok);
     if (!ok)
         return FALSE;

@@ -315,6 +315,15 @@ char *coroner_crash_record_to_json(const CoronerCrashRecord *r, gsize *ret_lengt
     write_container(b, r->container);
     write_backtrace(b, r);
 
+    if (r->suppressed > 0) {
+        add_u64(b, "suppressed", r->suppressed);
+        json_builder_set_member_name(b, "suppressed_window");
+        json_builder_begin_object(b);
+        add_int(b, "start_usec", r->suppressed_start_usec);
+        add_int(b, "end_usec", r->suppressed_end_usec);
+        json_builder_end_object(b);
+    }
+
     json_builder_set_member_name(b, "errors");
     json_builder_begin_array(b);
     for (guint i = 0; i < r->errors->len; i++) {

@@ -197,6 +197,14 @@ typedef struct {
     char *signature;           /* crash signature, NULL until symbolized */
     double backtrace_quality;  /* 0..1, < 0 when unknown */
     char *backtrace_error;     /* why there is no backtrace, NULL otherwise */
+    /*
+     * A storm summary (written by coronerd when a (uid, executable) went over
+     * its rate limit): how many more crashes of that process identity came in
+     * the window and were not dumped.  0 for an ordinary record.
+     */
+    uint64_t suppressed;
+    int64_t suppressed_start_usec; /* the window the count covers (realtime µs) */
+    int64_t suppressed_end_usec;
     GPtrArray *errors;         /* char*: what could not be collected, and why */
 } CoronerCrashRecord;
 

@@ -9,8 +9,8 @@
  * file it used, keyed by build-id, in the user's cache
  * ($CORONER_DEBUGINFO_CACHE, else $XDG_CACHE_HOME/coroner/debuginfo, else
  * ~/.cache/coroner/debuginfo; an empty $CORONER_DEBUGINFO_CACHE turns it off),
- * written after the answer was sent, by a detached grandchild, and capped in
- * size.  Readers use a copy only when its build-id is the module's.
+ * written by the sandbox child after it has sent its answer (still under its
+ * deadline), and capped in size.  Readers use a copy only when its build-id is the module's.
  */
 #include <elfutils/libdwelf.h>
 #include <fcntl.h>
@@ -214,7 +214,7 @@ static void cache_trim(const char *dir)
         g_free(g_array_index(entries, Entry, i).path);
 }
 
-/* The sandbox's after_answer: a detached grandchild, so nobody waits for it. */
+/* The sandbox's after_answer: the answer is already on its way. */
 void symbolize_debuginfo_cache_flush(gpointer data)
 {
     (void)data;

@@ -59,17 +59,6 @@ static int write_error(int out_fd, const GError *error)
     return coroner_write_all(out_fd, msg, strlen(msg));
 }
 
-/* The child has answered: the work goes on in a grandchild the parent does not wait for. */
-static void run_detached(CoronerSandboxAfterFunc after_answer, gpointer data)
-{
-    if (fork() != 0)
-        return;
-    /* Out of the caller's session and process group, so that its end is not ours. */
-    (void)setsid();
-    after_answer(data);
-    _exit(0);
-}
-
 static G_NORETURN void child_main(const CoronerSandboxLimits *limits, CoronerSandboxFunc func,
                                   gpointer data, int out_fd, pid_t parent)
 {
@@ -123,8 +112,9 @@ static G_NORETURN void child_main(const CoronerSandboxLimits *limits, CoronerSan
             _exit(1);
     }
     close(out_fd);
+    /* Still under the deadline: the parent waits for this, then kills what is left. */
     if (limits->after_answer)
-        run_detached(limits->after_answer, data);
+        limits->after_answer(data);
     _exit(ok ? 0 : 1);
 }
 
@@ -158,6 +148,28 @@ static GByteArray *read_answer(int fd, gsize cap, gint64 deadline, gboolean *ret
         g_byte_array_append(buf, chunk, (guint)n);
     }
     return buf;
+}
+
+/*
+ * Reaps the child, killing it once the deadline passes: nothing the sandbox
+ * starts outlives the call.  FALSE when it had to be killed.
+ */
+static gboolean wait_child(pid_t child, gint64 deadline, int *ret_status)
+{
+    gboolean killed = FALSE;
+    for (;;) {
+        pid_t r = waitpid(child, ret_status, killed ? 0 : WNOHANG);
+        if (r == child)
+            return !killed;
+        if (r < 0 && errno != EINTR)
+            return !killed;
+        if (r == 0 && g_get_monotonic_time() >= deadline) {
+            kill(child, SIGKILL);
+            killed = TRUE;
+        } else if (r == 0) {
+            g_usleep(2000);
+        }
+    }
 }
 
 /* A child's "domain\ncode\nmessage", checked: it may come from a hostile child. */
@@ -218,8 +230,10 @@ CoronerCrashRecord *coroner_sandbox_run(const CoronerSandboxLimits *limits, Coro
     if (timed_out || too_big)
         kill(child, SIGKILL);
     int status = 0;
-    while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-        ;
+    if (!wait_child(child, deadline, &status) && !timed_out && answer->len > 0) {
+        /* The answer came in time; only the after-answer work was cut. */
+        status = 0;
+    }
 
     if (timed_out) {
         g_set_error(error, CORONER_SANDBOX_ERROR, CORONER_SANDBOX_ERROR_TIMEOUT,

@@ -34,7 +34,7 @@ typedef enum {
 /* Runs in the child: fills out (a fresh record), or fails with error. */
 typedef gboolean (*CoronerSandboxFunc)(gpointer data, CoronerCrashRecord *out, GError **error);
 
-/* Runs in a detached grandchild once the answer is sent: work nobody waits for. */
+/* Runs in the child once the answer is sent, still under the deadline. */
 typedef void (*CoronerSandboxAfterFunc)(gpointer data);
 
 /* How the child runs. */
@@ -49,9 +49,10 @@ typedef struct {
     gsize max_output;       /* bytes of JSON accepted back, 0 for 64 MiB */
     /*
      * Optional: run with data after the answer was written and the pipe
-     * closed, whether func succeeded or not, in a grandchild in its own
-     * session that keeps the child's identity and limits but not the
-     * deadline.  The parent does not wait for it.
+     * closed, whether func succeeded or not, in the child, with its identity,
+     * limits and deadline.  The parent reaps the child (killing it at the
+     * deadline) before returning, so no process of the sandbox outlives the
+     * call: a crash service must not leave work behind per crash.
      */
     CoronerSandboxAfterFunc after_answer;
 } CoronerSandboxLimits;

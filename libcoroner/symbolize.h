@@ -78,8 +78,8 @@ gboolean coroner_symbolize_core_fd(int core_fd, const char *executable,
  * the record's JSON over a pipe, capped at 32 MiB.  A crash, hang or garbage
  * from the child is a GError (CORONER_SYMBOLIZE_ERROR_TIMEOUT, _CHILD), never
  * a problem of the caller.  On failure record->backtrace_error says why as
- * well.  The debug info cache is written after the answer, by a grandchild
- * nobody waits for.
+ * well.  The debug info cache is written after the answer, by the same child
+ * under the same deadline; nothing is left running when this returns.
  */
 gboolean coroner_symbolize_sandboxed(int core_fd, const char *executable,
                                      const CoronerSymbolizeOptions *o, uid_t uid, gid_t gid,

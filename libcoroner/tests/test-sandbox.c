@@ -259,14 +259,13 @@ static void after_answer(gpointer data)
     (void)g_file_set_contents(job->marker, "after", -1, NULL);
 }
 
-static void wait_for_marker(const char *marker)
-{
-    for (int i = 0; i < 100 && !g_file_test(marker, G_FILE_TEST_EXISTS); i++)
-        g_usleep(100 * G_TIME_SPAN_MILLISECOND);
-    g_assert_true(g_file_test(marker, G_FILE_TEST_EXISTS));
-}
-
-static void check_after_answer(gboolean fail)
+/*
+ * The after-answer work runs in the child under the same deadline, and the
+ * call returns only once the child is gone: nothing of the sandbox outlives
+ * it.  With a deadline shorter than the work, the answer still counts and the
+ * work is cut.
+ */
+static void check_after_answer(gboolean fail, unsigned timeout_ms)
 {
     g_autofree char *dir = g_dir_make_tmp("test-sandbox-XXXXXX", NULL);
     g_assert_nonnull(dir);
@@ -274,6 +273,7 @@ static void check_after_answer(gboolean fail)
     AfterJob job = {.marker = marker, .fail = fail};
     CoronerSandboxLimits l = limits();
     l.after_answer = after_answer;
+    l.timeout_ms = timeout_ms;
 
     gint64 start = g_get_monotonic_time();
     g_autoptr(GError) error = NULL;
@@ -285,22 +285,33 @@ static void check_after_answer(gboolean fail)
         g_assert_no_error(error);
         g_assert_cmpstr(r->process.comm, ==, "answered");
     }
-    /* The parent has its answer long before the after-answer work is done. */
-    g_assert_cmpint(elapsed_ms, <, 1000);
-    g_assert_false(g_file_test(marker, G_FILE_TEST_EXISTS));
-    wait_for_marker(marker);
+    if (timeout_ms >= 1500) {
+        /* Done, and reaped, when the call returns. */
+        g_assert_cmpint(elapsed_ms, >=, 1500);
+        g_assert_true(g_file_test(marker, G_FILE_TEST_EXISTS));
+    } else {
+        /* Killed at the deadline: the work never finishes, not even later. */
+        g_assert_cmpint(elapsed_ms, <, 1400);
+        g_usleep(1500 * G_TIME_SPAN_MILLISECOND);
+        g_assert_false(g_file_test(marker, G_FILE_TEST_EXISTS));
+    }
     g_unlink(marker);
     g_rmdir(dir);
 }
 
 static void test_after_answer(void)
 {
-    check_after_answer(FALSE);
+    check_after_answer(FALSE, 5000);
+}
+
+static void test_after_answer_deadline(void)
+{
+    check_after_answer(FALSE, 700);
 }
 
 static void test_after_answer_failed(void)
 {
-    check_after_answer(TRUE);
+    check_after_answer(TRUE, 5000);
 }
 
 int main(int argc, char **argv)
@@ -315,5 +326,6 @@ int main(int argc, char **argv)
     g_test_add_func("/sandbox/protections-dropped", test_protections_dropped);
     g_test_add_func("/sandbox/after-answer", test_after_answer);
     g_test_add_func("/sandbox/after-answer-failed", test_after_answer_failed);
+    g_test_add_func("/sandbox/after-answer-deadline", test_after_answer_deadline);
     return g_test_run();
 }
