@@ -53,18 +53,24 @@ static int handle_crash(const char *config_path, const char *handoff_path,
                         const CoronerKernelArgs *args)
 {
     /*
-     * First of all: the kernel stalls on a full 64 KiB pipe while we read
-     * /proc; with 1 MiB it gets that far ahead.  Fails harmlessly when stdin
-     * is not a pipe (a manual run from a file).
+     * The kernel stalls on a full pipe while we read /proc; with 1 MiB it gets
+     * that far ahead.  Not with --handoff: there core_pipe_limit is 0, the
+     * kernel does not wait for us, and only a full pipe keeps the process
+     * (and its /proc) there until we have read it.  Fails harmlessly when
+     * stdin is not a pipe (a manual run from a file).
      */
-    (void)fcntl(STDIN_FILENO, F_SETPIPE_SZ, PIPE_SIZE);
+    if (!handoff_path)
+        (void)fcntl(STDIN_FILENO, F_SETPIPE_SZ, PIPE_SIZE);
     int64_t started = g_get_monotonic_time();
 
     g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(CoronerConfig) config = coroner_config_load(config_path, problems);
     g_autoptr(CoronerCapture) capture = coroner_capture_new(args, problems);
-    if (handoff_path && try_handoff(handoff_path, capture, args->pidfd))
-        return 0;
+    if (handoff_path) {
+        if (try_handoff(handoff_path, capture, args->pidfd))
+            return 0;
+        (void)fcntl(STDIN_FILENO, F_SETPIPE_SZ, PIPE_SIZE);
+    }
 
     CoronerIngestOptions options = {
         .config = config,

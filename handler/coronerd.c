@@ -66,6 +66,8 @@
 #define IN_PROGRESS_DIR ".in-progress"
 #define STORM_MESSAGE_ID "b1e2a43c9f8d4c0e8a6f7d3e2c1b0a99"
 #define DEFAULT_CACHE_DIR "/var/cache/coroner"
+/* As coroner-handler's: fewer wake-ups between the dumping kernel and the worker. */
+#define PIPE_SIZE (1 << 20)
 
 typedef enum {
     SOURCE_SOCKET,  /* the kernel's coredump socket */
@@ -397,6 +399,9 @@ static G_NORETURN void worker_main(Daemon *dm, Dump *d)
         struct timeval none = {0, 0};
         (void)setsockopt(d->core_fd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none);
         d->capture = capture_socket_crash(dm, d);
+    } else {
+        /* /proc has been read: now the kernel may run ahead of us. */
+        (void)fcntl(d->core_fd, F_SETPIPE_SZ, PIPE_SIZE);
     }
     CoronerIngestOptions options = {
         .config = dm->config,
@@ -462,6 +467,8 @@ static void start_worker(Daemon *dm, Dump *d)
         return;
     }
     d->started_at = g_get_monotonic_time();
+    coroner_log(LOG_INFO, "PID %d (%s, uid %u): dumping (%s)", (int)d->pid, d->comm ? d->comm : "?",
+                (unsigned)d->uid, d->source == SOURCE_SOCKET ? "coredump socket" : "hand-off");
     marker_write(dm, d);
     pid_t pid = fork();
     if (pid < 0) {

@@ -194,6 +194,9 @@ harness_init() {
         fi
         if ! flock -w 1200 9; then die "could not take $CORONER_CORE_PATTERN_LOCK within 20 minutes"; fi
         export CORONER_E2E_IN_NAMESPACE=$TEST_NAME
+        # The initial mount namespace, kept open for core_pattern_write.
+        exec {HARNESS_INIT_MNT_FD}</proc/self/ns/mnt
+        export HARNESS_INIT_MNT_FD
         exec unshare -m --propagation private -- "$BASH" "$0" "$@"
     fi
     unset CORONER_E2E_IN_NAMESPACE
@@ -434,6 +437,18 @@ core_pattern_save() {
     on_exit "core_pattern_restore"
 }
 
+# core_pattern_write VALUE: writes kernel.core_pattern.  The kernel accepts a
+# coredump socket ("@PATH", "@@PATH") only from the initial mount namespace,
+# where the socket is looked up: that write goes through the namespace
+# harness_init kept open.
+core_pattern_write() {
+    if [[ $1 == @* ]]; then
+        nsenter --mount="/proc/self/fd/$HARNESS_INIT_MNT_FD" sh -c 'printf "%s\n" "$1" >/proc/sys/kernel/core_pattern' sh "$1"
+    else
+        printf '%s\n' "$1" >/proc/sys/kernel/core_pattern
+    fi
+}
+
 # core_pattern_set PATTERN: any pattern (saved and restored the same way).
 core_pattern_set() {
     local pattern=$1
@@ -446,7 +461,7 @@ core_pattern_set() {
     # that made themselves non-dumpable still reach the handler (root-only).
     echo 16 >/proc/sys/kernel/core_pipe_limit
     echo 2 >/proc/sys/fs/suid_dumpable
-    printf '%s\n' "$pattern" >/proc/sys/kernel/core_pattern
+    core_pattern_write "$pattern"
     [ "$(cat /proc/sys/kernel/core_pattern)" = "$pattern" ] || die "core_pattern did not take: $(cat /proc/sys/kernel/core_pattern)"
     CURRENT_CORE_PATTERN=$pattern
     ulimit -c unlimited
@@ -459,7 +474,7 @@ core_pattern_restore() {
     if [ "$now" != "$CURRENT_CORE_PATTERN" ]; then
         log "WARNING: core_pattern was changed by someone else during the test: '$now'"
     fi
-    printf '%s\n' "$SAVED_CORE_PATTERN" >/proc/sys/kernel/core_pattern
+    core_pattern_write "$SAVED_CORE_PATTERN"
     printf '%s\n' "$SAVED_CORE_PIPE_LIMIT" >/proc/sys/kernel/core_pipe_limit
     printf '%s\n' "$SAVED_SUID_DUMPABLE" >/proc/sys/fs/suid_dumpable
     if [ "$(cat /proc/sys/kernel/core_pattern)" = "$SAVED_CORE_PATTERN" ] &&

@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# shellcheck shell=bash
+#
+# coronerd under test, sourced after harness.sh by tests/coronerd/*.sh.
+#
+# coronerd runs standalone (--foreground) inside the test's private mount
+# namespace, so it sees the private store and journald.  Its sockets live in
+# $CD, a short directory under the machine's /run: the kernel looks the
+# coredump socket up from the initial mount namespace's root, where the
+# test's own mounts are invisible, and the pipe-mode pattern must stay under
+# 128 bytes.
+#
+#   coronerd_start [OPTION...]   start it; waits until both sockets exist
+#   coronerd_socket_mode         core_pattern "@@$CD/k"
+#   coronerd_pipe_mode           core_pattern "|nsenter ... coroner-handler --handoff=$CD/s ...",
+#                                core_pipe_limit 0
+#   coronerd_stop [SIGNAL]       stop it (TERM by default) and wait
+
+: "${CORONERD:=$CORONER_BUILD_DIR/handler/coronerd}"
+CORONERD_PID=
+
+coronerd_prepare() {
+    [ -n "${CD:-}" ] && return 0
+    CD=/run/c$$
+    rm -rf "$CD"
+    mkdir -m 0755 "$CD"
+    on_exit "rm -rf '$CD'"
+}
+
+coronerd_start() {
+    coronerd_prepare
+    require_built "$CORONERD"
+    mkdir -p "$T/cache"
+    CORONER_DEBUGINFO_CACHE=$T/cache "$CORONERD" --foreground --config="$CONFIG" --socket="$CD/k" \
+        --handoff="$CD/s" "$@" >>"$LOGDIR/coronerd.log" 2>&1 9>&- &
+    CORONERD_PID=$!
+    on_exit "coronerd_stop KILL"
+    local i
+    for ((i = 0; i < 100; i++)); do
+        [ -S "$CD/k" ] && [ -S "$CD/s" ] && break
+        kill -0 "$CORONERD_PID" 2>/dev/null || die "coronerd exited: $(cat "$LOGDIR/coronerd.log")"
+        sleep 0.1
+    done
+    [ -S "$CD/k" ] && [ -S "$CD/s" ] || die "coronerd did not create its sockets within 10 s"
+    log "coronerd $CORONERD_PID listening on $CD/k and $CD/s"
+}
+
+# coronerd_stop [SIGNAL]: TERM waits for dumps in progress (up to 60 s), KILL does not.
+coronerd_stop() {
+    local sig=${1:-TERM} i
+    [ -n "$CORONERD_PID" ] || return 0
+    kill -s "$sig" "$CORONERD_PID" 2>/dev/null
+    for ((i = 0; i < 600; i++)); do
+        kill -0 "$CORONERD_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$CORONERD_PID" 2>/dev/null
+    wait "$CORONERD_PID" 2>/dev/null
+    CORONERD_PID=
+}
+
+coronerd_socket_mode() {
+    coronerd_prepare
+    core_pattern_set "@@$CD/k"
+}
+
+coronerd_pipe_mode() {
+    coronerd_prepare
+    ln -sf "$(readlink -f "$CORONER_HANDLER")" "$CD/h"
+    ln -sf "$CONFIG" "$CD/c"
+    core_pattern_set "|/usr/bin/nsenter -t $$ -m $CD/h --config=$CD/c --handoff=$CD/s %P %u %g %s %t %c %h %d %F %I %e"
+    # The kernel does not wait for (nor count) pipe helpers: none is ever skipped.
+    echo 0 >/proc/sys/kernel/core_pipe_limit
+}
+
+# coronerd_children: the processes coronerd has running now (workers and theirs).
+coronerd_descendants() {
+    local pid=${1:-$CORONERD_PID} child
+    for child in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do
+        printf '%s\n' "$child"
+        coronerd_descendants "$child"
+    done
+}
+
+# count_records: "STORED WITHOUT_CORE SUPPRESSED" over the store's records.
+count_records() {
+    local stored=0 without=0 suppressed=0 f s n
+    for f in "$STORE"/core.*.json; do
+        s=$(jq -r '.core.state' "$f")
+        n=$(jq -r '.suppressed // 0' "$f")
+        if [ "$n" -gt 0 ]; then
+            suppressed=$((suppressed + n))
+        elif [ "$s" = present ] || [ "$s" = truncated ]; then
+            stored=$((stored + 1))
+        else
+            without=$((without + 1))
+        fi
+    done
+    printf '%s %s %s\n' "$stored" "$without" "$suppressed"
+}
