@@ -241,6 +241,8 @@ invalid:
     g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
                 "“%s” is not a time span (use e.g. 30s, 10min, 1h)", text ? text : "");
     return FALSE;
+}
+
 static gboolean load_uint(GKeyFile *kf, const char *group, const char *key, unsigned min,
                           unsigned max, unsigned *out, GError **error)
 {
