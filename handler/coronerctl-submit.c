@@ -21,11 +21,11 @@
 #include "coronerctl-symbolize.h"
 #include "sentry-config.h"
 #include "sentry-dsn.h"
+#include "sentry-envelope.h"
 #include "sentry-outbox.h"
 #include "sentry-report.h"
 #include "sentry-submit.h"
 #include "sentry-transport.h"
-#include "json-parse.h"
 
 static char *opt_dsn;
 static char *opt_comment;
@@ -99,65 +99,13 @@ static char *answer_text(const CoronerSentryOutboxEntry *e)
 }
 
 /*
- * A string in the first item of type item_type of an envelope, found by a
- * JSONPath in the item's JSON, or NULL (no such item, or not a string there).
- */
-static char *envelope_item_string(GBytes *bytes, const char *item_type, const char *json_path)
-{
-    gsize n = 0;
-    const char *data = g_bytes_get_data(bytes, &n);
-    const char *end = data + n;
-    const char *nl = data ? memchr(data, '\n', n) : NULL;
-    if (!nl)
-        return NULL;
-    for (const char *pos = nl + 1; pos < end;) {
-        nl = memchr(pos, '\n', (gsize)(end - pos));
-        if (!nl)
-            return NULL;
-        g_autoptr(JsonNode) header = coroner_json_parse(pos, nl - pos, CORONER_JSON_MAX_BYTES, NULL);
-        if (!header || !JSON_NODE_HOLDS_OBJECT(header))
-            return NULL;
-        JsonObject *h = json_node_get_object(header);
-        JsonNode *length = json_object_get_member(h, "length");
-        JsonNode *type = json_object_get_member(h, "type");
-        if (!length || json_node_get_value_type(length) != G_TYPE_INT64 || !type ||
-            json_node_get_value_type(type) != G_TYPE_STRING)
-            return NULL;
-        gint64 len = json_node_get_int(length);
-        pos = nl + 1;
-        if (len < 0 || len > end - pos)
-            return NULL;
-        if (g_str_equal(json_node_get_string(type), item_type)) {
-            g_autoptr(JsonNode) item = coroner_json_parse(pos, len, CORONER_JSON_MAX_BYTES, NULL);
-            if (!item)
-                return NULL;
-            g_autoptr(JsonPath) path = json_path_new();
-            if (!json_path_compile(path, json_path, NULL))
-                return NULL;
-            g_autoptr(JsonNode) found = json_path_match(path, item);
-            JsonArray *hits = json_node_get_array(found);
-            if (json_array_get_length(hits) == 0)
-                return NULL;
-            JsonNode *value = json_array_get_element(hits, 0);
-            if (json_node_get_value_type(value) != G_TYPE_STRING)
-                return NULL;
-            return g_strdup(json_node_get_string(value));
-        }
-        pos += len;
-        if (pos < end && *pos == '\n')
-            pos++;
-    }
-    return NULL;
-}
-
-/*
  * The application a stored report is about: contexts.app of its event item
  * (app_identifier: the hook's app id, else the command name).  NULL when the
  * bytes hold no such event.
  */
 static char *envelope_app(GBytes *bytes)
 {
-    return envelope_item_string(bytes, "event", "$.contexts.app.app_identifier");
+    return coroner_sentry_envelope_item_string(bytes, "event", "$.contexts.app.app_identifier");
 }
 
 /* When a pending entry goes out again: its own schedule, or the outbox's (rate limits). */
@@ -265,20 +213,10 @@ static void kind_of(CoronerSentryOutbox *box, const char *event_id, EntryKind *r
     ret->app = envelope_app(bytes);
     if (ret->app)
         return;
-    ret->about = envelope_item_string(bytes, "feedback", "$.contexts.feedback.associated_event_id");
+    ret->about = coroner_sentry_envelope_item_string(bytes, "feedback", "$.contexts.feedback.associated_event_id");
     ret->comment = ret->about != NULL;
     if (ret->about)
         ret->app = app_of(box, ret->about);
-}
-
-static CoronerSentryOutboxEntry *find_entry(GPtrArray *list, const char *event_id)
-{
-    for (guint i = 0; list && i < list->len; i++) {
-        CoronerSentryOutboxEntry *e = list->pdata[i];
-        if (g_str_equal(e->event_id, event_id))
-            return e;
-    }
-    return NULL;
 }
 
 static int data_error(GError **error, const char *what, const GError *cause)
@@ -297,19 +235,12 @@ static int submission_off(GError **error, const GError *cause)
     return CTL_EXIT_OFF;
 }
 
-/*
- * The DSN: --dsn, else reporting.conf's for this crash.  The administrator's
- * Disabled=true wins over --dsn, as in coroner_sentry_submit().
- */
+/* The DSN (coroner_sentry_submit_dsn()), its failures as coronerctl's exit statuses. */
 static char *choose_dsn(const CoronerSentryConfig *config, const CoronerCrashRecord *record,
                         int *ret_status, GError **error)
 {
     g_autoptr(GError) local = NULL;
-    char *dsn = NULL;
-    if (opt_dsn && !coroner_sentry_config_is_disabled(config))
-        dsn = g_strdup(opt_dsn);
-    else
-        dsn = coroner_sentry_config_resolve_dsn(config, record, NULL, NULL, &local);
+    char *dsn = coroner_sentry_submit_dsn(config, record, opt_dsn, &local);
     if (!dsn) {
         if (g_error_matches(local, CORONER_SENTRY_ERROR, CORONER_SENTRY_ERROR_DISABLED))
             *ret_status = submission_off(error, local);
@@ -459,26 +390,17 @@ int ctl_submit(CtlContext *ctx, char **args, GError **error)
         return CTL_EXIT_OK;
     }
 
-    /* Durable before any network I/O: from here on the report cannot be lost. */
     g_autoptr(CoronerSentryOutbox) box = coroner_sentry_outbox_open(NULL, NULL, &local);
     if (!box)
         return data_error(error, "the outbox", local);
-    if (!coroner_sentry_outbox_add(box, bytes, NULL, &local))
+    g_auto(CoronerSentrySubmitResult) result = {0};
+    if (!coroner_sentry_submit_envelope(box, NULL, bytes, FALSE, FALSE, NULL, &result, &local))
         return data_error(error, coroner_sentry_outbox_get_path(box), local);
-
-    CoronerSentryFlushResult result = {0};
-    g_autoptr(CoronerSentryTransport) transport = coroner_sentry_transport_new(NULL, &local);
-    if (!transport || !coroner_sentry_outbox_flush(box, transport, FALSE, &result, NULL, &local)) {
+    if (result.flush_error)
         g_printerr(
             "coronerctl: warning: the report is queued, but the outbox was not flushed: %s\n",
-            local->message);
-        g_clear_error(&local);
-    }
-
-    g_autoptr(GPtrArray) list = coroner_sentry_outbox_list(box, &local);
-    if (!list)
-        return data_error(error, coroner_sentry_outbox_get_path(box), local);
-    CoronerSentryOutboxEntry *e = find_entry(list, event_id);
+            result.flush_error);
+    const CoronerSentryOutboxEntry *e = result.entry;
     if (!e) {
         /* Only the outbox's bounds remove an entry, and never one just added. */
         g_set_error(error, CTL_ERROR, CTL_EXIT_DATA, "report %s is gone from the outbox %s",
@@ -486,7 +408,7 @@ int ctl_submit(CtlContext *ctx, char **args, GError **error)
         return CTL_EXIT_DATA;
     }
     g_autofree char *app = envelope_app(bytes);
-    print_outcome(ctx, crash, event_id, e, app, &result);
+    print_outcome(ctx, crash, event_id, e, app, &result.flush);
     switch (e->state) {
     case CORONER_SENTRY_ENTRY_SENT:
         return CTL_EXIT_OK;

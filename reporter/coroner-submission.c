@@ -10,6 +10,7 @@
 #include "sentry-envelope.h"
 #include "sentry-outbox.h"
 #include "sentry-report.h"
+#include "sentry-submit.h"
 #include "sentry-transport.h"
 #include "json-parse.h"
 
@@ -80,67 +81,60 @@ GBytes *coroner_submission_build(CoronerSubmission *self, const CoronerCrashReco
     return coroner_sentry_report_build(record, &options, ret_event_id, error);
 }
 
+static void describe_json_node(GString *out, JsonNode *node)
+{
+    g_autofree char *pretty = json_to_string(node, TRUE);
+
+    g_string_append(out, pretty);
+    g_string_append_c(out, '\n');
+}
+
 static void describe_json(GString *out, const char *data, gsize length)
 {
     g_autoptr(JsonNode) root = coroner_json_parse(data, (gssize)length, CORONER_JSON_MAX_BYTES, NULL);
 
     if (root) {
-        g_autofree char *pretty = json_to_string(root, TRUE);
-        g_string_append(out, pretty);
+        describe_json_node(out, root);
     } else {
         g_string_append_len(out, data, (gssize)length);
+        g_string_append_c(out, '\n');
     }
-    g_string_append_c(out, '\n');
 }
 
 char *coroner_submission_describe(GBytes *envelope)
 {
-    gsize size;
-    const char *data = g_bytes_get_data(envelope, &size);
-    const char *end = data + size;
-    const char *p = data;
+    g_autoptr(JsonObject) header = NULL;
+    g_autoptr(GPtrArray) items = coroner_sentry_envelope_items(envelope, &header, NULL);
     GString *out = g_string_new(NULL);
-    const char *newline = memchr(p, '\n', (gsize)(end - p));
 
+    if (!items) {
+        /* Not ours to judge here: the outbox refuses it; show what it is. */
+        gsize size;
+        const char *data = g_bytes_get_data(envelope, &size);
+        g_string_append_len(out, data, (gssize)size);
+        return g_string_free(out, FALSE);
+    }
     /* The envelope header. */
-    if (!newline)
-        newline = end;
-    describe_json(out, p, (gsize)(newline - p));
-    p = newline < end ? newline + 1 : end;
-    while (p < end) {
-        g_autoptr(JsonNode) root = NULL;
-        newline = memchr(p, '\n', (gsize)(end - p));
-        if (!newline)
-            newline = end;
-        if (newline == p) {
-            p++;
-            continue;
-        }
-        root = coroner_json_parse(p, newline - p, CORONER_JSON_MAX_BYTES, NULL);
-        if (!root)
-            break;
-        JsonObject *header = JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
-        gint64 length = header ? json_object_get_int_member_with_default(header, "length", 0) : 0;
-        const char *type = header ? json_object_get_string_member_with_default(header, "type", "?") : "?";
-        const char *payload = newline < end ? newline + 1 : end;
-        if (length < 0 || length > end - payload)
-            break;
+    g_autoptr(JsonNode) header_node = json_node_init_object(json_node_alloc(), header);
+    describe_json_node(out, header_node);
+    for (guint i = 0; i < items->len; i++) {
+        const CoronerSentryEnvelopeItem *item = g_ptr_array_index(items, i);
+        gsize length;
+        const char *payload = g_bytes_get_data(item->payload, &length);
+
         g_string_append_c(out, '\n');
-        if (g_str_equal(type, "attachment")) {
-            const char *filename = json_object_get_string_member_with_default(header, "filename", "?");
+        if (g_str_equal(item->type, "attachment")) {
+            const char *filename = json_object_get_string_member_with_default(item->headers, "filename", "?");
             g_autofree char *size_text = g_format_size((guint64)length);
             /* Translators: an attachment in the report: file name and size */
             g_string_append_printf(out, _("Attachment: %s (%s)"), filename, size_text);
             g_string_append_c(out, '\n');
         } else {
             /* Translators: a part of the report; %s is its type, such as "event" */
-            g_string_append_printf(out, _("Item: %s"), type);
+            g_string_append_printf(out, _("Item: %s"), item->type);
             g_string_append_c(out, '\n');
-            describe_json(out, payload, (gsize)length);
+            describe_json(out, payload ? payload : "", length);
         }
-        p = payload + length;
-        if (p < end && *p == '\n')
-            p++;
     }
     return g_string_free(out, FALSE);
 }
@@ -216,23 +210,21 @@ static void send_thread(GTask *task, gpointer source, gpointer task_data, GCance
     TaskData *data = task_data;
     CoronerSubmission *self = data->self;
     GError *error = NULL;
-    CoronerSentryFlushResult result = {0};
+    g_auto(CoronerSentrySubmitResult) result = {0};
 
     g_mutex_lock(&self->lock);
-    if (data->envelope && !coroner_sentry_outbox_add(self->outbox, data->envelope, &data->event_id, &error)) {
+    /* A Send is the user asking now: ignore the backoff schedule (not the server's rate limits). */
+    if (!coroner_sentry_submit_envelope(self->outbox, self->transport, data->envelope, FALSE, data->envelope != NULL,
+                                        cancellable, &result, &error)) {
         g_mutex_unlock(&self->lock);
         g_task_return_error(task, error);
         return;
     }
-    /* A Send is the user asking now: ignore the backoff schedule (not the server's rate limits). */
-    if (!coroner_sentry_outbox_flush(self->outbox, self->transport, data->envelope != NULL, &result, cancellable,
-                                     &error)) {
-        data->reason = g_strdup(error->message);
-        g_clear_error(&error);
-    }
+    data->event_id = g_steal_pointer(&result.event_id);
+    data->reason = g_steal_pointer(&result.flush_error);
     data->outcome = CORONER_SUBMISSION_QUEUED;
     data->outcomes = collect_outcomes(self, data->event_id, &data->outcome, &data->reason);
-    data->next_usec = result.next_attempt_usec;
+    data->next_usec = result.flush.next_attempt_usec;
     g_mutex_unlock(&self->lock);
     g_task_return_boolean(task, TRUE);
 }

@@ -325,6 +325,63 @@ CoronerSentryEnvelopeInfo *coroner_sentry_envelope_parse(GBytes *bytes, GError *
     return g_steal_pointer(&info);
 }
 
+void coroner_sentry_envelope_item_free(CoronerSentryEnvelopeItem *item)
+{
+    if (!item)
+        return;
+    json_object_unref(item->headers);
+    g_bytes_unref(item->payload);
+    g_free(item);
+}
+
+GPtrArray *coroner_sentry_envelope_items(GBytes *bytes, JsonObject **ret_header, GError **error)
+{
+    g_autoptr(GArray) spans = spans_new();
+    g_autoptr(JsonObject) header = walk(bytes, spans, error);
+    if (!header)
+        return NULL;
+    GPtrArray *items =
+        g_ptr_array_new_with_free_func((GDestroyNotify)coroner_sentry_envelope_item_free);
+    for (guint i = 0; i < spans->len; i++) {
+        const Span *span = &g_array_index(spans, Span, i);
+        CoronerSentryEnvelopeItem *item = g_new0(CoronerSentryEnvelopeItem, 1);
+        item->headers = json_object_ref(span->headers);
+        item->type = span_type(span);
+        item->payload = g_bytes_new_from_bytes(bytes, span->payload_at, span->payload_len);
+        g_ptr_array_add(items, item);
+    }
+    if (ret_header)
+        *ret_header = g_steal_pointer(&header);
+    return items;
+}
+
+char *coroner_sentry_envelope_item_string(GBytes *bytes, const char *item_type,
+                                          const char *json_path)
+{
+    g_autoptr(GPtrArray) items = coroner_sentry_envelope_items(bytes, NULL, NULL);
+    for (guint i = 0; items && i < items->len; i++) {
+        const CoronerSentryEnvelopeItem *item = items->pdata[i];
+        if (strcmp(item->type, item_type) != 0)
+            continue;
+        gsize length = 0;
+        const char *data = g_bytes_get_data(item->payload, &length);
+        g_autoptr(JsonNode) root =
+            coroner_json_parse(data ? data : "", (gssize)length, CORONER_JSON_MAX_BYTES, NULL);
+        g_autoptr(JsonPath) path = json_path_new();
+        if (!root || !json_path_compile(path, json_path, NULL))
+            return NULL;
+        g_autoptr(JsonNode) found = json_path_match(path, root);
+        JsonArray *hits = json_node_get_array(found);
+        if (json_array_get_length(hits) == 0)
+            return NULL;
+        JsonNode *value = json_array_get_element(hits, 0);
+        if (json_node_get_value_type(value) != G_TYPE_STRING)
+            return NULL;
+        return g_strdup(json_node_get_string(value));
+    }
+    return NULL;
+}
+
 /*
  * New envelope bytes: header (as given) and the items of spans whose keep[]
  * is set, each copied byte for byte (its header line and payload).

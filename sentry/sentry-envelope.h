@@ -56,6 +56,29 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CoronerSentryEnvelopeInfo, coroner_sentry_envelope
  */
 CoronerSentryEnvelopeInfo *coroner_sentry_envelope_parse(GBytes *bytes, GError **error);
 
+/* One item of envelope bytes: its header (with "type" and "length") and its payload. */
+typedef struct {
+    const char *type;    /* the header's "type" */
+    JsonObject *headers; /* the item's header */
+    GBytes *payload;     /* a slice of the envelope's bytes */
+} CoronerSentryEnvelopeItem;
+
+void coroner_sentry_envelope_item_free(CoronerSentryEnvelopeItem *item);
+
+/*
+ * The items of envelope bytes (CoronerSentryEnvelopeItem*, in order), with the
+ * same strict framing checks as coroner_sentry_envelope_parse();
+ * ret_header (may be NULL) receives the envelope header.
+ */
+GPtrArray *coroner_sentry_envelope_items(GBytes *bytes, JsonObject **ret_header, GError **error);
+
+/*
+ * A string in the first item of type item_type, found by a JSONPath in that
+ * item's JSON payload; NULL when there is no such item or no string there.
+ */
+char *coroner_sentry_envelope_item_string(GBytes *bytes, const char *item_type,
+                                          const char *json_path);
+
 /* A copy of the envelope bytes whose header carries sent_at (NULL: now). */
 GBytes *coroner_sentry_envelope_set_sent_at(GBytes *bytes, const char *sent_at, GError **error);
 

@@ -19,6 +19,55 @@ gboolean coroner_sentry_flush_outbox(const char *outbox_dir,
     return coroner_sentry_outbox_flush(outbox, t, force, ret_result, NULL, error);
 }
 
+char *coroner_sentry_submit_dsn(const CoronerSentryConfig *config,
+                                const CoronerCrashRecord *record, const char *explicit_dsn,
+                                GError **error)
+{
+    if (explicit_dsn && !coroner_sentry_config_is_disabled(config))
+        return g_strdup(explicit_dsn);
+    return coroner_sentry_config_resolve_dsn(config, record, NULL, NULL, error);
+}
+
+void coroner_sentry_submit_result_clear(CoronerSentrySubmitResult *r)
+{
+    g_clear_pointer(&r->event_id, g_free);
+    g_clear_pointer(&r->entry, coroner_sentry_outbox_entry_free);
+    g_clear_pointer(&r->flush_error, g_free);
+}
+
+gboolean coroner_sentry_submit_envelope(CoronerSentryOutbox *outbox,
+                                        CoronerSentryTransport *transport, GBytes *envelope,
+                                        gboolean no_send, gboolean force,
+                                        GCancellable *cancellable,
+                                        CoronerSentrySubmitResult *ret_result, GError **error)
+{
+    CoronerSentrySubmitResult result = {0};
+    /* Durable before any network I/O: from here on the report cannot be lost. */
+    if (envelope && !coroner_sentry_outbox_add(outbox, envelope, &result.event_id, error))
+        return FALSE;
+    if (!no_send) {
+        /* The report is safe in the outbox: a failing flush is only a result, not an error. */
+        g_autoptr(GError) local = NULL;
+        g_autoptr(CoronerSentryTransport) own = NULL;
+        if (!transport)
+            transport = own = coroner_sentry_transport_new(NULL, &local);
+        if (transport)
+            coroner_sentry_outbox_flush(outbox, transport, force, &result.flush, cancellable,
+                                        &local);
+        if (local)
+            result.flush_error = g_strdup(local->message);
+    }
+    g_autoptr(GPtrArray) list =
+        result.event_id ? coroner_sentry_outbox_list(outbox, NULL) : NULL;
+    for (guint i = 0; list && i < list->len && !result.entry; i++) {
+        CoronerSentryOutboxEntry *e = list->pdata[i];
+        if (g_str_equal(e->event_id, result.event_id))
+            result.entry = g_ptr_array_steal_index(list, i);
+    }
+    *ret_result = result;
+    return TRUE;
+}
+
 gboolean coroner_sentry_submit(const CoronerCrashRecord *record,
                                const CoronerSentrySubmitOptions *o, char **ret_event_id,
                                CoronerSentryFlushResult *ret_result, GError **error)
@@ -27,13 +76,7 @@ gboolean coroner_sentry_submit(const CoronerCrashRecord *record,
         coroner_sentry_config_load(o->system_config, o->user_config, error);
     if (!config)
         return FALSE;
-    /* An explicit DSN is the caller's choice; the administrator's "off" still wins. */
-    if (coroner_sentry_config_is_disabled(config)) {
-        g_autofree char *unused = coroner_sentry_config_resolve_dsn(config, record, NULL, NULL, error);
-        return FALSE;
-    }
-    g_autofree char *dsn = o->dsn ? g_strdup(o->dsn)
-                                  : coroner_sentry_config_resolve_dsn(config, record, NULL, NULL, error);
+    g_autofree char *dsn = coroner_sentry_submit_dsn(config, record, o->dsn, error);
     if (!dsn)
         return FALSE;
 
@@ -52,27 +95,29 @@ gboolean coroner_sentry_submit(const CoronerCrashRecord *record,
         .minidump_core_fd = o->core_fd,
         .minidump_environ_consent = o->environ_consent,
     };
-    g_autofree char *event_id = NULL;
-    g_autoptr(GBytes) bytes = coroner_sentry_report_build(record, &ro, &event_id, error);
+    g_autoptr(GBytes) bytes = coroner_sentry_report_build(record, &ro, NULL, error);
     if (!bytes)
         return FALSE;
     g_autoptr(CoronerSentryOutbox) outbox = coroner_sentry_outbox_open(o->outbox_dir, o->policy, error);
-    if (!outbox || !coroner_sentry_outbox_add(outbox, bytes, NULL, error))
+    if (!outbox)
         return FALSE;
-    if (ret_event_id)
-        *ret_event_id = g_strdup(event_id);
-
-    CoronerSentryFlushResult result = {0};
+    g_autoptr(CoronerSentryTransport) transport = NULL;
     if (!o->no_send) {
-        /* The report is safe in the outbox: a failing flush is only a result, not an error. */
         g_autoptr(GError) local = NULL;
-        g_autoptr(CoronerSentryTransport) t = coroner_sentry_transport_new(o->transport, &local);
-        if (t)
-            coroner_sentry_outbox_flush(outbox, t, FALSE, &result, NULL, &local);
-        if (local)
-            g_warning("The report is queued but the outbox could not be flushed: %s", local->message);
+        transport = coroner_sentry_transport_new(o->transport, &local);
+        if (!transport)
+            g_warning("The report will be queued but cannot be sent: %s", local->message);
     }
+    g_auto(CoronerSentrySubmitResult) result = {0};
+    if (!coroner_sentry_submit_envelope(outbox, transport, bytes, o->no_send || !transport, FALSE,
+                                        NULL, &result, error))
+        return FALSE;
+    if (result.flush_error)
+        g_warning("The report is queued but the outbox could not be flushed: %s",
+                  result.flush_error);
+    if (ret_event_id)
+        *ret_event_id = g_steal_pointer(&result.event_id);
     if (ret_result)
-        *ret_result = result;
+        *ret_result = result.flush;
     return TRUE;
 }

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Submission in one call, for `coronerctl submit` and scripts: choose the DSN
- * (or honour "off"), build the exact envelope, queue it durably in the
- * outbox, then flush the outbox.  The GTK reporter uses the pieces instead
- * (it shows coroner_sentry_report_build()'s bytes for review first).
+ * The one way a report goes to Sentry: build the event and the envelope
+ * (coroner_sentry_report_build()), queue it durably in the outbox, flush the
+ * outbox through the transport.  coroner_sentry_submit() does it all in one
+ * call (coroner-sentry-tool); coronerctl and the reporter show or print the
+ * exact bytes first (the review page, --dry-run), so they build them, then
+ * hand them to coroner_sentry_submit_envelope().
  *
  * The record should be symbolized (coronerctl's ensure-backtrace step): an
  * unsymbolized one is still sent, with its threads but no stacks.
@@ -11,6 +13,7 @@
 #pragma once
 
 #include "crash-record.h"
+#include "sentry-config.h"
 #include "sentry-outbox.h"
 #include "sentry-transport.h"
 
@@ -46,6 +49,39 @@ typedef struct {
 gboolean coroner_sentry_submit(const CoronerCrashRecord *record,
                                const CoronerSentrySubmitOptions *options, char **ret_event_id,
                                CoronerSentryFlushResult *ret_result, GError **error);
+
+/*
+ * The DSN a report goes to: explicit_dsn (a --dsn), else reporting.conf's
+ * for this crash.  The administrator's Disabled=true wins over both
+ * (CORONER_SENTRY_ERROR_DISABLED).
+ */
+char *coroner_sentry_submit_dsn(const CoronerSentryConfig *config,
+                                const CoronerCrashRecord *record, const char *explicit_dsn,
+                                GError **error);
+
+typedef struct {
+    char *event_id;                  /* the queued report's, NULL for a flush alone */
+    CoronerSentryOutboxEntry *entry; /* its entry after the flush, NULL when it is not there */
+    CoronerSentryFlushResult flush;  /* what the flush achieved */
+    char *flush_error;               /* why the outbox could not be flushed, or NULL */
+} CoronerSentrySubmitResult;
+
+void coroner_sentry_submit_result_clear(CoronerSentrySubmitResult *result);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CoronerSentrySubmitResult, coroner_sentry_submit_result_clear)
+
+/*
+ * Queues envelope (coroner_sentry_report_build()'s bytes; NULL to only
+ * flush) durably in outbox, then, unless no_send, flushes the outbox through
+ * transport (NULL: one with the default options); force ignores the backoff,
+ * not the server's rate limits.  TRUE once the report is queued, whatever the
+ * network did: ret_result says what happened.  Fails when the outbox cannot
+ * take the envelope.
+ */
+gboolean coroner_sentry_submit_envelope(CoronerSentryOutbox *outbox,
+                                        CoronerSentryTransport *transport, GBytes *envelope,
+                                        gboolean no_send, gboolean force,
+                                        GCancellable *cancellable,
+                                        CoronerSentrySubmitResult *ret_result, GError **error);
 
 /* Flushes the outbox (`coronerctl outbox flush`). force ignores the backoff, not rate limits. */
 gboolean coroner_sentry_flush_outbox(const char *outbox_dir,

@@ -467,8 +467,8 @@ static void test_describe_envelope(void)
 {
     static const char envelope[] =
         "{\"event_id\":\"0123\",\"dsn\":\"http://k@h/1\"}\n"
-        "{\"type\":\"event\",\"length\":27}\n"
-        "{\"message\":\"hello\",\"n\":1}\n\n"
+        "{\"type\":\"event\",\"length\":25}\n"
+        "{\"message\":\"hello\",\"n\":1}\n"
         "{\"type\":\"attachment\",\"length\":5,\"filename\":\"log.txt\"}\n"
         "abcde\n";
     g_autoptr(GBytes) bytes = g_bytes_new_static(envelope, strlen(envelope));

@@ -64,6 +64,40 @@ static void test_framing(void)
     g_assert_cmpuint(g_strv_length(info->categories), ==, 3);
 }
 
+/* The item reader sees what the framing says: types, headers and exact payload bytes. */
+static void test_items(void)
+{
+    g_autoptr(GBytes) bytes = make();
+    g_autoptr(JsonObject) header = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) items = coroner_sentry_envelope_items(bytes, &header, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(json_object_get_string_member(header, "event_id"), ==, EID);
+    g_assert_cmpuint(items->len, ==, 4);
+    const CoronerSentryEnvelopeItem *bin = items->pdata[2];
+    g_assert_cmpstr(bin->type, ==, "attachment");
+    g_assert_cmpstr(json_object_get_string_member(bin->headers, "filename"), ==, "bin");
+    gsize n = 0;
+    const char *data = g_bytes_get_data(bin->payload, &n);
+    g_assert_cmpmem(data, n, "\n\0\n{", 4);
+    const CoronerSentryEnvelopeItem *empty = items->pdata[3];
+    g_assert_cmpuint(g_bytes_get_size(empty->payload), ==, 0);
+
+    g_autofree char *msg = coroner_sentry_envelope_item_string(bytes, "event", "$.msg");
+    g_assert_cmpstr(msg, ==, "a\nb ü");
+    g_autofree char *comments =
+        coroner_sentry_envelope_item_string(bytes, "user_report", "$.comments");
+    g_assert_cmpstr(comments, ==, "it broke\nagain");
+    g_assert_null(coroner_sentry_envelope_item_string(bytes, "event", "$.absent"));
+    g_assert_null(coroner_sentry_envelope_item_string(bytes, "feedback", "$.msg"));
+
+    /* Broken framing: no items, and the reason. */
+    g_autoptr(GBytes) cut = g_bytes_new_from_bytes(bytes, 0, g_bytes_get_size(bytes) - 3);
+    g_autoptr(GPtrArray) none = coroner_sentry_envelope_items(cut, NULL, &error);
+    g_assert_null(none);
+    g_assert_error(error, CORONER_SENTRY_ERROR, CORONER_SENTRY_ERROR_INVALID_DATA);
+}
+
 static void test_bad_framing(void)
 {
     const char *bad[] = {
@@ -286,6 +320,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/sentry/envelope/framing", test_framing);
+    g_test_add_func("/sentry/envelope/items", test_items);
     g_test_add_func("/sentry/envelope/feedback", test_feedback);
     g_test_add_func("/sentry/envelope/split-feedback", test_split_feedback);
     g_test_add_func("/sentry/envelope/without-categories", test_without_categories);

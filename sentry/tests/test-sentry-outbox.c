@@ -8,6 +8,7 @@
 #include "sentry-envelope.h"
 #include "sentry-event.h"
 #include "sentry-outbox.h"
+#include "sentry-submit.h"
 
 /* Nothing listens on port 1 of the loopback: every send is refused at once. */
 #define REFUSED_DSN "http://key@127.0.0.1:1/1"
@@ -182,6 +183,47 @@ static void test_refused(Fixture *f, gconstpointer data)
     g_assert_cmpint(e->next_attempt_usec, >=, before + 60 * G_USEC_PER_SEC);
 }
 
+/* The front door's second half: queued durably, flushed, and the entry's state reported. */
+static void test_submit_envelope(Fixture *f, gconstpointer data)
+{
+    CoronerSentryOutboxPolicy policy = {.backoff_base_ms = 60000};
+    g_autoptr(CoronerSentryOutbox) o = open_box(f, &policy);
+    g_autofree char *id = coroner_sentry_event_id_new();
+    g_autoptr(GBytes) bytes = envelope(id, REFUSED_DSN, 0);
+    g_autoptr(GError) error = NULL;
+
+    /* Queued only. */
+    g_auto(CoronerSentrySubmitResult) queued = {0};
+    g_assert_true(coroner_sentry_submit_envelope(o, NULL, bytes, TRUE, FALSE, NULL, &queued, &error));
+    g_assert_no_error(error);
+    g_assert_cmpstr(queued.event_id, ==, id);
+    g_assert_nonnull(queued.entry);
+    g_assert_cmpint(queued.entry->state, ==, CORONER_SENTRY_ENTRY_PENDING);
+    g_assert_cmpuint(queued.entry->attempts, ==, 0);
+    g_assert_null(queued.flush_error);
+
+    /* Sent (refused by the network): still queued, the attempt counted, no error. */
+    CoronerSentryTransportOptions to = {.timeout_sec = 5};
+    g_autoptr(CoronerSentryTransport) t = coroner_sentry_transport_new(&to, NULL);
+    g_auto(CoronerSentrySubmitResult) tried = {0};
+    g_assert_true(coroner_sentry_submit_envelope(o, t, bytes, FALSE, TRUE, NULL, &tried, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(tried.flush.failed, ==, 1);
+    g_assert_cmpuint(tried.entry->attempts, ==, 1);
+    g_assert_nonnull(tried.entry->last_error);
+
+    /* A flush alone reports no entry; bytes the outbox refuses are an error. */
+    g_auto(CoronerSentrySubmitResult) flushed = {0};
+    g_assert_true(coroner_sentry_submit_envelope(o, t, NULL, FALSE, FALSE, NULL, &flushed, &error));
+    g_assert_null(flushed.event_id);
+    g_assert_null(flushed.entry);
+    g_assert_cmpuint(flushed.flush.deferred, ==, 1);
+    g_autoptr(GBytes) junk = g_bytes_new_static("junk", 4);
+    g_auto(CoronerSentrySubmitResult) refused = {0};
+    g_assert_false(coroner_sentry_submit_envelope(o, t, junk, TRUE, FALSE, NULL, &refused, &error));
+    g_assert_nonnull(error);
+}
+
 static void test_claimed(Fixture *f, gconstpointer data)
 {
     g_autoptr(CoronerSentryOutbox) o = open_box(f, NULL);
@@ -222,6 +264,8 @@ int main(int argc, char **argv)
     g_test_add("/sentry/outbox/backoff", Fixture, NULL, setup, test_backoff, teardown);
     g_test_add("/sentry/outbox/refused", Fixture, NULL, setup, test_refused, teardown);
     g_test_add("/sentry/outbox/claimed", Fixture, NULL, setup, test_claimed, teardown);
+    g_test_add("/sentry/outbox/submit-envelope", Fixture, NULL, setup, test_submit_envelope,
+               teardown);
     g_test_add("/sentry/outbox/unsendable", Fixture, NULL, setup, test_unsendable, teardown);
     g_test_add("/sentry/outbox/async", Fixture, NULL, setup, test_async, teardown);
     return g_test_run();
