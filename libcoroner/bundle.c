@@ -37,6 +37,9 @@ typedef struct {
 static la_ssize_t write_cb(struct archive *a, void *data, const void *buffer, size_t length)
 {
     Writer *w = data;
+    /* After a failure libarchive may still flush (closing, freeing): the first error stands. */
+    if (w->error)
+        return -1;
     if (!w->sink(buffer, length, w->user_data, &w->error)) {
         archive_set_error(a, EIO, "%s", w->error ? w->error->message : "write failed");
         return -1;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <glib/gstdio.h>
 
+#include "bundle-name.h"
 #include "config.h"
 
 static void test_sizes(void)
@@ -112,9 +113,60 @@ static void test_load_syntax_error_and_missing(void)
     g_unlink(rel);
 }
 
+static void test_upload_keys(void)
+{
+    g_autofree char *path = write_conf(
+        "[Upload]\nEndpoint=http://127.0.0.1:9000\nBucket=crashes\nRegion=eu-west-1\n"
+        "AccessKeyId=AK\nSecretAccessKeyFile=/etc/coroner/upload.secret\nPathStyle=yes\n"
+        "FilenameTemplate={hostname}/{uuid}\nDeleteAfterUpload=yes\nInterval=1h 30min\n"
+        "Schedule=0 3 * * *\nWatch=yes\nPartSize=8M\n");
+    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(CoronerConfig) c = coroner_config_load(path, problems);
+    g_assert_cmpuint(problems->len, ==, 0);
+    g_assert_cmpstr(c->upload.endpoint, ==, "http://127.0.0.1:9000");
+    g_assert_cmpstr(c->upload.bucket, ==, "crashes");
+    g_assert_cmpstr(c->upload.region, ==, "eu-west-1");
+    g_assert_cmpstr(c->upload.access_key_id, ==, "AK");
+    g_assert_cmpstr(c->upload.secret_access_key_file, ==, "/etc/coroner/upload.secret");
+    g_assert_true(c->upload.path_style);
+    g_assert_cmpstr(c->upload.filename_template, ==, "{hostname}/{uuid}");
+    g_assert_true(c->upload.delete_after_upload);
+    g_assert_cmpuint(c->upload.interval_usec, ==, UINT64_C(5400) * G_USEC_PER_SEC);
+    g_assert_cmpstr(c->upload.schedule, ==, "0 3 * * *");
+    g_assert_true(c->upload.watch);
+    g_assert_cmpuint(c->upload.part_size, ==, 8u << 20);
+    g_unlink(path);
+
+    /* Each bad key on its own keeps its default. */
+    g_autofree char *bad = write_conf("[Upload]\nFilenameTemplate={nope}\nInterval=soon\n"
+                                      "PartSize=1M\nWatch=perhaps\nBucket=b\n");
+    g_ptr_array_set_size(problems, 0);
+    g_autoptr(CoronerConfig) d = coroner_config_load(bad, problems);
+    g_assert_cmpuint(problems->len, ==, 4);
+    g_assert_cmpstr(d->upload.filename_template, ==, CORONER_BUNDLE_DEFAULT_TEMPLATE);
+    g_assert_cmpuint(d->upload.interval_usec, ==, 0);
+    g_assert_cmpuint(d->upload.part_size, ==, 16u << 20);
+    g_assert_false(d->upload.watch);
+    g_assert_cmpstr(d->upload.bucket, ==, "b");
+    g_assert_cmpstr(d->upload.region, ==, "us-east-1");
+    g_unlink(bad);
+
+    uint64_t usec;
+    g_assert_true(coroner_parse_timespan("90", &usec, NULL));
+    g_assert_cmpuint(usec, ==, 90 * G_USEC_PER_SEC);
+    g_assert_true(coroner_parse_timespan("2d", &usec, NULL));
+    g_assert_cmpuint(usec, ==, UINT64_C(172800) * G_USEC_PER_SEC);
+    g_assert_true(coroner_parse_timespan("500ms", &usec, NULL));
+    g_assert_cmpuint(usec, ==, 500000);
+    g_assert_false(coroner_parse_timespan("", &usec, NULL));
+    g_assert_false(coroner_parse_timespan("-5s", &usec, NULL));
+    g_assert_false(coroner_parse_timespan("5 parsecs", &usec, NULL));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/config/upload-keys", test_upload_keys);
     g_test_add_func("/config/sizes", test_sizes);
     g_test_add_func("/config/load-good", test_load_good);
     g_test_add_func("/config/load-malformed", test_load_malformed_keeps_good_keys);
