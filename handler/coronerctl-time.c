@@ -3,76 +3,16 @@
 
 #include <string.h>
 
-static const struct {
-    const char *name;
-    GTimeSpan usec;
-} units[] = {
-    {"us", 1},
-    {"usec", 1},
-    {"ms", G_TIME_SPAN_MILLISECOND},
-    {"msec", G_TIME_SPAN_MILLISECOND},
-    {"s", G_TIME_SPAN_SECOND},
-    {"sec", G_TIME_SPAN_SECOND},
-    {"second", G_TIME_SPAN_SECOND},
-    {"seconds", G_TIME_SPAN_SECOND},
-    {"m", G_TIME_SPAN_MINUTE},
-    {"min", G_TIME_SPAN_MINUTE},
-    {"minute", G_TIME_SPAN_MINUTE},
-    {"minutes", G_TIME_SPAN_MINUTE},
-    {"h", G_TIME_SPAN_HOUR},
-    {"hr", G_TIME_SPAN_HOUR},
-    {"hour", G_TIME_SPAN_HOUR},
-    {"hours", G_TIME_SPAN_HOUR},
-    {"d", G_TIME_SPAN_DAY},
-    {"day", G_TIME_SPAN_DAY},
-    {"days", G_TIME_SPAN_DAY},
-    {"w", 7 * G_TIME_SPAN_DAY},
-    {"week", 7 * G_TIME_SPAN_DAY},
-    {"weeks", 7 * G_TIME_SPAN_DAY},
-};
+#include "config.h"
 
-static gboolean unit_span(const char *name, GTimeSpan *ret)
-{
-    for (guint i = 0; i < G_N_ELEMENTS(units); i++)
-        if (g_str_equal(name, units[i].name)) {
-            *ret = units[i].usec;
-            return TRUE;
-        }
-    return FALSE;
-}
-
-/* "1h 30min", "2d", "90" (seconds): the span in µs. */
+/* "1h 30min", "2d", "90" (seconds): the span in µs (the config reader's parser). */
 static gboolean parse_span(const char *text, GTimeSpan *ret)
 {
-    GTimeSpan total = 0;
-    const char *p = text;
-    gboolean any = FALSE;
-    while (*p) {
-        while (*p == ' ')
-            p++;
-        if (!*p)
-            break;
-        if (!g_ascii_isdigit(*p))
-            return FALSE;
-        char *end;
-        guint64 n = g_ascii_strtoull(p, &end, 10);
-        p = end;
-        while (*p == ' ')
-            p++;
-        const char *unit_start = p;
-        while (g_ascii_isalpha(*p))
-            p++;
-        g_autofree char *unit = g_strndup(unit_start, (gsize)(p - unit_start));
-        GTimeSpan span = G_TIME_SPAN_SECOND;
-        if (*unit && !unit_span(unit, &span))
-            return FALSE;
-        if (n > (guint64)(G_MAXINT64 / span) || total > G_MAXINT64 - (GTimeSpan)n * span)
-            return FALSE;
-        total += (GTimeSpan)n * span;
-        any = TRUE;
-    }
-    *ret = total;
-    return any;
+    uint64_t usec;
+    if (!coroner_parse_timespan(text, &usec, NULL) || usec > (uint64_t)G_MAXINT64)
+        return FALSE;
+    *ret = (GTimeSpan)usec;
+    return TRUE;
 }
 
 static GDateTime *start_of_day(GDateTime *t, int days)

@@ -185,26 +185,49 @@ static gboolean load_string(GKeyFile *kf, const char *group, const char *key, ch
     return TRUE;
 }
 
+/* systemd's time span units. */
+static const struct {
+    const char *name;
+    uint64_t usec;
+} span_units[] = {
+    {"us", 1},
+    {"usec", 1},
+    {"ms", 1000},
+    {"msec", 1000},
+    {"s", G_USEC_PER_SEC},
+    {"sec", G_USEC_PER_SEC},
+    {"second", G_USEC_PER_SEC},
+    {"seconds", G_USEC_PER_SEC},
+    {"m", UINT64_C(60) * G_USEC_PER_SEC},
+    {"min", UINT64_C(60) * G_USEC_PER_SEC},
+    {"minute", UINT64_C(60) * G_USEC_PER_SEC},
+    {"minutes", UINT64_C(60) * G_USEC_PER_SEC},
+    {"h", UINT64_C(3600) * G_USEC_PER_SEC},
+    {"hr", UINT64_C(3600) * G_USEC_PER_SEC},
+    {"hour", UINT64_C(3600) * G_USEC_PER_SEC},
+    {"hours", UINT64_C(3600) * G_USEC_PER_SEC},
+    {"d", UINT64_C(86400) * G_USEC_PER_SEC},
+    {"day", UINT64_C(86400) * G_USEC_PER_SEC},
+    {"days", UINT64_C(86400) * G_USEC_PER_SEC},
+    {"w", UINT64_C(604800) * G_USEC_PER_SEC},
+    {"week", UINT64_C(604800) * G_USEC_PER_SEC},
+    {"weeks", UINT64_C(604800) * G_USEC_PER_SEC},
+};
+
+static gboolean unit_span(const char *name, uint64_t *ret)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(span_units); i++)
+        if (g_str_equal(name, span_units[i].name)) {
+            *ret = span_units[i].usec;
+            return TRUE;
+        }
+    return FALSE;
+}
+
 gboolean coroner_parse_timespan(const char *text, uint64_t *ret_usec, GError **error)
 {
-    static const struct {
-        const char *suffix;
-        uint64_t usec;
-    } units[] = {
-        {"usec", 1},         {"us", 1},
-        {"msec", 1000},      {"ms", 1000},
-        {"seconds", G_USEC_PER_SEC}, {"second", G_USEC_PER_SEC}, {"sec", G_USEC_PER_SEC},
-        {"s", G_USEC_PER_SEC},
-        {"minutes", UINT64_C(60) * G_USEC_PER_SEC}, {"minute", 60 * G_USEC_PER_SEC},
-        {"min", 60 * G_USEC_PER_SEC}, {"m", 60 * G_USEC_PER_SEC},
-        {"hours", UINT64_C(3600) * G_USEC_PER_SEC}, {"hour", UINT64_C(3600) * G_USEC_PER_SEC},
-        {"h", UINT64_C(3600) * G_USEC_PER_SEC},
-        {"days", UINT64_C(86400) * G_USEC_PER_SEC}, {"day", UINT64_C(86400) * G_USEC_PER_SEC},
-        {"d", UINT64_C(86400) * G_USEC_PER_SEC},
-        {"", G_USEC_PER_SEC},
-    };
-    const char *p = text ? text : "";
     uint64_t total = 0;
+    const char *p = text ? text : "";
     gboolean any = FALSE;
     while (*p) {
         while (*p == ' ')
@@ -213,23 +236,21 @@ gboolean coroner_parse_timespan(const char *text, uint64_t *ret_usec, GError **e
             break;
         if (!g_ascii_isdigit(*p))
             goto invalid;
-        char *end = NULL;
-        double value = g_ascii_strtod(p, &end);
-        if (end == p || value < 0 || value > 1e12)
-            goto invalid;
+        char *end;
+        guint64 n = g_ascii_strtoull(p, &end, 10);
         p = end;
         while (*p == ' ')
             p++;
-        guint i;
-        for (i = 0; i < G_N_ELEMENTS(units); i++) {
-            gsize n = strlen(units[i].suffix);
-            if (strncmp(p, units[i].suffix, n) == 0 && !g_ascii_isalpha(p[n]))
-                break;
-        }
-        if (i == G_N_ELEMENTS(units))
+        const char *unit_start = p;
+        while (g_ascii_isalpha(*p))
+            p++;
+        g_autofree char *unit = g_strndup(unit_start, (gsize)(p - unit_start));
+        uint64_t span = G_USEC_PER_SEC;
+        if (*unit && !unit_span(unit, &span))
             goto invalid;
-        p += strlen(units[i].suffix);
-        total += (uint64_t)(value * (double)units[i].usec);
+        if (n > (uint64_t)G_MAXINT64 / span || total > (uint64_t)G_MAXINT64 - n * span)
+            goto invalid;
+        total += n * span;
         any = TRUE;
     }
     if (!any)
@@ -265,29 +286,34 @@ static void note(GPtrArray *problems, const char *path, GError *error)
         g_ptr_array_add(problems, g_strdup_printf("%s: %s", path, error->message));
 }
 
-/* [Upload]: each key on its own, like the rest; problems are noted, not fatal. */
-static gboolean load_upload(GKeyFile *kf, CoronerUploadConfig *u, const char *path,
-                            GPtrArray *problems)
-{
-    g_autoptr(GError) error = NULL;
-#define TRY_UPLOAD(call)                                                                           \
+/*
+ * Each key on its own: one bad value must not discard the good ones.  Used
+ * where `error`, `problems` and `path` are in scope.
+ */
+#define TRY(call)                                                                                  \
     do {                                                                                           \
         if (!(call)) {                                                                             \
             note(problems, path, error);                                                           \
             g_clear_error(&error);                                                                 \
         }                                                                                          \
     } while (0)
-    TRY_UPLOAD(load_string(kf, "Upload", "Endpoint", &u->endpoint, &error));
-    TRY_UPLOAD(load_string(kf, "Upload", "Bucket", &u->bucket, &error));
-    TRY_UPLOAD(load_string(kf, "Upload", "Region", &u->region, &error));
-    TRY_UPLOAD(load_string(kf, "Upload", "AccessKeyId", &u->access_key_id, &error));
-    TRY_UPLOAD(load_string(kf, "Upload", "SecretAccessKeyFile", &u->secret_access_key_file, &error));
-    TRY_UPLOAD(load_bool(kf, "Upload", "PathStyle", &u->path_style, &error));
-    TRY_UPLOAD(load_bool(kf, "Upload", "DeleteAfterUpload", &u->delete_after_upload, &error));
-    TRY_UPLOAD(load_bool(kf, "Upload", "Watch", &u->watch, &error));
+
+/* [Upload] (coroner-upload); problems are noted, not fatal. */
+static gboolean load_upload(GKeyFile *kf, CoronerUploadConfig *u, const char *path,
+                            GPtrArray *problems)
+{
+    g_autoptr(GError) error = NULL;
+    TRY(load_string(kf, "Upload", "Endpoint", &u->endpoint, &error));
+    TRY(load_string(kf, "Upload", "Bucket", &u->bucket, &error));
+    TRY(load_string(kf, "Upload", "Region", &u->region, &error));
+    TRY(load_string(kf, "Upload", "AccessKeyId", &u->access_key_id, &error));
+    TRY(load_string(kf, "Upload", "SecretAccessKeyFile", &u->secret_access_key_file, &error));
+    TRY(load_bool(kf, "Upload", "PathStyle", &u->path_style, &error));
+    TRY(load_bool(kf, "Upload", "DeleteAfterUpload", &u->delete_after_upload, &error));
+    TRY(load_bool(kf, "Upload", "Watch", &u->watch, &error));
 
     g_autofree char *template_ = NULL;
-    TRY_UPLOAD(load_string(kf, "Upload", "FilenameTemplate", &template_, &error));
+    TRY(load_string(kf, "Upload", "FilenameTemplate", &template_, &error));
     if (template_) {
         g_autoptr(GError) local = NULL;
         if (coroner_bundle_template_check(template_, &local)) {
@@ -296,7 +322,7 @@ static gboolean load_upload(GKeyFile *kf, CoronerUploadConfig *u, const char *pa
         } else {
             g_set_error(&error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
                         "[Upload] FilenameTemplate: %s", local->message);
-            TRY_UPLOAD(FALSE);
+            TRY(FALSE);
         }
     }
 
@@ -306,7 +332,7 @@ static gboolean load_upload(GKeyFile *kf, CoronerUploadConfig *u, const char *pa
         if (!coroner_parse_timespan(interval, &u->interval_usec, &local)) {
             g_set_error(&error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
                         "[Upload] Interval: %s", local->message);
-            TRY_UPLOAD(FALSE);
+            TRY(FALSE);
         }
     }
     g_autofree char *schedule = g_key_file_get_value(kf, "Upload", "Schedule", NULL);
@@ -316,15 +342,14 @@ static gboolean load_upload(GKeyFile *kf, CoronerUploadConfig *u, const char *pa
     }
 
     CoronerSize part = {.bytes = u->part_size};
-    TRY_UPLOAD(load_size(kf, "Upload", "PartSize", &part, FALSE, &error));
+    TRY(load_size(kf, "Upload", "PartSize", &part, FALSE, &error));
     if (part.bytes < (5u << 20) || part.bytes > (UINT64_C(5) << 30)) {
         g_set_error(&error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
                     "[Upload] PartSize: S3 parts are 5M to 5G");
-        TRY_UPLOAD(FALSE);
+        TRY(FALSE);
     } else {
         u->part_size = part.bytes;
     }
-#undef TRY_UPLOAD
     return TRUE;
 }
 
@@ -339,15 +364,6 @@ CoronerConfig *coroner_config_load(const char *path, GPtrArray *problems)
             note(problems, path, error);
         return c;
     }
-
-    /* Each key on its own: one bad value must not discard the good ones. */
-#define TRY(call)                                                                                  \
-    do {                                                                                           \
-        if (!(call)) {                                                                             \
-            note(problems, path, error);                                                           \
-            g_clear_error(&error);                                                                 \
-        }                                                                                          \
-    } while (0)
 
     g_autofree char *store_path = NULL;
     TRY(load_string(kf, "Store", "Path", &store_path, &error));
@@ -394,6 +410,5 @@ CoronerConfig *coroner_config_load(const char *path, GPtrArray *problems)
             c->journal_timeout_ms = (unsigned)(seconds * 1000);
         }
     }
-#undef TRY
     return c;
 }

@@ -118,7 +118,7 @@ gboolean coroner_parse_bool(const char *text, gboolean *ret);
 /* Parses "512M", "2G", "1234", "infinity" (→ UINT64_MAX) or "10%". */
 gboolean coroner_parse_size(const char *text, CoronerSize *ret_size, GError **error);
 
-/* Parses a time span: "90", "90s", "10min", "2h", "1d", "1h 30min" (systemd's units). */
+/* Parses a time span: "90" (seconds), "500ms", "10min", "2h", "1d", "1h 30min" (systemd's units). */
 gboolean coroner_parse_timespan(const char *text, uint64_t *ret_usec, GError **error);
 
 /* Resolves a size against a file system of fs_bytes, capping percentages at cap. */

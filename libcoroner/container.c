@@ -380,6 +380,17 @@ static char *read_flatpak_info(int proc_fd, gsize *ret_length)
     return text;
 }
 
+/* What the record already holds of /proc/PID/name, else the file (owned by *ret_read). */
+static const char *text_or_read(const char *have, int proc_fd, const char *name, char **ret_read)
+{
+    gsize len;
+    if (have)
+        return have;
+    if (!coroner_read_proc_file_at(proc_fd, name, SMALL_MAX, ret_read, &len, NULL))
+        return NULL;
+    return *ret_read;
+}
+
 void coroner_container_collect(int proc_fd, const char *mountinfo, CoronerCrashRecord *record)
 {
     CoronerContainerInfo *c = coroner_container_info_new();
@@ -395,24 +406,14 @@ void coroner_container_collect(int proc_fd, const char *mountinfo, CoronerCrashR
     g_autofree char *v2_mount = coroner_cgroup2_mount(mountinfo);
 
     g_autofree char *proc_cgroup = NULL;
-    const char *cgroup_text = p->proc_cgroup;
-    if (!cgroup_text) {
-        gsize len;
-        if (coroner_read_proc_file_at(proc_fd, "cgroup", SMALL_MAX, &proc_cgroup, &len, NULL))
-            cgroup_text = proc_cgroup;
-    }
+    const char *cgroup_text = text_or_read(p->proc_cgroup, proc_fd, "cgroup", &proc_cgroup);
     g_autoptr(GPtrArray) paths = cgroup_candidates(cgroup_text, v2_mount != NULL);
     for (guint i = 0; i < paths->len; i++)
         if (coroner_container_from_cgroup(paths->pdata[i], c))
             break;
 
     g_autofree char *status = NULL;
-    const char *status_text = p->proc_status;
-    if (!status_text) {
-        gsize len;
-        if (coroner_read_proc_file_at(proc_fd, "status", SMALL_MAX, &status, &len, NULL))
-            status_text = status;
-    }
+    const char *status_text = text_or_read(p->proc_status, proc_fd, "status", &status);
     g_autofree char *status_nl = status_text ? g_strconcat("\n", status_text, NULL) : NULL;
     c->pid = innermost_nspid(status_nl, "NSpid");
     if (p->tid > 0 && p->tid != p->pid) {
