@@ -7,7 +7,8 @@
 
 gboolean coroner_sentry_minidump_mode_parse(const char *text, CoronerSentryMinidumpMode *ret_mode)
 {
-    g_autofree char *t = g_ascii_strdown(g_strstrip(g_strdup(text ? text : "")), -1);
+    g_autofree char *t = g_ascii_strdown(text ? text : "", -1);
+    g_strstrip(t);
     if (g_str_equal(t, "no") || g_str_equal(t, "false"))
         *ret_mode = CORONER_SENTRY_MINIDUMP_OFF;
     else if (g_str_equal(t, "attach") || g_str_equal(t, "yes") || g_str_equal(t, "true"))
