@@ -17,7 +17,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <systemd/sd-id128.h>
@@ -174,6 +176,7 @@ static gboolean stream_unprivileged(int in_fd, int out_fd, const CoreStreamOptio
         g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "pipe: %s", g_strerror(e));
         return FALSE;
     }
+    pid_t parent = getpid();
     pid_t child = fork();
     if (child < 0) {
         int e = errno;
@@ -190,6 +193,10 @@ static gboolean stream_unprivileged(int in_fd, int out_fd, const CoreStreamOptio
                         (unsigned)gid, g_strerror(-r));
             _exit(1);
         }
+        /* After the drop, which clears it: the stream ends with whoever waits for it. */
+        (void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        if (getppid() != parent)
+            _exit(1);
         CoreStreamResult result;
         core_stream(in_fd, out_fd, options, &result);
         _exit(coroner_write_all(result_pipe[1], &result, sizeof result) < 0 ? 1 : 0);
