@@ -34,28 +34,9 @@ log "$N crashers started in $(((launched - start) / 1000000)) ms"
 for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 log "all $N crashers are gone after $((($(date +%s%N) - start) / 1000000)) ms"
 
-# Ours only: other programs on the machine may crash into this store meanwhile.
-ours() {
-    local stored=0 without=0 suppressed=0 f line
-    for f in "$STORE"/core.*.4101.*.json; do
-        line=$(jq -r --arg exe "$(readlink -f "$CORONER_CRASHER")" \
-            'select(.process.exe == $exe or .process.exe == null) | "\(.core.state) \(.suppressed // 0)"' "$f")
-        [ -n "$line" ] || continue
-        set -- $line
-        if [ "$2" -gt 0 ]; then
-            suppressed=$((suppressed + $2))
-        elif [ "$1" = present ] || [ "$1" = truncated ]; then
-            stored=$((stored + 1))
-        else
-            without=$((without + 1))
-        fi
-    done
-    echo "$stored $without $suppressed"
-}
-
 deadline=$(($(date +%s) + 30))
 while :; do
-    read -r stored without suppressed < <(ours)
+    read -r stored without suppressed < <(count_records_of 4101)
     total=$((stored + without + suppressed))
     [ "$total" -ge "$N" ] && break
     [ "$(date +%s)" -ge "$deadline" ] && break

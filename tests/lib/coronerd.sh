@@ -82,19 +82,24 @@ coronerd_descendants() {
     done
 }
 
-# count_records: "STORED WITHOUT_CORE SUPPRESSED" over the store's records.
-count_records() {
-    local stored=0 without=0 suppressed=0 f s n
-    for f in "$STORE"/core.*.json; do
-        s=$(jq -r '.core.state' "$f")
-        n=$(jq -r '.suppressed // 0' "$f")
-        if [ "$n" -gt 0 ]; then
-            suppressed=$((suppressed + n))
-        elif [ "$s" = present ] || [ "$s" = truncated ]; then
+# count_records_of UID: "STORED WITHOUT_CORE SUPPRESSED" over UID's records of
+# the crasher (other programs on the machine may crash into the store too).
+count_records_of() {
+    local uid=$1 stored=0 without=0 suppressed=0 f line
+    local exe
+    exe=$(readlink -f "$CORONER_CRASHER")
+    for f in "$STORE"/core.*."$uid".*.json; do
+        line=$(jq -r --arg exe "$exe" \
+            'select(.process.exe == $exe or .process.exe == null) | "\(.core.state) \(.suppressed // 0)"' "$f")
+        [ -n "$line" ] || continue
+        set -- $line
+        if [ "$2" -gt 0 ]; then
+            suppressed=$((suppressed + $2))
+        elif [ "$1" = present ] || [ "$1" = truncated ]; then
             stored=$((stored + 1))
         else
             without=$((without + 1))
         fi
     done
-    printf '%s %s %s\n' "$stored" "$without" "$suppressed"
+    echo "$stored $without $suppressed"
 }
