@@ -11,20 +11,20 @@ source "$CORONER_TEST_LIB/coronerd.sh"
 TEST_NAME=coronerd-killed
 harness_init "$@"
 
-store_config
+store_config Store.MaxUse=infinity Store.KeepFree=0
 private_journal_start
 coronerd_start
 coronerd_socket_mode
 
-# A 1 GiB core of random bytes takes seconds to stream and compress.
-"$CORONER_CRASHER" --big=1024:random segv >/dev/null 2>&1 9>&- &
+# A 512 MiB core of random bytes takes seconds to stream and compress.
+"$CORONER_CRASHER" --big=512:random segv >/dev/null 2>&1 9>&- &
 big=$!
 for ((i = 0; i < 300; i++)); do
     compgen -G "$STORE/.in-progress/core.*.$big.*.json" >/dev/null && break
     sleep 0.1
 done
 assert_cmd "the dump is marked in progress" -- compgen -G "$STORE/.in-progress/core.*.$big.*.json"
-sleep 1
+sleep 0.5
 workers=$(coronerd_descendants | tr '\n' ' ')
 log "killing coronerd $CORONERD_PID mid-dump (its processes: $workers)"
 kill -KILL "$CORONERD_PID"
