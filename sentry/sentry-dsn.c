@@ -31,9 +31,40 @@ static gboolean is_project_id(const char *s)
     if (!*s)
         return FALSE;
     for (; *s; s++)
-        if (!g_ascii_isalnum(*s) && *s != '-' && *s != '_')
+        if (!g_ascii_isdigit(*s))
             return FALSE;
     return TRUE;
+}
+
+/*
+ * A key goes verbatim into the X-Sentry-Auth header: Sentry's are 32 hex
+ * digits.  Letters and digits only, so that no control character (CR/LF
+ * would split the header; libsoup then drops it and the request leaves
+ * unauthenticated) and no percent-encoded one can get there.
+ */
+static gboolean is_key(const char *s)
+{
+    if (!*s)
+        return FALSE;
+    for (; *s; s++)
+        if (!g_ascii_isalnum(*s))
+            return FALSE;
+    return TRUE;
+}
+
+/* A control character, raw or percent-encoded (%00–%1F, %7F), anywhere in the text. */
+static gboolean has_control(const char *s)
+{
+    for (const char *p = s; *p; p++) {
+        if (g_ascii_iscntrl(*p))
+            return TRUE;
+        if (p[0] == '%' && g_ascii_isxdigit(p[1]) && g_ascii_isxdigit(p[2])) {
+            int byte = g_ascii_xdigit_value(p[1]) << 4 | g_ascii_xdigit_value(p[2]);
+            if (byte < 0x20 || byte == 0x7f)
+                return TRUE;
+        }
+    }
+    return FALSE;
 }
 
 CoronerSentryDsn *coroner_sentry_dsn_parse(const char *text, GError **error)
@@ -42,9 +73,15 @@ CoronerSentryDsn *coroner_sentry_dsn_parse(const char *text, GError **error)
         fail(error, "", "no DSN given");
         return NULL;
     }
+    /* Surrounding white space (a newline from a file) is not part of it. */
     g_autofree char *dsn = g_strstrip(g_strdup(text));
     if (!*dsn) {
         fail(error, dsn, "it is empty");
+        return NULL;
+    }
+    if (has_control(dsn)) {
+        g_autofree char *shown = g_strescape(dsn, NULL);
+        fail(error, shown, "it holds a control character (raw or percent-encoded)");
         return NULL;
     }
 
@@ -80,15 +117,19 @@ CoronerSentryDsn *coroner_sentry_dsn_parse(const char *text, GError **error)
         return NULL;
     }
     if (!is_project_id(slash + 1)) {
-        fail(error, dsn, slash[1] ? "the project id may only hold letters, digits, “-” and “_”"
+        fail(error, dsn, slash[1] ? "the project id must be a number"
                                   : "the project id (the last path component) is missing");
         return NULL;
     }
 
+    const char *password = g_uri_get_password(uri);
+    if (!is_key(user) || (password && *password && !is_key(password))) {
+        fail(error, dsn, "a key may only hold letters and digits (Sentry's are hexadecimal)");
+        return NULL;
+    }
     g_autoptr(CoronerSentryDsn) out = g_new0(CoronerSentryDsn, 1);
     out->scheme = g_ascii_strdown(scheme, -1);
     out->public_key = g_uri_unescape_string(user, NULL);
-    const char *password = g_uri_get_password(uri);
     out->secret_key = password && *password ? g_uri_unescape_string(password, NULL) : NULL;
     if (!out->public_key) {
         fail(error, dsn, "the public key is not valid percent-encoding");

@@ -15,21 +15,41 @@
 #include "sentry-outbox-private.h"
 #include "sentry-ratelimit.h"
 
-static CoronerSentryRateLimits *load_rate_limits(CoronerSentryOutbox *o)
+/*
+ * Rate limits belong to one server and project (what a DSN names, whatever
+ * its key): a 429 from one never holds reports for another.  Each is kept in
+ * its own file, "rate-limits.<first 16 hex digits of SHA-256 of the key>".
+ */
+static char *rate_limits_key(const CoronerSentryDsn *dsn)
+{
+    return g_strdup_printf("%s://%s:%d%s/%s", dsn->scheme, dsn->host, dsn->port, dsn->path,
+                           dsn->project_id);
+}
+
+static char *rate_limits_file(const char *key)
+{
+    g_autofree char *hash = g_compute_checksum_for_string(G_CHECKSUM_SHA256, key, -1);
+    return g_strdup_printf(RATE_LIMITS_FILE ".%.16s", hash);
+}
+
+static CoronerSentryRateLimits *load_rate_limits(CoronerSentryOutbox *o, const char *key)
 {
     CoronerSentryRateLimits *limits = coroner_sentry_rate_limits_new();
-    g_autoptr(GKeyFile) kf = outbox_read_key_file(o->dir_fd, RATE_LIMITS_FILE);
+    g_autofree char *name = rate_limits_file(key);
+    g_autoptr(GKeyFile) kf = outbox_read_key_file(o->dir_fd, name);
     coroner_sentry_rate_limits_from_key_file(limits, kf);
     return limits;
 }
 
 static void save_rate_limits(CoronerSentryOutbox *o, const CoronerSentryRateLimits *limits,
-                             gint64 now)
+                             const char *key, gint64 now)
 {
     g_autoptr(GKeyFile) kf = g_key_file_new();
     coroner_sentry_rate_limits_to_key_file(limits, kf, now);
+    g_key_file_set_string(kf, "Server", "Project", key);
+    g_autofree char *name = rate_limits_file(key);
     g_autoptr(GError) error = NULL;
-    if (!outbox_write_key_file(o->dir_fd, RATE_LIMITS_FILE, kf, &error))
+    if (!outbox_write_key_file(o->dir_fd, name, kf, &error))
         g_warning("%s", error->message);
 }
 
@@ -85,7 +105,7 @@ static gboolean is_permanent_rejection(guint status)
 typedef struct {
     CoronerSentryOutbox *o;
     CoronerSentryTransport *transport;
-    CoronerSentryRateLimits *limits;
+    GHashTable *limits; /* rate_limits_key() → CoronerSentryRateLimits*, loaded on first use */
     gboolean force;
     gint64 now;
     CoronerSentryFlushResult *result;
@@ -163,6 +183,8 @@ static void flush_one(Flush *f, const char *event_id)
     g_autoptr(GBytes) body = NULL;
     g_autoptr(GPtrArray) dropped = NULL;
     g_auto(GStrv) blocking = NULL;
+    g_autofree char *limits_key = NULL;
+    CoronerSentryRateLimits *limits = NULL;
 
     if (!f->force && s.next_attempt_usec > f->now) {
         f->result->deferred++;
@@ -193,7 +215,13 @@ static void flush_one(Flush *f, const char *event_id)
      * goes now, as Sentry's SDKs do (sentry-native, @sentry/core).
      */
     blocking = blocking_categories(info);
-    gint64 limited = coroner_sentry_rate_limits_until_any(f->limits, (const char *const *)blocking);
+    limits_key = rate_limits_key(dsn);
+    limits = g_hash_table_lookup(f->limits, limits_key);
+    if (!limits) {
+        limits = load_rate_limits(o, limits_key);
+        g_hash_table_insert(f->limits, g_strdup(limits_key), limits);
+    }
+    gint64 limited = coroner_sentry_rate_limits_until_any(limits, (const char *const *)blocking);
     if (limited > f->now) {
         f->result->deferred++;
         note_next(f, limited);
@@ -203,7 +231,7 @@ static void flush_one(Flush *f, const char *event_id)
         g_clear_pointer(&body, g_bytes_unref);
         g_clear_pointer(&dropped, g_ptr_array_unref);
         g_clear_pointer(&response, coroner_sentry_response_free);
-        g_auto(GStrv) left_out = limited_others(f->limits, info, blocking, g_get_real_time());
+        g_auto(GStrv) left_out = limited_others(limits, info, blocking, g_get_real_time());
         body = coroner_sentry_envelope_set_sent_at(bytes, NULL, &error);
         if (body && left_out[0]) {
             GBytes *reduced = coroner_sentry_envelope_without_categories(
@@ -219,17 +247,17 @@ static void flush_one(Flush *f, const char *event_id)
             goto out;
         }
         gint64 now = g_get_real_time();
-        coroner_sentry_rate_limits_update(f->limits, response->status, response->retry_after,
+        coroner_sentry_rate_limits_update(limits, response->status, response->retry_after,
                                           response->rate_limits, now);
         if (response->status == 429 || response->rate_limits)
-            save_rate_limits(o, f->limits, now);
+            save_rate_limits(o, limits, limits_key, now);
         /*
          * A 429 that limits only items we can leave out: the rest goes at once
          * (once), instead of waiting for a limit that does not concern it.
          */
-        g_auto(GStrv) now_out = limited_others(f->limits, info, blocking, now);
+        g_auto(GStrv) now_out = limited_others(limits, info, blocking, now);
         if (response->status == 429 && round == 0 &&
-            coroner_sentry_rate_limits_until_any(f->limits, (const char *const *)blocking) <= now &&
+            coroner_sentry_rate_limits_until_any(limits, (const char *const *)blocking) <= now &&
             g_strv_length(now_out) > g_strv_length(left_out))
             continue;
         break;
@@ -262,7 +290,7 @@ static void flush_one(Flush *f, const char *event_id)
     } else {
         g_autofree char *why = g_strdup_printf("HTTP %u", response->status);
         gint64 until =
-            coroner_sentry_rate_limits_until_any(f->limits, (const char *const *)blocking);
+            coroner_sentry_rate_limits_until_any(limits, (const char *const *)blocking);
         retry_later(f, event_id, &s, response->status, why, until);
         f->result->failed++;
     }
@@ -283,7 +311,8 @@ gboolean coroner_sentry_outbox_flush(CoronerSentryOutbox *o, CoronerSentryTransp
     if (!pending)
         return FALSE;
     g_ptr_array_sort(pending, outbox_oldest_first);
-    g_autoptr(CoronerSentryRateLimits) limits = load_rate_limits(o);
+    g_autoptr(GHashTable) limits = g_hash_table_new_full(
+        g_str_hash, g_str_equal, g_free, (GDestroyNotify)coroner_sentry_rate_limits_free);
     Flush f = {o, transport, limits, force, now, &result, cancellable};
     for (guint i = 0; i < pending->len; i++) {
         if (g_cancellable_is_cancelled(cancellable)) {

@@ -9,7 +9,41 @@
 
 struct CoronerSentryTransport {
     SoupSession *session;
+    guint deadline_sec;
 };
+
+/*
+ * The deadline of one send: a thread that cancels it when the time is up.
+ * libsoup's own timeout is per read, which a server dripping one byte a
+ * second never trips.
+ */
+typedef struct {
+    GMutex lock;
+    GCond done_cond;
+    gboolean done;
+    gint64 deadline;
+    GCancellable *cancel;
+    gboolean fired;
+} Watchdog;
+
+static gpointer watchdog_run(gpointer data)
+{
+    Watchdog *w = data;
+    g_mutex_lock(&w->lock);
+    while (!w->done)
+        if (!g_cond_wait_until(&w->done_cond, &w->lock, w->deadline) && !w->done) {
+            w->fired = TRUE;
+            g_cancellable_cancel(w->cancel);
+            break;
+        }
+    g_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+static void on_caller_cancelled(GCancellable *caller, gpointer data)
+{
+    g_cancellable_cancel(G_CANCELLABLE(data));
+}
 
 void coroner_sentry_response_free(CoronerSentryResponse *response)
 {
@@ -37,6 +71,7 @@ CoronerSentryTransport *coroner_sentry_transport_new(const CoronerSentryTranspor
     }
     CoronerSentryTransport *t = g_new0(CoronerSentryTransport, 1);
     t->session = g_steal_pointer(&session);
+    t->deadline_sec = timeout;
     return t;
 }
 
@@ -107,14 +142,66 @@ CoronerSentryResponse *coroner_sentry_transport_send(CoronerSentryTransport *tra
     soup_message_headers_append(headers, "Content-Encoding", "gzip");
     soup_message_set_request_body_from_bytes(msg, "application/x-sentry-envelope", body);
 
-    g_autoptr(GBytes) answer = soup_session_send_and_read(transport->session, msg, cancellable, error);
-    if (!answer)
+    g_autoptr(GCancellable) cancel = g_cancellable_new();
+    gulong caller_handler =
+        cancellable ? g_cancellable_connect(cancellable, G_CALLBACK(on_caller_cancelled),
+                                            g_object_ref(cancel), g_object_unref)
+                    : 0;
+    Watchdog w = {.deadline = g_get_monotonic_time() +
+                              (gint64)transport->deadline_sec * G_USEC_PER_SEC,
+                  .cancel = cancel};
+    g_mutex_init(&w.lock);
+    g_cond_init(&w.done_cond);
+    GThread *watchdog = g_thread_new("coroner-send-deadline", watchdog_run, &w);
+
+    gboolean cut = FALSE;
+    g_autoptr(GBytes) answer = NULL;
+    g_autoptr(GError) local = NULL;
+    g_autoptr(GInputStream) in = soup_session_send(transport->session, msg, cancel, &local);
+    if (in) {
+        /* At most the cap is kept; past it the connection is closed, not drained. */
+        g_autoptr(GByteArray) got = g_byte_array_new();
+        guint8 buf[16384];
+        for (;;) {
+            gssize n = g_input_stream_read(in, buf, sizeof buf, cancel, &local);
+            if (n <= 0)
+                break;
+            gsize room = CORONER_SENTRY_MAX_RESPONSE_BYTES - got->len;
+            g_byte_array_append(got, buf, (guint)MIN((gsize)n, room));
+            if ((gsize)n > room) {
+                cut = TRUE;
+                break;
+            }
+        }
+        (void)g_input_stream_close(in, NULL, NULL);
+        if (!local)
+            answer = g_byte_array_free_to_bytes(g_steal_pointer(&got));
+    }
+
+    g_mutex_lock(&w.lock);
+    w.done = TRUE;
+    g_cond_signal(&w.done_cond);
+    g_mutex_unlock(&w.lock);
+    g_thread_join(watchdog);
+    g_mutex_clear(&w.lock);
+    g_cond_clear(&w.done_cond);
+    if (cancellable)
+        g_cancellable_disconnect(cancellable, caller_handler);
+
+    if (!answer) {
+        if (w.fired)
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                        "No complete answer from %s within %u s", url, transport->deadline_sec);
+        else
+            g_propagate_error(error, g_steal_pointer(&local));
         return NULL;
+    }
     SoupMessageHeaders *rh = soup_message_get_response_headers(msg);
     CoronerSentryResponse *response = g_new0(CoronerSentryResponse, 1);
     response->status = soup_message_get_status(msg);
     response->retry_after = g_strdup(soup_message_headers_get_one(rh, "Retry-After"));
     response->rate_limits = g_strdup(soup_message_headers_get_one(rh, "X-Sentry-Rate-Limits"));
     response->body = g_steal_pointer(&answer);
+    response->body_cut = cut;
     return response;
 }

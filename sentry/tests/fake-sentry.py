@@ -14,6 +14,8 @@ Control, over HTTP on the same port:
                  | ok-limits:HEADER (200, and X-Sentry-Rate-Limits for what comes next)
                  | hang (never answer) | hold (answer nothing until the client goes away)
                  | slow:SECONDS (then ok)
+                 | drip:SECONDS (200, then its body one byte every 0.5 s for SECONDS)
+                 | huge:MIB (200 with a body of MIB MiB)
   GET /log       the request log, as JSON (with each envelope's items: [type, filename])
 """
 import email.utils
@@ -138,6 +140,29 @@ class Handler(BaseHTTPRequestHandler):
         if kind == "slow":
             time.sleep(float(arg))
             kind = "ok"
+        if kind in ("drip", "huge"):
+            # A receiver that answers forever: a byte at a time, or hundreds of MiB.
+            size = int(float(arg) * 2) if kind == "drip" else int(arg) << 20
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(size))
+                self.end_headers()
+                self.wfile.flush()
+                if kind == "drip":
+                    for _ in range(size):
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                        time.sleep(0.5)
+                else:
+                    chunk = b" " * (1 << 20)
+                    for _ in range(size >> 20):
+                        self.wfile.write(chunk)
+                entry["outcome"] = 200
+            except OSError:
+                entry["outcome"] = "aborted"
+            self.close_connection = True
+            return
         headers = []
         status = 200
         if kind == "500":

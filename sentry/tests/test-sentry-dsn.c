@@ -53,6 +53,13 @@ static void test_bad(void)
         "https://k@host:99999/1",  /* port */
         "https://k@host/a b",      /* project */
         "https://k@host/pro%2Fj",  /* project */
+        "https://k@host/abc",      /* project: not a number */
+        "https://k%0d%0a@host/1",  /* key: percent-encoded CR LF */
+        "https://k\r\n@host/1",    /* key: CR LF */
+        "https://k-y@host/1",      /* key: not letters and digits */
+        "https://k:s%0a@host/1",   /* secret key: percent-encoded LF */
+        "https://k@ho%00st/1",     /* host: percent-encoded NUL */
+        "https://k@host/1\x7f",    /* DEL */
     };
     for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
         g_autoptr(GError) error = NULL;

@@ -154,7 +154,10 @@ def rate_limited(answer, wait_s):
     t0 = time.time()
     f = flush()
     check(f["failed"] == 1 and f["sent"] == 0, f"first flush {f}")
-    limits = open(os.path.join(OUTBOX, "rate-limits")).read()
+    # One file per server and project (rate-limits.<hash>).
+    files = [f for f in os.listdir(OUTBOX) if f.startswith("rate-limits.")]
+    check(len(files) == 1, f"rate limit files {files}")
+    limits = open(os.path.join(OUTBOX, files[0])).read()
     check("[RateLimits]" in limits, f"rate limits not stored: {limits}")
     # Within the limit nothing goes out, not even forced.
     f = flush("--force")
@@ -450,7 +453,76 @@ def scenario_config():
     check(not r.stdout, f"{r.stdout}")
 
 
+def scenario_drip():
+    """A server that drips its answer: the whole send has one deadline, the report stays queued."""
+    s = Server()
+    s.script(["drip:120"])
+    eid = submit(s.dsn())
+    t0 = time.time()
+    r = tool("outbox", "flush", "--timeout", "3", timeout=60)
+    took = time.time() - t0
+    f = dict(zip(r.stdout.split()[0::2], (int(w) for w in r.stdout.split()[1::2])))
+    check(f["failed"] == 1 and f["sent"] == 0, f"{f}")
+    check(took < 10, f"the send took {took:.1f}s against a 3 s deadline")
+    e = outbox()[eid]
+    check(e["state"] == "pending", f"the report is no longer queued: {e}")
+    time.sleep(BASE_MS / 1000 + 0.1)
+    f = flush()
+    check(f["sent"] == 1 and s.answered_ok(eid) == 1, f"after the drip {f}")
+
+
+def scenario_huge():
+    """A 200 MiB answer: at most 1 MiB is read, memory stays bounded, the report counts as sent."""
+    s = Server()
+    s.script(["huge:200"])
+    eid = submit(s.dsn())
+    import resource
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.time()
+    f = flush()
+    rss_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    check(f["sent"] == 1, f"{f}")
+    check(rss_kib < 100 * 1024, f"the client's peak RSS was {rss_kib / 1024:.0f} MiB (before: {before / 1024:.0f})")
+    check(time.time() - t0 < 20, "reading the huge answer took too long")
+    check(outbox()[eid]["state"] == "sent", "not recorded as sent")
+
+
+def scenario_429_per_dsn():
+    """A year-long 429 from one server holds only that server's reports."""
+    a, b = Server(), Server()
+    a.script(["429-seconds:31536000"])
+    ea = submit(a.dsn())
+    f = flush()
+    check(f["failed"] == 1, f"first flush {f}")
+    eb = submit(b.dsn(project="43"))
+    f = flush("--force")
+    check(f["sent"] == 1 and f["deferred"] == 1, f"the other DSN was held too: {f}")
+    check(b.answered_ok(eb) == 1, "the other DSN's report did not arrive")
+    check(len(requests_for(a, ea)) == 1, "the rate-limited server was asked again")
+    # The same server under another project is another limit too.
+    ec = submit(a.dsn(project="44"))
+    f = flush("--force")
+    check(f["sent"] == 1 and a.answered_ok(ec) == 1, f"another project on the limited host: {f}")
+
+
+def scenario_bad_dsn():
+    """CR/LF in the key, raw or percent-encoded: a clear error before any request, nothing queued."""
+    s = Server()
+    for dsn in (f"http://public%0d%0aX-Evil:%201@127.0.0.1:{s.port}/42",
+                f"http://public\r\nX-Evil: 1@127.0.0.1:{s.port}/42",
+                f"http://public@127.0.0.1:{s.port}/forty-two"):
+        r = tool("submit", RECORD, "--dsn", dsn, check_rc=False)
+        check(0 < r.returncode < 128, f"{dsn!r}: exit {r.returncode}")
+        check("Invalid Sentry DSN" in r.stderr, f"{dsn!r}: {r.stderr}")
+    check(len(s.log()) == 0, f"a request went out: {s.log()}")
+    check(outbox() == {}, "queued with an invalid DSN")
+
+
 SCENARIOS = {
+    "drip": scenario_drip,
+    "huge": scenario_huge,
+    "429-per-dsn": scenario_429_per_dsn,
+    "bad-dsn": scenario_bad_dsn,
     "feedback": scenario_feedback,
     "config": scenario_config,
     "ok": scenario_ok,
