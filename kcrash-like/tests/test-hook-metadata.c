@@ -116,6 +116,11 @@ static gboolean parse_bytes(const guint8 *data, gsize size)
 static void test_genuine(void)
 {
     g_autoptr(GBytes) blob = genuine_blob();
+    /* The fuzzer's seed corpus (tests/fuzz) starts from this genuine blob. */
+    const char *seed = g_getenv("CORONER_FUZZ_SEED");
+    if (seed)
+        g_assert_true(g_file_set_contents(seed, g_bytes_get_data(blob, NULL),
+                                          (gssize)g_bytes_get_size(blob), NULL));
     g_autoptr(GError) error = NULL;
     CoronerHookCrash crash;
     CoronerAppInfo *app = coroner_hook_metadata_parse_full(blob, getpid(), &crash, &error);
