@@ -66,29 +66,53 @@ static gboolean is_zero(const uint8_t *p, size_t n)
     return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
 }
 
-/* Writes decompressed bytes at *pos, leaving whole zero blocks as holes. */
+/* pwrite(2) all of data at offset, within the byte limit. */
+static int write_run(int fd, const uint8_t *data, size_t n, uint64_t offset, uint64_t *written)
+{
+    if (*written + n > CORONER_CORE_ACCESS_MAX_BYTES)
+        return -EFBIG;
+    while (n > 0) {
+        ssize_t w = pwrite(fd, data, n, (off_t)offset);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return w < 0 ? -errno : -EIO;
+        data += w;
+        n -= (size_t)w;
+        offset += (uint64_t)w;
+        *written += (uint64_t)w;
+    }
+    return 0;
+}
+
+/*
+ * Writes decompressed bytes at *pos, leaving whole zero blocks as holes.  The
+ * blocks between holes go out in one pwrite: one system call per block made
+ * decompressing a big core several times slower than zstd -d.
+ */
 static int write_sparse(int fd, const uint8_t *p, size_t n, uint64_t *pos, uint64_t *written)
 {
-    while (n > 0) {
-        size_t block = ZERO_BLOCK - (size_t)(*pos % ZERO_BLOCK);
-        if (block > n)
-            block = n;
-        if (!(block == ZERO_BLOCK && is_zero(p, block))) {
-            if (*written + block > CORONER_CORE_ACCESS_MAX_BYTES)
-                return -EFBIG;
-            ssize_t w = pwrite(fd, p, block, (off_t)*pos);
-            if (w < 0) {
-                if (errno == EINTR)
-                    continue;
-                return -errno;
-            }
-            block = (size_t)w;
-            *written += block;
+    uint64_t base = *pos;
+    size_t off = 0, run_start = 0, run_len = 0;
+    while (off < n) {
+        size_t block = ZERO_BLOCK - (size_t)((base + off) % ZERO_BLOCK);
+        if (block > n - off)
+            block = n - off;
+        gboolean hole = block == ZERO_BLOCK && is_zero(p + off, block);
+        if (!hole) {
+            if (run_len == 0)
+                run_start = off;
+            run_len += block;
         }
-        p += block;
-        n -= block;
-        *pos += block;
+        off += block;
+        if ((hole || off == n) && run_len > 0) {
+            int r = write_run(fd, p + run_start, run_len, base + run_start, written);
+            if (r < 0)
+                return r;
+            run_len = 0;
+        }
     }
+    *pos = base + n;
     return 0;
 }
 
