@@ -14,8 +14,7 @@ MODE=${1:-socket}
 TEST_NAME=coronerd-$MODE
 harness_init "$@"
 
-store_config
-private_journal_start
+store_and_journal
 coronerd_start
 if [ "$MODE" = socket ]; then coronerd_socket_mode; else coronerd_pipe_mode; fi
 

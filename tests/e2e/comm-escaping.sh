@@ -10,9 +10,7 @@ source "${CORONER_TEST_LIB:-$(dirname "$0")/../lib}/harness.sh"
 harness_init "$@"
 require_built "$CORONER_HANDLER" "$CORONER_CRASHER" "$CORONER_CHECK_CORE"
 
-store_config
-private_journal_start
-core_pattern_use "$CORONER_HANDLER" "$CONFIG"
+handler_via_kernel
 
 # 1. Slash, dots, a space, and UTF-8 (é is 2 bytes): 11 bytes in all.
 COMM=$'a/b.c d.\xc3\xa9!'

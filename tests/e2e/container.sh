@@ -26,9 +26,7 @@ APP=org.coroner.test.Crasher
 printf '[Application]\nname=%s\nruntime=runtime/org.freedesktop.Platform/x86_64/23.08\n\n[Instance]\ninstance-id=4242424242\n' \
     "$APP" >"$T/flatpak-info"
 
-store_config
-private_journal_start
-core_pattern_use "$CORONER_HANDLER" "$CONFIG"
+handler_via_kernel
 
 BUILD=$(dirname "$(readlink -f "$CORONER_CRASHER")")
 sandbox=(bwrap --die-with-parent --unshare-pid --unshare-ipc --unshare-uts

@@ -9,8 +9,7 @@ source "${CORONER_TEST_LIB:-$(dirname "$0")/../lib}/harness.sh"
 harness_init "$@"
 require_built "$CORONER_HANDLER" "$CORONER_CRASHER" "$CORONER_WITH_PIDFD"
 
-store_config
-private_journal_start
+store_and_journal
 start_sleeper
 
 head -c $((1 << 20)) /dev/urandom >"$T/random"

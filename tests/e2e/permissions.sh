@@ -34,9 +34,7 @@ install -m 0755 "$CORONER_CRASHER" "$T/bin/crasher"
 install -m 4755 -o root -g root "$CORONER_CRASHER" "$T/bin/suid-crasher"
 CORONER_CRASHER=$T/bin/crasher
 
-store_config
-private_journal_start
-core_pattern_use "$CORONER_HANDLER" "$CONFIG"
+handler_via_kernel
 
 as_user() { setpriv --reuid=$TEST_UID --regid=$TEST_UID --clear-groups -- "$@"; }
 

@@ -21,9 +21,7 @@ ill) SIG=4 ;;
 *) die "unknown mode $MODE" ;;
 esac
 
-store_config
-private_journal_start
-core_pattern_use "$CORONER_HANDLER" "$CONFIG"
+handler_via_kernel
 
 crash_and_wait "$MODE"
 assert_eq $((128 + SIG)) "$CRASH_STATUS" "crasher died of SIG$(signal_name $SIG)"

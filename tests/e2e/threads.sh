@@ -9,9 +9,7 @@ source "${CORONER_TEST_LIB:-$(dirname "$0")/../lib}/harness.sh"
 harness_init "$@"
 require_built "$CORONER_HANDLER" "$CORONER_CRASHER" "$CORONER_CHECK_CORE"
 
-store_config
-private_journal_start
-core_pattern_use "$CORONER_HANDLER" "$CONFIG"
+handler_via_kernel
 
 EXTRA=8
 crash_and_wait threads $EXTRA

@@ -10,8 +10,7 @@ source "${CORONER_TEST_LIB:-$(dirname "$0")/../lib}/harness.sh"
 harness_init "$@"
 require_built "$CORONER_HANDLER" "$CORONER_CRASHER" "$CORONER_CHECK_CORE" "$CORONER_WITH_PIDFD"
 
-store_config
-private_journal_start
+store_and_journal
 make_real_core "$T/real.core" segv
 SIZE=$(stat -c %s "$T/real.core")
 head -c $((SIZE / 2)) "$T/real.core" >"$T/half.core"

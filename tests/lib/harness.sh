@@ -256,6 +256,20 @@ store_config() {
     for line in "$@"; do config_set "$line"; done
 }
 
+# store_and_journal [EXTRA KEYFILE LINES...]: store_config, then a private
+# journald: what every test of a crash's record and journal entry starts with.
+store_and_journal() {
+    store_config "$@"
+    private_journal_start
+}
+
+# handler_via_kernel [EXTRA KEYFILE LINES...]: store_and_journal, and the
+# kernel's core_pattern pointing at coroner-handler with that $CONFIG.
+handler_via_kernel() {
+    store_and_journal "$@"
+    core_pattern_use "$CORONER_HANDLER" "$CONFIG"
+}
+
 # config_set Group.Key=Value: sets (or adds) a key in $CONFIG.
 config_set() {
     local group=${1%%.*} rest=${1#*.}

@@ -11,9 +11,7 @@ TEST_NAME=reporter-kernel
 source "${CORONER_REPORTER_TEST_LIB:-$(dirname "$0")/lib}/session.sh"
 harness_init "$@"
 require_built "$CORONER_HANDLER" "$CORONER_CRASHER" "$CORONER_REPORTER"
-store_config
-private_journal_start
-core_pattern_use "$CORONER_HANDLER" "$CONFIG"
+handler_via_kernel
 
 session_init
 export CORONER_REPORTER_JOURNAL=yes
