@@ -99,6 +99,7 @@ int main(int argc, char **argv)
     g_autofree char *config_path = NULL;
     g_autofree char *state_file = NULL;
     g_autofree char *handoff_path = NULL;
+    g_autofree char *socket_path = NULL;
     g_autofree char *mode = NULL;
     gboolean install = FALSE, uninstall = FALSE, version = FALSE;
     GOptionEntry entries[] = {
@@ -107,7 +108,14 @@ int main(int argc, char **argv)
          "Hand the crash to coronerd's hand-off socket and exit (work alone if it does not answer)",
          "PATH"},
         {"install", 0, 0, G_OPTION_ARG_NONE, &install,
-         "Point the running kernel's core_pattern at this handler, saving the old settings", NULL},
+         "Point the running kernel's core_pattern at Coroner, saving the old settings", NULL},
+        {"mode", 0, 0, G_OPTION_ARG_STRING, &mode,
+         "With --install: socket (coronerd on the kernel's coredump socket, Linux 6.17+), pipe "
+         "(this handler, handing off to coronerd), or auto (socket when the kernel has it and "
+         "coronerd listens; the default)", "auto|socket|pipe"},
+        {"socket", 0, 0, G_OPTION_ARG_FILENAME, &socket_path,
+         "With --install: coronerd's coredump socket (default " CORONERD_COREDUMP_SOCKET ")",
+         "PATH"},
         {"uninstall", 0, 0, G_OPTION_ARG_NONE, &uninstall,
          "Restore the settings saved by --install", NULL},
         {"state-file", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &state_file,
@@ -136,13 +144,23 @@ int main(int argc, char **argv)
     if (install || uninstall) {
         const char *saved = state_file ? state_file : CORONER_SAVED_SYSCTL;
         g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
-        gboolean ok = install ? coroner_install(self ? self : CORONER_HANDLER_PATH, config_path,
-                                                saved, &error)
-                              : coroner_uninstall(saved, &error);
+        CoronerInstallMode wanted = CORONER_INSTALL_AUTO, installed = CORONER_INSTALL_AUTO;
+        if (mode && !coroner_install_mode_parse(mode, &wanted)) {
+            coroner_log(LOG_ERR, "--mode: “%s” is not auto, socket or pipe", mode);
+            return EXIT_USAGE;
+        }
+        gboolean ok =
+            install ? coroner_install(self ? self : CORONER_HANDLER_PATH, config_path, saved, wanted,
+                                      socket_path ? socket_path : CORONERD_COREDUMP_SOCKET,
+                                      handoff_path ? handoff_path : CORONERD_HANDOFF_SOCKET,
+                                      &installed, &error)
+                    : coroner_uninstall(saved, &error);
         if (!ok) {
             coroner_log(LOG_ERR, "%s", error->message);
             return 1;
         }
+        if (install)
+            printf("%s\n", installed == CORONER_INSTALL_SOCKET ? "socket" : "pipe");
         return 0;
     }
 

@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "fs-util.h"
@@ -13,15 +14,58 @@
 #define CORE_PATTERN "/proc/sys/kernel/core_pattern"
 #define CORE_PIPE_LIMIT "/proc/sys/kernel/core_pipe_limit"
 #define SUID_DUMPABLE "/proc/sys/fs/suid_dumpable"
-#define OUR_PIPE_LIMIT "16"
+/* Pipe mode hands off at once: the kernel need not count helpers (docs/coronerd.md). */
+#define OUR_PIPE_LIMIT "0"
 #define OUR_SUID_DUMPABLE "2"
 
-char *coroner_core_pattern_for(const char *handler_path, const char *config_path)
+char *coroner_core_pattern_for(const char *handler_path, const char *config_path,
+                               const char *handoff_path)
 {
     g_autofree char *config_arg =
         config_path ? g_strdup_printf(" --config=%s", config_path) : g_strdup("");
-    return g_strdup_printf("|%s%s %%P %%u %%g %%s %%t %%c %%h %%d %%F %%I %%e", handler_path,
-                           config_arg);
+    g_autofree char *handoff_arg =
+        handoff_path ? g_strdup_printf(" --handoff=%s", handoff_path) : g_strdup("");
+    return g_strdup_printf("|%s%s%s %%P %%u %%g %%s %%t %%c %%h %%d %%F %%I %%e", handler_path,
+                           config_arg, handoff_arg);
+}
+
+gboolean coroner_install_mode_parse(const char *text, CoronerInstallMode *ret)
+{
+    static const char *const names[] = {"auto", "socket", "pipe"};
+    for (unsigned i = 0; i < G_N_ELEMENTS(names); i++) {
+        if (g_strcmp0(text, names[i]) == 0) {
+            *ret = (CoronerInstallMode)i;
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+gboolean coroner_kernel_has_coredump_socket(void)
+{
+    struct utsname u;
+    unsigned major = 0, minor = 0;
+    if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+        return FALSE;
+    return major > 6 || (major == 6 && minor >= 17);
+}
+
+gboolean coroner_socket_is_listening(const char *path)
+{
+    g_autofree char *table = NULL;
+    if (!g_file_get_contents("/proc/net/unix", &table, NULL, NULL))
+        return FALSE;
+    g_auto(GStrv) lines = g_strsplit(table, "\n", -1);
+    for (guint i = 1; lines[i]; i++) {
+        /* Num RefCount Protocol Flags Type St Inode Path; Flags 00010000 is __SO_ACCEPTCON. */
+        unsigned long flags = 0, type = 0;
+        char name[4096];
+        if (sscanf(lines[i], "%*s %*s %*s %lx %lx %*s %*s %4095s", &flags, &type, name) != 3)
+            continue;
+        if ((flags & 0x10000) && type == 1 && strcmp(name, path) == 0)
+            return TRUE;
+    }
+    return FALSE;
 }
 
 static char *read_sysctl(const char *path, GError **error)
@@ -47,8 +91,18 @@ static gboolean write_sysctl(const char *path, const char *value, GError **error
 }
 
 gboolean coroner_install(const char *handler_path, const char *config_path, const char *saved_path,
-                         GError **error)
+                         CoronerInstallMode mode, const char *socket_path,
+                         const char *handoff_path, CoronerInstallMode *ret_mode, GError **error)
 {
+    if (mode == CORONER_INSTALL_AUTO)
+        mode = coroner_kernel_has_coredump_socket() && coroner_socket_is_listening(socket_path)
+                   ? CORONER_INSTALL_SOCKET
+                   : CORONER_INSTALL_PIPE;
+    if (mode == CORONER_INSTALL_SOCKET && !coroner_kernel_has_coredump_socket()) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                    "this kernel has no coredump socket protocol (Linux 6.17 or later): use --mode=pipe");
+        return FALSE;
+    }
     if (!g_file_test(saved_path, G_FILE_TEST_EXISTS)) {
         g_autofree char *pattern = read_sysctl(CORE_PATTERN, error);
         g_autofree char *pipe_limit = pattern ? read_sysctl(CORE_PIPE_LIMIT, error) : NULL;
@@ -69,7 +123,16 @@ gboolean coroner_install(const char *handler_path, const char *config_path, cons
         if (!g_key_file_save_to_file(kf, saved_path, error))
             return FALSE;
     }
-    g_autofree char *pattern = coroner_core_pattern_for(handler_path, config_path);
+    g_autofree char *pattern = mode == CORONER_INSTALL_SOCKET
+                                   ? g_strdup_printf("@@%s", socket_path)
+                                   : coroner_core_pattern_for(handler_path, config_path, handoff_path);
+    if (strlen(pattern) > 127) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "the core pattern would be longer than the kernel's 127 bytes: %s", pattern);
+        return FALSE;
+    }
+    if (ret_mode)
+        *ret_mode = mode;
     /* The pattern first: the kernel refuses suid_dumpable=2 with a relative core pattern. */
     return write_sysctl(CORE_PATTERN, pattern, error) &&
            write_sysctl(CORE_PIPE_LIMIT, OUR_PIPE_LIMIT, error) &&

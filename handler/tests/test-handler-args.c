@@ -61,11 +61,19 @@ static void test_bad(void)
 
 static void test_pattern(void)
 {
-    g_autofree char *p = coroner_core_pattern_for("/usr/libexec/coroner/coroner-handler", NULL);
+    g_autofree char *p = coroner_core_pattern_for("/usr/libexec/coroner/coroner-handler", NULL, NULL);
     g_assert_cmpstr(p, ==,
                     "|/usr/libexec/coroner/coroner-handler %P %u %g %s %t %c %h %d %F %I %e");
-    g_autofree char *q = coroner_core_pattern_for("/h", "/tmp/c.conf");
+    g_autofree char *q = coroner_core_pattern_for("/h", "/tmp/c.conf", NULL);
     g_assert_cmpstr(q, ==, "|/h --config=/tmp/c.conf %P %u %g %s %t %c %h %d %F %I %e");
+    g_autofree char *r = coroner_core_pattern_for("/h", NULL, "/run/s");
+    g_assert_cmpstr(r, ==, "|/h --handoff=/run/s %P %u %g %s %t %c %h %d %F %I %e");
+    CoronerInstallMode mode = CORONER_INSTALL_SOCKET;
+    g_assert_true(coroner_install_mode_parse("pipe", &mode));
+    g_assert_cmpint(mode, ==, CORONER_INSTALL_PIPE);
+    g_assert_true(coroner_install_mode_parse("auto", &mode));
+    g_assert_cmpint(mode, ==, CORONER_INSTALL_AUTO);
+    g_assert_false(coroner_install_mode_parse("fast", &mode));
 }
 
 int main(int argc, char **argv)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# coroner-handler --install points the live kernel at the handler (pattern,
-# pipe limit, suid_dumpable) and saves what was there; --uninstall puts back
+# coroner-handler --install --mode=pipe points the live kernel at the handler
+# (pattern, pipe limit, suid_dumpable) and saves what was there; --uninstall puts back
 # exactly those values, even unusual ones; a second --install keeps the first
 # save; --uninstall without an --install fails clearly and changes nothing.
 TEST_NAME=install
@@ -16,16 +16,16 @@ echo 3 >/proc/sys/kernel/core_pipe_limit
 echo 0 >/proc/sys/fs/suid_dumpable
 state=$T/saved-sysctl
 
-run_handler --state-file="$state" --config=/etc/coroner/test.conf --install
+run_handler --state-file="$state" --mode=pipe --handoff=/run/t/s --install
 assert_eq 0 "$HANDLER_RC" "--install exits 0"
-assert_eq "|$(readlink -f "$CORONER_HANDLER") --config=/etc/coroner/test.conf %P %u %g %s %t %c %h %d %F %I %e" \
+assert_eq "|$(readlink -f "$CORONER_HANDLER") --handoff=/run/t/s %P %u %g %s %t %c %h %d %F %I %e" \
   "$(cat /proc/sys/kernel/core_pattern)" "core_pattern points at this handler"
-assert_eq 16 "$(cat /proc/sys/kernel/core_pipe_limit)" "core_pipe_limit set"
+assert_eq 0 "$(cat /proc/sys/kernel/core_pipe_limit)" "core_pipe_limit set (0: the handler hands off at once)"
 assert_eq 2 "$(cat /proc/sys/fs/suid_dumpable)" "suid_dumpable set"
 assert_file "$state" "previous values saved"
 
 # Installing again must not overwrite the saved originals with our own values.
-run_handler --state-file="$state" --install
+run_handler --state-file="$state" --mode=pipe --install
 assert_eq 0 "$HANDLER_RC" "second --install exits 0"
 
 run_handler --state-file="$state" --uninstall

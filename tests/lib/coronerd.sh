@@ -49,13 +49,13 @@ coronerd_start() {
 coronerd_stop() {
     local sig=${1:-TERM} i
     [ -n "$CORONERD_PID" ] || return 0
-    kill -s "$sig" "$CORONERD_PID" 2>/dev/null
+    kill -s "$sig" "$CORONERD_PID" 2>/dev/null || true
     for ((i = 0; i < 600; i++)); do
         kill -0 "$CORONERD_PID" 2>/dev/null || break
         sleep 0.1
     done
-    kill -KILL "$CORONERD_PID" 2>/dev/null
-    wait "$CORONERD_PID" 2>/dev/null
+    kill -KILL "$CORONERD_PID" 2>/dev/null || true
+    wait "$CORONERD_PID" 2>/dev/null || true
     CORONERD_PID=
 }
 
