@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs-util.h"
 #include "trust.h"
 
 G_DEFINE_QUARK(coroner-crash-index-error-quark, coroner_crash_index_error)
@@ -384,26 +385,6 @@ char *coroner_crash_entry_core_path(const CoronerCrashIndex *index, const Corone
     return NULL;
 }
 
-static int open_regular(int dir_fd, const char *name, GError **error)
-{
-    int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0) {
-        int e = errno;
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot open the core %s: %s",
-                    name, e == ELOOP ? "it is a symbolic link" : g_strerror(e));
-        return -1;
-    }
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE,
-                    "the core %s is not a regular file", name);
-        return -1;
-    }
-    (void)fcntl(fd, F_SETFL, 0);
-    return fd;
-}
-
 /* A core a journal entry names: only in our store or systemd-coredump's, and only that crash's. */
 static int open_journal_core(const CoronerCrashIndex *index, const CoronerCrashEntry *e,
                              GError **error)
@@ -423,7 +404,8 @@ int coroner_crash_entry_open_core(const CoronerCrashIndex *index, const CoronerC
                                   GError **error)
 {
     if (e->store_entry && e->store_entry->core_name)
-        return open_regular(index->store->dir_fd, e->store_entry->core_name, error);
+        return coroner_open_regular_at(index->store->dir_fd, e->store_entry->core_name, "the core",
+                                       error);
     if (e->journal && e->journal->core_path)
         return open_journal_core(index, e, error);
     if (e->journal && e->journal->core_in_journal && index->journal)

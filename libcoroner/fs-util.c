@@ -45,6 +45,26 @@ ssize_t coroner_read_full(int fd, void *data, size_t length)
     return (ssize_t)done;
 }
 
+int coroner_open_regular_at(int dir_fd, const char *name, const char *what, GError **error)
+{
+    int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        int e = errno;
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot open %s %s: %s", what,
+                    name, e == ELOOP ? "it is a symbolic link" : g_strerror(e));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE, "%s %s is not a regular file",
+                    what, name);
+        return -1;
+    }
+    (void)fcntl(fd, F_SETFL, 0);
+    return fd;
+}
+
 gboolean coroner_read_fd(int fd, const char *name, gsize max_bytes, char **ret_data,
                          gsize *ret_length, GError **error)
 {

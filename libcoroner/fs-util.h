@@ -11,6 +11,14 @@
 
 G_BEGIN_DECLS
 
+/*
+ * Opens dir_fd/name for reading when it is a regular file: never through a
+ * symlink (O_NOFOLLOW), never blocking on a FIFO (O_NONBLOCK, cleared once
+ * the file is known to be regular).  what names it in errors ("the core").
+ * Returns the fd, or -1 with error set.
+ */
+int coroner_open_regular_at(int dir_fd, const char *name, const char *what, GError **error);
+
 /* Reads the regular file fd (named name in errors) of at most max_bytes; NUL-terminates the result. */
 gboolean coroner_read_fd(int fd, const char *name, gsize max_bytes, char **ret_data,
                          gsize *ret_length, GError **error);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs-util.h"
 #include "store.h"
 
 static const char *const trusted_identifiers[] = {"coroner-handler", "coronerd",
@@ -119,22 +120,16 @@ int coroner_open_store_file(const char *path, const char *const *store_dirs,
                     name);
         return -1;
     }
-    int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
-    int e = errno;
+    int fd = coroner_open_regular_at(dir_fd, name, "the store file", error);
     close(dir_fd);
-    if (fd < 0) {
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot open %s: %s", path,
-                    e == ELOOP ? "it is a symbolic link" : g_strerror(e));
+    if (fd < 0)
         return -1;
-    }
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0) {
+    if (fstat(fd, &st) < 0 || st.st_uid != 0) {
         close(fd);
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE,
-                    "%s is not a regular file owned by root: refusing to read it", path);
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                    "%s is not owned by root: refusing to read it", path);
         return -1;
     }
-    /* Regular files never block; clear O_NONBLOCK for the readers that follow. */
-    (void)fcntl(fd, F_SETFL, 0);
     return fd;
 }
 
