@@ -79,4 +79,21 @@ assert_no_file "$RECORD" "DeleteAfterUpload removed the record"
 assert_no_file "$CORE2" "DeleteAfterUpload removed the core"
 assert_eq "" "$(ls "$T/upload-state/uploaded/" | grep -F "$ID2")" "the marker of a removed entry is pruned"
 assert_file "$T/upload-state/uploaded/$ID" "the first crash's marker stays"
+
+# As the service runs it: an unprivileged user whose only privilege is
+# CAP_DAC_READ_SEARCH (coroner-upload.service's AmbientCapabilities=, less
+# the DAC_OVERRIDE that DeleteAfterUpload= needs).
+config_set "Upload.DeleteAfterUpload=no"
+crash_and_wait bus
+[ -n "$RECORD" ] || harness_done
+# Its state is the same memory (what root's runs sent is not sent again).
+cp -a "$T/upload-state" "$T/nobody-state" && chown -R nobody:nogroup "$T/nobody-state"
+chmod 0644 "$CONFIG" "$T/upload-secret"
+UPLOAD_RC=0
+setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=+dac_read_search \
+    --ambient-caps=+dac_read_search -- "$CORONER_UPLOAD" --once --config="$CONFIG" \
+    --state-directory="$T/nobody-state" >"$LOGDIR/nobody.out" 2>"$LOGDIR/nobody.err" 9>&- || UPLOAD_RC=$?
+assert_eq 0 "$UPLOAD_RC" "as nobody with CAP_DAC_READ_SEARCH: $(cat "$LOGDIR/nobody.err")"
+assert_match "fleet/$(uname -n)/crasher-BUS-none-" "$(s3_keys | tr '\n' ' ')" "the unprivileged uploader's object is listed"
+assert_eq 2 "$(s3_keys | grep -c "^fleet/")" "nothing else went up: the ABRT crash and this one carry the prefix"
 harness_done
