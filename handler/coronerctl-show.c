@@ -206,6 +206,21 @@ static void print_info(CtlContext *ctx, CoronerCrashEntry *e)
     field(out, "User Unit", p->user_unit);
     field(out, "Slice", p->slice);
     field(out, "Session", p->session);
+    /* Container labels (never proof of anything: see docs/crash-record.md). */
+    const CoronerContainerInfo *c = r->container;
+    if (c && c->runtime && strcmp(c->runtime, "none") != 0) {
+        GString *text = g_string_new(c->runtime);
+        if (c->id)
+            g_string_append_printf(text, " %s", c->id);
+        if (c->app_id)
+            g_string_append_printf(text, ", app %s", c->app_id);
+        if (c->pod_uid)
+            g_string_append_printf(text, ", pod %s", c->pod_uid);
+        if (c->pid > 0 && c->pid != p->pid)
+            g_string_append_printf(text, ", PID %" G_GINT64_FORMAT " inside", c->pid);
+        field(out, "Container", text->str);
+        g_string_free(text, TRUE);
+    }
     if (p->owner_uid >= 0) {
         g_autofree char *owner = ctl_format_uid(p->owner_uid);
         field(out, "Owner UID", owner);

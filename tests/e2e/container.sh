@@ -69,6 +69,10 @@ assert_eq "$ID" "$(jfield "$ENTRY" CORONER_CONTAINER_ID)" "journal CORONER_CONTA
 assert_eq "$APP" "$(jfield "$ENTRY" CORONER_CONTAINER_APP_ID)" "journal CORONER_CONTAINER_APP_ID"
 assert_eq "$NSPID" "$(jfield "$ENTRY" CORONER_CONTAINER_PID)" "journal CORONER_CONTAINER_PID"
 
+# coronerctl info names it.
+INFO=$("$CORONER_BUILD_DIR/handler/coronerctl" --store="$STORE" --no-journal --no-pager info "$PID" 2>&1 || true)
+assert_contains "Container: podman $ID, app $APP, PID $NSPID inside" "$(printf '%s\n' "$INFO" | sed 's/^ *//')" "coronerctl info"
+
 # Outside any container: the runtime is "none" and the pid is the host's.
 crash_and_wait segv
 assert_eq none "$(rec "$CRASH_PID" .container.runtime)" "plain crash: container.runtime"
