@@ -131,7 +131,12 @@ gboolean upload_crash(Uploader *u, const char *entry_id, const char *record_name
                         r->core.file, g_strerror(e));
             return FALSE;
         }
-        if (core_fd >= 0) {
+        if (core_fd < 0) {
+            /* Vacuumed between the listing and now: the crash still goes, without its core. */
+            coroner_crash_record_add_error(r, "the core %s left the store before it was uploaded",
+                                           r->core.file);
+            g_clear_pointer(&r->core.file, g_free);
+        } else {
             int e = coroner_store_lock_core(core_fd, FALSE);
             if (e == -EWOULDBLOCK) {
                 close(core_fd);
