@@ -133,6 +133,13 @@ gboolean coroner_install(const char *handler_path, const char *config_path, cons
     }
     if (ret_mode)
         *ret_mode = mode;
+    /* What we set, so that --uninstall leaves a pattern someone else set since alone. */
+    g_autoptr(GKeyFile) state = g_key_file_new();
+    if (!g_key_file_load_from_file(state, saved_path, G_KEY_FILE_KEEP_COMMENTS, error))
+        return FALSE;
+    g_key_file_set_string(state, "Installed", "CorePattern", pattern);
+    if (!g_key_file_save_to_file(state, saved_path, error))
+        return FALSE;
     /* The pattern first: the kernel refuses suid_dumpable=2 with a relative core pattern. */
     return write_sysctl(CORE_PATTERN, pattern, error) &&
            write_sysctl(CORE_PIPE_LIMIT, OUR_PIPE_LIMIT, error) &&
@@ -153,6 +160,17 @@ gboolean coroner_uninstall(const char *saved_path, GError **error)
     g_autofree char *suid = pipe_limit ? g_key_file_get_string(kf, "Saved", "SuidDumpable", error) : NULL;
     if (!suid)
         return FALSE;
+    g_autofree char *installed = g_key_file_get_string(kf, "Installed", "CorePattern", NULL);
+    g_autofree char *now = read_sysctl(CORE_PATTERN, error);
+    if (!now)
+        return FALSE;
+    if (installed && strcmp(now, installed) != 0) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                    "core_pattern is no longer ours (“%s”, we set “%s”): left alone; remove %s "
+                    "to forget the saved settings",
+                    now, installed, saved_path);
+        return FALSE;
+    }
     /* The reverse order of install, for the same reason. */
     if (!write_sysctl(SUID_DUMPABLE, suid, error) || !write_sysctl(CORE_PATTERN, pattern, error) ||
         !write_sysctl(CORE_PIPE_LIMIT, pipe_limit, error))

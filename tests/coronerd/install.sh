@@ -48,6 +48,17 @@ assert_eq 0 "$(cat /proc/sys/kernel/core_pipe_limit)" "core_pipe_limit 0 in pipe
 assert_cmd "--uninstall" -- in_init_ns "$CORONER_HANDLER" --uninstall --state-file="$state"
 assert_eq "|/bin/false unusual %p pattern" "$(cat /proc/sys/kernel/core_pattern)" "restored exactly again"
 assert_eq 7 "$(cat /proc/sys/kernel/core_pipe_limit)" "core_pipe_limit restored again"
+
+# Someone else changed the pattern after --install: --uninstall leaves theirs alone.
+in_init_ns "$CORONER_HANDLER" --install --mode=pipe --handoff="$CD/s" --state-file="$state" >/dev/null
+core_pattern_write "|/bin/true someone else"
+if in_init_ns "$CORONER_HANDLER" --uninstall --state-file="$state" 2>"$LOGDIR/uninstall.err"; then
+    fail "--uninstall restored over someone else's pattern"
+else
+    pass "--uninstall refuses when the pattern is no longer ours"
+fi
+assert_contains "no longer ours" "$(cat "$LOGDIR/uninstall.err")" "and says why"
+assert_eq "|/bin/true someone else" "$(cat /proc/sys/kernel/core_pattern)" "their pattern stays"
 CURRENT_CORE_PATTERN=$(cat /proc/sys/kernel/core_pattern)
 
 harness_done
