@@ -9,6 +9,7 @@
 #                   from itself ($CORONER_TEST_HOOK_METADATA)
 #   core-notes      a real core of the crasher (gdb's gcore), its memory cut
 #                   down so that the headers and notes dominate
+#   minidump        the same cores (the minidump writer reads them)
 #   journal-fields  systemd-coredump's and coroner-handler's entries, forged ones
 #   sentry-headers  rate-limit headers, Retry-After values, DSNs
 set -euo pipefail
@@ -33,6 +34,9 @@ config)
 hook-metadata)
     CORONER_FUZZ_SEED=$dir/genuine.blob "${CORONER_TEST_HOOK_METADATA:?}" -p /hook/metadata/genuine >/dev/null
     [ -s "$dir/genuine.blob" ] || { echo "make-corpus: no genuine hook blob" >&2; exit 1; }
+    ;;
+minidump)
+    exec "$0" core-notes "$dir"
     ;;
 core-notes)
     tmp=$(mktemp -d)
