@@ -10,15 +10,15 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "core-parser.h"
 #include "fs-util.h"
+#include "minimal-core.h"
 #include "stack-core.h"
 
 /* One read from the pipe.  Big enough to amortise syscalls, small enough for the memory cap. */
 #define READ_CHUNK (256u * 1024u)
 /* Zero runs are detected at page granularity (the kernel pads holes with whole zero pages). */
 #define ZERO_BLOCK 4096u
-/* The program header table of a core with 65535 segments is 3.6 MiB; never buffer more. */
-#define HEADER_MAX (4u * 1024u * 1024u)
 /*
  * Write-behind: every time this much has been written, the kernel is asked to
  * start writing it to disk.  Otherwise the page cache holds the whole core
@@ -27,19 +27,6 @@
  * here, 0.1-0.2 s with write-behind (the rest is ext4's commit).
  */
 #define WRITE_BEHIND (8u * 1024u * 1024u)
-
-typedef struct {
-    GByteArray *bytes;   /* the first bytes of the stream, until headers and notes are parsed */
-    bool done;           /* program headers parsed (or given up on) */
-    bool not_elf;
-    bool unchecked;      /* PN_XNUM, or a table past HEADER_MAX: no expected size */
-    bool is64;
-    uint64_t expected;   /* max(p_offset + p_filesz), 0 if unknown */
-    uint64_t notes_start, notes_end; /* the first PT_NOTE, when it lies within HEADER_MAX */
-    bool notes_done;     /* notes parsed (or not there to parse) */
-    int signal_number;   /* from NT_SIGINFO, else the first NT_PRSTATUS's pr_cursig; 0 unknown */
-    int64_t tid;         /* the first NT_PRSTATUS's pr_pid: the thread that dumped; 0 unknown */
-} HeaderScan;
 
 static bool is_zero(const uint8_t *p, size_t n)
 {
@@ -50,139 +37,35 @@ static bool is_zero(const uint8_t *p, size_t n)
 /*
  * The dumping thread's signal and id, from the notes: the kernel writes the
  * thread that took the fatal signal first, and in pipe or socket mode without
- * %s this is the only place the signal is written down.  Offsets of
- * struct elf_prstatus: pr_cursig after the 12-byte elf_siginfo, pr_pid after
- * two longs of signal masks.
+ * %s this is the only place the signal is written down.
  */
-static void notes_parse(HeaderScan *h, const uint8_t *b, uint64_t start, uint64_t end)
+typedef struct {
+    int signal_number; /* NT_SIGINFO's si_signo */
+    int cursig;        /* the first NT_PRSTATUS's pr_cursig */
+    int64_t tid;       /* the first NT_PRSTATUS's pr_pid */
+} NoteScan;
+
+static int scan_note(void *user, const CoronerCoreParser *parser, const CoronerCoreNote *note)
 {
-    size_t pid_offset = h->is64 ? 32 : 24;
-    int cursig = 0;
-    uint64_t at = start;
-    while (at + 12 <= end) {
-        uint32_t namesz, descsz, type;
-        memcpy(&namesz, b + at, 4);
-        memcpy(&descsz, b + at + 4, 4);
-        memcpy(&type, b + at + 8, 4);
-        uint64_t name_at = at + 12;
-        uint64_t desc_at = name_at + (((uint64_t)namesz + 3) & ~(uint64_t)3);
-        uint64_t next = desc_at + (((uint64_t)descsz + 3) & ~(uint64_t)3);
-        if (next > end || next <= at)
-            break;
-        bool core_name = namesz == 5 && memcmp(b + name_at, "CORE", 5) == 0;
-        if (core_name && type == NT_PRSTATUS && h->tid == 0 && descsz >= pid_offset + 4) {
-            int16_t sig;
-            int32_t pid;
-            memcpy(&sig, b + desc_at + 12, sizeof sig);
-            memcpy(&pid, b + desc_at + pid_offset, sizeof pid);
-            cursig = sig;
-            h->tid = pid;
-        } else if (core_name && type == NT_SIGINFO && h->signal_number == 0 && descsz >= 4) {
-            int32_t signo;
-            memcpy(&signo, b + desc_at, sizeof signo);
-            h->signal_number = signo;
-        }
-        at = next;
+    NoteScan *s = user;
+    if (!coroner_core_note_is_kernel(note, "CORE") || !note->desc)
+        return 0;
+    if (note->type == NT_PRSTATUS && s->tid == 0) {
+        coroner_core_prstatus_tid(parser, note, &s->tid);
+        coroner_core_prstatus_signal(parser, note, &s->cursig);
+    } else if (note->type == NT_SIGINFO && s->signal_number == 0 && note->descsz >= 4) {
+        int32_t signo;
+        memcpy(&signo, note->desc, sizeof signo);
+        s->signal_number = signo;
     }
-    if (h->signal_number <= 0 || h->signal_number > 64)
-        h->signal_number = cursig > 0 && cursig <= 64 ? cursig : 0;
+    return 0;
 }
 
-/* Parses the notes once their bytes have arrived (they follow the program headers). */
-static void notes_feed(HeaderScan *h)
+static int note_scan_signal(const NoteScan *s)
 {
-    if (h->notes_done || !h->done || h->not_elf)
-        return;
-    if (h->notes_end == 0) {
-        h->notes_done = true;
-        return;
-    }
-    if (h->bytes->len < h->notes_end)
-        return;
-    notes_parse(h, h->bytes->data, h->notes_start, h->notes_end);
-    h->notes_done = true;
-}
-
-/* Reads the ELF identification and program headers as they stream past. */
-static void header_feed(HeaderScan *h, const uint8_t *data, size_t n)
-{
-    if (h->done) {
-        if (!h->notes_done) {
-            g_byte_array_append(h->bytes, data, (guint)MIN(n, (size_t)HEADER_MAX - h->bytes->len));
-            notes_feed(h);
-        }
-        return;
-    }
-    g_byte_array_append(h->bytes, data, (guint)MIN(n, (size_t)HEADER_MAX - h->bytes->len));
-    const uint8_t *b = h->bytes->data;
-    size_t have = h->bytes->len;
-    if (have < EI_NIDENT)
-        return;
-    if (memcmp(b, ELFMAG, SELFMAG) != 0 ||
-        (b[EI_CLASS] != ELFCLASS64 && b[EI_CLASS] != ELFCLASS32)) {
-        h->not_elf = true;
-        h->done = true;
-        return;
-    }
-    bool is64 = b[EI_CLASS] == ELFCLASS64;
-    h->is64 = is64;
-    size_t ehsize = is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
-    if (have < ehsize)
-        return;
-    uint64_t phoff;
-    unsigned phnum, phentsize, type;
-    if (is64) {
-        Elf64_Ehdr eh;
-        memcpy(&eh, b, sizeof eh);
-        phoff = eh.e_phoff, phnum = eh.e_phnum, phentsize = eh.e_phentsize, type = eh.e_type;
-    } else {
-        Elf32_Ehdr eh;
-        memcpy(&eh, b, sizeof eh);
-        phoff = eh.e_phoff, phnum = eh.e_phnum, phentsize = eh.e_phentsize, type = eh.e_type;
-    }
-    if (type != ET_CORE || phentsize != (is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr))) {
-        h->not_elf = true;
-        h->done = true;
-        return;
-    }
-    /* PN_XNUM moves the real count into section 0; the size check is then skipped. */
-    if (phnum == PN_XNUM || phoff > HEADER_MAX ||
-        phoff + (uint64_t)phnum * phentsize > HEADER_MAX) {
-        h->unchecked = true;
-        h->done = true;
-        h->notes_done = true;
-        return;
-    }
-    uint64_t table_end = phoff + (uint64_t)phnum * phentsize;
-    if (have < table_end) {
-        if (have >= HEADER_MAX)
-            h->done = true;
-        return;
-    }
-    uint64_t expected = table_end;
-    for (unsigned i = 0; i < phnum; i++) {
-        uint64_t off, filesz;
-        unsigned ptype;
-        if (is64) {
-            Elf64_Phdr ph;
-            memcpy(&ph, b + phoff + (uint64_t)i * phentsize, sizeof ph);
-            off = ph.p_offset, filesz = ph.p_filesz, ptype = ph.p_type;
-        } else {
-            Elf32_Phdr ph;
-            memcpy(&ph, b + phoff + (uint64_t)i * phentsize, sizeof ph);
-            off = ph.p_offset, filesz = ph.p_filesz, ptype = ph.p_type;
-        }
-        if (ptype == PT_NOTE && h->notes_end == 0 && filesz > 0 && off + filesz > off &&
-            off + filesz <= HEADER_MAX) {
-            h->notes_start = off;
-            h->notes_end = off + filesz;
-        }
-        if (filesz > 0 && off + filesz > expected && off + filesz >= off)
-            expected = off + filesz;
-    }
-    h->expected = expected;
-    h->done = true;
-    notes_feed(h);
+    if (s->signal_number > 0 && s->signal_number <= 64)
+        return s->signal_number;
+    return s->cursig > 0 && s->cursig <= 64 ? s->cursig : 0;
 }
 
 typedef struct {
@@ -271,6 +154,20 @@ static CoreStreamStatus sink_feed(Sink *s, const uint8_t *data, size_t n, int *r
     if (s->cctx)
         return sink_compress(s, data, n, ZSTD_e_continue, ret_errno);
     return sink_sparse(s, data, n, ret_errno);
+}
+
+/* The minimal core writer's output goes into the sink; a sink failure stops the writer. */
+typedef struct {
+    Sink *sink;
+    CoreStreamStatus status;
+    int error_number;
+} MinimalSink;
+
+static int minimal_write(void *user, const void *data, size_t n)
+{
+    MinimalSink *m = user;
+    m->status = sink_feed(m->sink, data, n, &m->error_number);
+    return m->status == CORE_STREAM_OK ? 0 : -EIO;
 }
 
 static CoreStreamStatus sink_finish(Sink *s, int *ret_errno)
@@ -364,17 +261,42 @@ static ssize_t read_some(int fd, void *buf, size_t n, int64_t deadline)
     }
 }
 
+/* Feeds the minimal core writer; a failure of its sink is the sink's status. */
+static CoreStreamStatus minimal_feed(CoronerMinimalCore *m, MinimalSink *ms, const uint8_t *data,
+                                     size_t n, int *ret_errno)
+{
+    int r = coroner_minimal_core_feed(m, data, n);
+    if (r < 0) {
+        *ret_errno = ms->status == CORE_STREAM_OK ? -r : ms->error_number;
+        return ms->status == CORE_STREAM_OK ? CORE_STREAM_WRITE_ERROR : ms->status;
+    }
+    return CORE_STREAM_OK;
+}
+
 void core_stream(int in_fd, int out_fd, const CoreStreamOptions *o, CoreStreamResult *ret)
 {
     memset(ret, 0, sizeof *ret);
-    HeaderScan header = {.bytes = g_byte_array_new()};
+    /* Only the headers and notes are read here: is it an ELF core, how long, which signal. */
+    static const CoronerCoreParserCallbacks scan_callbacks = {.note = scan_note};
+    NoteScan notes = {0};
+    CoronerCoreParser *header = coroner_core_parser_new(&scan_callbacks, &notes, 4096);
     Sink sink = {.fd = out_fd, .budget = o->budget};
+    MinimalSink minimal_sink = {.sink = &sink};
     uint8_t *chunk = g_malloc(READ_CHUNK);
     CoreStreamStatus status = CORE_STREAM_OK;
     int err = 0;
     /* The stack core is a bonus: if it fails, the core is still stored. */
-    CoronerStackCore *stack = o->stack_fd >= 0 ? coroner_stack_core_new(o->stack_fd, o->stack_max) : NULL;
+    CoronerStackCore *stack = o->stack_fd >= 0 && !o->minimal
+                                  ? coroner_stack_core_new(o->stack_fd, o->stack_max)
+                                  : NULL;
+    CoronerMinimalCore *minimal =
+        o->minimal ? coroner_minimal_core_new(o->minimal, minimal_write, &minimal_sink) : NULL;
 
+    if (!header || (o->minimal && !minimal)) {
+        err = ENOMEM;
+        status = CORE_STREAM_WRITE_ERROR;
+        goto out;
+    }
     if (o->compress) {
         sink.cctx = make_cctx(o);
         sink.out.size = ZSTD_CStreamOutSize();
@@ -412,12 +334,15 @@ void core_stream(int in_fd, int out_fd, const CoreStreamOptions *o, CoreStreamRe
         }
         if (n == 0)
             break;
-        header_feed(&header, chunk, (size_t)n);
-        if (header.not_elf) {
+        coroner_core_parser_feed(header, chunk, (size_t)n);
+        if (coroner_core_parser_state(header) == CORONER_CORE_PARSER_NOT_CORE) {
             status = CORE_STREAM_NOT_ELF;
             goto out;
         }
-        status = sink_feed(&sink, chunk, (size_t)n, &err);
+        if (minimal)
+            status = minimal_feed(minimal, &minimal_sink, chunk, (size_t)n, &err);
+        else
+            status = sink_feed(&sink, chunk, (size_t)n, &err);
         if (status != CORE_STREAM_OK)
             goto out;
         if (stack && coroner_stack_core_feed(stack, chunk, (size_t)n) < 0)
@@ -429,18 +354,41 @@ void core_stream(int in_fd, int out_fd, const CoreStreamOptions *o, CoreStreamRe
         status = CORE_STREAM_EMPTY;
         goto out;
     }
-    if (!header.done || header.not_elf) {
+    CoronerCoreParserState state = coroner_core_parser_state(header);
+    if (state == CORONER_CORE_PARSER_HEAD || state == CORONER_CORE_PARSER_NOT_CORE) {
         /* Too short even for the ELF header and program header table. */
-        status = header.not_elf || ret->bytes_in < EI_NIDENT ? CORE_STREAM_NOT_ELF : CORE_STREAM_SHORT;
+        status = state == CORONER_CORE_PARSER_NOT_CORE || ret->bytes_in < EI_NIDENT
+                     ? CORE_STREAM_NOT_ELF
+                     : CORE_STREAM_SHORT;
         goto out;
     }
-    ret->expected_size = header.expected;
-    ret->size_unchecked = header.unchecked;
-    ret->signal_number = header.signal_number;
-    ret->tid = header.tid;
-    if (status == CORE_STREAM_OK && header.expected > 0 && ret->bytes_in < header.expected) {
+    ret->expected_size = coroner_core_parser_expected_size(header);
+    ret->size_unchecked = state == CORONER_CORE_PARSER_UNSUPPORTED;
+    ret->signal_number = note_scan_signal(&notes);
+    ret->tid = notes.tid;
+    if (status == CORE_STREAM_OK && ret->expected_size > 0 && ret->bytes_in < ret->expected_size) {
         status = CORE_STREAM_SHORT;
         goto out;
+    }
+    if (minimal) {
+        int r = coroner_minimal_core_finish(minimal);
+        if (r == -EINVAL) {
+            /* An ELF core this writer cannot read (e.g. PN_XNUM program headers). */
+            status = CORE_STREAM_NOT_ELF;
+            goto out;
+        }
+        if (r < 0) {
+            status = minimal_feed(minimal, &minimal_sink, NULL, 0, &err);
+            if (status == CORE_STREAM_OK) {
+                status = CORE_STREAM_WRITE_ERROR;
+                err = -r;
+            }
+            goto out;
+        }
+        coroner_minimal_core_stats(minimal, &ret->minimal);
+        const char *warning = coroner_minimal_core_warning(minimal);
+        if (warning)
+            g_strlcpy(ret->minimal_warning, warning, sizeof ret->minimal_warning);
     }
     {
         CoreStreamStatus fin = sink_finish(&sink, &err);
@@ -459,13 +407,14 @@ out:
     ret->status = status;
     ret->error_number = err;
     ret->bytes_out = sink.written;
-    if (!ret->expected_size)
-        ret->expected_size = header.expected;
+    if (!ret->expected_size && header)
+        ret->expected_size = coroner_core_parser_expected_size(header);
     g_clear_pointer(&stack, coroner_stack_core_free);
+    g_clear_pointer(&minimal, coroner_minimal_core_free);
+    coroner_core_parser_free(header);
     ZSTD_freeCCtx(sink.cctx);
     g_free(sink.out.dst);
     g_free(chunk);
-    g_byte_array_unref(header.bytes);
 }
 
 char *core_stream_describe(const CoreStreamResult *r)

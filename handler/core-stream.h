@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <zstd.h>
 
+#include "minimal-core.h"
+
 /* zstd's default level: the size target is "no bigger than zstd -3". */
 #define CORE_STREAM_ZSTD_LEVEL 3
 
@@ -39,12 +41,14 @@ typedef struct {
     int stack_fd;        /* an empty file for the stack core (stack-core.h), -1 for none */
     uint64_t stack_max;  /* bytes the stack core may hold */
     int64_t deadline;    /* g_get_monotonic_time() at which the dump is cut, 0 for none */
+    /* Not NULL: store the minimal core these options describe instead of the core (no stack core). */
+    const CoronerMinimalOptions *minimal;
 } CoreStreamOptions;
 
 typedef struct {
     CoreStreamStatus status;
     int error_number;        /* errno for READ/WRITE errors */
-    uint64_t bytes_in;       /* core bytes kept */
+    uint64_t bytes_in;       /* core bytes read (kept, unless minimal) */
     uint64_t bytes_out;      /* bytes written to the store */
     uint64_t expected_size;  /* from the program headers, 0 if unknown */
     bool size_unchecked;     /* PN_XNUM or an oversized table: completeness could not be checked */
@@ -53,6 +57,8 @@ typedef struct {
     bool stack_ok;           /* the stack core is complete and may be linked */
     uint64_t stack_bytes;    /* its data bytes */
     char stack_warning[256]; /* why it may be less useful than the core, "" if not */
+    CoronerMinimalStats minimal;  /* with options.minimal: what the minimal core holds */
+    char minimal_warning[256];    /* why it may lack something, "" if not */
 } CoreStreamResult;
 
 /* Copies in_fd to out_fd as described above. out_fd is positioned at 0. */

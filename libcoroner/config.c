@@ -34,6 +34,7 @@ CoronerConfig *coroner_config_new_default(void)
     c->rate_burst = 5;
     c->rate_interval_sec = 60;
     c->rate_global_burst = 20;
+    c->app_recepts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     return c;
 }
 
@@ -50,6 +51,9 @@ void coroner_config_free(CoronerConfig *c)
     g_free(c->upload.secret_access_key_file);
     g_free(c->upload.filename_template);
     g_free(c->upload.schedule);
+    g_free(c->recept);
+    g_free(c->recept_directory);
+    g_clear_pointer(&c->app_recepts, g_hash_table_unref);
     g_free(c);
 }
 
@@ -280,6 +284,25 @@ static gboolean load_uint(GKeyFile *kf, const char *group, const char *key, unsi
     return TRUE;
 }
 
+/* An absolute path (a file the handler reads as root must not depend on its cwd). */
+static gboolean load_path(GKeyFile *kf, const char *group, const char *key, char **out,
+                          GError **error)
+{
+    g_autofree char *path = NULL;
+    if (!load_string(kf, group, key, &path, error))
+        return FALSE;
+    if (path && !g_path_is_absolute(path)) {
+        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                    "[%s] %s: “%s” is not an absolute path", group, key, path);
+        return FALSE;
+    }
+    if (path) {
+        g_free(*out);
+        *out = g_steal_pointer(&path);
+    }
+    return TRUE;
+}
+
 static void note(GPtrArray *problems, const char *path, GError *error)
 {
     if (problems)
@@ -394,6 +417,17 @@ CoronerConfig *coroner_config_load(const char *path, GPtrArray *problems)
     TRY(load_uint(kf, "RateLimit", "Burst", 0, 100000, &c->rate_burst, &error));
     TRY(load_uint(kf, "RateLimit", "IntervalSec", 1, 86400, &c->rate_interval_sec, &error));
     TRY(load_uint(kf, "RateLimit", "GlobalBurst", 0, 1000000, &c->rate_global_burst, &error));
+    TRY(load_path(kf, "Store", "Recept", &c->recept, &error));
+    TRY(load_path(kf, "Store", "ReceptDirectory", &c->recept_directory, &error));
+    g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+    for (char **g = groups; *g; g++) {
+        char *recept = NULL;
+        if (!g_str_has_prefix(*g, "App:") || !(*g)[4])
+            continue;
+        TRY(load_path(kf, *g, "Recept", &recept, &error));
+        if (recept)
+            g_hash_table_replace(c->app_recepts, g_strdup(*g + 4), recept);
+    }
     c->process_size_max = process_max.bytes;
     c->external_size_max = external_max.bytes;
 

@@ -7,6 +7,8 @@
  *   Compress=yes
  *   ProcessSizeMax=32G     # largest core read from the kernel; more is cut off
  *   ExternalSizeMax=32G    # largest core kept in the store (uncompressed bytes)
+ *   Recept=FILE            # store minimal cores as this recept says (docs/recept.md)
+ *   ReceptDirectory=DIR    # recepts (*.json) chosen by their "match" globs on the executable
  *   MaxUse=                # store size cap; default 10% of the file system, at most 4G
  *   KeepFree=              # free space to leave; default 15% of the file system, at most 4G
  *
@@ -43,6 +45,8 @@
  *   Burst=5                # 0 turns the per-(uid, executable) limit off
  *   IntervalSec=60
  *   GlobalBurst=20         # 0 turns the global limit off
+ *   [App:org.example.Editor]
+ *   Recept=FILE            # the recept for an application that names itself (libcoroner-hook)
  *
  * Sizes take B, K, M, G, T suffixes (powers of 1024) or "infinity"; a percentage
  * like "10%" is of the store's file system.
@@ -96,6 +100,9 @@ typedef struct {
     unsigned rate_burst;        /* [RateLimit] Burst=, 0 for no per-(uid, exe) limit */
     unsigned rate_interval_sec; /* [RateLimit] IntervalSec= */
     unsigned rate_global_burst; /* [RateLimit] GlobalBurst=, 0 for no global limit */
+    char *recept;           /* [Store] Recept=: absolute path, NULL for full cores */
+    char *recept_directory; /* [Store] ReceptDirectory=: absolute path or NULL */
+    GHashTable *app_recepts;/* [App:<id>] Recept=: app id → absolute path */
 } CoronerConfig;
 
 /* The built-in defaults. */

@@ -11,7 +11,8 @@
  * coroner_stack_core_warning().
  *
  * Everything is written with pwrite at the original offsets; all-zero pages
- * are skipped so they stay holes.
+ * are skipped so they stay holes.  The headers and notes come from the shared
+ * streaming parser (core-parser.h).
  */
 #include "stack-core.h"
 
@@ -22,62 +23,33 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The program header table of a core with 65535 segments is 3.6 MiB; never buffer more. */
-#define HEAD_MAX (4u * 1024u * 1024u)
+#include "core-parser.h"
+
 #define PAGE 4096u
 /* Below the stack pointer: x86-64's red zone and a margin for the unwinder's first reads. */
 #define RED_ZONE 512u
-/* A note's body is buffered only when we parse it; NT_PRSTATUS is a few hundred bytes. */
+/* Only NT_PRSTATUS is read here; it is a few hundred bytes. */
 #define NOTE_BODY_MAX 4096u
 /* A process with more threads than this is not worth more stacks. */
 #define MAX_THREADS 4096u
 
 typedef struct {
-    uint32_t type;
-    uint64_t offset, vaddr, filesz;
-} Segment;
-
-typedef struct {
     uint64_t start, end; /* file offsets, end exclusive */
 } Range;
-
-typedef struct {
-    /* Where we are in the current PT_NOTE segment's note sequence. */
-    uint8_t header[12];
-    size_t header_have;
-    uint32_t namesz, descsz, type;
-    uint64_t body_len; /* name and desc, each padded to 4 */
-    uint64_t body_have;
-    uint8_t body[NOTE_BODY_MAX];
-    bool keep_body;
-    bool broken; /* a malformed note: the rest of this segment is not parsed */
-} NoteParser;
 
 struct CoronerStackCore {
     int fd;
     uint64_t max_bytes;
     uint64_t written;
-    uint64_t pos;        /* stream offset of the next byte */
+    uint64_t pos;        /* bytes fed */
     int error;           /* sticky -errno of a failed write */
     const char *warning; /* static string, NULL when all is well */
     bool stopped;        /* keep nothing more (malformed input or cap reached) */
 
-    /* The ELF header and program headers, buffered until parsed. */
-    uint8_t *head;
-    size_t head_len;
-    bool parsed;
-    bool is64;
-    uint16_t machine;
-
-    Segment *segments;
-    size_t n_segments;
-    uint64_t first_load; /* lowest offset of PT_LOAD data */
-    uint64_t notes_end;  /* end of the last PT_NOTE */
-    size_t note_index;   /* which PT_NOTE the parser is in, SIZE_MAX for none */
-    NoteParser notes;
-
+    CoronerCoreParser *parser;
     uint64_t *sps; /* stack pointers from NT_PRSTATUS */
     size_t n_sps;
+    bool unknown_machine;
 
     bool planned; /* keep ranges for PT_LOAD data decided */
     Range *keep;
@@ -136,23 +108,11 @@ static void merge_ranges(CoronerStackCore *s)
     s->n_keep = out + 1;
 }
 
-CoronerStackCore *coroner_stack_core_new(int out_fd, uint64_t max_bytes)
-{
-    CoronerStackCore *s = calloc(1, sizeof *s);
-    if (!s)
-        return NULL;
-    s->fd = out_fd;
-    s->max_bytes = max_bytes;
-    s->note_index = SIZE_MAX;
-    return s;
-}
-
 void coroner_stack_core_free(CoronerStackCore *s)
 {
     if (!s)
         return;
-    free(s->head);
-    free(s->segments);
+    coroner_core_parser_free(s->parser);
     free(s->sps);
     free(s->keep);
     free(s);
@@ -214,9 +174,11 @@ static void write_kept(CoronerStackCore *s, const uint8_t *p, size_t n, uint64_t
     }
 }
 
-/* Writes the parts of [off, off+n) that fall into a keep range. */
-static void keep_piece(CoronerStackCore *s, const uint8_t *p, size_t n, uint64_t off)
+/* The parser's bytes(): writes the parts of [off, off+n) that fall into a keep range. */
+static int on_bytes(void *user, const CoronerCoreParser *parser, const uint8_t *p, size_t n,
+                    uint64_t off)
 {
+    CoronerStackCore *s = user;
     uint64_t end = off + n;
     /* Binary search for the first range ending after off. */
     size_t lo = 0, hi = s->n_keep;
@@ -227,141 +189,70 @@ static void keep_piece(CoronerStackCore *s, const uint8_t *p, size_t n, uint64_t
         else
             hi = mid;
     }
-    for (size_t i = lo; i < s->n_keep && s->keep[i].start < end; i++) {
+    for (size_t i = lo; i < s->n_keep && s->keep[i].start < end && !s->stopped; i++) {
         uint64_t a = s->keep[i].start > off ? s->keep[i].start : off;
         uint64_t b = s->keep[i].end < end ? s->keep[i].end : end;
         if (b > a)
             write_kept(s, p + (a - off), (size_t)(b - a), a);
     }
+    return s->error;
 }
 
-static uint64_t read_word(const uint8_t *p, bool is64)
+/* The parser's headers(): the header table and every PT_NOTE are kept as they are. */
+static int on_headers(void *user, const CoronerCoreParser *parser)
 {
-    if (is64) {
-        uint64_t v;
-        memcpy(&v, p, sizeof v);
-        return v;
-    }
-    uint32_t v;
-    memcpy(&v, p, sizeof v);
-    return v;
+    CoronerStackCore *s = user;
+    size_t n, head_len;
+    const CoronerCoreSegment *segments = coroner_core_parser_segments(parser, &n);
+    bool ok = coroner_core_parser_head(parser, &head_len) && add_range(s, 0, head_len);
+    for (size_t i = 0; i < n && ok; i++)
+        if (segments[i].type == PT_NOTE)
+            ok = add_range(s, segments[i].offset, segments[i].offset + segments[i].filesz);
+    if (!ok)
+        stop(s, "out of memory while reading the program headers");
+    merge_ranges(s);
+    return 0;
 }
 
-/* The stack pointer in an NT_PRSTATUS desc, per architecture (pr_reg offsets of elf_prstatus). */
-static void note_prstatus(CoronerStackCore *s, const uint8_t *desc, uint32_t descsz)
+/* The parser's note(): the stack pointer of every NT_PRSTATUS. */
+static int on_note(void *user, const CoronerCoreParser *parser, const CoronerCoreNote *note)
 {
-    size_t at;
-    switch (s->machine) {
-    case EM_X86_64:
-        at = 112 + 19 * 8; /* user_regs_struct.rsp */
-        break;
-    case EM_AARCH64:
-        at = 112 + 31 * 8; /* user_pt_regs.sp */
-        break;
-    case EM_386:
-        at = 72 + 15 * 4; /* user_regs_struct.esp */
-        break;
-    default:
-        if (!s->warning)
-            s->warning = "the stack core does not know this architecture's stack pointer; "
-                         "no thread stacks were kept";
-        return;
+    CoronerStackCore *s = user;
+    uint64_t sp;
+    if (note->type != NT_PRSTATUS || !coroner_core_note_is_kernel(note, "CORE"))
+        return 0;
+    if (!coroner_core_prstatus_sp(parser, note, &sp)) {
+        s->unknown_machine = true;
+        return 0;
     }
-    size_t word = s->is64 ? 8 : 4;
-    if (descsz < at + word || s->n_sps >= MAX_THREADS)
-        return;
+    if (s->n_sps >= MAX_THREADS)
+        return 0;
     uint64_t *sps = realloc(s->sps, (s->n_sps + 1) * sizeof *sps);
     if (!sps)
-        return;
+        return 0;
     s->sps = sps;
-    s->sps[s->n_sps++] = read_word(desc + at, s->is64);
+    s->sps[s->n_sps++] = sp;
+    return 0;
 }
 
-static void note_done(CoronerStackCore *s)
+/* The parser's data_start(): decides what to keep of the PT_LOAD data, from the notes. */
+static int on_data_start(void *user, const CoronerCoreParser *parser, uint64_t off)
 {
-    NoteParser *np = &s->notes;
-    if (np->keep_body && np->type == NT_PRSTATUS) {
-        uint64_t name_len = ((uint64_t)np->namesz + 3) & ~(uint64_t)3;
-        note_prstatus(s, np->body + name_len, np->descsz);
-    }
-    np->header_have = 0;
-    np->body_have = 0;
-    np->body_len = 0;
-}
-
-/* Feeds bytes of a PT_NOTE segment to the streaming note parser. */
-static void notes_feed(CoronerStackCore *s, const uint8_t *p, size_t n)
-{
-    NoteParser *np = &s->notes;
-    while (n > 0 && !np->broken) {
-        if (np->header_have < sizeof np->header) {
-            size_t take = sizeof np->header - np->header_have;
-            if (take > n)
-                take = n;
-            memcpy(np->header + np->header_have, p, take);
-            np->header_have += take;
-            p += take;
-            n -= take;
-            if (np->header_have < sizeof np->header)
-                return;
-            memcpy(&np->namesz, np->header, 4);
-            memcpy(&np->descsz, np->header + 4, 4);
-            memcpy(&np->type, np->header + 8, 4);
-            np->body_len = (((uint64_t)np->namesz + 3) & ~(uint64_t)3) +
-                           (((uint64_t)np->descsz + 3) & ~(uint64_t)3);
-            np->body_have = 0;
-            np->keep_body = np->type == NT_PRSTATUS && np->body_len <= NOTE_BODY_MAX;
-            if (np->body_len == 0) {
-                note_done(s);
-                continue;
-            }
-        }
-        uint64_t want = np->body_len - np->body_have;
-        size_t take = want < n ? (size_t)want : n;
-        if (np->keep_body)
-            memcpy(np->body + np->body_have, p, take);
-        np->body_have += take;
-        p += take;
-        n -= take;
-        if (np->body_have == np->body_len)
-            note_done(s);
-    }
-}
-
-/* Routes the note bytes in [off, off+n) to the parser, segment by segment. */
-static void notes_piece(CoronerStackCore *s, const uint8_t *p, size_t n, uint64_t off)
-{
-    uint64_t end = off + n;
-    for (size_t i = 0; i < s->n_segments; i++) {
-        const Segment *g = &s->segments[i];
-        if (g->type != PT_NOTE || g->filesz == 0)
-            continue;
-        uint64_t a = g->offset > off ? g->offset : off;
-        uint64_t b = g->offset + g->filesz < end ? g->offset + g->filesz : end;
-        if (b <= a)
-            continue;
-        if (s->note_index != i) {
-            /* A new note segment starts a new note sequence. */
-            memset(&s->notes, 0, sizeof s->notes);
-            s->note_index = i;
-        }
-        notes_feed(s, p + (a - off), (size_t)(b - a));
-    }
-}
-
-/* Decides what to keep of the PT_LOAD data, from what the notes told us. */
-static void make_plan(CoronerStackCore *s, uint64_t off)
-{
+    CoronerStackCore *s = user;
+    size_t n_segments;
+    const CoronerCoreSegment *segments = coroner_core_parser_segments(parser, &n_segments);
     s->planned = true;
-    /* Sorted, so each segment finds its threads by binary search (65535 segments x 4096 threads).
-     */
+    if (s->unknown_machine && !s->warning)
+        s->warning = "the stack core does not know this architecture's stack pointer; "
+                     "no thread stacks were kept";
+    /* Sorted, so each segment finds its threads by binary search (65535 segments x 4096 threads). */
     if (s->n_sps > 1)
         qsort(s->sps, s->n_sps, sizeof *s->sps, u64_cmp);
-    if (off < s->notes_end && !s->warning)
+    if (off < coroner_core_parser_notes_end(parser) && !s->warning)
         s->warning = "the core's notes come after its memory (not a kernel core?): "
                      "the stack core has no thread stacks";
-    for (size_t i = 0; i < s->n_segments && !s->stopped; i++) {
-        const Segment *g = &s->segments[i];
+    for (size_t i = 0; i < n_segments && !s->stopped; i++) {
+        const CoronerCoreSegment *g = &segments[i];
         if (g->type != PT_LOAD || g->filesz == 0)
             continue;
         uint64_t data_end = g->offset + g->filesz;
@@ -392,151 +283,50 @@ static void make_plan(CoronerStackCore *s, uint64_t off)
             stop(s, "out of memory while planning the stack core");
     }
     merge_ranges(s);
+    return 0;
 }
 
-/* Parses the ELF header and program headers from s->head; false while more bytes are needed. */
-static bool parse_head(CoronerStackCore *s)
+CoronerStackCore *coroner_stack_core_new(int out_fd, uint64_t max_bytes)
 {
-    const uint8_t *b = s->head;
-    size_t have = s->head_len;
-    if (have < EI_NIDENT)
-        return false;
-    if (memcmp(b, ELFMAG, SELFMAG) != 0 ||
-        (b[EI_CLASS] != ELFCLASS64 && b[EI_CLASS] != ELFCLASS32) || b[EI_DATA] != ELFDATA2LSB) {
-        stop(s, "not a little-endian ELF core: no stack core");
-        return true;
+    static const CoronerCoreParserCallbacks callbacks = {
+        .headers = on_headers,
+        .note = on_note,
+        .data_start = on_data_start,
+        .bytes = on_bytes,
+    };
+    CoronerStackCore *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->fd = out_fd;
+    s->max_bytes = max_bytes;
+    s->parser = coroner_core_parser_new(&callbacks, s, NOTE_BODY_MAX);
+    if (!s->parser) {
+        free(s);
+        return NULL;
     }
-    s->is64 = b[EI_CLASS] == ELFCLASS64;
-    size_t ehsize = s->is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
-    if (have < ehsize)
-        return false;
-    uint64_t phoff;
-    unsigned phnum, phentsize, type;
-    if (s->is64) {
-        Elf64_Ehdr eh;
-        memcpy(&eh, b, sizeof eh);
-        phoff = eh.e_phoff, phnum = eh.e_phnum, phentsize = eh.e_phentsize, type = eh.e_type;
-        s->machine = eh.e_machine;
-    } else {
-        Elf32_Ehdr eh;
-        memcpy(&eh, b, sizeof eh);
-        phoff = eh.e_phoff, phnum = eh.e_phnum, phentsize = eh.e_phentsize, type = eh.e_type;
-        s->machine = eh.e_machine;
-    }
-    if (type != ET_CORE || phentsize != (s->is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr))) {
-        stop(s, "not an ELF core: no stack core");
-        return true;
-    }
-    /* With PN_XNUM the real count is in section 0, which the kernel writes after the memory. */
-    if (phnum == PN_XNUM || phoff > HEAD_MAX || phoff + (uint64_t)phnum * phentsize > HEAD_MAX) {
-        stop(s, "the core's program header table is too big or out of place: no stack core");
-        return true;
-    }
-    uint64_t table_end = phoff + (uint64_t)phnum * phentsize;
-    if (have < table_end)
-        return false;
-
-    s->segments = calloc(phnum ? phnum : 1, sizeof *s->segments);
-    if (!s->segments) {
-        stop(s, "out of memory while reading the program headers");
-        return true;
-    }
-    s->first_load = UINT64_MAX;
-    for (unsigned i = 0; i < phnum; i++) {
-        Segment *g = &s->segments[s->n_segments];
-        const uint8_t *at = b + phoff + (uint64_t)i * phentsize;
-        if (s->is64) {
-            Elf64_Phdr ph;
-            memcpy(&ph, at, sizeof ph);
-            *g = (Segment){ph.p_type, ph.p_offset, ph.p_vaddr, ph.p_filesz};
-        } else {
-            Elf32_Phdr ph;
-            memcpy(&ph, at, sizeof ph);
-            *g = (Segment){ph.p_type, ph.p_offset, ph.p_vaddr, ph.p_filesz};
-        }
-        /* Wrapping offsets or addresses are nonsense: such a segment is ignored. */
-        if (g->offset + g->filesz < g->offset || g->vaddr + g->filesz < g->vaddr)
-            continue;
-        if (g->type == PT_LOAD && g->filesz > 0 && g->offset < s->first_load)
-            s->first_load = g->offset;
-        if (g->type == PT_NOTE && g->offset + g->filesz > s->notes_end)
-            s->notes_end = g->offset + g->filesz;
-        if (g->type == PT_NOTE && !add_range(s, g->offset, g->offset + g->filesz)) {
-            stop(s, "out of memory while reading the program headers");
-            return true;
-        }
-        s->n_segments++;
-    }
-    if (!add_range(s, 0, table_end)) {
-        stop(s, "out of memory while reading the program headers");
-        return true;
-    }
-    merge_ranges(s);
-    s->parsed = true;
-    return true;
-}
-
-/* Handles stream bytes [off, off+n) once the headers are known. */
-static void process(CoronerStackCore *s, const uint8_t *p, size_t n, uint64_t off)
-{
-    while (n > 0 && !s->stopped && !s->error) {
-        if (!s->planned && off >= s->first_load)
-            make_plan(s, off);
-        size_t piece = n;
-        if (!s->planned && s->first_load - off < piece)
-            piece = (size_t)(s->first_load - off);
-        if (off < s->notes_end)
-            notes_piece(s, p, piece, off);
-        keep_piece(s, p, piece, off);
-        p += piece;
-        n -= piece;
-        off += piece;
-    }
+    return s;
 }
 
 int coroner_stack_core_feed(CoronerStackCore *s, const void *data, size_t n)
 {
-    const uint8_t *p = data;
     if (s->error)
         return s->error;
-    if (s->stopped || n == 0) {
-        s->pos += n;
-        return 0;
-    }
-    if (!s->parsed) {
-        size_t room = HEAD_MAX - s->head_len;
-        size_t take = n < room ? n : room;
-        uint8_t *head = realloc(s->head, s->head_len + take);
-        if (!head) {
-            stop(s, "out of memory while reading the core's headers");
-            s->pos += n;
-            return 0;
-        }
-        s->head = head;
-        memcpy(s->head + s->head_len, p, take);
-        s->head_len += take;
-        if (!parse_head(s)) {
-            if (s->head_len >= HEAD_MAX)
-                stop(s, "the core's headers do not fit the stack core's buffer");
-            s->pos += n;
-            return 0;
-        }
-        if (s->stopped) {
-            s->pos += n;
-            return 0;
-        }
-        /* Replay what was buffered, then go on with the rest of this chunk. */
-        uint64_t start = s->pos;
-        process(s, s->head, s->head_len, 0);
-        free(s->head);
-        s->head = NULL;
-        if (take < n)
-            process(s, p + take, n - take, start + take);
-        s->pos = start + n;
-        return s->error;
-    }
-    process(s, p, n, s->pos);
     s->pos += n;
+    if (s->stopped)
+        return 0;
+    int r = coroner_core_parser_feed(s->parser, data, n);
+    if (r < 0 && !s->error)
+        s->error = r;
+    switch (coroner_core_parser_state(s->parser)) {
+    case CORONER_CORE_PARSER_NOT_CORE:
+        stop(s, "not a little-endian ELF core: no stack core");
+        break;
+    case CORONER_CORE_PARSER_UNSUPPORTED:
+        stop(s, "the core's program header table is too big or out of place: no stack core");
+        break;
+    default:
+        break;
+    }
     return s->error;
 }
 
@@ -544,9 +334,11 @@ int coroner_stack_core_finish(CoronerStackCore *s, uint64_t total_core_size)
 {
     if (s->error)
         return s->error;
-    if (!s->parsed && !s->warning)
+    CoronerCoreParserState state = coroner_core_parser_state(s->parser);
+    if (state == CORONER_CORE_PARSER_HEAD && !s->warning)
         s->warning = "the core ended before its program headers: no stack core";
-    if (s->parsed && !s->planned && s->first_load != UINT64_MAX && !s->warning)
+    if (state == CORONER_CORE_PARSER_PARSED && !s->planned &&
+        coroner_core_parser_first_load(s->parser) != UINT64_MAX && !s->warning)
         s->warning = "the core ended before its memory: the stack core has no stacks";
     uint64_t length = total_core_size ? total_core_size : s->pos;
     if (ftruncate(s->fd, (off_t)length) < 0)
