@@ -144,6 +144,18 @@ static void print_core(const CtlContext *ctx, const CoronerCrashEntry *e)
         g_string_append_printf(s, ": %s", r->core.reason);
     field(&ctx->out, "Core", s->str);
     g_string_free(s, TRUE);
+    const CoronerMinimalInfo *m = r->core.minimal;
+    if (m) {
+        g_autofree char *original = ctl_format_bytes(m->original_size);
+        g_autofree char *kept = ctl_format_bytes(m->memory_kept);
+        fieldf(&ctx->out, "Minimal core",
+               "by recept %s%s%s%s: %s of memory kept of a %s core; stacks of %" G_GUINT64_FORMAT
+               " of %" G_GUINT64_FORMAT " threads%s",
+               m->recept ? m->recept : "?", m->recept_file ? " (" : "",
+               m->recept_file ? m->recept_file : "", m->recept_file ? ")" : "", kept, original,
+               m->stacks, m->threads,
+               m->notes_dropped ? "; some register notes left out" : "");
+    }
 }
 
 static void print_app(const CtlOutput *out, const CoronerAppInfo *app)

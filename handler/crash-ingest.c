@@ -30,8 +30,10 @@
 #include "hook-metadata.h"
 #include "journal-writer.h"
 #include "log.h"
+#include "minimal-plan.h"
 #include "privileges.h"
 #include "proc-info.h"
+#include "recept.h"
 #include "sandbox.h"
 #include "store.h"
 #include "symbolize.h"
@@ -261,10 +263,13 @@ static uint64_t min3(uint64_t a, uint64_t b, uint64_t c)
     return MIN(a, MIN(b, c));
 }
 
-/* Stores the core from core_fd as record->id + ".zst"; the record says how it went. */
+/*
+ * Stores the core from core_fd as record->id + ".zst" (with a recept: the
+ * minimal core it describes, docs/recept.md); the record says how it went.
+ */
 static void store_core(CoronerStore *store, const CoronerConfig *config, int *core_fd,
                        int64_t deadline, uid_t parse_uid, gid_t parse_gid, int64_t reader_uid,
-                       CoronerCrashRecord *r)
+                       const CoronerRecept *recept, CoronerCrashRecord *r)
 {
     CoronerCoreInfo *core = &r->core;
     core->compression = g_strdup(config->compress ? "zstd" : "none");
@@ -297,7 +302,9 @@ static void store_core(CoronerStore *store, const CoronerConfig *config, int *co
         core->reason = g_strdup(error->message);
         return;
     }
-    gboolean have_stack = coroner_tmpfile_open(store->dir_fd, 0600, &stack, NULL);
+    /* A minimal core is small: it is read directly, no stack core beside it. */
+    gboolean have_stack = !recept && coroner_tmpfile_open(store->dir_fd, 0600, &stack, NULL);
+    g_autoptr(CoronerMinimalPlan) plan = recept ? coroner_minimal_plan_new(recept, r) : NULL;
     /*
      * The entry lock, held until the finished core is linked and tmp.fd
      * closed.  Not longer: every child forked while an fd of it is open
@@ -315,6 +322,7 @@ static void store_core(CoronerStore *store, const CoronerConfig *config, int *co
         .stack_fd = have_stack ? stack.fd : -1,
         .stack_max = STACK_CORE_MAX,
         .deadline = deadline,
+        .minimal = plan ? &plan->options : NULL,
     };
     CoreStreamResult result;
     gboolean streamed =
@@ -394,6 +402,11 @@ static void store_core(CoronerStore *store, const CoronerConfig *config, int *co
         coroner_tmpfile_discard(&stack);
     }
     core->stored_size = result.bytes_out;
+    if (recept) {
+        core->size = result.minimal.size;
+        coroner_minimal_plan_record(r, recept, result.bytes_in, &result.minimal,
+                                    result.minimal_warning);
+    }
     if (result.status == CORE_STREAM_OK) {
         core->state = CORONER_CORE_PRESENT;
     } else {
@@ -421,6 +434,20 @@ static void symbolize(CoronerStore *store, const CoronerConfig *config, uid_t ui
         options.timeout_ms = MIN(options.timeout_ms, timeout_ms);
     if (!coroner_symbolize_stored(store->dir_fd, &options, uid, gid, r, &error))
         coroner_log(LOG_WARNING, "PID %d: no backtrace: %s", (int)r->process.pid, error->message);
+}
+
+/* The recept for this crash, or NULL for the full core (also when the recept cannot be read). */
+static CoronerRecept *choose_recept(const CoronerConfig *config, CoronerCrashRecord *r)
+{
+    g_autoptr(GError) error = NULL;
+    CoronerRecept *recept =
+        coroner_recept_choose(config, r->app ? r->app->app_id : NULL, r->process.exe, &error);
+    if (error) {
+        coroner_log(LOG_ERR, "PID %d: %s; storing the full core", (int)r->process.pid,
+                    error->message);
+        coroner_crash_record_add_error(r, "recept: %s; the full core was stored", error->message);
+    }
+    return recept;
 }
 
 static gboolean write_record(CoronerStore *store, const CoronerCrashRecord *r, int64_t reader_uid,
@@ -542,12 +569,15 @@ int coroner_ingest(CoronerCapture *capture, int core_fd, const CoronerIngestOpti
         g_clear_error(&error);
     }
 
-    store_core(store, config, &core_fd, o->dump_deadline, parse_uid, parse_gid, reader_uid, r);
+    /* Before the core: the application's id chooses its recept, its buffers go into the core. */
+    if (capture->hook_raw && parse_uid != (uid_t)-1)
+        parse_hook_metadata(capture->hook_raw, parse_uid, parse_gid, o->child_timeout_ms, r);
+    g_autoptr(CoronerRecept) recept = choose_recept(config, r);
+    store_core(store, config, &core_fd, o->dump_deadline, parse_uid, parse_gid, reader_uid, recept,
+               r);
     /* Not read at all (no core wanted, no space): closing it tells the kernel to stop. */
     if (core_fd >= 0)
         release_crashed_process(core_fd);
-    if (capture->hook_raw && parse_uid != (uid_t)-1)
-        parse_hook_metadata(capture->hook_raw, parse_uid, parse_gid, o->child_timeout_ms, r);
     if (parse_uid != (uid_t)-1)
         symbolize(store, config, parse_uid, parse_gid, o->child_timeout_ms, r);
 

@@ -277,6 +277,8 @@ static gboolean read_app(JsonObject *o, CoronerAppInfo *app, GError **error)
         g_autofree char *b64 = NULL;
         if (!get_string(e, "name", &buf->name, error) ||
             !get_bool(e, "is_text", &buf->is_text, error) ||
+            !get_hex(e, "address", &buf->address, NULL, error) ||
+            !get_u64(e, "length", &buf->length, error) ||
             !get_string(e, "data_base64", &b64, error))
             return FALSE;
         gsize len = 0;
@@ -439,6 +441,21 @@ static gboolean read_record(JsonObject *root, CoronerCrashRecord *r, GError **er
         return FALSE;
     if (state && !coroner_core_state_from_string(state, &r->core.state))
         return type_error("core.state", "a known core state", error);
+    JsonObject *minimal = get_object(core, "minimal", error, &ok);
+    if (!ok)
+        return FALSE;
+    if (minimal) {
+        CoronerMinimalInfo *m = r->core.minimal = coroner_minimal_info_new();
+        if (!get_string(minimal, "recept", &m->recept, error) ||
+            !get_string(minimal, "recept_file", &m->recept_file, error) ||
+            !get_u64(minimal, "original_size", &m->original_size, error) ||
+            !get_u64(minimal, "memory_kept", &m->memory_kept, error) ||
+            !get_u64(minimal, "memory_dropped", &m->memory_dropped, error) ||
+            !get_u64(minimal, "threads", &m->threads, error) ||
+            !get_u64(minimal, "stacks", &m->stacks, error) ||
+            !get_u64(minimal, "notes_dropped", &m->notes_dropped, error))
+            return FALSE;
+    }
     /* A core file name must stay inside the store. */
     if (r->core.file && (strchr(r->core.file, '/') || r->core.file[0] == '.'))
         return type_error("core.file", "a plain file name", error);

@@ -167,6 +167,11 @@ static void write_app(JsonBuilder *b, const CoronerAppInfo *app)
         add_string(b, "name", buf->name);
         add_bool(b, "is_text", buf->is_text);
         add_int(b, "size", (int64_t)size);
+        if (buf->address)
+            add_hex(b, "address", buf->address);
+        else
+            add_string(b, "address", NULL);
+        add_u64(b, "length", buf->length);
         g_autofree char *b64 = g_base64_encode(data, size);
         add_string(b, "data_base64", b64);
         json_builder_end_object(b);
@@ -272,6 +277,25 @@ static void write_backtrace(JsonBuilder *b, const CoronerCrashRecord *r)
     json_builder_end_object(b);
 }
 
+static void write_minimal(JsonBuilder *b, const CoronerMinimalInfo *m)
+{
+    json_builder_set_member_name(b, "minimal");
+    if (!m) {
+        json_builder_add_null_value(b);
+        return;
+    }
+    json_builder_begin_object(b);
+    add_string(b, "recept", m->recept);
+    add_string(b, "recept_file", m->recept_file);
+    add_u64(b, "original_size", m->original_size);
+    add_u64(b, "memory_kept", m->memory_kept);
+    add_u64(b, "memory_dropped", m->memory_dropped);
+    add_u64(b, "threads", m->threads);
+    add_u64(b, "stacks", m->stacks);
+    add_u64(b, "notes_dropped", m->notes_dropped);
+    json_builder_end_object(b);
+}
+
 char *coroner_crash_record_to_json(const CoronerCrashRecord *r, gsize *ret_length)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
@@ -309,6 +333,7 @@ char *coroner_crash_record_to_json(const CoronerCrashRecord *r, gsize *ret_lengt
     add_u64(b, "stored_size", r->core.stored_size);
     add_u64(b, "limit_bytes", r->core.limit_bytes);
     add_string(b, "reason", r->core.reason);
+    write_minimal(b, r->core.minimal);
     json_builder_end_object(b);
 
     write_app(b, r->app);

@@ -78,6 +78,20 @@ static void module_free(gpointer p)
     g_free(m);
 }
 
+CoronerMinimalInfo *coroner_minimal_info_new(void)
+{
+    return g_new0(CoronerMinimalInfo, 1);
+}
+
+void coroner_minimal_info_free(CoronerMinimalInfo *m)
+{
+    if (!m)
+        return;
+    g_free(m->recept);
+    g_free(m->recept_file);
+    g_free(m);
+}
+
 CoronerAppInfo *coroner_app_info_new(void)
 {
     CoronerAppInfo *app = g_new0(CoronerAppInfo, 1);
@@ -224,6 +238,7 @@ void coroner_crash_record_free(CoronerCrashRecord *r)
     g_free(r->core.file);
     g_free(r->core.compression);
     g_free(r->core.reason);
+    coroner_minimal_info_free(r->core.minimal);
     coroner_app_info_free(r->app);
     coroner_container_info_free(r->container);
     g_clear_pointer(&r->threads, g_ptr_array_unref);

@@ -35,6 +35,18 @@ typedef enum {
     CORONER_CORE_MISSING,   /* should have been stored but was not: see core.reason */
 } CoronerCoreState;
 
+/* A minimal core (docs/recept.md): what the recept kept of the kernel's core. */
+typedef struct {
+    char *recept;           /* the recept's name */
+    char *recept_file;      /* the file it was read from, NULL for a built-in one */
+    uint64_t original_size; /* bytes of the kernel's core */
+    uint64_t memory_kept;   /* PT_LOAD bytes kept */
+    uint64_t memory_dropped;/* PT_LOAD bytes left out */
+    uint64_t threads;       /* threads in the core (NT_PRSTATUS notes) */
+    uint64_t stacks;        /* threads whose stack was kept */
+    uint64_t notes_dropped; /* notes left out (e.g. other threads' NT_X86_XSTATE) */
+} CoronerMinimalInfo;
+
 typedef struct {
     CoronerCoreState state;
     char *file;          /* basename inside the store, NULL when none was kept */
@@ -43,6 +55,7 @@ typedef struct {
     uint64_t stored_size;/* bytes on disk */
     uint64_t limit_bytes;/* the limit that cut it (truncated only) */
     char *reason;        /* human-readable why, for MISSING/TRUNCATED/NONE */
+    CoronerMinimalInfo *minimal; /* NULL: the stored core is the kernel's whole core */
 } CoronerCoreInfo;
 
 typedef struct {
@@ -131,6 +144,8 @@ typedef struct {
     char *name;
     gboolean is_text;
     GBytes *data;
+    uint64_t address;    /* where it lives in the app, 0 if unknown */
+    uint64_t length;     /* bytes read there (text is then cut at its NUL) */
 } CoronerBuffer;
 
 /* What libcoroner-hook told us from inside the app (NULL when it was not linked). */
@@ -216,6 +231,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CoronerCrashRecord, coroner_crash_record_free)
 void coroner_crash_record_add_error(CoronerCrashRecord *record, const char *format, ...)
     G_GNUC_PRINTF(2, 3);
 
+CoronerMinimalInfo *coroner_minimal_info_new(void);
+void coroner_minimal_info_free(CoronerMinimalInfo *minimal);
 CoronerAppInfo *coroner_app_info_new(void);
 void coroner_app_info_free(CoronerAppInfo *app);
 CoronerContainerInfo *coroner_container_info_new(void);

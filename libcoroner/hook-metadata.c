@@ -602,6 +602,8 @@ static void parse_buffers(const Region *r, const guint8 *blob, gsize blob_size, 
             buf->name = g_strdup("");
         buf->is_text = (flags & CORONER_HOOK_SLOT_TEXT) != 0;
         buf->data = buffer_bytes(data, length, buf->is_text);
+        buf->address = b.address;
+        buf->length = length;
         if (b.flags & (BLOB_BUFFER_TRUNCATED | BLOB_BUFFER_UNREADABLE) ||
             b.copied_length < b.declared_length)
             crash->truncated_buffers++;

@@ -120,7 +120,11 @@ typedef struct {
     pthread_barrier_t *barrier;
     int index;
     int crasher;
+    int others; /* threads that must be waiting in pause() before the crash */
 } ThreadArg;
+
+/* How many threads have passed the barrier on their way into pause(). */
+static int threads_waiting;
 
 static void *thread_main(void *data)
 {
@@ -131,8 +135,17 @@ static void *thread_main(void *data)
     pthread_setname_np(pthread_self(), name);
     /* Everyone is named and alive before anyone dies. */
     pthread_barrier_wait(arg->barrier);
-    if (arg->crasher)
+    if (arg->crasher) {
+        /*
+         * Every other thread is in pause() when the core is taken, so two
+         * crashes of the same command show the same frames.
+         */
+        while (__atomic_load_n(&threads_waiting, __ATOMIC_ACQUIRE) < arg->others)
+            usleep(1000);
+        usleep(100 * 1000);
         crash_segv();
+    }
+    __atomic_add_fetch(&threads_waiting, 1, __ATOMIC_RELEASE);
     for (;;)
         pause();
     return NULL;
@@ -147,13 +160,14 @@ static void crash_threads(int count)
     if (!threads || !args || pthread_barrier_init(&barrier, NULL, (unsigned)count + 1) != 0)
         exit(3);
     for (int i = 0; i < count; i++) {
-        args[i] = (ThreadArg){ .barrier = &barrier, .index = i, .crasher = i == count - 1 };
+        args[i] = (ThreadArg){ .barrier = &barrier, .index = i, .crasher = i == count - 1, .others = count };
         if (pthread_create(&threads[i], NULL, thread_main, &args[i]) != 0) {
             fprintf(stderr, "crasher: pthread_create failed\n");
             exit(3);
         }
     }
     pthread_barrier_wait(&barrier);
+    __atomic_add_fetch(&threads_waiting, 1, __ATOMIC_RELEASE);
     for (;;)
         pause();
 }
