@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The minimal core and its recepts: real kernel cores fed in random chunk
+ * sizes make the same bytes every time; eu-stack and our symbolizer give the
+ * same backtrace as on the full core; a first-thread recept keeps one stack;
+ * garbage and cut cores degrade without crashing.  The recept parser and
+ * coroner.conf's recept keys; the shared core parser's notes.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "core-parser.h"
+#include "minimal-core.h"
+#include "recept.h"
+#include "symbolize.h"
+#include "test-util.h"
+
+static int write_array(void *user, const void *data, size_t n)
+{
+    g_byte_array_append(user, data, (guint)n);
+    return 0;
+}
+
+/* The minimal core of data under options, fed in random chunks (seed) or chunk-sized ones. */
+static GByteArray *build_minimal(const guint8 *data, gsize length,
+                                 const CoronerMinimalOptions *options, guint32 seed, gsize chunk,
+                                 CoronerMinimalStats *ret_stats, char **ret_warning, int *ret_finish)
+{
+    GByteArray *out = g_byte_array_new();
+    CoronerMinimalCore *m = coroner_minimal_core_new(options, write_array, out);
+    g_assert_nonnull(m);
+    g_autoptr(GRand) rand = g_rand_new_with_seed(seed);
+    for (gsize at = 0; at < length;) {
+        gsize n =
+            chunk ? chunk : (gsize)g_rand_int_range(rand, 1, g_rand_boolean(rand) ? 64 : 300000);
+        n = MIN(n, length - at);
+        g_assert_cmpint(coroner_minimal_core_feed(m, data + at, n), ==, 0);
+        at += n;
+    }
+    int r = coroner_minimal_core_finish(m);
+    if (ret_finish)
+        *ret_finish = r;
+    else
+        g_assert_cmpint(r, ==, 0);
+    if (ret_stats)
+        coroner_minimal_core_stats(m, ret_stats);
+    if (ret_warning)
+        *ret_warning = g_strdup(coroner_minimal_core_warning(m));
+    coroner_minimal_core_free(m);
+    return out;
+}
+
+static char *save(const char *name, GByteArray *bytes)
+{
+    char *path = g_build_filename(test_tmpdir(), name, NULL);
+    g_assert_true(g_file_set_contents(path, (const char *)bytes->data, bytes->len, NULL));
+    return path;
+}
+
+static char *eu_stack(const char *core, const char *exe)
+{
+    const char *argv[] = {"eu-stack", "-i", "--core", core, "-e", exe, NULL};
+    char *out = NULL;
+    int status;
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL,
+                               G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
+                               NULL, &status, NULL));
+    return out;
+}
+
+static CoronerRecept *recept(const char *json)
+{
+    g_autoptr(GError) error = NULL;
+    CoronerRecept *r = coroner_recept_parse(json, -1, "/test/recept.json", &error);
+    g_assert_no_error(error);
+    return r;
+}
+
+/* The notes of a core as "type:name" lines, through the shared parser. */
+typedef struct {
+    GString *text;
+    guint prstatus;
+} NoteList;
+
+static int list_note(void *user, const CoronerCoreParser *p, const CoronerCoreNote *note)
+{
+    NoteList *l = user;
+    g_string_append_printf(l->text, "%x:%.*s\n", note->type, (int)MIN(note->namesz, 16),
+                           note->name ? note->name : "?");
+    l->prstatus += note->type == NT_PRSTATUS && coroner_core_note_is_kernel(note, "CORE");
+    return 0;
+}
+
+static char *list_notes(const guint8 *data, gsize length, gsize chunk, guint *ret_prstatus)
+{
+    NoteList l = {g_string_new(NULL), 0};
+    CoronerCoreParserCallbacks cb = {.note = list_note};
+    CoronerCoreParser *p = coroner_core_parser_new(&cb, &l, 1 << 20);
+    for (gsize at = 0; at < length; at += chunk)
+        g_assert_cmpint(coroner_core_parser_feed(p, data + at, MIN(chunk, length - at)), ==, 0);
+    g_assert_cmpint(coroner_core_parser_state(p), ==, CORONER_CORE_PARSER_PARSED);
+    g_assert_true(coroner_core_parser_complete(p));
+    coroner_core_parser_free(p);
+    if (ret_prstatus)
+        *ret_prstatus = l.prstatus;
+    return g_string_free(l.text, FALSE);
+}
+
+static void test_threads(void)
+{
+    const char *exe = test_path("CRASH_C");
+    int pid = 0;
+    g_autofree char *core = test_make_core("c-threads", &pid, exe, "threads", NULL);
+    if (!core)
+        return;
+    g_autofree guint8 *data = NULL;
+    gsize length = 0;
+    g_assert_true(g_file_get_contents(core, (char **)&data, &length, NULL));
+    g_autoptr(CoronerRecept) r =
+        recept("{\"name\":\"t\",\"notes\":{\"extended_registers\":\"crashing-thread\"}}");
+    CoronerMinimalOptions o;
+    coroner_recept_to_options(r, &o);
+
+    CoronerMinimalStats stats;
+    g_autofree char *warning = NULL;
+    g_autoptr(GByteArray) first = build_minimal(data, length, &o, 1, 0, &stats, &warning, NULL);
+    g_assert_null(warning);
+    g_assert_cmpuint(stats.threads, >=, 2);
+    g_assert_cmpuint(stats.stacks, ==, stats.threads);
+    g_assert_cmpuint(stats.size, ==, first->len);
+    g_assert_cmpuint(stats.size, <, length);
+    g_test_message("core %zu bytes, minimal %u bytes, %" G_GUINT64_FORMAT " threads", length,
+                   first->len, stats.threads);
+    /* The same bytes however the stream is cut. */
+    for (guint32 seed = 2; seed <= 3; seed++) {
+        g_autoptr(GByteArray) again = build_minimal(data, length, &o, seed, 0, NULL, NULL, NULL);
+        g_assert_cmpmem(first->data, first->len, again->data, again->len);
+    }
+    g_autoptr(GByteArray) bytewise = build_minimal(data, length, &o, 0, 1, NULL, NULL, NULL);
+    g_assert_cmpmem(first->data, first->len, bytewise->data, bytewise->len);
+
+    /* Every NT_PRSTATUS is there, and the note of what was left out. */
+    guint full_threads = 0, min_threads = 0;
+    g_autofree char *full_notes = list_notes(data, length, 65536, &full_threads);
+    g_autofree char *min_notes = list_notes(first->data, first->len, 777, &min_threads);
+    g_assert_cmpuint(full_threads, ==, min_threads);
+    g_assert_nonnull(strstr(min_notes, "1:CORONER"));
+    g_assert_nonnull(strstr(full_notes, "202:LINUX"));
+
+    g_autofree char *path = save("c-threads.minimal", first);
+    g_autofree char *eu_full = eu_stack(core, exe);
+    g_autofree char *eu_min = eu_stack(path, exe);
+    g_assert_cmpstr(eu_full, ==, eu_min);
+    g_autoptr(CoronerCrashRecord) full = test_symbolize(core, exe, pid);
+    g_autoptr(CoronerCrashRecord) small = test_symbolize(path, exe, pid);
+    g_assert_cmpuint(full->threads->len, ==, small->threads->len);
+    for (guint i = 0; i < full->threads->len; i++) {
+        const CoronerThread *a = full->threads->pdata[i], *b = small->threads->pdata[i];
+        g_assert_cmpuint(a->frames->len, ==, b->frames->len);
+        for (guint j = 0; j < a->frames->len; j++)
+            g_assert_cmpstr(((CoronerFrame *)a->frames->pdata[j])->function, ==,
+                            ((CoronerFrame *)b->frames->pdata[j])->function);
+    }
+    g_assert_cmpstr(full->signature, ==, small->signature);
+}
+
+/* minicoredumper's first-thread-only: one stack, every thread's registers. */
+static void test_first_thread(void)
+{
+    const char *exe = test_path("CRASH_C");
+    int pid = 0;
+    g_autofree char *core = test_make_core("c-threads", &pid, exe, "threads", NULL);
+    if (!core)
+        return;
+    g_autofree guint8 *data = NULL;
+    gsize length = 0;
+    g_assert_true(g_file_get_contents(core, (char **)&data, &length, NULL));
+    g_autoptr(CoronerRecept) r = recept("{\"stacks\":{\"threads\":\"crashing\"}}");
+    CoronerMinimalOptions o;
+    coroner_recept_to_options(r, &o);
+    CoronerMinimalStats stats;
+    g_autoptr(GByteArray) out = build_minimal(data, length, &o, 5, 0, &stats, NULL, NULL);
+    g_assert_cmpuint(stats.stacks, ==, 1);
+    g_assert_cmpuint(stats.threads, >=, 2);
+    g_autofree char *path = save("c-threads.first", out);
+    g_autoptr(CoronerCrashRecord) full = test_symbolize(core, exe, pid);
+    g_autoptr(CoronerCrashRecord) small = test_symbolize(path, exe, pid);
+    /* The crashing thread unwinds as on the full core. */
+    const CoronerThread *a = full->threads->pdata[0], *b = small->threads->pdata[0];
+    g_assert_true(a->crashed && b->crashed);
+    g_assert_cmpuint(a->frames->len, ==, b->frames->len);
+    g_assert_cmpuint(small->threads->len, ==, full->threads->len);
+}
+
+/* Registered ranges and mapping globs are kept at their real addresses. */
+static void test_ranges(void)
+{
+    const char *exe = test_path("CRASH_C");
+    int pid = 0;
+    g_autofree char *core = test_make_core("c-segv", &pid, exe, "segv", NULL);
+    if (!core)
+        return;
+    g_autofree guint8 *data = NULL;
+    gsize length = 0;
+    g_assert_true(g_file_get_contents(core, (char **)&data, &length, NULL));
+    g_autoptr(CoronerRecept) r = recept("{\"mappings\":[\"[heap]\"],\"max_size\":\"16M\"}");
+    CoronerMinimalOptions o;
+    coroner_recept_to_options(r, &o);
+    /* The [heap] glob needs /proc maps; NT_FILE names only files: nothing more is kept. */
+    CoronerMinimalStats plain, with_range;
+    g_autoptr(GByteArray) a = build_minimal(data, length, &o, 1, 0, &plain, NULL, NULL);
+    /* Keep the first loaded segment whole as a "buffer". */
+    size_t n = 0;
+    CoronerCoreParser *p = coroner_core_parser_new(NULL, NULL, 0);
+    coroner_core_parser_feed(p, data, MIN(length, (gsize)1 << 20));
+    const CoronerCoreSegment *segments = coroner_core_parser_segments(p, &n);
+    CoronerMemoryRange range = {0, 0};
+    for (size_t i = 0; i < n && !range.size; i++)
+        if (segments[i].type == PT_LOAD && segments[i].filesz >= 3 * 4096)
+            range = (CoronerMemoryRange){segments[i].vaddr + 4096, 2 * 4096};
+    coroner_core_parser_free(p);
+    g_assert_cmpuint(range.size, >, 0);
+    o.ranges = &range;
+    o.n_ranges = 1;
+    g_autoptr(GByteArray) b = build_minimal(data, length, &o, 1, 0, &with_range, NULL, NULL);
+    g_assert_cmpuint(with_range.memory_kept, >=, plain.memory_kept);
+    g_assert_cmpuint(with_range.memory_kept, <=, plain.memory_kept + range.size);
+
+    /* The byte cap: only the crashing thread's stack fits. */
+    o.n_ranges = 0;
+    o.max_bytes = 4096;
+    CoronerMinimalStats capped;
+    g_autofree char *warning = NULL;
+    g_autoptr(GByteArray) c = build_minimal(data, length, &o, 1, 0, &capped, &warning, NULL);
+    g_assert_cmpuint(capped.memory_kept, <=, 8192);
+    g_assert_nonnull(warning);
+}
+
+static void test_garbage(void)
+{
+    CoronerMinimalOptions o = {.recept = "x", .all_threads = TRUE};
+    int finish = 0;
+    g_autofree char *warning = NULL;
+    static const guint8 text[] = "this is not a core at all, just some text";
+    g_autoptr(GByteArray) a =
+        build_minimal(text, sizeof text, &o, 1, 0, NULL, &warning, &finish);
+    g_assert_cmpint(finish, ==, -EINVAL);
+    g_assert_cmpuint(a->len, ==, 0);
+
+    /* A real core cut in its memory: still a complete file, and a warning. */
+    int pid = 0;
+    g_autofree char *core = test_make_core("c-segv", &pid, test_path("CRASH_C"), "segv", NULL);
+    if (!core)
+        return;
+    g_autofree guint8 *data = NULL;
+    gsize length = 0;
+    g_assert_true(g_file_get_contents(core, (char **)&data, &length, NULL));
+    CoronerMinimalStats stats;
+    g_autofree char *cut_warning = NULL;
+    g_autoptr(GByteArray) cut = build_minimal(data, length / 2, &o, 1, 0, &stats, &cut_warning, NULL);
+    g_assert_nonnull(cut_warning);
+    g_assert_cmpuint(cut->len, ==, stats.size);
+
+    /* Random bytes after a valid ELF header: whatever happens, no crash. */
+    g_autoptr(GRand) rand = g_rand_new_with_seed(42);
+    for (int round = 0; round < 200; round++) {
+        g_autofree guint8 *copy = g_memdup2(data, MIN(length, (gsize)65536));
+        gsize n = MIN(length, (gsize)65536);
+        for (int flips = 0; flips < 20; flips++)
+            copy[g_rand_int_range(rand, 16, (gint32)n)] = (guint8)g_rand_int(rand);
+        g_autoptr(GByteArray) out = build_minimal(copy, n, &o, (guint32)round, 0, NULL, NULL, &finish);
+        (void)out;
+    }
+}
+
+static void test_recept_parse(void)
+{
+    g_autoptr(CoronerRecept) d = recept("{}");
+    g_assert_cmpstr(d->name, ==, "recept");
+    g_assert_true(d->all_threads);
+    g_assert_false(d->drop_other_xstate);
+    g_assert_cmpuint(d->module_data_max, ==, 64 * 1024);
+    g_autoptr(CoronerRecept) r = recept(
+        "{\"name\":\"n\",\"stacks\":{\"threads\":\"crashing\",\"max_size\":\"64K\",\"red_zone\":0},"
+        "\"notes\":{\"extended_registers\":\"crashing-thread\"},\"modules\":{\"data\":false},"
+        "\"mappings\":[\"[heap]\"],\"proc\":[\"status\",\"maps\"],\"max_size\":1000}");
+    g_assert_cmpstr(r->name, ==, "n");
+    g_assert_false(r->all_threads);
+    g_assert_cmpuint(r->max_stack, ==, 65536);
+    g_assert_cmpuint(r->red_zone, ==, 0);
+    g_assert_true(r->drop_other_xstate);
+    g_assert_false(r->module_data);
+    g_assert_cmpuint(r->mappings->len, ==, 1);
+    g_assert_cmpuint(r->proc->len, ==, 2);
+    g_assert_cmpuint(r->max_size, ==, 1000);
+
+    static const char *const bad[] = {
+        "[]", "{\"stack\":{}}", "{\"stacks\":{\"threads\":\"some\"}}", "{\"stacks\":{\"max\":1}}",
+        "{\"buffers\":1}", "{\"proc\":[\"mem\"]}", "{\"max_size\":\"lots\"}", "{\"name\":\"\"}",
+        "not json",
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(CoronerRecept) x = coroner_recept_parse(bad[i], -1, "/r.json", &error);
+        g_assert_null(x);
+        g_assert_nonnull(error);
+        g_assert_nonnull(strstr(error->message, "/r.json"));
+    }
+}
+
+static void test_recept_choose(void)
+{
+    const char *dir = test_tmpdir();
+    g_autofree char *recepts = g_build_filename(dir, "recepts.d", NULL);
+    g_assert_cmpint(g_mkdir_with_parents(recepts, 0755), ==, 0);
+    g_autofree char *global = g_build_filename(dir, "global.json", NULL);
+    g_autofree char *app = g_build_filename(dir, "app.json", NULL);
+    g_autofree char *by_exe = g_build_filename(recepts, "10-editor.json", NULL);
+    g_assert_true(g_file_set_contents(global, "{\"name\":\"global\"}", -1, NULL));
+    g_assert_true(g_file_set_contents(app, "{\"name\":\"app\"}", -1, NULL));
+    g_assert_true(g_file_set_contents(by_exe, "{\"name\":\"exe\",\"match\":[\"/usr/bin/ed*\"]}", -1, NULL));
+    g_autofree char *conf = g_build_filename(dir, "coroner.conf", NULL);
+    g_autofree char *text = g_strdup_printf("[Store]\nRecept=%s\nReceptDirectory=%s\n"
+                                            "[App:org.example.App]\nRecept=%s\n"
+                                            "[App:org.example.Bad]\nRecept=relative.json\n",
+                                            global, recepts, app);
+    g_assert_true(g_file_set_contents(conf, text, -1, NULL));
+    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(CoronerConfig) c = coroner_config_load(conf, problems);
+    g_assert_cmpuint(problems->len, ==, 1);
+    g_assert_nonnull(strstr(problems->pdata[0], "[App:org.example.Bad] Recept"));
+
+    struct {
+        const char *app_id, *exe, *want;
+    } cases[] = {
+        {"org.example.App", "/usr/bin/editor", "app"},
+        {NULL, "/usr/bin/editor", "exe"},
+        {"org.example.Other", "/usr/bin/other", "global"},
+        {NULL, NULL, "global"},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(CoronerRecept) r = coroner_recept_choose(c, cases[i].app_id, cases[i].exe, &error);
+        g_assert_no_error(error);
+        g_assert_nonnull(r);
+        g_assert_cmpstr(r->name, ==, cases[i].want);
+    }
+    /* No recept configured: full cores.  A broken recept: an error, never a guess. */
+    g_autoptr(CoronerConfig) none = coroner_config_new_default();
+    g_autoptr(GError) error = NULL;
+    g_assert_null(coroner_recept_choose(none, "x", "/bin/x", &error));
+    g_assert_no_error(error);
+    g_assert_true(g_file_set_contents(global, "{\"stacks\":", -1, NULL));
+    g_assert_null(coroner_recept_choose(c, NULL, "/usr/bin/other", &error));
+    g_assert_nonnull(error);
+}
+
+static void test_mappings_parse(void)
+{
+    size_t n = 0;
+    CoronerMapping *maps = coroner_mappings_parse(
+        "55d0c0a00000-55d0c0a01000 r--p 00000000 fe:00 1234    /usr/bin/x y\n"
+        "55d0c0a01000-55d0c0a02000 rw-p 00001000 fe:00 1234    /usr/bin/x y\n"
+        "7ffc00000000-7ffc00021000 rw-p 00000000 00:00 0       [stack]\n"
+        "7ffc00030000-7ffc00031000 rw-p 00000000 00:00 0\n"
+        "garbage\n",
+        &n);
+    g_assert_cmpuint(n, ==, 4);
+    g_assert_cmpstr(maps[0].name, ==, "/usr/bin/x y");
+    g_assert_false(maps[0].writable);
+    g_assert_true(maps[1].writable);
+    g_assert_cmpuint(maps[1].file_offset, ==, 0x1000);
+    g_assert_cmpstr(maps[2].name, ==, "[stack]");
+    g_assert_cmpstr(maps[3].name, ==, "");
+    coroner_mappings_free(maps, n);
+    g_assert_null(coroner_mappings_parse(NULL, &n));
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/minimal-core/threads", test_threads);
+    g_test_add_func("/minimal-core/first-thread", test_first_thread);
+    g_test_add_func("/minimal-core/ranges-and-cap", test_ranges);
+    g_test_add_func("/minimal-core/garbage", test_garbage);
+    g_test_add_func("/recept/parse", test_recept_parse);
+    g_test_add_func("/recept/choose", test_recept_choose);
+    g_test_add_func("/recept/mappings", test_mappings_parse);
+    return g_test_run();
+}
