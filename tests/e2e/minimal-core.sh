@@ -18,9 +18,7 @@ require_built "$CORONER_HANDLER" "$CORONER_CRASHER" "$CORONER_CHECK_CORE" "$CORO
 THREADS=64
 # The full core is stored uncompressed (sparse): the scratch tmpfs holds it
 # without a second, decompressed copy.
-store_config Store.Compress=no Store.MaxUse=infinity Store.KeepFree=0
-private_journal_start
-core_pattern_use "$CORONER_HANDLER" "$CONFIG"
+handler_via_kernel Store.Compress=no Store.MaxUse=infinity Store.KeepFree=0
 
 cat >"$T/all-stacks.json" <<'EOF'
 {
