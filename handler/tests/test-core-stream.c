@@ -246,6 +246,21 @@ static void test_bad_endings(void)
     g_assert_cmpint(r.status, ==, CORE_STREAM_NOT_ELF);
     close(out);
 
+    /* Only the ELF header: the program headers never came, and the sentence says so. */
+    run(core->data, sizeof(Elf64_Ehdr), &o, &r, &out);
+    g_assert_cmpint(r.status, ==, CORE_STREAM_SHORT);
+    g_autofree char *short_why = core_stream_describe(&r);
+    g_assert_null(strstr(short_why, "of the 0 bytes"));
+    g_assert_nonnull(strstr(short_why, "before its program headers were complete"));
+    close(out);
+
+    /* PN_XNUM: the size cannot be checked while streaming, and the result says so. */
+    g_autoptr(GByteArray) xnum = make_core();
+    ((Elf64_Ehdr *)xnum->data)->e_phnum = PN_XNUM;
+    run(xnum->data, xnum->len, &o, &r, &out);
+    g_assert_true(r.size_unchecked);
+    close(out);
+
     /* An ELF executable is ELF but not a core. */
     g_autoptr(GByteArray) exe = make_core();
     ((Elf64_Ehdr *)exe->data)->e_type = ET_EXEC;
