@@ -6,6 +6,7 @@
 
 #include "journal-writer.h"
 #include "json-parse.h"
+#include "str-util.h"
 
 typedef struct {
     char *field;  /* "COREDUMP_PID" or "process.unit" */
@@ -41,16 +42,6 @@ gboolean ctl_matches_empty(const CtlMatches *m)
     return m->fields->len == 0;
 }
 
-static gboolean all_digits(const char *s)
-{
-    if (!*s)
-        return FALSE;
-    for (; *s; s++)
-        if (!g_ascii_isdigit(*s))
-            return FALSE;
-    return TRUE;
-}
-
 static void add_match(CtlMatches *m, const char *field, const char *value)
 {
     FieldMatch *fm = NULL;
@@ -76,7 +67,7 @@ CtlMatches *ctl_matches_new(const char *const *args, GError **error)
     m->entry_json = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)json_node_unref);
     for (const char *const *a = args; a && *a; a++) {
         const char *eq = strchr(*a, '=');
-        if (all_digits(*a)) {
+        if (coroner_str_is_digits(*a)) {
             add_match(m, "COREDUMP_PID", *a);
         } else if ((*a)[0] == '/') {
             add_match(m, "COREDUMP_EXE", *a);

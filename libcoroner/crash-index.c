@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "fs-util.h"
+#include "str-util.h"
 #include "trust.h"
 
 G_DEFINE_QUARK(coroner-crash-index-error-quark, coroner_crash_index_error)
@@ -253,26 +254,6 @@ CoronerCrashIndex *coroner_crash_index_load(CoronerStore *store, sd_journal *jou
     return g_steal_pointer(&index);
 }
 
-static gboolean all_digits(const char *s)
-{
-    if (!*s)
-        return FALSE;
-    for (; *s; s++)
-        if (!g_ascii_isdigit(*s))
-            return FALSE;
-    return TRUE;
-}
-
-static gboolean all_hex(const char *s)
-{
-    if (!*s)
-        return FALSE;
-    for (; *s; s++)
-        if (!g_ascii_isxdigit(*s))
-            return FALSE;
-    return TRUE;
-}
-
 static CoronerCrashEntry *lookup_by_prefix(CoronerCrashIndex *index, const char *text,
                                            GError **error)
 {
@@ -307,7 +288,7 @@ CoronerCrashEntry *coroner_crash_index_lookup(CoronerCrashIndex *index, const ch
 {
     GPtrArray *entries = index->entries;
 
-    if (text[0] == '-' && all_digits(text + 1)) {
+    if (text[0] == '-' && coroner_str_is_digits(text + 1)) {
         guint64 back;
         if (!g_ascii_string_to_unsigned(text + 1, 10, 1, G_MAXUINT, &back, NULL)) {
             g_set_error(error, CORONER_CRASH_INDEX_ERROR, CORONER_CRASH_INDEX_ERROR_NOT_FOUND,
@@ -338,7 +319,7 @@ CoronerCrashEntry *coroner_crash_index_lookup(CoronerCrashIndex *index, const ch
         return NULL;
     }
 
-    if (all_digits(text) && strlen(text) <= PID_DIGITS_MAX) {
+    if (coroner_str_is_digits(text) && strlen(text) <= PID_DIGITS_MAX) {
         guint64 pid;
         if (!g_ascii_string_to_unsigned(text, 10, 1, G_MAXINT32, &pid, NULL)) {
             g_set_error(error, CORONER_CRASH_INDEX_ERROR, CORONER_CRASH_INDEX_ERROR_NOT_FOUND,
@@ -365,7 +346,7 @@ CoronerCrashEntry *coroner_crash_index_lookup(CoronerCrashIndex *index, const ch
         return NULL;
     }
 
-    if (all_hex(text) && strlen(text) >= LOOKUP_PREFIX_MIN && strlen(text) <= 64)
+    if (coroner_str_is_hex(text) && strlen(text) >= LOOKUP_PREFIX_MIN && strlen(text) <= 64)
         return lookup_by_prefix(index, text, error);
 
     g_set_error(error, CORONER_CRASH_INDEX_ERROR, CORONER_CRASH_INDEX_ERROR_NOT_AN_ID,

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fs-util.h"
+#include "str-util.h"
 
 CoronerStore *coroner_store_open(const char *path, gboolean create, GError **error)
 {
@@ -99,12 +100,7 @@ char *coroner_entry_id(const char *comm, int64_t uid, const char *boot_id, int64
 
 static gboolean is_boot_id(const char *s)
 {
-    if (strlen(s) != 32)
-        return FALSE;
-    for (const char *p = s; *p; p++)
-        if (!g_ascii_isxdigit(*p))
-            return FALSE;
-    return TRUE;
+    return strlen(s) == 32 && coroner_str_is_hex(s);
 }
 
 gboolean coroner_parse_store_name(const char *name, char **ret_id, int64_t *ret_uid,

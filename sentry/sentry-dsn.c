@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "str-util.h"
+
 G_DEFINE_QUARK(coroner-sentry-error-quark, coroner_sentry_error)
 
 void coroner_sentry_dsn_free(CoronerSentryDsn *dsn)
@@ -24,32 +26,6 @@ static gboolean fail(GError **error, const char *dsn, const char *why)
     g_set_error(error, CORONER_SENTRY_ERROR, CORONER_SENTRY_ERROR_INVALID_DSN,
                 "Invalid Sentry DSN “%s”: %s", dsn, why);
     return FALSE;
-}
-
-static gboolean is_project_id(const char *s)
-{
-    if (!*s)
-        return FALSE;
-    for (; *s; s++)
-        if (!g_ascii_isdigit(*s))
-            return FALSE;
-    return TRUE;
-}
-
-/*
- * A key goes verbatim into the X-Sentry-Auth header: Sentry's are 32 hex
- * digits.  Letters and digits only, so that no control character (CR/LF
- * would split the header; libsoup then drops it and the request leaves
- * unauthenticated) and no percent-encoded one can get there.
- */
-static gboolean is_key(const char *s)
-{
-    if (!*s)
-        return FALSE;
-    for (; *s; s++)
-        if (!g_ascii_isalnum(*s))
-            return FALSE;
-    return TRUE;
 }
 
 /* A control character, raw or percent-encoded (%00–%1F, %7F), anywhere in the text. */
@@ -116,14 +92,20 @@ CoronerSentryDsn *coroner_sentry_dsn_parse(const char *text, GError **error)
         fail(error, dsn, "the project id (the last path component) is missing");
         return NULL;
     }
-    if (!is_project_id(slash + 1)) {
+    if (!coroner_str_is_digits(slash + 1)) {
         fail(error, dsn, slash[1] ? "the project id must be a number"
                                   : "the project id (the last path component) is missing");
         return NULL;
     }
 
     const char *password = g_uri_get_password(uri);
-    if (!is_key(user) || (password && *password && !is_key(password))) {
+    /*
+     * A key goes verbatim into the X-Sentry-Auth header: Sentry's are 32 hex
+     * digits.  Letters and digits only, so that no control character (CR/LF
+     * would split the header; libsoup then drops it and the request leaves
+     * unauthenticated) and no percent-encoded one can get there.
+     */
+    if (!coroner_str_is_alnum(user) || (password && *password && !coroner_str_is_alnum(password))) {
         fail(error, dsn, "a key may only hold letters and digits (Sentry's are hexadecimal)");
         return NULL;
     }

@@ -7,6 +7,7 @@
 
 #include "fs-util.h"
 #include "store.h"
+#include "str-util.h"
 
 #define BOOT "0123456789abcdef0123456789abcdef"
 
@@ -27,6 +28,19 @@ static void test_escape(void)
         g_autofree char *back = coroner_unescape_comm(e);
         g_assert_cmpstr(back, ==, cases[i].in);
     }
+}
+
+static void test_str_checks(void)
+{
+    g_assert_true(coroner_str_is_digits("0123"));
+    g_assert_false(coroner_str_is_digits(""));
+    g_assert_false(coroner_str_is_digits("12a"));
+    g_assert_false(coroner_str_is_digits(NULL));
+    g_assert_true(coroner_str_is_hex("deadBEEF09"));
+    g_assert_false(coroner_str_is_hex("0x12"));
+    g_assert_true(coroner_str_is_alnum("abcXYZ019"));
+    g_assert_false(coroner_str_is_alnum("ab\r\nc"));
+    g_assert_false(coroner_str_is_alnum("a%0a"));
 }
 
 static void test_unescape(void)
@@ -194,6 +208,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/store/escape", test_escape);
     g_test_add_func("/store/unescape", test_unescape);
+    g_test_add_func("/store/str-checks", test_str_checks);
     g_test_add_func("/store/names-roundtrip", test_names_roundtrip);
     g_test_add_func("/store/list-and-atomic", test_list_and_atomic);
     g_test_add_func("/store/replace-atomic", test_replace_atomic);

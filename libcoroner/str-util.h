@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Checks on untrusted text: what a string is made of. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Non-empty and only ASCII decimal digits. */
+gboolean coroner_str_is_digits(const char *s);
+/* Non-empty and only ASCII hex digits (either case). */
+gboolean coroner_str_is_hex(const char *s);
+/* Non-empty and only ASCII letters and digits. */
+gboolean coroner_str_is_alnum(const char *s);
+
+G_END_DECLS
