@@ -306,7 +306,7 @@ gboolean coroner_bundle_write_file(int store_dir_fd, const CoronerCrashRecord *r
         return FALSE;
     }
     CoronerTmpfile tmp;
-    gboolean ok = coroner_tmpfile_open(dir_fd, 0640, &tmp, error);
+    gboolean ok = coroner_tmpfile_open(dir_fd, 0600, &tmp, error);
     if (ok) {
         ok = coroner_bundle_write(store_dir_fd, record, -1, options, file_sink,
                                   GINT_TO_POINTER(tmp.fd), NULL, error);

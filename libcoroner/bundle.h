@@ -47,7 +47,7 @@ gboolean coroner_bundle_write(int store_dir_fd, const CoronerCrashRecord *record
                               const CoronerBundleOptions *options, CoronerBundleSink sink,
                               gpointer user_data, uint64_t *ret_bytes, GError **error);
 
-/* Writes the bundle to a new file dir/name atomically (O_TMPFILE + linkat, 0640). */
+/* Writes the bundle to a new file dir/name atomically (O_TMPFILE + linkat, 0600: it holds a core). */
 gboolean coroner_bundle_write_file(int store_dir_fd, const CoronerCrashRecord *record,
                                    const CoronerBundleOptions *options, const char *dir,
                                    const char *name, GError **error);
