@@ -70,7 +70,7 @@ static KeyWindow *key_window(Admission *a, uid_t uid, const char *exe, int64_t n
     return k;
 }
 
-static AdmissionVerdict reject(Admission *a, KeyWindow *k, const char *comm, int64_t now)
+static AdmissionVerdict reject(Admission *a, KeyWindow *k, const char *comm, pid_t pid, int64_t now)
 {
     /* The storm threshold: as many records without a core as dumps are allowed. */
     if (k->rejected_recorded < MAX(a->burst, 1u)) {
@@ -83,6 +83,7 @@ static AdmissionVerdict reject(Admission *a, KeyWindow *k, const char *comm, int
         k->summary->exe = g_strdup(k->exe);
         k->summary->comm = g_strdup(comm ? comm : "");
         k->summary->start_usec = now;
+        k->summary->first_pid = pid;
     }
     k->summary->suppressed++;
     k->summary->end_usec = now;
@@ -90,7 +91,7 @@ static AdmissionVerdict reject(Admission *a, KeyWindow *k, const char *comm, int
 }
 
 AdmissionVerdict admission_decide(Admission *a, uid_t uid, const char *exe, const char *comm,
-                                  int64_t now, char **ret_reason)
+                                  pid_t pid, int64_t now, char **ret_reason)
 {
     if (a->global_start < 0 || now - a->global_start >= a->interval_usec) {
         a->global_start = now;
@@ -102,13 +103,13 @@ AdmissionVerdict admission_decide(Admission *a, uid_t uid, const char *exe, cons
         if (ret_reason)
             *ret_reason = g_strdup_printf("rate limit: %u dumps of %s by uid %u within %u s (Burst=)",
                                           k->dumped, k->exe, (unsigned)uid, interval_sec);
-        return reject(a, k, comm, now);
+        return reject(a, k, comm, pid, now);
     }
     if (a->global_burst && a->global_dumped >= a->global_burst) {
         if (ret_reason)
             *ret_reason = g_strdup_printf("global rate limit: %u dumps within %u s (GlobalBurst=)",
                                           a->global_dumped, interval_sec);
-        return reject(a, k, comm, now);
+        return reject(a, k, comm, pid, now);
     }
     k->dumped++;
     a->global_dumped++;
@@ -116,7 +117,7 @@ AdmissionVerdict admission_decide(Admission *a, uid_t uid, const char *exe, cons
 }
 
 AdmissionVerdict admission_reject(Admission *a, uid_t uid, const char *exe, const char *comm,
-                                  int64_t now)
+                                  pid_t pid, int64_t now)
 {
     KeyWindow *k = key_window(a, uid, exe, now);
     /* It was counted as a dump when admitted; it is not one. */
@@ -124,7 +125,7 @@ AdmissionVerdict admission_reject(Admission *a, uid_t uid, const char *exe, cons
         k->dumped--;
     if (a->global_dumped > 0)
         a->global_dumped--;
-    return reject(a, k, comm, now);
+    return reject(a, k, comm, pid, now);
 }
 
 GPtrArray *admission_take_summaries(Admission *a, int64_t now, gboolean flush_all)

@@ -30,6 +30,7 @@ typedef struct {
     uid_t uid;
     char *exe;
     char *comm;             /* of the first suppressed crash */
+    pid_t first_pid;        /* the first suppressed crash (it names the summary's store entry) */
     uint64_t suppressed;
     int64_t start_usec;     /* realtime: the first and last suppressed crash */
     int64_t end_usec;
@@ -48,11 +49,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Admission, admission_free)
  * record; caller frees.
  */
 AdmissionVerdict admission_decide(Admission *a, uid_t uid, const char *exe, const char *comm,
-                                  int64_t now_usec, char **ret_reason);
+                                  pid_t pid, int64_t now_usec, char **ret_reason);
 
 /* A crash that was admitted but cannot be taken after all (queue full, deadline in the queue). */
 AdmissionVerdict admission_reject(Admission *a, uid_t uid, const char *exe, const char *comm,
-                                  int64_t now_usec);
+                                  pid_t pid, int64_t now_usec);
 
 /*
  * Summaries of the windows that have ended by now_usec (all of them when

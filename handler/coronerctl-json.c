@@ -54,6 +54,9 @@ static void add_summary_members(JsonBuilder *b, const CoronerCrashIndex *index,
         json_builder_add_null_value(b);
     json_builder_set_member_name(b, "core_disk_size");
     json_builder_add_int_value(b, (gint64)e->core_disk_bytes);
+    /* A storm summary (coronerd): the crashes of this (uid, exe) it stands for, not dumped. */
+    json_builder_set_member_name(b, "suppressed");
+    json_builder_add_int_value(b, (gint64)r->suppressed);
     g_autofree char *record_path =
         e->store_entry && e->store_entry->record_name
             ? g_build_filename(index->store->path, e->store_entry->record_name, NULL)

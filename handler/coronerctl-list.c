@@ -1,6 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* coronerctl list: the crashes, as a table or as JSON. */
+/*
+ * coronerctl list: the crashes, as a table or as JSON.  coronerd's storm
+ * summaries are rows of their own ("… and 42 more crashes of X suppressed"),
+ * and the dumps coronerd has in progress (the store's .in-progress/ marks)
+ * follow the table.
+ */
+#include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "coronerctl-format.h"
 #include "coronerctl-json.h"
@@ -44,11 +51,45 @@ static void print_table(CtlContext *ctx, GPtrArray *shown)
         ctl_table_add(table, CTL_COLOR_RED, r->signal.name);
         ctl_table_add(table, core_color(e->core_status), e->core_status);
         ctl_table_add(table, CTL_COLOR_NONE, size);
-        ctl_table_add(table, CTL_COLOR_NONE, r->process.exe ? r->process.exe : r->process.comm);
+        const char *exe = r->process.exe ? r->process.exe : r->process.comm;
+        g_autofree char *what =
+            r->suppressed > 0
+                ? g_strdup_printf("… and %" G_GUINT64_FORMAT " more crashes of %s suppressed", r->suppressed, exe)
+                : NULL;
+        ctl_table_add(table, r->suppressed > 0 ? CTL_COLOR_YELLOW : CTL_COLOR_NONE, what ? what : exe);
     }
     ctl_table_print(table, &ctx->out, !ctx->no_legend);
     if (!ctx->no_legend)
         printf("\n%u crash%s listed.\n", shown->len, shown->len == 1 ? "" : "es");
+}
+
+/* The dumps coronerd is working on now: the records it marked in progress. */
+static void print_in_progress(CtlContext *ctx)
+{
+    if (!ctx->index->store)
+        return;
+    int dir_fd = openat(ctx->index->store->dir_fd, ".in-progress",
+                        O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dir_fd < 0)
+        return;
+    g_autofree char *path = g_build_filename(ctx->index->store->path, ".in-progress", NULL);
+    g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+    const char *name;
+    guint n = 0;
+    while (dir && (name = g_dir_read_name(dir))) {
+        if (name[0] == '.' || !g_str_has_suffix(name, ".json"))
+            continue;
+        g_autoptr(CoronerCrashRecord) r = coroner_crash_record_load_at(dir_fd, name, NULL);
+        if (!r)
+            continue;
+        if (n++ == 0)
+            printf("\nDumps in progress:\n");
+        g_autofree char *time = ctl_format_time(r->timestamp_usec);
+        printf("  %s  PID %" G_GINT64_FORMAT "  UID %" G_GINT64_FORMAT "  %s\n", time,
+               r->process.pid, r->process.uid,
+               r->process.exe ? r->process.exe : (r->process.comm ? r->process.comm : "?"));
+    }
+    close(dir_fd);
 }
 
 int ctl_list(CtlContext *ctx, char **args, GError **error)
@@ -87,8 +128,11 @@ int ctl_list(CtlContext *ctx, char **args, GError **error)
         json_builder_end_array(b);
         g_autoptr(JsonNode) root = json_builder_get_root(b);
         ctl_json_print(root, !ctx->json_short);
-    } else if (shown->len > 0) {
-        print_table(ctx, shown);
+    } else {
+        if (shown->len > 0)
+            print_table(ctx, shown);
+        if (!ctx->no_legend)
+            print_in_progress(ctx);
     }
     if (shown->len == 0) {
         g_set_error(error, CTL_ERROR, CTL_EXIT_NO_MATCH, "no crashes found");

@@ -208,11 +208,12 @@ static void write_storm_summary(Daemon *dm, const AdmissionSummary *s)
 {
     g_autoptr(CoronerCrashRecord) r = coroner_crash_record_new();
     const char *comm = s->comm && *s->comm ? s->comm : "unknown";
-    r->id = coroner_entry_id(comm, s->uid, dm->boot_id, 0, (uint64_t)s->start_usec);
+    /* Named after the first crash it stands for, so it sorts and reads like one. */
+    r->id = coroner_entry_id(comm, s->uid, dm->boot_id, MAX(s->first_pid, 1), (uint64_t)s->start_usec);
     r->timestamp_usec = s->start_usec;
     r->boot_id = g_strdup(dm->boot_id);
     r->hostname = g_strdup(dm->hostname);
-    r->process.pid = 0;
+    r->process.pid = s->first_pid;
     r->process.uid = s->uid;
     r->process.gid = -1;
     r->process.dumpable = 2; /* root-only: it speaks for many processes */
@@ -530,9 +531,9 @@ static void arm_queue_timer(Daemon *dm)
 static void admit(Daemon *dm, Dump *d)
 {
     g_autofree char *reason = NULL;
-    AdmissionVerdict v = admission_decide(dm->admission, d->uid, d->exe, d->comm, d->timestamp_usec, &reason);
+    AdmissionVerdict v = admission_decide(dm->admission, d->uid, d->exe, d->comm, d->pid, d->timestamp_usec, &reason);
     if (v == ADMISSION_DUMP && dm->stopping) {
-        v = admission_reject(dm->admission, d->uid, d->exe, d->comm, d->timestamp_usec);
+        v = admission_reject(dm->admission, d->uid, d->exe, d->comm, d->pid, d->timestamp_usec);
         reason = g_strdup("coronerd is stopping");
     }
     if (v == ADMISSION_DUMP && g_hash_table_size(dm->running) < dm->config->max_concurrent) {
@@ -546,7 +547,7 @@ static void admit(Daemon *dm, Dump *d)
         return;
     }
     if (v == ADMISSION_DUMP) {
-        v = admission_reject(dm->admission, d->uid, d->exe, d->comm, d->timestamp_usec);
+        v = admission_reject(dm->admission, d->uid, d->exe, d->comm, d->pid, d->timestamp_usec);
         reason = g_strdup_printf("%u dumps in progress and %u waiting (MaxConcurrent=, QueueMax=)",
                                  g_hash_table_size(dm->running), dm->queue.length);
     }
@@ -570,7 +571,7 @@ static gboolean on_queue_timer(gpointer data)
         if (now - d->queued_at < limit)
             break;
         g_queue_pop_head(&dm->queue);
-        AdmissionVerdict v = admission_reject(dm->admission, d->uid, d->exe, d->comm, now_usec());
+        AdmissionVerdict v = admission_reject(dm->admission, d->uid, d->exe, d->comm, d->pid, now_usec());
         g_autofree char *why = g_strdup_printf("it waited %u s for a worker (DumpTimeoutSec=)",
                                                dm->config->dump_timeout_sec);
         refuse(dm, d, v, why);
@@ -766,7 +767,7 @@ static gboolean on_stop_signal(gpointer data)
     /* Queued crashes are not dumped now; they are still accounted. */
     while (dm->queue.length > 0) {
         Dump *d = g_queue_pop_head(&dm->queue);
-        AdmissionVerdict v = admission_reject(dm->admission, d->uid, d->exe, d->comm, now_usec());
+        AdmissionVerdict v = admission_reject(dm->admission, d->uid, d->exe, d->comm, d->pid, now_usec());
         refuse(dm, d, v, "coronerd is stopping");
     }
     maybe_quit(dm);

@@ -57,6 +57,13 @@ journal_sync
 storm=$(journalctl --no-pager -o json MESSAGE_ID=b1e2a43c9f8d4c0e8a6f7d3e2c1b0a99 2>/dev/null | tail -n 1)
 assert_contains '"CORONER_SUPPRESSED"' "$storm" "the storm summary's journal entry"
 
+# coronerctl shows the summary, and --json counts what it stands for.
+listing=$("$CORONERCTL" --store="$STORE" --no-pager list 2>&1 || true)
+assert_match "and [0-9]+ more crashes of $(readlink -f "$CORONER_CRASHER") suppressed" "$listing" "coronerctl list shows the storm summary"
+json_sum=$("$CORONERCTL" --store="$STORE" --json=short list 2>/dev/null |
+    jq --arg exe "$(readlink -f "$CORONER_CRASHER")" '[.[] | select(.uid == 4101 and .exe == $exe) | .suppressed] | add')
+assert_eq "$suppressed" "$json_sum" "coronerctl list --json: suppressed"
+
 # Nothing left behind: no worker, no parser, no process of the crashing user.
 sleep 1
 assert_eq "" "$(coronerd_descendants | tr '\n' ' ')" "no process of coronerd's left"
