@@ -230,8 +230,8 @@ static int for_backtrace(int fd, const char *what, GError **error)
     return out;
 }
 
-int coroner_core_open_for_backtrace(int store_dir_fd, const CoronerCrashRecord *record,
-                                    GError **error)
+int coroner_core_open_stack_core(int store_dir_fd, const CoronerCrashRecord *record,
+                                 GError **error)
 {
     if (record->id && !strchr(record->id, '/') && record->id[0] != '.') {
         g_autofree char *stack = g_strconcat(record->id, CORONER_STACK_SUFFIX, NULL);
@@ -242,6 +242,16 @@ int coroner_core_open_for_backtrace(int store_dir_fd, const CoronerCrashRecord *
             close(fd);
         }
     }
+    g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "the crash has no stack core");
+    return -1;
+}
+
+int coroner_core_open_for_backtrace(int store_dir_fd, const CoronerCrashRecord *record,
+                                    GError **error)
+{
+    int stack_fd = coroner_core_open_stack_core(store_dir_fd, record, NULL);
+    if (stack_fd >= 0)
+        return stack_fd;
     if (!record->core.file) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no core was stored%s%s",
                     record->core.reason ? ": " : "",

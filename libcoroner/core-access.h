@@ -26,6 +26,14 @@ G_BEGIN_DECLS
 int coroner_core_open_for_backtrace(int store_dir_fd, const CoronerCrashRecord *record,
                                     GError **error);
 
+/*
+ * Only record's stack core (<id>.stack, an uncompressed ELF core) in the
+ * store, never following a symlink: instant, for callers that must not wait
+ * for a decompression.  -1 with error set when there is none.
+ */
+int coroner_core_open_stack_core(int store_dir_fd, const CoronerCrashRecord *record,
+                                 GError **error);
+
 /* The same for a core path, e.g. a journal entry's COREDUMP_FILENAME. */
 int coroner_core_open_path_for_backtrace(const char *core_path, GError **error);
 

@@ -42,6 +42,8 @@ static void rebuild(CoronerReviewPage *self)
     g_autoptr(GError) error = NULL;
     g_autofree char *comment = NULL;
     g_autofree char *description = NULL;
+    g_autofree char *store_path = NULL;
+    const char *record_path;
     GtkTextBuffer *preview = gtk_text_view_get_buffer(self->preview_view);
 
     g_clear_pointer(&self->envelope, g_bytes_unref);
@@ -55,7 +57,9 @@ static void rebuild(CoronerReviewPage *self)
         return;
     }
     comment = dup_comment(self);
-    self->envelope = coroner_submission_build(submission, record, self->dsn, comment,
+    record_path = coroner_crash_get_record_path(self->crash);
+    store_path = record_path ? g_path_get_dirname(record_path) : NULL;
+    self->envelope = coroner_submission_build(submission, record, store_path, self->dsn, comment,
                                               gtk_editable_get_text(GTK_EDITABLE(self->email_entry)), NULL, &error);
     if (!self->envelope) {
         g_autofree char *message = g_strdup_printf(_("The report cannot be made: %s"), error->message);

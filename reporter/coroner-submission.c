@@ -4,7 +4,10 @@
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core-access.h"
+#include "fs-util.h"
 #include "sentry-config.h"
 #include "sentry-dsn.h"
 #include "sentry-envelope.h"
@@ -66,11 +69,29 @@ char *coroner_submission_resolve_dsn(CoronerSubmission *self, const CoronerCrash
     return coroner_sentry_config_resolve_dsn(self->config, record, app_id, NULL, error);
 }
 
+/* The crash's stack core in store_path, for a minidump; -1 when there is none. */
+static int open_stack_core(const CoronerCrashRecord *record, const char *store_path)
+{
+    g_autoptr(GError) error = NULL;
+    int dir_fd = store_path ? coroner_open_dir_nofollow(store_path, &error) : -1;
+    int fd = dir_fd >= 0 ? coroner_core_open_stack_core(dir_fd, record, &error) : -1;
+
+    if (dir_fd >= 0)
+        close(dir_fd);
+    if (fd < 0)
+        g_message("The report goes without a minidump: %s",
+                  error ? error->message : "the crash's store is not known");
+    return fd;
+}
+
 GBytes *coroner_submission_build(CoronerSubmission *self, const CoronerCrashRecord *record,
-                                 const char *dsn, const char *comment, const char *email,
-                                 char **ret_event_id, GError **error)
+                                 const char *store_path, const char *dsn, const char *comment,
+                                 const char *email, char **ret_event_id, GError **error)
 {
     CoronerSentryReportOptions options = {0};
+    CoronerSentryMinidumpMode minidump = coroner_sentry_config_minidump_mode(self->config, record, NULL);
+    int core_fd = minidump != CORONER_SENTRY_MINIDUMP_OFF ? open_stack_core(record, store_path) : -1;
+    GBytes *envelope;
 
     options.dsn = dsn;
     options.comment = comment && *comment ? comment : NULL;
@@ -78,7 +99,13 @@ GBytes *coroner_submission_build(CoronerSubmission *self, const CoronerCrashReco
     /* The core never goes without a separate, explicit consent the reporter does not ask for yet. */
     options.allow_core = FALSE;
     options.core_consent = FALSE;
-    return coroner_sentry_report_build(record, &options, ret_event_id, error);
+    /* Nor the environment: the minidump goes without it. */
+    options.minidump = core_fd >= 0 ? minidump : CORONER_SENTRY_MINIDUMP_OFF;
+    options.minidump_core_fd = core_fd;
+    envelope = coroner_sentry_report_build(record, &options, ret_event_id, error);
+    if (core_fd >= 0)
+        close(core_fd);
+    return envelope;
 }
 
 static void describe_json_node(GString *out, JsonNode *node)

@@ -34,10 +34,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CoronerSubmission, coroner_submission_free)
 char *coroner_submission_resolve_dsn(CoronerSubmission *self, const CoronerCrashRecord *record,
                                      const char *app_id, GError **error);
 
-/* The exact bytes that Send will queue and send. */
+/*
+ * The exact bytes that Send will queue and send.  store_path (may be NULL) is
+ * the crash's store directory: with reporting.conf's Minidump=attach or only,
+ * a minidump made from the crash's stack core there goes with the report
+ * (none when there is no stack core: the page must not wait for a full core
+ * to be decompressed), without the environment.
+ */
 GBytes *coroner_submission_build(CoronerSubmission *self, const CoronerCrashRecord *record,
-                                 const char *dsn, const char *comment, const char *email,
-                                 char **ret_event_id, GError **error);
+                                 const char *store_path, const char *dsn, const char *comment,
+                                 const char *email, char **ret_event_id, GError **error);
 
 /* The envelope for people: every JSON item pretty-printed, attachments listed by name and size. */
 char *coroner_submission_describe(GBytes *envelope);

@@ -457,7 +457,7 @@ static void test_crash_uses_kept_backtrace(void)
     g_assert_no_error(error);
     dsn = coroner_submission_resolve_dsn(submission, record, NULL, &error);
     g_assert_no_error(error);
-    envelope = coroner_submission_build(submission, record, dsn, NULL, NULL, NULL, &error);
+    envelope = coroner_submission_build(submission, record, NULL, dsn, NULL, NULL, NULL, &error);
     g_assert_no_error(error);
     envelope_text = g_strndup(g_bytes_get_data(envelope, NULL), g_bytes_get_size(envelope));
     g_assert_nonnull(strstr(envelope_text, "better_function"));
