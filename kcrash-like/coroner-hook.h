@@ -77,7 +77,10 @@ CORONER_HOOK_PUBLIC int coroner_hook_init(const coroner_hook_options *options);
 /*
  * Gives the calling (non-main) thread its own alternate signal stack, so that
  * a stack overflow in it is still reported.  Freed when the thread exits.
- * Returns 0 (also when the thread already had one) or -ENOMEM.
+ * Threads started with pthread_create() after coroner_hook_init() get one
+ * without this call (the library wraps pthread_create); it is for threads
+ * started otherwise.  Returns 0 (also when the thread already had one) or
+ * -ENOMEM.
  */
 CORONER_HOOK_PUBLIC int coroner_hook_thread_init(void);
 

@@ -212,6 +212,15 @@ static void *overflow_thread(void *arg)
     return NULL;
 }
 
+/* Never calls coroner_hook_thread_init(): the library gives it its alternate stack. */
+static void *overflow_thread_plain(void *arg)
+{
+    (void)arg;
+    prctl(PR_SET_NAME, "crasher-plain");
+    recurse(0);
+    return NULL;
+}
+
 static void run_thread(void *(*fn)(void *), void *arg)
 {
     pthread_t t;
@@ -223,6 +232,11 @@ static void run_thread(void *(*fn)(void *), void *arg)
 static void crash_overflow_thread(void)
 {
     run_thread(overflow_thread, NULL);
+}
+
+static void crash_overflow_thread_plain(void)
+{
+    run_thread(overflow_thread_plain, NULL);
 }
 
 static pthread_barrier_t two_barrier;
@@ -413,6 +427,8 @@ static const struct crasher_mode builtin_modes[] = {
     {"sys", crash_sys, "a syscall seccomp forbids (SIGSYS)"},
     {"overflow-main", crash_overflow_main, "infinite recursion in the main thread"},
     {"overflow-thread", crash_overflow_thread, "infinite recursion in a second thread"},
+    {"overflow-thread-plain", crash_overflow_thread_plain,
+     "infinite recursion in a thread that never called coroner_hook_thread_init()"},
     {"two-threads", crash_two_threads, "two threads crash at the same moment"},
     {"annotation-race", crash_annotation_race, "crash a thread that is updating annotations"},
     {"crash-in-save", crash_in_save, "abort(), then the emergency save crashes"},

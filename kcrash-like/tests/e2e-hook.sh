@@ -29,7 +29,7 @@ require_built "$CORONER_HANDLER" "$CORONER_CRASHER" "$CORONER_CHECK_CORE"
 # process's comm (%e, the main thread's name) is always crasher-main.
 SI_TKILL=-6
 COMM=crasher-main
-THREADS=1 THREAD=crasher-main CODE= ADDR= EXC_TYPE= EXC_WHAT=
+THREADS=1 THREAD=crasher-main CODE= ADDR= EXC_TYPE= EXC_WHAT= OVERFLOW=
 case $MODE in
 segv | emergency-save | save-timeout | prev-handler | init-twice) SIG=11 CODE=1 ADDR=0x10 ;;
 abrt | crash-in-save) SIG=6 CODE=$SI_TKILL ;;
@@ -38,8 +38,9 @@ fpe) SIG=8 CODE=1 ;;
 ill) SIG=4 CODE=2 ;;
 trap) SIG=5 CODE=128 ;;
 sys) SIG=31 CODE=1 ;;
-overflow-main) SIG=11 ;;
-overflow-thread) SIG=11 THREADS=2 THREAD=crasher-deep ;;
+overflow-main) SIG=11 OVERFLOW=1 ;;
+overflow-thread) SIG=11 THREADS=2 THREAD=crasher-deep OVERFLOW=1 ;;
+overflow-thread-plain) SIG=11 THREADS=2 THREAD=crasher-plain OVERFLOW=1 ;;
 two-threads) SIG=11 CODE=1 ADDR=0x10 THREADS=3 THREAD= ;;
 annotation-race) SIG=11 CODE=$SI_TKILL THREADS=2 THREAD=crasher-racer ;;
 fork-child) SIG=11 CODE=1 ADDR=0x10 ;;
@@ -107,6 +108,14 @@ else
 fi
 [ -z "$CODE" ] || assert_eq "$CODE" "$(rec "$PID" .signal.code)" "record signal.code (from the hook)"
 [ -z "$ADDR" ] || assert_eq "$ADDR" "$(rec "$PID" .signal.address)" "record signal.address (from the hook)"
+if [ -n "$OVERFLOW" ]; then
+    # The hook ran on the thread's alternate stack: the fault's own code and
+    # address, not the kernel's SI_KERNEL for a signal nobody could handle.
+    assert_match '^(1|2)$' "$(rec "$PID" .signal.code)" "record signal.code: SEGV_MAPERR or SEGV_ACCERR"
+    assert_match '^0x[0-9a-f]+$' "$(rec "$PID" .signal.address)" "record signal.address: the fault address"
+    assert_eq "$(rec "$PID" .signal.code)" "$(kv siginfo_code "$(cat "$LOGDIR/check-core.$PID")")" \
+        "core: NT_SIGINFO si_code is the fault's"
+fi
 if [ -n "$EXC_TYPE" ]; then
     assert_eq "$EXC_TYPE" "$(rec "$PID" .app.exception.type)" "record app.exception.type"
     assert_eq "$EXC_WHAT" "$(rec "$PID" .app.exception.what)" "record app.exception.what"

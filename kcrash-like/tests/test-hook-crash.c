@@ -29,6 +29,8 @@ typedef struct {
 } CrashCase;
 
 #define NO_CODE_CHECK 0x7fffffff
+/* A stack overflow: the fault's own code (not the kernel's SI_KERNEL when no handler could run). */
+#define OVERFLOW_CODE 0x7ffffffe
 
 static void check_crash(const CrashCase *t, const CoronerAppInfo *app,
                         const CoronerHookCrash *crash, pid_t pid)
@@ -36,8 +38,12 @@ static void check_crash(const CrashCase *t, const CoronerAppInfo *app,
     hook_test_assert_crasher_metadata(app, t->mode);
     g_assert_cmpint(crash->signal_number, ==, t->signo);
     g_assert_true(crash->has_code);
-    if (t->code != NO_CODE_CHECK)
+    if (t->code == OVERFLOW_CODE) {
+        g_assert_true(crash->code == SEGV_MAPERR || crash->code == SEGV_ACCERR);
+        g_assert_cmpuint(crash->address, !=, 0);
+    } else if (t->code != NO_CODE_CHECK) {
         g_assert_cmpint(crash->code, ==, t->code);
+    }
     g_assert_cmpint(crash->has_address, ==, t->has_address);
     if (t->signo == SIGSEGV && t->has_address && t->code == SEGV_MAPERR)
         g_assert_cmpuint(crash->address, ==, 16);
@@ -322,8 +328,9 @@ static const CrashCase cases[] = {
     {"trap", FALSE, SIGTRAP, SI_KERNEL, TRUE, CRASHER_THREAD_NAME, NULL, NULL},
 #endif
     {"sys", FALSE, SIGSYS, 1 /* SYS_SECCOMP */, TRUE, CRASHER_THREAD_NAME, NULL, NULL},
-    {"overflow-main", FALSE, SIGSEGV, NO_CODE_CHECK, TRUE, CRASHER_THREAD_NAME, NULL, NULL},
-    {"overflow-thread", FALSE, SIGSEGV, NO_CODE_CHECK, TRUE, "crasher-deep", NULL, NULL},
+    {"overflow-main", FALSE, SIGSEGV, OVERFLOW_CODE, TRUE, CRASHER_THREAD_NAME, NULL, NULL},
+    {"overflow-thread", FALSE, SIGSEGV, OVERFLOW_CODE, TRUE, "crasher-deep", NULL, NULL},
+    {"overflow-thread-plain", FALSE, SIGSEGV, OVERFLOW_CODE, TRUE, "crasher-plain", NULL, NULL},
     {"crash-in-save", FALSE, SIGABRT, SI_TKILL, FALSE, CRASHER_THREAD_NAME, "crashed", NULL},
     {"save-timeout", FALSE, SIGSEGV, SEGV_MAPERR, TRUE, CRASHER_THREAD_NAME, "timed-out", NULL},
     {"emergency-save", FALSE, SIGSEGV, SEGV_MAPERR, TRUE, CRASHER_THREAD_NAME, "done",
