@@ -9,14 +9,7 @@
 TEST_NAME=upload-big
 source "${CORONER_TEST_LIB:?}/harness.sh"
 source "$(dirname "$0")/upload-lib.sh"
-harness_init "$@"
-require_built "$CORONER_HANDLER" "$CORONER_CRASHER" "$CORONER_UPLOAD" "$CORONER_CTL"
-
-store_config
-private_journal_start
-core_pattern_use "$CORONER_HANDLER" "$CONFIG"
-s3_start
-upload_config PartSize=16M
+upload_test_start PartSize=16M
 
 crash_and_wait --big=80:random segv
 [ -n "$RECORD" ] || harness_done

@@ -12,14 +12,7 @@
 TEST_NAME=upload-failures
 source "${CORONER_TEST_LIB:?}/harness.sh"
 source "$(dirname "$0")/upload-lib.sh"
-harness_init "$@"
-require_built "$CORONER_HANDLER" "$CORONER_CRASHER" "$CORONER_UPLOAD"
-
-store_config
-private_journal_start
-core_pattern_use "$CORONER_HANDLER" "$CONFIG"
-s3_start
-upload_config
+upload_test_start
 
 crash_and_wait segv
 [ -n "$RECORD" ] || harness_done

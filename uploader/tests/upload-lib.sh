@@ -175,3 +175,17 @@ wait_for() {
     done
     return 1
 }
+
+# upload_test_start [Key=Value…]: what every upload test starts with — the
+# harness (lock, private namespace, scratch), the built programs, a private
+# store and journald, core_pattern at the handler, the S3 server, and
+# [Upload] for it (plus the given keys).
+upload_test_start() {
+    harness_init
+    require_built "$CORONER_HANDLER" "$CORONER_CRASHER" "$CORONER_UPLOAD" "$CORONER_CTL"
+    store_config
+    private_journal_start
+    core_pattern_use "$CORONER_HANDLER" "$CONFIG"
+    s3_start
+    upload_config "$@"
+}

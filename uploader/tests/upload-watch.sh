@@ -8,14 +8,7 @@
 TEST_NAME=upload-watch
 source "${CORONER_TEST_LIB:?}/harness.sh"
 source "$(dirname "$0")/upload-lib.sh"
-harness_init "$@"
-require_built "$CORONER_HANDLER" "$CORONER_CRASHER" "$CORONER_UPLOAD"
-
-store_config
-private_journal_start
-core_pattern_use "$CORONER_HANDLER" "$CONFIG"
-s3_start
-upload_config Watch=yes
+upload_test_start Watch=yes
 
 upload_daemon_start
 wait_for "grep -q 'running: watching the store' '$LOGDIR/upload-daemon.err'" 10 ||
