@@ -7,7 +7,8 @@
 # core_pattern to coroner-handler; its minidump, written from the stack core
 # and again from the full core, has every stream, 64 threads, SIGSEGV in the
 # crashing thread the record names, the modules with their files' build-ids,
-# and minidump_stackwalk, given dump_syms' symbols, names the crashing frame.
+# and minidump_stackwalk, given dump_syms' symbols, names the crashing frame;
+# so does one from a minimal core stored by an all-stacks recept.
 # The environment (here a planted secret) is in it only when asked for, not
 # even in the stack memory.  `coronerctl submit` with reporting.conf's
 # Minidump=attach or only puts it in the report as an event.minidump
@@ -105,6 +106,31 @@ rm -f "$T/full-noenv.dmp"
 ctl minidump "$CRASH_PID" -o "$T/full-noenv.dmp" 2>/dev/null || true
 check_minidump "$T/full-noenv.dmp" full-core
 mv "$T/stack-core" "$STORE/$ENTRY.stack"
+
+# From a minimal core (an all-stacks recept with the modules' headers): the same checks.
+cat >"$T/all-stacks.json" <<'EOF'
+{
+  "name": "all-stacks",
+  "stacks": { "threads": "all", "max_size": "256K" },
+  "modules": { "headers": true }
+}
+EOF
+config_set "Store.Recept=$T/all-stacks.json"
+core_pattern_use "$CORONER_HANDLER" "$CONFIG"
+FIRST_PID=$CRASH_PID FIRST_RECORD=$RECORD FIRST_TID=$TID
+CORONER_TEST_SECRET=$SECRET crash_and_wait threads 63
+core_pattern_restore
+if [ -n "$RECORD" ]; then
+    assert_eq all-stacks "$(rec "$CRASH_PID" .core.minimal.recept)" "the second crash's core is minimal"
+    MIN_ENTRY=$(basename "${RECORD%.json}")
+    [ ! -e "$STORE/$MIN_ENTRY.stack" ] || mv "$STORE/$MIN_ENTRY.stack" "$T/min-stack-core"
+    TID=$(rec "$CRASH_PID" .process.tid)
+    RC=0
+    ctl minidump "$CRASH_PID" -o "$T/minimal.dmp" 2>"$LOGDIR/minidump-minimal.err" || RC=$?
+    assert_eq 0 "$RC" "coronerctl minidump (from the minimal core)"
+    check_minidump "$T/minimal.dmp" minimal-core
+fi
+CRASH_PID=$FIRST_PID RECORD=$FIRST_RECORD TID=$FIRST_TID
 
 # Sentry: the minidump in the report, besides our stack trace or instead of it.
 export XDG_CONFIG_HOME=$T/config XDG_STATE_HOME=$T/state
