@@ -62,15 +62,17 @@ static char *save(const char *name, GByteArray *bytes)
     return path;
 }
 
-static char *eu_stack(const char *core, const char *exe)
+/* A kernel core of crash-c in mode, read whole; NULL when none can be made (the test is skipped). */
+static guint8 *load_core(const char *name, const char *mode, int *ret_pid, char **ret_path,
+                         gsize *ret_length)
 {
-    const char *argv[] = {"eu-stack", "-i", "--core", core, "-e", exe, NULL};
-    char *out = NULL;
-    int status;
-    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL,
-                               G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
-                               NULL, &status, NULL));
-    return out;
+    char *core = test_make_core(name, ret_pid, test_path("CRASH_C"), mode, NULL);
+    if (!core)
+        return NULL;
+    guint8 *data = NULL;
+    g_assert_true(g_file_get_contents(core, (char **)&data, ret_length, NULL));
+    *ret_path = core;
+    return data;
 }
 
 static CoronerRecept *recept(const char *json)
@@ -115,12 +117,11 @@ static void test_threads(void)
 {
     const char *exe = test_path("CRASH_C");
     int pid = 0;
-    g_autofree char *core = test_make_core("c-threads", &pid, exe, "threads", NULL);
-    if (!core)
-        return;
-    g_autofree guint8 *data = NULL;
     gsize length = 0;
-    g_assert_true(g_file_get_contents(core, (char **)&data, &length, NULL));
+    g_autofree char *core = NULL;
+    g_autofree guint8 *data = load_core("c-threads", "threads", &pid, &core, &length);
+    if (!data)
+        return;
     g_autoptr(CoronerRecept) r =
         recept("{\"name\":\"t\",\"notes\":{\"extended_registers\":\"crashing-thread\"}}");
     CoronerMinimalOptions o;
@@ -153,8 +154,8 @@ static void test_threads(void)
     g_assert_nonnull(strstr(full_notes, "202:LINUX"));
 
     g_autofree char *path = save("c-threads.minimal", first);
-    g_autofree char *eu_full = eu_stack(core, exe);
-    g_autofree char *eu_min = eu_stack(path, exe);
+    g_autofree char *eu_full = test_eu_stack(core, exe);
+    g_autofree char *eu_min = test_eu_stack(path, exe);
     g_assert_cmpstr(eu_full, ==, eu_min);
     g_autoptr(CoronerCrashRecord) full = test_symbolize(core, exe, pid);
     g_autoptr(CoronerCrashRecord) small = test_symbolize(path, exe, pid);
@@ -174,12 +175,11 @@ static void test_first_thread(void)
 {
     const char *exe = test_path("CRASH_C");
     int pid = 0;
-    g_autofree char *core = test_make_core("c-threads", &pid, exe, "threads", NULL);
-    if (!core)
-        return;
-    g_autofree guint8 *data = NULL;
     gsize length = 0;
-    g_assert_true(g_file_get_contents(core, (char **)&data, &length, NULL));
+    g_autofree char *core = NULL;
+    g_autofree guint8 *data = load_core("c-threads", "threads", &pid, &core, &length);
+    if (!data)
+        return;
     g_autoptr(CoronerRecept) r = recept("{\"stacks\":{\"threads\":\"crashing\"}}");
     CoronerMinimalOptions o;
     coroner_recept_to_options(r, &o);

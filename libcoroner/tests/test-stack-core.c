@@ -84,17 +84,6 @@ static void assert_same_backtrace(const CoronerCrashRecord *a, const CoronerCras
     g_assert_cmpuint(a->signal.address, ==, b->signal.address);
 }
 
-static char *eu_stack(const char *core, const char *exe)
-{
-    const char *argv[] = {"eu-stack", "-s", "-i", "--core", core, "-e", exe, NULL};
-    char *out = NULL;
-    int status;
-    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL,
-                               G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
-                               NULL, &status, NULL));
-    return out;
-}
-
 typedef struct {
     const char *name;
     const char *program_variable;
@@ -116,7 +105,7 @@ static void test_same_backtrace(gconstpointer data)
     if (!core)
         return;
     g_autoptr(CoronerCrashRecord) full = test_symbolize(core, exe, pid);
-    g_autofree char *eu_full = eu_stack(core, exe);
+    g_autofree char *eu_full = test_eu_stack(core, exe);
     struct stat core_st;
     g_assert_cmpint(stat(core, &core_st), ==, 0);
     for (guint32 seed = 1; seed <= 3; seed++) {
@@ -125,7 +114,7 @@ static void test_same_backtrace(gconstpointer data)
         g_assert_null(warning);
         g_autoptr(CoronerCrashRecord) small = test_symbolize(stack, exe, pid);
         assert_same_backtrace(full, small);
-        g_autofree char *eu_small = eu_stack(stack, exe);
+        g_autofree char *eu_small = test_eu_stack(stack, exe);
         g_assert_cmpstr(eu_full, ==, eu_small);
         struct stat st;
         g_assert_cmpint(stat(stack, &st), ==, 0);

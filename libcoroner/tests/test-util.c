@@ -161,3 +161,14 @@ CoronerCrashRecord *test_symbolize(const char *core, const char *exe, int64_t cr
     close(fd);
     return r;
 }
+
+char *test_eu_stack(const char *core, const char *exe)
+{
+    const char *argv[] = {"eu-stack", "-s", "-i", "--core", core, "-e", exe, NULL};
+    char *out = NULL;
+    int status;
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL,
+                               G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
+                               NULL, &status, NULL));
+    return out;
+}

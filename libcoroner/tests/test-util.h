@@ -37,3 +37,6 @@ void test_assert_frame(const CoronerThread *t, int i, const char *function, cons
 
 /* Symbolizes a core file in-process with default options (no debuginfod); asserts success. */
 CoronerCrashRecord *test_symbolize(const char *core, const char *exe, int64_t crash_tid);
+
+/* Unmodified eu-stack's output (-s -i: source lines, inlined frames) for a core. Caller frees. */
+char *test_eu_stack(const char *core, const char *exe);
