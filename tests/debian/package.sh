@@ -99,6 +99,11 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------------- build
+# CORONER_PACKAGE_DEBS=DIR reuses the packages and .changes of an earlier
+# build (when working on the maintainer scripts' checks).
+if [ -n "${CORONER_PACKAGE_DEBS:-}" ]; then
+    cp "$CORONER_PACKAGE_DEBS"/*.deb "$CORONER_PACKAGE_DEBS"/*.changes "$CORONER_PACKAGE_DEBS"/*.buildinfo "$work"/
+else
 head=$(git -C "$src" rev-parse HEAD)
 git clone --quiet --no-hardlinks "$src" "$work/coroner"
 git -C "$work/coroner" checkout --quiet --detach "$head"
@@ -108,6 +113,7 @@ log "building the packages from a clean clone of $head"
     dpkg-checkbuilddeps
     DEB_BUILD_OPTIONS="nocheck parallel=$(nproc)" dpkg-buildpackage -us -uc -b >"$work/build.log" 2>&1
 ) || { tail -40 "$work/build.log" >&2; die "dpkg-buildpackage failed"; }
+fi
 debs=("$work"/*.deb)
 log "built: $(cd "$work" && echo *.deb)"
 for p in "${packages[@]}"; do
@@ -150,9 +156,15 @@ fi
 snapshot >"$work/files.before"
 
 kernel_as_before() {
-    cmp -s /proc/sys/kernel/core_pattern "$work/core_pattern.before" &&
-        cmp -s /proc/sys/kernel/core_pipe_limit "$work/core_pipe_limit.before" &&
-        cmp -s /proc/sys/fs/suid_dumpable "$work/suid_dumpable.before"
+    local key status=0
+    for key in kernel/core_pattern kernel/core_pipe_limit fs/suid_dumpable; do
+        # (cat: cmp takes a /proc file's size of 0 for a difference)
+        if ! cat "/proc/sys/$key" | cmp -s - "$work/${key#*/}.before"; then
+            log "  $key is “$(cat "/proc/sys/$key")”, was “$(cat "$work/${key#*/}.before")”"
+            status=1
+        fi
+    done
+    return "$status"
 }
 
 # ----------------------------------------------------------------- install
@@ -208,16 +220,18 @@ crash_pid=$!
 sleep 0.2
 kill -SEGV "$crash_pid"
 wait "$crash_pid" 2>/dev/null || true
-found=
+found= stored=
 for _ in $(seq 1 100); do
+    # coronerctl may list the crash before its record is in place.
+    stored=$(find /var/lib/coroner -name "*.$crash_pid.*.json" -print -quit 2>/dev/null || true)
     found=$(coronerctl --no-pager list --json 2>/dev/null |
         jq -r --argjson pid "$crash_pid" '.[] | select(.pid == $pid) | .id' 2>/dev/null || true)
-    [ -n "$found" ] && break
+    [ -n "$stored" ] && [ -n "$found" ] && break
     sleep 0.3
 done
-check "coronerctl list finds the crash of PID $crash_pid" test -n "$found"
-check "the crash is stored in /var/lib/coroner" \
-    test -n "$(find /var/lib/coroner -name "*.$crash_pid.*.json" -print -quit 2>/dev/null)"
+check "the crash is stored in /var/lib/coroner${stored:+ (${stored##*/})}" test -n "$stored"
+check "coronerctl list finds the crash of PID $crash_pid${found:+ (id $found)}" test -n "$found"
+[ -n "$stored" ] || log "  the store: $(ls /var/lib/coroner 2>&1)"
 
 # ------------------------------------------------------------------ remove
 log "apt-get remove"
@@ -231,8 +245,8 @@ check "after remove, systemd-coredump's sysctl snippet is unmasked" \
     test ! -L /etc/sysctl.d/50-coredump.conf
 
 # ------------------------------------------------------------------- purge
-log "apt-get purge"
-DEBIAN_FRONTEND=noninteractive apt-get purge -y -q "${packages[@]}" >"$work/purge.log" 2>&1 ||
+log "dpkg --purge"
+DEBIAN_FRONTEND=noninteractive dpkg --purge "${packages[@]}" >"$work/purge.log" 2>&1 ||
     { tail -30 "$work/purge.log" >&2; die "apt-get purge failed"; }
 check "after purge, the kernel settings are byte-identical to before" kernel_as_before
 check "after purge, /var/lib/coroner is gone" test ! -e /var/lib/coroner
