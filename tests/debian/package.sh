@@ -92,6 +92,11 @@ cleanup() {
         rm -rf /var/lib/coroner
         mv "$store_backup" /var/lib/coroner
     fi
+    # CORONER_PACKAGE_KEEP=DIR keeps the packages and the logs of this run.
+    if [ -n "${CORONER_PACKAGE_KEEP:-}" ]; then
+        mkdir -p "$CORONER_PACKAGE_KEEP"
+        cp "$work"/*.deb "$work"/*.changes "$work"/*.buildinfo "$work"/*.log "$CORONER_PACKAGE_KEEP"/ 2>/dev/null || true
+    fi
     rm -rf "$work"
     exit "$status"
 }
