@@ -183,7 +183,7 @@ for p in "${packages[@]}"; do
     check "$p is installed" is_installed "$p"
 done
 
-check "the coroner system user exists" getent passwd coroner
+check "the coroner system user exists" eval "getent passwd coroner >/dev/null"
 uid=$(getent passwd coroner | cut -d: -f3 || true)
 check "the coroner user is a system user (uid $uid)" test "${uid:-99999}" -lt 1000
 check "the coroner user has no login shell" \
