@@ -28,7 +28,7 @@ _coronerctl_crash_ids() {
 _coronerctl() {
     local cur=${COMP_WORDS[COMP_CWORD]}
     local prev=${COMP_WORDS[COMP_CWORD - 1]}
-    local commands='list info backtrace dump debug minidump vacuum submit outbox'
+    local commands='list info backtrace dump debug minidump bundle vacuum submit outbox'
     local options='--help --version --store= --config= --journal-directory= --file=
         --no-journal --unverified --since= --until= --reverse --lines= --json --compact --full
         --output= --debugger= --debugger-arguments= --max-use= --keep-free= --environ
@@ -57,7 +57,12 @@ _coronerctl() {
         return
         ;;
     --config | --file | --output | -o)
-        COMPREPLY=($(compgen -f -- "$cur"))
+        # bundle writes into a directory, dump and minidump into a file.
+        if [[ " ${COMP_WORDS[*]} " == *" bundle "* ]] && [[ $option == --output || $option == -o ]]; then
+            COMPREPLY=($(compgen -d -- "$cur"))
+        else
+            COMPREPLY=($(compgen -f -- "$cur"))
+        fi
         return
         ;;
     --debugger)
@@ -109,7 +114,7 @@ _coronerctl() {
     outbox)
         COMPREPLY=($(compgen -W 'list flush' -- "$cur"))
         ;;
-    info | backtrace | dump | debug | minidump | submit)
+    info | backtrace | dump | debug | minidump | bundle | submit)
         COMPREPLY=($(compgen -W "$(_coronerctl_crash_ids)" -- "$cur"))
         ;;
     esac

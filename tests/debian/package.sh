@@ -20,7 +20,7 @@ shopt -s nullglob
 
 src=$(cd "${1:?usage: package.sh SOURCE_TREE}" && pwd)
 lock=${CORONER_CORE_PATTERN_LOCK:-/run/lock/coroner-core-pattern.lock}
-packages=(coroner coroner-reporter libcoroner-hook0 libcoroner-hook-dev)
+packages=(coroner coroner-reporter coroner-upload libcoroner-hook0 libcoroner-hook-dev)
 failures=0
 t0=$SECONDS
 
@@ -38,7 +38,7 @@ check() { # check DESCRIPTION COMMAND...
 for tool in git dpkg-buildpackage lintian apt-get jq flock desktop-file-validate; do
     command -v "$tool" >/dev/null || die "$tool is missing (tools/bootstrap installs it)"
 done
-for p in "${packages[@]}" coroner-upload; do
+for p in "${packages[@]}"; do
     if dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qv '^not-installed$'; then
         die "$p is installed on this machine: the test would remove it"
     fi
@@ -213,6 +213,8 @@ check "the reporter's XDG autostart file is installed and valid" desktop-file-va
 check "the reporter's user unit is enabled for every user" \
     test -L /etc/systemd/user/graphical-session.target.wants/coroner-reporter.service
 check "coronerctl is installed" test "$(command -v coronerctl)" = /usr/bin/coronerctl
+check "coroner-upload.service is installed, not enabled before [Upload] is configured" eval \
+    "test -f /lib/systemd/system/coroner-upload.service && ! systemctl is-enabled --quiet coroner-upload.service"
 
 # A crash through the real kernel into the installed handler.
 crasher=$work/coroner-pkg-test
