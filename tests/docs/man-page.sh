@@ -24,7 +24,7 @@ if [ -n "$warnings" ]; then
 fi
 
 help=$("$program" "$help_option")
-text=$(MANWIDTH=200 man -l "$page" 2>/dev/null)
+text=$(MANWIDTH=200 man --nh --nj -l "$page" 2>/dev/null)
 
 help_options=$(grep -oE -- '--[a-z][a-z0-9-]+' <<<"$help" | sort -u)
 for option in $help_options; do
