@@ -29,7 +29,8 @@ shipped=$(awk '/^\[[A-Za-z]+\]/ { group = substr($0, 2, length($0) - 2); next }
     /^#?[A-Z][A-Za-z]*=/ { sub(/^#/, ""); sub(/=.*/, ""); print group, $0 }' "$conf" | sort -u)
 # The man page: its sections are the groups, its tags the keys.
 text=$(MANWIDTH=200 man --nh --nj -l "$page" 2>/dev/null)
-documented=$(awk '/^\[[A-Za-z]+\]$/ { group = substr($0, 2, length($0) - 2); next }
+# ([App:ID], a group per application, is not a fixed group: left out.)
+documented=$(awk '/^\[/ { group = /^\[[A-Za-z]+\]$/ ? substr($0, 2, length($0) - 2) : ""; next }
     /^[A-Z]/ { group = ""; next }
     group != "" && /^       [A-Z][A-Za-z]*=/ { key = $1; sub(/=.*/, "", key); print group, key }' \
     <<<"$text" | sort -u)
