@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "coroner-crash-page.h"
 
+#include <gio/gdesktopappinfo.h>
 #include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
 
+#include "coroner-a11y.h"
 #include "coroner-app-choice.h"
 #include "coroner-backtrace-text.h"
+#include "coroner-bug-tracker.h"
 #include "coroner-debug-hint.h"
 #include "coroner-format.h"
+#include "coroner-report-text.h"
 
 struct _CoronerCrashPage {
     GtkWidget parent_instance;
@@ -16,11 +22,19 @@ struct _CoronerCrashPage {
     GPtrArray *detail_rows;   /* widgets added to details_group */
     GPtrArray *thread_rows;   /* expanders added to threads_box */
 
+    GtkScrolledWindow *page_scroller;
+    GtkScrolledWindow *backtrace_scroller;
     GtkImage *app_icon;
     GtkLabel *title_label;
     GtkLabel *summary_label;
+    GtkButton *restart_button;
     GtkButton *dismiss_button;
+    GtkButton *bug_button;
     GtkButton *review_button;
+    GtkButton *copy_report_button;
+    GtkButton *save_button;
+    GtkLabel *destination_label;
+    char *bug_tracker; /* where Report Bug… goes, NULL when the application names none */
     AdwActionRow *notify_row;
     GtkSwitch *notify_switch;
     GtkLevelBar *quality_bar;
@@ -52,6 +66,39 @@ static void set_button_text(GtkButton *button, const char *text)
 
     gtk_button_set_child(button, label);
     gtk_accessible_update_relation(GTK_ACCESSIBLE(button), GTK_ACCESSIBLE_RELATION_LABELLED_BY, label, NULL, -1);
+}
+
+/*
+ * A backtrace scrolls sideways only.  The mouse wheel over it scrolls the
+ * page, as over any other part of it, unless the backtrace has the keyboard
+ * focus (the user clicked into it): the wheel is not trapped by a box that
+ * happens to pass under the pointer.
+ */
+static gboolean on_backtrace_wheel(GtkEventControllerScroll *controller, double dx, double dy, gpointer data)
+{
+    CoronerCrashPage *self = data;
+    GtkWidget *scroller = gtk_event_controller_get_widget(GTK_EVENT_CONTROLLER(controller));
+    GtkWidget *view = gtk_scrolled_window_get_child(GTK_SCROLLED_WINDOW(scroller));
+    GtkAdjustment *page = gtk_scrolled_window_get_vadjustment(self->page_scroller);
+    double step;
+
+    if (dy == 0 || (view && gtk_widget_has_focus(view)))
+        return FALSE;
+    /* The step GTK's own scrolled window takes for one wheel click. */
+    step = gtk_event_controller_scroll_get_unit(controller) == GDK_SCROLL_UNIT_WHEEL
+               ? pow(gtk_adjustment_get_page_size(page), 2.0 / 3.0)
+               : 1.0;
+    gtk_adjustment_set_value(page, gtk_adjustment_get_value(page) + dy * step);
+    return TRUE;
+}
+
+static void forward_wheel(CoronerCrashPage *self, GtkWidget *scroller)
+{
+    GtkEventController *wheel = gtk_event_controller_scroll_new(GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
+
+    gtk_event_controller_set_propagation_phase(wheel, GTK_PHASE_CAPTURE);
+    g_signal_connect(wheel, "scroll", G_CALLBACK(on_backtrace_wheel), self);
+    gtk_widget_add_controller(scroller, wheel);
 }
 
 static void add_detail(CoronerCrashPage *self, const char *title, const char *value)
@@ -181,10 +228,14 @@ static void render_backtrace(CoronerCrashPage *self, const CoronerCrashRecord *r
         g_autofree char *heading = coroner_backtrace_text_heading(thread);
         g_autofree char *text = coroner_backtrace_text_thread(thread);
         GtkWidget *expander = gtk_expander_new(heading);
+
+        /* GTK 4.8 would call it "GtkExpander": its label is no name for a screen reader. */
+        coroner_a11y_set_name(GTK_ACCESSIBLE(expander), heading);
         GtkWidget *frame = gtk_frame_new(NULL);
         GtkWidget *scroller = gtk_scrolled_window_new();
 
         gtk_scrolled_window_set_policy(GTK_SCROLLED_WINDOW(scroller), GTK_POLICY_AUTOMATIC, GTK_POLICY_NEVER);
+        forward_wheel(self, scroller);
         gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroller), monospace_view(text, heading));
         gtk_frame_set_child(GTK_FRAME(frame), scroller);
         gtk_expander_set_child(GTK_EXPANDER(expander), frame);
@@ -303,6 +354,36 @@ static void on_notify_switched(GtkSwitch *widget, GParamSpec *pspec, gpointer da
         toast(self, message);
 }
 
+/*
+ * Review Report… only when the report has somewhere to go; without, Report
+ * Bug… when the application names a bug tracker.  Copy Report and Save
+ * Report… always: the report is the user's to pass on.
+ */
+static void render_actions(CoronerCrashPage *self, const CoronerCrashRecord *record)
+{
+    const CoronerAppMatch *match = coroner_crash_get_app(self->crash);
+    g_autofree char *dsn = self->reports ? coroner_reports_resolve_dsn(self->reports, self->crash, NULL) : NULL;
+
+    g_clear_pointer(&self->bug_tracker, g_free);
+    if (!dsn)
+        self->bug_tracker = coroner_bug_tracker_lookup(match->desktop_id,
+                                                       record && record->app ? record->app->bug_address : NULL);
+    gtk_widget_set_visible(GTK_WIDGET(self->review_button), dsn != NULL);
+    gtk_widget_set_visible(GTK_WIDGET(self->bug_button), self->bug_tracker != NULL);
+    gtk_widget_set_visible(GTK_WIDGET(self->restart_button), match->desktop_id != NULL);
+    if (!dsn) {
+        g_autofree char *text =
+            self->bug_tracker
+                /* Translators: %s is an application name */
+                ? g_strdup_printf(_("Reports about %s cannot be sent from here. Report Bug… copies the report and opens its bug tracker, where you can paste it."),
+                                  match->name)
+                : g_strdup_printf(_("Reports about %s cannot be sent from here: nobody has set up where they go. You can copy the report or save it to a file and pass it on."),
+                                  match->name);
+        gtk_label_set_text(self->destination_label, text);
+    }
+    gtk_widget_set_visible(GTK_WIDGET(self->destination_label), dsn == NULL);
+}
+
 static void render(CoronerCrashPage *self)
 {
     g_autoptr(GError) error = NULL;
@@ -326,10 +407,12 @@ static void render(CoronerCrashPage *self)
     }
     gtk_widget_set_sensitive(GTK_WIDGET(self->dismiss_button),
                              coroner_crash_get_state(self->crash) == CORONER_REPORT_NEW);
+    render_actions(self, record);
     render_notify(self);
     render_quality(self, record);
     render_backtrace(self, record);
     render_details(self, record);
+    coroner_a11y_name_generic(GTK_WIDGET(self));
 }
 
 static void on_record_changed(CoronerCrash *crash, gpointer data)
@@ -376,6 +459,8 @@ void coroner_crash_page_set_crash(CoronerCrashPage *self, CoronerCrash *crash)
     observe(self, crash);
     render(self);
     update_symbols_button(self);
+    /* Each crash opens at its top, wherever the page was scrolled to for the one before. */
+    gtk_adjustment_set_value(gtk_scrolled_window_get_vadjustment(self->page_scroller), 0);
 }
 
 void coroner_crash_page_set_reports(CoronerCrashPage *self, CoronerReports *reports)
@@ -393,7 +478,12 @@ CoronerCrashPage *coroner_crash_page_new(CoronerReports *reports)
 
 void coroner_crash_page_focus(CoronerCrashPage *self)
 {
-    gtk_widget_grab_focus(GTK_WIDGET(self->review_button));
+    if (gtk_widget_get_visible(GTK_WIDGET(self->review_button)))
+        gtk_widget_grab_focus(GTK_WIDGET(self->review_button));
+    else if (gtk_widget_get_visible(GTK_WIDGET(self->bug_button)))
+        gtk_widget_grab_focus(GTK_WIDGET(self->bug_button));
+    else
+        gtk_widget_grab_focus(GTK_WIDGET(self->copy_report_button));
 }
 
 static void on_review(GtkButton *button, gpointer data)
@@ -429,6 +519,129 @@ static void on_copy(GtkButton *button, gpointer data)
 }
 
 
+static void copy_report(CoronerCrashPage *self)
+{
+    g_autofree char *text = coroner_report_text(self->crash);
+
+    gdk_clipboard_set_text(gtk_widget_get_clipboard(GTK_WIDGET(self)), text);
+}
+
+static void on_copy_report(GtkButton *button, gpointer data)
+{
+    CoronerCrashPage *self = data;
+
+    if (!self->crash)
+        return;
+    copy_report(self);
+    toast(self, _("The report was copied."));
+}
+
+static void on_bug_opened(GObject *source, GAsyncResult *result, gpointer data)
+{
+    g_autoptr(CoronerCrashPage) self = data;
+    g_autoptr(GError) error = NULL;
+
+    if (!g_app_info_launch_default_for_uri_finish(result, &error)) {
+        g_autofree char *message = g_strdup_printf(_("The bug tracker could not be opened: %s"), error->message);
+        toast(self, message);
+    }
+}
+
+static void on_report_bug(GtkButton *button, gpointer data)
+{
+    CoronerCrashPage *self = data;
+    g_autoptr(GdkAppLaunchContext) context = NULL;
+
+    if (!self->crash || !self->bug_tracker)
+        return;
+    /* The report goes to the clipboard first: the tracker's form is where it is pasted. */
+    copy_report(self);
+    toast(self, _("The report was copied. Paste it into the bug report."));
+    context = gdk_display_get_app_launch_context(gtk_widget_get_display(GTK_WIDGET(self)));
+    g_app_info_launch_default_for_uri_async(self->bug_tracker, G_APP_LAUNCH_CONTEXT(context), NULL, on_bug_opened,
+                                            g_object_ref(self));
+}
+
+static void on_restart(GtkButton *button, gpointer data)
+{
+    CoronerCrashPage *self = data;
+    const CoronerAppMatch *match = self->crash ? coroner_crash_get_app(self->crash) : NULL;
+    g_autoptr(GDesktopAppInfo) info = match && match->desktop_id ? g_desktop_app_info_new(match->desktop_id) : NULL;
+    g_autoptr(GdkAppLaunchContext) context = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *message = NULL;
+
+    if (!info)
+        return;
+    context = gdk_display_get_app_launch_context(gtk_widget_get_display(GTK_WIDGET(self)));
+    if (g_app_info_launch(G_APP_INFO(info), NULL, G_APP_LAUNCH_CONTEXT(context), &error))
+        /* Translators: %s is an application name */
+        message = g_strdup_printf(_("%s was started again."), match->name);
+    else
+        message = g_strdup_printf(_("%s could not be started: %s"), match->name, error->message);
+    toast(self, message);
+}
+
+static void on_saved(GObject *source, GAsyncResult *result, gpointer data)
+{
+    g_autoptr(CoronerCrashPage) self = data;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *message = NULL;
+
+    if (g_file_replace_contents_finish(G_FILE(source), result, NULL, &error)) {
+        g_autofree char *name = g_file_get_parse_name(G_FILE(source));
+        /* Translators: %s is a file name */
+        message = g_strdup_printf(_("The report was saved as %s."), name);
+    } else {
+        message = g_strdup_printf(_("The report could not be saved: %s"), error->message);
+    }
+    toast(self, message);
+}
+
+static void on_save_response(GtkNativeDialog *dialog, int response, gpointer data)
+{
+    g_autoptr(CoronerCrashPage) self = data;
+    g_autoptr(GFile) file = NULL;
+
+    if (response == GTK_RESPONSE_ACCEPT && self->crash &&
+        (file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog)))) {
+        char *text = coroner_report_text(self->crash);
+        g_autoptr(GBytes) bytes = g_bytes_new_take(text, strlen(text));
+        g_file_replace_contents_bytes_async(file, bytes, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, NULL,
+                                            on_saved, g_object_ref(self));
+    }
+    g_object_unref(dialog);
+}
+
+/*
+ * GtkFileChooserNative: the portal's dialog where there is one, GTK's own
+ * otherwise (GtkFileDialog needs GTK 4.10; Debian 12 has 4.8).
+ */
+static void on_save(GtkButton *button, gpointer data)
+{
+    CoronerCrashPage *self = data;
+    GtkNative *native = gtk_widget_get_native(GTK_WIDGET(self));
+    G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+    GtkFileChooserNative *dialog;
+    g_autofree char *name = NULL;
+    const char *documents = g_get_user_special_dir(G_USER_DIRECTORY_DOCUMENTS);
+    g_autoptr(GFile) folder = g_file_new_for_path(documents && g_file_test(documents, G_FILE_TEST_IS_DIR)
+                                                      ? documents
+                                                      : g_get_home_dir());
+
+    if (!self->crash)
+        return;
+    dialog = gtk_file_chooser_native_new(_("Save Report"), GTK_IS_WINDOW(native) ? GTK_WINDOW(native) : NULL,
+                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+    gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(dialog), TRUE);
+    name = coroner_report_text_file_name(self->crash);
+    gtk_file_chooser_set_current_folder(GTK_FILE_CHOOSER(dialog), folder, NULL);
+    gtk_file_chooser_set_current_name(GTK_FILE_CHOOSER(dialog), name);
+    G_GNUC_END_IGNORE_DEPRECATIONS
+    g_signal_connect(dialog, "response", G_CALLBACK(on_save_response), g_object_ref(self));
+    gtk_native_dialog_show(GTK_NATIVE_DIALOG(dialog));
+}
+
 static void on_debuginfod(GtkButton *button, gpointer data)
 {
     CoronerCrashPage *self = data;
@@ -445,6 +658,7 @@ static void coroner_crash_page_dispose(GObject *object)
 
     g_cancellable_cancel(self->cancellable);
     g_clear_object(&self->cancellable);
+    g_clear_pointer(&self->bug_tracker, g_free);
     observe(self, NULL);
     g_clear_object(&self->reports);
     gtk_widget_dispose_template(GTK_WIDGET(self), CORONER_TYPE_CRASH_PAGE);
@@ -470,11 +684,18 @@ static void coroner_crash_page_class_init(CoronerCrashPageClass *klass)
     G_OBJECT_CLASS(klass)->dispose = coroner_crash_page_dispose;
     G_OBJECT_CLASS(klass)->finalize = coroner_crash_page_finalize;
     gtk_widget_class_set_template_from_resource(widget_class, "/org/coroner/Reporter/coroner-crash-page.ui");
+    gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, page_scroller);
+    gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, backtrace_scroller);
     gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, app_icon);
     gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, title_label);
     gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, summary_label);
+    gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, restart_button);
     gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, dismiss_button);
+    gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, bug_button);
     gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, review_button);
+    gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, copy_report_button);
+    gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, save_button);
+    gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, destination_label);
     gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, notify_row);
     gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, notify_switch);
     gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, quality_bar);
@@ -493,8 +714,13 @@ static void coroner_crash_page_init(CoronerCrashPage *self)
     self->detail_rows = g_ptr_array_new();
     self->thread_rows = g_ptr_array_new();
     gtk_widget_init_template(GTK_WIDGET(self));
+    forward_wheel(self, GTK_WIDGET(self->backtrace_scroller));
     g_signal_connect(self->review_button, "clicked", G_CALLBACK(on_review), self);
     g_signal_connect(self->dismiss_button, "clicked", G_CALLBACK(on_dismiss), self);
+    g_signal_connect(self->restart_button, "clicked", G_CALLBACK(on_restart), self);
+    g_signal_connect(self->bug_button, "clicked", G_CALLBACK(on_report_bug), self);
+    g_signal_connect(self->copy_report_button, "clicked", G_CALLBACK(on_copy_report), self);
+    g_signal_connect(self->save_button, "clicked", G_CALLBACK(on_save), self);
     g_signal_connect(self->copy_button, "clicked", G_CALLBACK(on_copy), self);
     g_signal_connect(self->debuginfod_button, "clicked", G_CALLBACK(on_debuginfod), self);
     g_signal_connect(self->notify_switch, "notify::active", G_CALLBACK(on_notify_switched), self);

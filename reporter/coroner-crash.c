@@ -3,10 +3,10 @@
 
 #include <fcntl.h>
 #include <glib/gi18n.h>
-#include <string.h>
 
 #include "coroner-backtrace-cache.h"
 #include "coroner-format.h"
+#include "module-paths.h"
 #include "store.h"
 
 struct _CoronerCrash {
@@ -189,6 +189,7 @@ static void use_kept_backtrace(CoronerCrash *self)
     self->cache_checked = TRUE;
     if (!coroner_backtrace_cache_apply(NULL, self->record, &error) && error)
         g_message("Not using the kept backtrace of %s: %s", self->id, error->message);
+    coroner_crash_record_resolve_module_paths(self->record);
 }
 
 const CoronerCrashRecord *coroner_crash_load(CoronerCrash *self, GError **error)
@@ -219,6 +220,7 @@ void coroner_crash_set_record(CoronerCrash *self, CoronerCrashRecord *record)
     self->record = record;
     /* The caller's record is the newest word (a backtrace just made better). */
     self->cache_checked = TRUE;
+    coroner_crash_record_resolve_module_paths(self->record);
     g_signal_emit(self, signals[SIGNAL_RECORD_CHANGED], 0);
 }
 
@@ -261,25 +263,6 @@ void coroner_crash_set_app(CoronerCrash *self, const CoronerAppMatch *app)
     self->app = coroner_app_match_copy(app);
 }
 
-/* "app-flatpak-org.gnome.TextEditor-12345.scope" (systemd's unit for a Flatpak app) → its app id. */
-static char *flatpak_app_id(const char *cgroup)
-{
-    const char *start = cgroup ? strstr(cgroup, "app-flatpak-") : NULL;
-    const char *end;
-
-    if (!start)
-        return NULL;
-    start += strlen("app-flatpak-");
-    end = strstr(start, ".scope");
-    if (!end)
-        return NULL;
-    /* The unit ends in "-<pid>" (or "-<random>"): the app id itself has dots, no dashes at the end. */
-    for (const char *dash = end; dash > start; dash--)
-        if (*dash == '-')
-            return g_strndup(start, (gsize)(dash - start));
-    return NULL;
-}
-
 const char *coroner_crash_get_app_id(CoronerCrash *self)
 {
     const CoronerCrashRecord *record = coroner_crash_load(self, NULL);
@@ -289,9 +272,10 @@ const char *coroner_crash_get_app_id(CoronerCrash *self)
         return record->app->app_id;
     if (!self->app_id_checked) {
         self->app_id_checked = TRUE;
-        self->app_id = record ? flatpak_app_id(record->process.cgroup) : NULL;
-        if (!self->app_id && record)
-            self->app_id = flatpak_app_id(record->process.unit);
+        /* A Flatpak app's id, from its /.flatpak-info (the record's container labels). */
+        if (record && record->container && g_strcmp0(record->container->runtime, "flatpak") == 0 &&
+            record->container->app_id && *record->container->app_id)
+            self->app_id = g_strdup(record->container->app_id);
         if (!self->app_id && (match = coroner_crash_get_app(self)) && match->desktop_id)
             self->app_id = g_strdup(match->key);
     }

@@ -66,7 +66,7 @@ const CoronerAppMatch *coroner_crash_get_app(CoronerCrash *self);
 void coroner_crash_set_app(CoronerCrash *self, const CoronerAppMatch *app);
 /*
  * The application's id, for the DSN lookup ([App:<id>], X-Coroner-DSN): the
- * hook's, else the Flatpak app id from the cgroup, else the .desktop file the
+ * hook's, else the Flatpak app id (the record's container labels), else the .desktop file the
  * executable matched (Exec=/TryExec=) without ".desktop"; NULL when none.
  */
 const char *coroner_crash_get_app_id(CoronerCrash *self);

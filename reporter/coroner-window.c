@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "coroner-a11y.h"
 #include "coroner-crash-page.h"
 #include "coroner-history-page.h"
 #include "coroner-review-page.h"
@@ -39,6 +40,7 @@ static void show_page(CoronerWindow *self, const char *name)
          child = gtk_widget_get_next_sibling(child))
         if (child != page)
             gtk_widget_set_visible(child, FALSE);
+    coroner_a11y_name_generic(GTK_WIDGET(self));
 }
 
 static void update_chrome(CoronerWindow *self)
@@ -179,6 +181,13 @@ static void coroner_window_class_init(CoronerWindowClass *klass)
 static void coroner_window_init(CoronerWindow *self)
 {
     gtk_widget_init_template(GTK_WIDGET(self));
+    /* Each page is a panel a screen reader names: what it shows, not "GtkStackPage". */
+    coroner_a11y_set_name(GTK_ACCESSIBLE(gtk_stack_get_page(self->stack, GTK_WIDGET(self->history_page))),
+                          _("Previous Crashes"));
+    coroner_a11y_set_name(GTK_ACCESSIBLE(gtk_stack_get_page(self->stack, GTK_WIDGET(self->crash_page))),
+                          _("Crash Details"));
+    coroner_a11y_set_name(GTK_ACCESSIBLE(gtk_stack_get_page(self->stack, GTK_WIDGET(self->review_page))),
+                          _("Review Report"));
 }
 
 CoronerWindow *coroner_window_new(CoronerReports *reports)

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "crash-record.h"
+#include "module-paths.h"
 
 static CoronerCrashRecord *make_full_record(void)
 {
@@ -153,6 +154,40 @@ static void test_rejects(void)
     }
 }
 
+/* libdwfl's sonames become the mapped files' full paths; paths and unknown names stay. */
+static void test_module_paths(void)
+{
+    g_autoptr(CoronerCrashRecord) r = coroner_crash_record_new();
+    CoronerThread *thread = coroner_thread_new(1, "main");
+    const char *names[] = {"libc.so.6", "libstdc++.so.6", "/opt/app/bin/app", "jit", NULL};
+    const uint64_t pcs[] = {0x7f0000001234, 0x7f1000000010, 0x5000, 0x9000};
+
+    r->process.proc_maps = g_strdup(
+        "00004000-00006000 r-xp 00000000 08:01 11 /opt/app/bin/app\n"
+        "00009000-0000a000 rwxp 00000000 00:00 0 \n"
+        "7f0000000000-7f0000100000 r-xp 00028000 08:01 12                 /usr/lib/x86_64-linux-gnu/libc.so.6\n"
+        "7f1000000000-7f1000100000 r-xp 00000000 08:01 13 /usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30 (deleted)\n");
+    for (guint i = 0; names[i]; i++) {
+        CoronerFrame *frame = coroner_frame_new();
+        frame->module = g_strdup(names[i]);
+        frame->pc = pcs[i];
+        g_ptr_array_add(thread->frames, frame);
+    }
+    g_ptr_array_add(r->threads, thread);
+    CoronerModule *module = coroner_module_new();
+    module->path = g_strdup("libc.so.6");
+    module->start = 0x7f0000000000;
+    g_ptr_array_add(r->modules, module);
+
+    coroner_crash_record_resolve_module_paths(r);
+    g_assert_cmpstr(((CoronerFrame *)thread->frames->pdata[0])->module, ==, "/usr/lib/x86_64-linux-gnu/libc.so.6");
+    g_assert_cmpstr(((CoronerFrame *)thread->frames->pdata[1])->module, ==,
+                    "/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30");
+    g_assert_cmpstr(((CoronerFrame *)thread->frames->pdata[2])->module, ==, "/opt/app/bin/app");
+    g_assert_cmpstr(((CoronerFrame *)thread->frames->pdata[3])->module, ==, "jit");
+    g_assert_cmpstr(module->path, ==, "/usr/lib/x86_64-linux-gnu/libc.so.6");
+}
+
 static void test_signal_names(void)
 {
     g_autofree char *segv = coroner_signal_name(11);
@@ -187,5 +222,6 @@ int main(int argc, char **argv)
     g_test_add_func("/record/rejects", test_rejects);
     g_test_add_func("/record/signal-names", test_signal_names);
     g_test_add_func("/record/crashed-thread", test_crashed_thread);
+    g_test_add_func("/record/module-paths", test_module_paths);
     return g_test_run();
 }
