@@ -26,8 +26,9 @@ static void name_one(GtkWidget *widget)
     if (GTK_IS_SCROLLBAR(widget)) {
         gboolean vertical = gtk_orientable_get_orientation(GTK_ORIENTABLE(widget)) == GTK_ORIENTATION_VERTICAL;
         coroner_a11y_set_name(GTK_ACCESSIBLE(widget), vertical ? _("Vertical scroll bar") : _("Horizontal scroll bar"));
-    } else if (is_type(widget, "GtkRange") && GTK_IS_SCROLLBAR(gtk_widget_get_parent(widget))) {
-        /* The scroll bar's track: the scroll bar itself is the control. */
+    } else if ((is_type(widget, "GtkRange") && GTK_IS_SCROLLBAR(gtk_widget_get_parent(widget))) ||
+               is_type(widget, "GtkBuiltinIcon")) {
+        /* A scroll bar's track, a check box's tick: the control around it is what is named. */
         gtk_accessible_update_state(GTK_ACCESSIBLE(widget), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
     } else if (is_type(widget, "AdwGizmo") || is_type(widget, "AdwWindowTitle")) {
         coroner_a11y_set_name(GTK_ACCESSIBLE(widget), inside(widget, "AdwHeaderBar") || is_type(widget, "AdwWindowTitle")

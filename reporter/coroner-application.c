@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "build-config.h"
+#include "coroner-app-choice.h"
 #include "coroner-crash-feed.h"
 #include "coroner-intake.h"
 #include "coroner-notifier.h"
@@ -38,6 +39,11 @@ static void on_notifier_report(CoronerNotifier *notifier, const char *id, gpoint
     coroner_presenter_present(CORONER_APPLICATION(data)->presenter, id);
 }
 
+static void on_notifier_report_group(CoronerNotifier *notifier, GStrv ids, gpointer data)
+{
+    coroner_presenter_present_group(CORONER_APPLICATION(data)->presenter, (const char *const *)ids);
+}
+
 static void on_notifier_dismiss(CoronerNotifier *notifier, GStrv ids, gpointer data)
 {
     CoronerApplication *self = data;
@@ -47,6 +53,23 @@ static void on_notifier_dismiss(CoronerNotifier *notifier, GStrv ids, gpointer d
         if (crash && coroner_crash_get_state(crash) == CORONER_REPORT_NEW)
             coroner_reports_set_report_state(self->reports, crash, CORONER_REPORT_DISMISSED);
     }
+}
+
+static void on_notifier_mute(CoronerNotifier *notifier, const char *app_key, gpointer data)
+{
+    CoronerApplication *self = data;
+
+    coroner_app_choice_set(coroner_reports_get_settings(self->reports), app_key, "never");
+}
+
+/* An application muted anywhere (notification, crash page, Preferences): its notification goes too. */
+static void on_app_choices_changed(GSettings *settings, const char *key, gpointer data)
+{
+    CoronerApplication *self = data;
+    g_auto(GStrv) muted = coroner_app_choice_list(settings, "never");
+
+    for (guint i = 0; muted[i]; i++)
+        coroner_notifier_withdraw_app(self->notifier, muted[i]);
 }
 
 /* Whatever the user decided about a crash, its notification has done its job. */
@@ -142,8 +165,11 @@ static void coroner_application_startup(GApplication *app)
     self->presenter = coroner_presenter_new(app, self->reports);
     self->notifier = coroner_notifier_new(self->state);
     g_signal_connect(self->notifier, "report", G_CALLBACK(on_notifier_report), self);
+    g_signal_connect(self->notifier, "report-group", G_CALLBACK(on_notifier_report_group), self);
     g_signal_connect(self->notifier, "dismiss", G_CALLBACK(on_notifier_dismiss), self);
     g_signal_connect(self->notifier, "shown", G_CALLBACK(on_notifier_shown), self);
+    g_signal_connect(self->notifier, "mute", G_CALLBACK(on_notifier_mute), self);
+    g_signal_connect_object(settings, "changed::app-choices", G_CALLBACK(on_app_choices_changed), self, 0);
     self->intake = coroner_intake_new(self->reports, self->notifier, store_path, self->journal);
     coroner_reports_flush_outbox(self->reports);
 

@@ -51,9 +51,12 @@ struct _CoronerCrashPage {
 G_DEFINE_FINAL_TYPE(CoronerCrashPage, coroner_crash_page, GTK_TYPE_WIDGET)
 
 /* A short message at the bottom of the window. */
+enum { SIGNAL_TOAST, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
 static void toast(CoronerCrashPage *self, const char *message)
 {
-    gtk_widget_activate_action(GTK_WIDGET(self), "win.toast", "s", message);
+    g_signal_emit(self, signals[SIGNAL_TOAST], 0, message);
 }
 
 /*
@@ -642,14 +645,76 @@ static void on_save(GtkButton *button, gpointer data)
     gtk_native_dialog_show(GTK_NATIVE_DIALOG(dialog));
 }
 
+static void download_symbols(CoronerCrashPage *self)
+{
+    g_settings_set_boolean(coroner_reports_get_settings(self->reports), "debuginfod", TRUE);
+    coroner_reports_download_symbols(self->reports, self->crash);
+}
+
+static void on_debuginfod_answer(AdwMessageDialog *dialog, const char *response, gpointer data)
+{
+    g_autoptr(CoronerCrashPage) self = data;
+
+    if (g_str_equal(response, "download") && self->crash && self->reports)
+        download_symbols(self);
+}
+
+/* The servers' host names, for people: "debuginfod.debian.net". */
+static char *server_names(const char *urls)
+{
+    g_auto(GStrv) list = g_strsplit_set(urls ? urls : "", " \t", -1);
+    g_autoptr(GStrvBuilder) hosts = g_strv_builder_new();
+    g_auto(GStrv) names = NULL;
+
+    for (guint i = 0; list[i]; i++) {
+        g_autoptr(GUri) uri = *list[i] ? g_uri_parse(list[i], G_URI_FLAGS_NONE, NULL) : NULL;
+        if (uri && g_uri_get_host(uri))
+            g_strv_builder_add(hosts, g_uri_get_host(uri));
+    }
+    names = g_strv_builder_end(hosts);
+    return g_strjoinv(", ", names);
+}
+
+/*
+ * Downloading symbols tells a server which programs (build ids) the user
+ * runs: it is asked once, naming the server; the answer is the debuginfod
+ * setting, which Preferences can turn off again.
+ */
 static void on_debuginfod(GtkButton *button, gpointer data)
 {
     CoronerCrashPage *self = data;
+    GSettings *settings;
+    const char *env_urls = g_getenv("DEBUGINFOD_URLS");
+    g_autofree char *urls = NULL;
+    g_autofree char *servers = NULL;
+    g_autofree char *body = NULL;
+    GtkWidget *dialog;
+    GtkNative *native;
 
     if (!self->crash || !self->reports)
         return;
-    g_settings_set_boolean(coroner_reports_get_settings(self->reports), "debuginfod", TRUE);
-    coroner_reports_download_symbols(self->reports, self->crash);
+    settings = coroner_reports_get_settings(self->reports);
+    if (g_settings_get_boolean(settings, "debuginfod")) {
+        download_symbols(self);
+        return;
+    }
+    urls = env_urls && *env_urls ? g_strdup(env_urls) : g_settings_get_string(settings, "debuginfod-urls");
+    servers = server_names(urls);
+    /* Translators: %s is a server's host name, such as debuginfod.debian.net */
+    body = g_strdup_printf(_("Debugging symbols will be downloaded from %s, now and for later crashes. The server learns which versions of programs and libraries you use. You can turn this off in Preferences."),
+                           *servers ? servers : urls);
+    native = gtk_widget_get_native(GTK_WIDGET(self));
+    dialog = adw_message_dialog_new(GTK_IS_WINDOW(native) ? GTK_WINDOW(native) : NULL,
+                                    _("Download Debugging Symbols?"), body);
+    /* The title names the dialog for the window system and assistive technologies. */
+    gtk_window_set_title(GTK_WINDOW(dialog), _("Download Debugging Symbols?"));
+    adw_message_dialog_add_responses(ADW_MESSAGE_DIALOG(dialog), "cancel", _("_Cancel"), "download", _("_Download"),
+                                     NULL);
+    adw_message_dialog_set_response_appearance(ADW_MESSAGE_DIALOG(dialog), "download", ADW_RESPONSE_SUGGESTED);
+    adw_message_dialog_set_default_response(ADW_MESSAGE_DIALOG(dialog), "download");
+    adw_message_dialog_set_close_response(ADW_MESSAGE_DIALOG(dialog), "cancel");
+    g_signal_connect(dialog, "response", G_CALLBACK(on_debuginfod_answer), g_object_ref(self));
+    gtk_window_present(GTK_WINDOW(dialog));
 }
 
 static void coroner_crash_page_dispose(GObject *object)
@@ -683,6 +748,8 @@ static void coroner_crash_page_class_init(CoronerCrashPageClass *klass)
 
     G_OBJECT_CLASS(klass)->dispose = coroner_crash_page_dispose;
     G_OBJECT_CLASS(klass)->finalize = coroner_crash_page_finalize;
+    signals[SIGNAL_TOAST] = g_signal_new("toast", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                         G_TYPE_NONE, 1, G_TYPE_STRING);
     gtk_widget_class_set_template_from_resource(widget_class, "/org/coroner/Reporter/coroner-crash-page.ui");
     gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, page_scroller);
     gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, backtrace_scroller);

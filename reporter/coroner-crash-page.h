@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* One crash: what crashed and when, the backtrace and its quality, the details. */
+/*
+ * One crash: what crashed and when, the backtrace and its quality, the details.
+ * Signal toast (const char *message): a short message for the window to show.
+ */
 #pragma once
 
 #include <adwaita.h>

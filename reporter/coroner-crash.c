@@ -309,6 +309,16 @@ char *coroner_crash_dup_summary(CoronerCrash *self)
     int signal_number = record ? record->signal.number : 0;
     g_autofree char *sentence = NULL;
 
+    const CoronerAppInfo *app = record ? record->app : NULL;
+
+    if (app && app->exception_type && *app->exception_type) {
+        /* An uncaught exception says more than the SIGABRT it ends in. */
+        g_autofree char *exception = app->exception_what && *app->exception_what
+                                         ? g_strdup_printf("%s: %s", app->exception_type, app->exception_what)
+                                         : g_strdup(app->exception_type);
+        /* Translators: "It stopped today at 10:42 because of an error it did not handle: std::runtime_error: …" */
+        return g_strdup_printf(_("It stopped %s because of an error it did not handle: %s."), when, exception);
+    }
     /* Translators: "It stopped today at 10:42 because it tried to use memory …" */
     sentence = g_strdup_printf(_("It stopped %s because %s."), when, coroner_format_signal_reason(signal_number));
     return g_steal_pointer(&sentence);

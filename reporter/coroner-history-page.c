@@ -15,6 +15,9 @@
 struct _CoronerHistoryPage {
     GtkWidget parent_instance;
     GListModel *model; /* all crashes */
+    GtkFilterListModel *shown;  /* model, or only the crashes of a group notification */
+    GHashTable *only;           /* crash ids shown, NULL: all */
+    char *title;                /* what the list is, NULL: "Previous Crashes" */
     GtkSliceListModel *newest;
     GtkLabel *heading;
     GtkStack *stack;
@@ -42,10 +45,12 @@ static GtkWidget *create_row(gpointer item, gpointer data)
 
 static void update_empty(CoronerHistoryPage *self)
 {
-    guint n = self->model ? g_list_model_get_n_items(self->model) : 0;
+    guint n = self->shown ? g_list_model_get_n_items(G_LIST_MODEL(self->shown)) : 0;
     gboolean empty = n == 0;
 
-    if (n > HISTORY_ROWS) {
+    if (self->title) {
+        gtk_label_set_text(self->heading, self->title);
+    } else if (n > HISTORY_ROWS) {
         g_autofree char *heading = g_strdup_printf(
             g_dngettext(GETTEXT_PACKAGE, "Previous Crashes (the newest %u of %u)", "Previous Crashes (the newest %u of %u)", n),
             HISTORY_ROWS, n);
@@ -82,14 +87,38 @@ void coroner_history_page_set_reports(CoronerHistoryPage *self, CoronerReports *
     g_set_object(&self->model, G_LIST_MODEL(coroner_reports_get_crashes(reports)));
 }
 
+static gboolean is_shown(gpointer item, gpointer data)
+{
+    CoronerHistoryPage *self = data;
+
+    return !self->only || g_hash_table_contains(self->only, coroner_crash_get_id(item));
+}
+
 /* The rows are made the first time the list is shown, not with the window. */
 static void ensure_bound(CoronerHistoryPage *self)
 {
     if (self->newest || !self->model)
         return;
-    self->newest = gtk_slice_list_model_new(g_object_ref(self->model), 0, HISTORY_ROWS);
+    self->shown = gtk_filter_list_model_new(g_object_ref(self->model),
+                                            GTK_FILTER(gtk_custom_filter_new(is_shown, self, NULL)));
+    self->newest = gtk_slice_list_model_new(g_object_ref(G_LIST_MODEL(self->shown)), 0, HISTORY_ROWS);
     gtk_list_box_bind_model(self->list, G_LIST_MODEL(self->newest), create_row, self, NULL);
-    g_signal_connect_object(self->model, "items-changed", G_CALLBACK(on_items_changed), self, 0);
+    g_signal_connect_object(self->shown, "items-changed", G_CALLBACK(on_items_changed), self, 0);
+    update_empty(self);
+}
+
+void coroner_history_page_set_only(CoronerHistoryPage *self, const char *const *ids, const char *title)
+{
+    g_clear_pointer(&self->only, g_hash_table_unref);
+    g_clear_pointer(&self->title, g_free);
+    if (ids) {
+        self->only = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        for (guint i = 0; ids[i]; i++)
+            g_hash_table_add(self->only, g_strdup(ids[i]));
+        self->title = g_strdup(title);
+    }
+    ensure_bound(self);
+    gtk_filter_changed(gtk_filter_list_model_get_filter(self->shown), GTK_FILTER_CHANGE_DIFFERENT);
     update_empty(self);
 }
 
@@ -109,6 +138,9 @@ static void coroner_history_page_dispose(GObject *object)
     if (self->newest)
         gtk_list_box_bind_model(self->list, NULL, NULL, NULL, NULL);
     g_clear_object(&self->newest);
+    g_clear_object(&self->shown);
+    g_clear_pointer(&self->only, g_hash_table_unref);
+    g_clear_pointer(&self->title, g_free);
     g_clear_object(&self->model);
     gtk_widget_dispose_template(GTK_WIDGET(object), CORONER_TYPE_HISTORY_PAGE);
     /* The template's root is not a bound child: unparent it ourselves. */

@@ -14,5 +14,7 @@ G_DECLARE_FINAL_TYPE(CoronerHistoryPage, coroner_history_page, CORONER, HISTORY_
 /* What the page shows and changes; the window passes it once. */
 void coroner_history_page_set_reports(CoronerHistoryPage *self, CoronerReports *reports);
 void coroner_history_page_focus(CoronerHistoryPage *self);
+/* Lists only the crashes ids (NULL: all) under title ("Crashes of Text Editor"). */
+void coroner_history_page_set_only(CoronerHistoryPage *self, const char *const *ids, const char *title);
 
 G_END_DECLS

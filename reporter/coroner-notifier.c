@@ -27,7 +27,7 @@ struct _CoronerNotifier {
 
 G_DEFINE_FINAL_TYPE(CoronerNotifier, coroner_notifier, G_TYPE_OBJECT)
 
-enum { REPORT, DISMISS, SHOWN, N_SIGNALS };
+enum { REPORT, REPORT_GROUP, DISMISS, SHOWN, MUTE, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void shown_free(Shown *shown)
@@ -59,6 +59,10 @@ static void coroner_notifier_class_init(CoronerNotifierClass *klass)
                                   G_TYPE_NONE, 1, G_TYPE_STRING);
     signals[REPORT] = g_signal_new("report", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                    G_TYPE_NONE, 1, G_TYPE_STRING);
+    signals[REPORT_GROUP] = g_signal_new("report-group", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                         NULL, G_TYPE_NONE, 1, G_TYPE_STRV);
+    signals[MUTE] = g_signal_new("mute", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                 G_TYPE_NONE, 1, G_TYPE_STRING);
     signals[DISMISS] = g_signal_new("dismiss", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                     G_TYPE_NONE, 1, G_TYPE_STRV);
 }
@@ -94,13 +98,18 @@ static void on_action(NotifyNotification *notification, char *action, gpointer d
 
     if (g_str_equal(action, "dismiss")) {
         g_signal_emit(self, signals[DISMISS], 0, ids);
+    } else if (g_str_equal(action, "mute")) {
+        g_signal_emit(self, signals[MUTE], 0, shown->key);
     } else {
-        /* "default" and "report": one crash opens its page, a group the list. */
+        /* "default" and "report": one crash opens its page, a group the list of its crashes. */
         gboolean single = shown->key[0] != '\0' && shown->ids->len >= 1;
-        g_signal_emit(self, signals[REPORT], 0, single ? (const char *)g_ptr_array_index(shown->ids, shown->ids->len - 1) : NULL);
+        if (single)
+            g_signal_emit(self, signals[REPORT], 0, (const char *)g_ptr_array_index(shown->ids, shown->ids->len - 1));
+        else
+            g_signal_emit(self, signals[REPORT_GROUP], 0, ids);
     }
     /* Acted on: it has done its job (servers differ in whether they close it themselves). */
-    if (g_hash_table_lookup(self->shown, shown->key) == shown) {
+    if (g_hash_table_lookup(self->shown, shown->key) == shown && g_hash_table_size(self->shown) > 0) {
         notify_notification_close(shown->notification, NULL);
         g_hash_table_steal(self->shown, shown->key);
         shown_free_later(shown);
@@ -150,6 +159,10 @@ static Shown *shown_new(CoronerNotifier *self, const char *key)
     notify_notification_set_hint(shown->notification, "desktop-entry", g_variant_new_string("org.coroner.Reporter"));
     notify_notification_add_action(shown->notification, "default", _("Report…"), on_action, shown, NULL);
     notify_notification_add_action(shown->notification, "dismiss", _("Dismiss"), on_action, shown, NULL);
+    /* One application's notification can silence that application (a group names several). */
+    if (*key)
+        notify_notification_add_action(shown->notification, "mute", _("Don’t Notify Again for This App"), on_action,
+                                       shown, NULL);
     g_signal_connect(shown->notification, "closed", G_CALLBACK(on_closed), shown);
     g_hash_table_insert(self->shown, shown->key, shown);
     return shown;
@@ -353,6 +366,17 @@ void coroner_notifier_add(CoronerNotifier *self, CoronerCrash *crash)
         delay = waited_ms >= CORONER_NOTIFIER_GROUP_MAX_MS ? 0 : (guint)(CORONER_NOTIFIER_GROUP_MAX_MS - waited_ms);
     g_clear_handle_id(&self->timer, g_source_remove);
     self->timer = g_timeout_add(delay, on_timer, self);
+}
+
+void coroner_notifier_withdraw_app(CoronerNotifier *self, const char *app_key)
+{
+    Shown *shown = app_key ? g_hash_table_lookup(self->shown, app_key) : NULL;
+
+    if (!shown)
+        return;
+    notify_notification_close(shown->notification, NULL);
+    g_hash_table_steal(self->shown, shown->key);
+    shown_free_later(shown);
 }
 
 void coroner_notifier_withdraw(CoronerNotifier *self, const char *id)

@@ -27,9 +27,11 @@ G_DECLARE_FINAL_TYPE(CoronerNotifier, coroner_notifier, CORONER, NOTIFIER, GObje
 
 /*
  * Signals:
- *   report (const char *id): "Report…" was chosen; id NULL for a group (show the list)
+ *   report (const char *id): "Report…" was chosen on one crash's notification
+ *   report-group (GStrv ids): "Report…" was chosen on a group notification
  *   dismiss (GStrv ids): "Dismiss" was chosen
  *   shown (const char *id): a notification went out; id NULL for a group
+ *   mute (const char *app_key): "Don’t Notify Again for This App" was chosen
  */
 CoronerNotifier *coroner_notifier_new(CoronerState *state);
 
@@ -37,6 +39,8 @@ CoronerNotifier *coroner_notifier_new(CoronerState *state);
 void coroner_notifier_add(CoronerNotifier *self, CoronerCrash *crash);
 /* Shows what is queued now (at login: everything found is one group). */
 void coroner_notifier_flush(CoronerNotifier *self);
+/* Closes the notification of app_key (not a group naming it), if one is shown. */
+void coroner_notifier_withdraw_app(CoronerNotifier *self, const char *app_key);
 /* Closes the notification that announced id, if it is still shown. */
 void coroner_notifier_withdraw(CoronerNotifier *self, const char *id);
 

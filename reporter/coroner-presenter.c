@@ -89,7 +89,7 @@ static void on_map_timing(GtkWidget *widget, gpointer data)
     g_signal_connect(clock, "after-paint", G_CALLBACK(on_after_paint), NULL);
 }
 
-void coroner_presenter_present(CoronerPresenter *self, const char *crash_id)
+static void present(CoronerPresenter *self, const char *crash_id, const char *const *group)
 {
     gint64 start = g_get_monotonic_time();
     gboolean will_map = !self->window || !gtk_widget_get_visible(GTK_WIDGET(self->window));
@@ -105,6 +105,8 @@ void coroner_presenter_present(CoronerPresenter *self, const char *crash_id)
             coroner_window_show_crash(window, crash);
         else if (!crash)
             coroner_window_show_history(window);
+    } else if (group) {
+        coroner_window_show_crashes(window, group);
     } else {
         coroner_window_show_history(window);
     }
@@ -113,6 +115,16 @@ void coroner_presenter_present(CoronerPresenter *self, const char *crash_id)
     gtk_window_present(GTK_WINDOW(window));
     if (timing_enabled())
         g_printerr("coroner-reporter: window built in %.1f ms\n", (double)(g_get_monotonic_time() - start) / 1000.0);
+}
+
+void coroner_presenter_present(CoronerPresenter *self, const char *crash_id)
+{
+    present(self, crash_id, NULL);
+}
+
+void coroner_presenter_present_group(CoronerPresenter *self, const char *const *ids)
+{
+    present(self, NULL, ids);
 }
 
 /*

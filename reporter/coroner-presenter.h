@@ -22,6 +22,8 @@ CoronerPresenter *coroner_presenter_new(GApplication *app, CoronerReports *repor
 
 /* Shows crash_id's page (NULL, or a crash no longer known: the list of crashes). */
 void coroner_presenter_present(CoronerPresenter *self, const char *crash_id);
+/* Shows the crashes ids a group notification stood for. */
+void coroner_presenter_present_group(CoronerPresenter *self, const char *const *ids);
 /* A notification about crash_id (NULL: a group) went out: prepare the window if the settings say so. */
 void coroner_presenter_prepare(CoronerPresenter *self, const char *crash_id);
 /* Closes the window, if one is open. */

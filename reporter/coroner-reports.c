@@ -220,7 +220,7 @@ gboolean coroner_reports_send_automatically(CoronerReports *self, CoronerCrash *
         return FALSE;
     const char *record_path = coroner_crash_get_record_path(crash);
     g_autofree char *store_path = record_path ? g_path_get_dirname(record_path) : NULL;
-    envelope = coroner_submission_build(self->submission, record, store_path, dsn, NULL, NULL, NULL,
+    envelope = coroner_submission_build(self->submission, record, store_path, dsn, NULL, NULL, NULL, NULL,
                                         &error);
     if (!envelope) {
         g_message("Not sending %s automatically: %s", coroner_crash_get_id(crash), error->message);

@@ -86,13 +86,15 @@ static int open_stack_core(const CoronerCrashRecord *record, const char *store_p
 
 GBytes *coroner_submission_build(CoronerSubmission *self, const CoronerCrashRecord *record,
                                  const char *store_path, const char *dsn, const char *comment,
-                                 const char *email, char **ret_event_id, GError **error)
+                                 const char *email, const char *const *skip_attachments, char **ret_event_id,
+                                 GError **error)
 {
     CoronerSentryReportOptions options = {0};
     CoronerSentryMinidumpMode minidump = coroner_sentry_config_minidump_mode(self->config, record, NULL);
     int core_fd = minidump != CORONER_SENTRY_MINIDUMP_OFF ? open_stack_core(record, store_path) : -1;
     GBytes *envelope;
 
+    options.skip_attachments = skip_attachments;
     options.dsn = dsn;
     options.comment = comment && *comment ? comment : NULL;
     options.user_email = email && *email ? email : NULL;
@@ -106,6 +108,90 @@ GBytes *coroner_submission_build(CoronerSubmission *self, const CoronerCrashReco
     if (core_fd >= 0)
         close(core_fd);
     return envelope;
+}
+
+GBytes *coroner_submission_build_feedback(CoronerSubmission *self, const CoronerCrashRecord *record,
+                                          const char *dsn, const char *event_id, const char *comment,
+                                          const char *email, GError **error)
+{
+    CoronerSentryReportOptions options = {0};
+
+    options.dsn = dsn;
+    options.comment = comment;
+    options.user_email = email && *email ? email : NULL;
+    return coroner_sentry_report_build_feedback(record, &options, event_id, error);
+}
+
+char *coroner_submission_dsn_host(const char *dsn, char **ret_project)
+{
+    g_autoptr(CoronerSentryDsn) parsed = coroner_sentry_dsn_parse(dsn, NULL);
+    gboolean default_port;
+
+    if (!parsed)
+        return NULL;
+    default_port = (g_str_equal(parsed->scheme, "https") && parsed->port == 443) ||
+                   (g_str_equal(parsed->scheme, "http") && parsed->port == 80);
+    if (ret_project)
+        *ret_project = g_strdup(parsed->project_id);
+    if (default_port)
+        return g_strdup(parsed->host);
+    return strchr(parsed->host, ':') ? g_strdup_printf("[%s]:%d", parsed->host, parsed->port)
+                                     : g_strdup_printf("%s:%d", parsed->host, parsed->port);
+}
+
+static void attachment_free(CoronerSubmissionAttachment *attachment)
+{
+    g_free(attachment->filename);
+    g_free(attachment);
+}
+
+/* The breadcrumbs of an event payload: the journal lines from before the crash. */
+static guint count_journal_lines(GBytes *payload)
+{
+    gsize length;
+    const char *data = g_bytes_get_data(payload, &length);
+    g_autoptr(JsonNode) root = data ? coroner_json_parse(data, (gssize)length, CORONER_JSON_MAX_BYTES, NULL) : NULL;
+    JsonObject *event = root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
+    JsonNode *breadcrumbs = event ? json_object_get_member(event, "breadcrumbs") : NULL;
+    JsonNode *values = breadcrumbs && JSON_NODE_HOLDS_OBJECT(breadcrumbs)
+                           ? json_object_get_member(json_node_get_object(breadcrumbs), "values")
+                           : NULL;
+
+    return values && JSON_NODE_HOLDS_ARRAY(values) ? json_array_get_length(json_node_get_array(values)) : 0;
+}
+
+CoronerSubmissionContents *coroner_submission_contents(GBytes *envelope)
+{
+    CoronerSubmissionContents *contents = g_new0(CoronerSubmissionContents, 1);
+    g_autoptr(JsonObject) header = NULL;
+    g_autoptr(GPtrArray) items = coroner_sentry_envelope_items(envelope, &header, NULL);
+
+    contents->attachments = g_ptr_array_new_with_free_func((GDestroyNotify)attachment_free);
+    if (!items)
+        return contents;
+    contents->event_id = g_strdup(json_object_get_string_member_with_default(header, "event_id", NULL));
+    for (guint i = 0; i < items->len; i++) {
+        const CoronerSentryEnvelopeItem *item = g_ptr_array_index(items, i);
+        if (g_str_equal(item->type, "attachment")) {
+            CoronerSubmissionAttachment *attachment = g_new0(CoronerSubmissionAttachment, 1);
+            attachment->filename =
+                g_strdup(json_object_get_string_member_with_default(item->headers, "filename", "?"));
+            attachment->size = g_bytes_get_size(item->payload);
+            g_ptr_array_add(contents->attachments, attachment);
+        } else if (g_str_equal(item->type, "event")) {
+            contents->journal_lines = count_journal_lines(item->payload);
+        }
+    }
+    return contents;
+}
+
+void coroner_submission_contents_free(CoronerSubmissionContents *contents)
+{
+    if (!contents)
+        return;
+    g_free(contents->event_id);
+    g_ptr_array_unref(contents->attachments);
+    g_free(contents);
 }
 
 static void describe_json_node(GString *out, JsonNode *node)

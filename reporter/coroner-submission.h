@@ -39,11 +39,37 @@ char *coroner_submission_resolve_dsn(CoronerSubmission *self, const CoronerCrash
  * the crash's store directory: with reporting.conf's Minidump=attach or only,
  * a minidump made from the crash's stack core there goes with the report
  * (none when there is no stack core: the page must not wait for a full core
- * to be decompressed), without the environment.
+ * to be decompressed), without the environment.  skip_attachments (NULL-
+ * terminated, may be NULL) names attachments the user switched off.
  */
 GBytes *coroner_submission_build(CoronerSubmission *self, const CoronerCrashRecord *record,
                                  const char *store_path, const char *dsn, const char *comment,
-                                 const char *email, char **ret_event_id, GError **error);
+                                 const char *email, const char *const *skip_attachments, char **ret_event_id,
+                                 GError **error);
+
+/* A comment on the report already sent or queued as event_id: a feedback for that event, never a new one. */
+GBytes *coroner_submission_build_feedback(CoronerSubmission *self, const CoronerCrashRecord *record,
+                                          const char *dsn, const char *event_id, const char *comment,
+                                          const char *email, GError **error);
+
+/* Where a DSN sends to: "sentry.example.org" (with ":port" when not the scheme's), and its project id. */
+char *coroner_submission_dsn_host(const char *dsn, char **ret_project);
+
+/* What an envelope holds, for the review page's summary. */
+typedef struct {
+    char *event_id;         /* the header's */
+    guint journal_lines;    /* breadcrumbs in the event (the journal lines before the crash) */
+    GPtrArray *attachments; /* CoronerSubmissionAttachment*, in order */
+} CoronerSubmissionContents;
+
+typedef struct {
+    char *filename;
+    gsize size;
+} CoronerSubmissionAttachment;
+
+CoronerSubmissionContents *coroner_submission_contents(GBytes *envelope);
+void coroner_submission_contents_free(CoronerSubmissionContents *contents);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CoronerSubmissionContents, coroner_submission_contents_free)
 
 /* The envelope for people: every JSON item pretty-printed, attachments listed by name and size. */
 char *coroner_submission_describe(GBytes *envelope);

@@ -6,6 +6,7 @@
 #include "coroner-a11y.h"
 #include "coroner-crash-page.h"
 #include "coroner-history-page.h"
+#include "coroner-preferences.h"
 #include "coroner-review-page.h"
 
 struct _CoronerWindow {
@@ -13,6 +14,7 @@ struct _CoronerWindow {
 
     CoronerReports *reports;
     CoronerCrash *crash; /* the crash on the crash and review pages */
+    char *list_title;    /* the history's title while it lists a group's crashes */
 
     AdwToastOverlay *toasts;
     AdwWindowTitle *window_title;
@@ -50,7 +52,7 @@ static void update_chrome(CoronerWindow *self)
 
     gtk_widget_set_visible(GTK_WIDGET(self->back_button), !history);
     if (history) {
-        adw_window_title_set_title(self->window_title, _("Previous Crashes"));
+        adw_window_title_set_title(self->window_title, self->list_title ? self->list_title : _("Previous Crashes"));
         adw_window_title_set_subtitle(self->window_title, NULL);
     } else if (self->crash) {
         g_autofree char *title = coroner_crash_dup_title(self->crash);
@@ -62,6 +64,42 @@ static void update_chrome(CoronerWindow *self)
 
 void coroner_window_show_history(CoronerWindow *self)
 {
+    g_clear_pointer(&self->list_title, g_free);
+    coroner_history_page_set_only(self->history_page, NULL, NULL);
+    show_page(self, "history");
+    update_chrome(self);
+    coroner_history_page_focus(self->history_page);
+}
+
+/* "Crashes of Text Editor", "Crashes of Text Editor and Maps", "Crashes of Text Editor, Maps and 3 More". */
+static char *group_title(CoronerReports *reports, const char *const *ids)
+{
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+
+    for (guint i = 0; ids[i]; i++) {
+        CoronerCrash *crash = coroner_crash_list_lookup(coroner_reports_get_crashes(reports), ids[i]);
+        const char *name = crash ? coroner_crash_get_app(crash)->name : NULL;
+        if (name && !g_ptr_array_find_with_equal_func(names, name, g_str_equal, NULL))
+            g_ptr_array_add(names, g_strdup(name));
+    }
+    if (names->len == 0)
+        return g_strdup(_("Previous Crashes"));
+    if (names->len == 1)
+        /* Translators: %s is an application name */
+        return g_strdup_printf(_("Crashes of %s"), (char *)names->pdata[0]);
+    if (names->len == 2)
+        /* Translators: two application names */
+        return g_strdup_printf(_("Crashes of %s and %s"), (char *)names->pdata[0], (char *)names->pdata[1]);
+    return g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "Crashes of %s, %s and %u More",
+                                       "Crashes of %s, %s and %u More", names->len - 2),
+                           (char *)names->pdata[0], (char *)names->pdata[1], names->len - 2);
+}
+
+void coroner_window_show_crashes(CoronerWindow *self, const char *const *ids)
+{
+    g_free(self->list_title);
+    self->list_title = group_title(self->reports, ids);
+    coroner_history_page_set_only(self->history_page, ids, self->list_title);
     show_page(self, "history");
     update_chrome(self);
     coroner_history_page_focus(self->history_page);
@@ -134,9 +172,16 @@ static void action_review(GtkWidget *widget, const char *name, GVariant *paramet
         coroner_window_show_review(self, self->crash);
 }
 
-static void action_toast(GtkWidget *widget, const char *name, GVariant *parameter)
+static void action_preferences(GtkWidget *widget, const char *name, GVariant *parameter)
 {
-    coroner_window_toast(CORONER_WINDOW(widget), g_variant_get_string(parameter, NULL));
+    CoronerWindow *self = CORONER_WINDOW(widget);
+
+    gtk_window_present(GTK_WINDOW(coroner_preferences_new(GTK_WINDOW(self), self->reports)));
+}
+
+static void on_page_toast(CoronerWindow *self, const char *message)
+{
+    coroner_window_toast(self, message);
 }
 
 static void coroner_window_dispose(GObject *object)
@@ -145,6 +190,7 @@ static void coroner_window_dispose(GObject *object)
 
     g_clear_object(&self->crash);
     g_clear_object(&self->reports);
+    g_clear_pointer(&self->list_title, g_free);
     gtk_widget_dispose_template(GTK_WIDGET(self), CORONER_TYPE_WINDOW);
     G_OBJECT_CLASS(coroner_window_parent_class)->dispose(object);
 }
@@ -171,7 +217,8 @@ static void coroner_window_class_init(CoronerWindowClass *klass)
     /* What the pages ask of the window: they know its actions, not the window. */
     gtk_widget_class_install_action(widget_class, "win.show-crash", "s", action_show_crash);
     gtk_widget_class_install_action(widget_class, "win.review", NULL, action_review);
-    gtk_widget_class_install_action(widget_class, "win.toast", "s", action_toast);
+    gtk_widget_class_install_action(widget_class, "win.preferences", NULL, action_preferences);
+    gtk_widget_class_add_binding_action(widget_class, GDK_KEY_comma, GDK_CONTROL_MASK, "win.preferences", NULL);
     gtk_widget_class_add_binding_action(widget_class, GDK_KEY_Escape, 0, "win.back", NULL);
     gtk_widget_class_add_binding_action(widget_class, GDK_KEY_Left, GDK_ALT_MASK, "win.back", NULL);
     gtk_widget_class_add_binding_action(widget_class, GDK_KEY_h, GDK_CONTROL_MASK, "win.history", NULL);
@@ -181,6 +228,7 @@ static void coroner_window_class_init(CoronerWindowClass *klass)
 static void coroner_window_init(CoronerWindow *self)
 {
     gtk_widget_init_template(GTK_WIDGET(self));
+    g_signal_connect_swapped(self->crash_page, "toast", G_CALLBACK(on_page_toast), self);
     /* Each page is a panel a screen reader names: what it shows, not "GtkStackPage". */
     coroner_a11y_set_name(GTK_ACCESSIBLE(gtk_stack_get_page(self->stack, GTK_WIDGET(self->history_page))),
                           _("Previous Crashes"));

@@ -3,7 +3,8 @@
  * The report window: the history of crashes, one crash, and the review page.
  * The pages are given the CoronerReports they need; they ask the window for
  * navigation through its actions: win.show-crash(s id), win.review (the
- * crash shown), win.history, win.back, win.toast(s message).
+ * crash shown), win.history, win.back; the crash page's toast signal puts
+ * a message at the bottom of the window.
  */
 #pragma once
 
@@ -19,6 +20,8 @@ G_DECLARE_FINAL_TYPE(CoronerWindow, coroner_window, CORONER, WINDOW, AdwWindow)
 CoronerWindow *coroner_window_new(CoronerReports *reports);
 
 void coroner_window_show_history(CoronerWindow *self);
+/* The crashes a group notification stood for, titled by what they are ("Crashes of Text Editor and Maps"). */
+void coroner_window_show_crashes(CoronerWindow *self, const char *const *ids);
 void coroner_window_show_crash(CoronerWindow *self, CoronerCrash *crash);
 void coroner_window_show_review(CoronerWindow *self, CoronerCrash *crash);
 /* The crash on the crash and review pages, or NULL. */

@@ -103,6 +103,35 @@ static gboolean add_core(CoronerSentryEnvelope *env, const char *path,
     return TRUE;
 }
 
+GBytes *coroner_sentry_report_build_feedback(const CoronerCrashRecord *record,
+                                             const CoronerSentryReportOptions *o,
+                                             const char *event_id, GError **error)
+{
+    g_autoptr(CoronerSentryDsn) dsn = coroner_sentry_dsn_parse(o->dsn, error);
+    if (!dsn)
+        return NULL;
+    if (!o->comment || !*o->comment || !coroner_sentry_event_id_is_valid(event_id)) {
+        g_set_error(error, CORONER_SENTRY_ERROR, CORONER_SENTRY_ERROR_INVALID_DATA,
+                    "A comment needs its text and the event id of its report");
+        return NULL;
+    }
+    g_autoptr(CoronerSentryScrubber) scrubber = coroner_sentry_scrubber_new_for_record(record);
+    g_autofree char *comment = coroner_sentry_scrub_string(scrubber, o->comment);
+    CoronerSentryFeedback f = {
+        .associated_event_id = event_id,
+        .message = comment,
+        .contact_email = o->user_email,
+        .name = o->user_name,
+    };
+    g_autoptr(JsonNode) feedback = coroner_sentry_feedback_build(&f, error);
+    if (!feedback)
+        return NULL;
+    const char *feedback_id = json_object_get_string_member(json_node_get_object(feedback), "event_id");
+    g_autoptr(CoronerSentryEnvelope) env = coroner_sentry_envelope_new(feedback_id, dsn->original);
+    coroner_sentry_envelope_add_feedback(env, feedback);
+    return coroner_sentry_envelope_serialize(env, o->sent_at);
+}
+
 GBytes *coroner_sentry_report_build(const CoronerCrashRecord *record,
                                     const CoronerSentryReportOptions *o, char **ret_event_id,
                                     GError **error)
@@ -157,6 +186,8 @@ GBytes *coroner_sentry_report_build(const CoronerCrashRecord *record,
             if (!b->data || g_bytes_get_size(b->data) == 0 || !b->name || !*b->name)
                 continue;
             g_autofree char *filename = coroner_sentry_scrub_string(scrubber, b->name);
+            if (o->skip_attachments && g_strv_contains(o->skip_attachments, filename))
+                continue;
             if (b->is_text) {
                 /* Text is scrubbed like the event; binary buffers are the app's own data. */
                 gsize n = 0;

@@ -32,6 +32,7 @@ typedef struct {
     const char *user_name;      /* optional, the feedback's name */
     const char *user_email;     /* optional, the feedback's contact_email */
     gboolean skip_buffers;      /* leave out the hook's registered buffers */
+    const char *const *skip_attachments; /* NULL-terminated attachment file names to leave out (the user said no) */
     const char *core_path;      /* the stored core (compressed as it is in the store) */
     gboolean allow_core;        /* the configuration allows cores (coroner_sentry_config_allows_core) */
     gboolean core_consent;      /* and the user said yes for this report */
@@ -55,6 +56,16 @@ typedef struct {
 GBytes *coroner_sentry_report_build(const CoronerCrashRecord *record,
                                     const CoronerSentryReportOptions *options,
                                     char **ret_event_id, GError **error);
+
+/*
+ * The user's comment on a report that already went out (or was queued) as
+ * event_id: an envelope with a feedback item alone, scrubbed as the report
+ * is, associated with that event; never a second event.  Uses options' dsn,
+ * comment (required), user_name, user_email and sent_at.
+ */
+GBytes *coroner_sentry_report_build_feedback(const CoronerCrashRecord *record,
+                                             const CoronerSentryReportOptions *options,
+                                             const char *event_id, GError **error);
 
 /* The scrubbed event alone, as JSON text (pretty when asked), for display and tests. */
 char *coroner_sentry_report_event_json(const CoronerCrashRecord *record,

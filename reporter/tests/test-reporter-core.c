@@ -13,6 +13,7 @@
 #include "coroner-app-match.h"
 #include "coroner-backtrace-cache.h"
 #include "coroner-backtrace-text.h"
+#include "coroner-bug-tracker.h"
 #include "coroner-crash-list.h"
 #include "coroner-debug-hint.h"
 #include "coroner-format.h"
@@ -457,10 +458,54 @@ static void test_crash_uses_kept_backtrace(void)
     g_assert_no_error(error);
     dsn = coroner_submission_resolve_dsn(submission, record, NULL, &error);
     g_assert_no_error(error);
-    envelope = coroner_submission_build(submission, record, NULL, dsn, NULL, NULL, NULL, &error);
+    envelope = coroner_submission_build(submission, record, NULL, dsn, NULL, NULL, NULL, NULL, &error);
     g_assert_no_error(error);
     envelope_text = g_strndup(g_bytes_get_data(envelope, NULL), g_bytes_get_size(envelope));
     g_assert_nonnull(strstr(envelope_text, "better_function"));
+
+    /* A comment after sending is feedback on that event: no event item, its id associated. */
+    {
+        g_autoptr(CoronerSubmissionContents) sent = coroner_submission_contents(envelope);
+        g_autoptr(GBytes) feedback =
+            coroner_submission_build_feedback(submission, record, dsn, sent->event_id, "Added later", NULL, &error);
+        g_autofree char *associated = g_strdup_printf("\"associated_event_id\":\"%s\"", sent->event_id);
+        g_autofree char *text = NULL;
+
+        g_assert_no_error(error);
+        text = g_strndup(g_bytes_get_data(feedback, NULL), g_bytes_get_size(feedback));
+        g_assert_nonnull(strstr(text, associated));
+        g_assert_nonnull(strstr(text, "Added later"));
+        g_assert_null(strstr(text, "\"type\":\"event\""));
+    }
+
+    /* An attachment the user switched off is not in the bytes sent. */
+    {
+        g_autoptr(CoronerCrashRecord) hooked = record_with_backtrace();
+        const char *names[] = {"log.txt", "state.bin"};
+        const char *skip[] = {"state.bin", NULL};
+        g_autoptr(GBytes) both = NULL;
+        g_autoptr(GBytes) one = NULL;
+
+        hooked->signal.number = 11;
+        hooked->app = coroner_app_info_new();
+        for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+            CoronerBuffer *buffer = g_new0(CoronerBuffer, 1);
+            buffer->name = g_strdup(names[i]);
+            buffer->is_text = i == 0;
+            buffer->data = g_bytes_new_static("0123456789", 10);
+            g_ptr_array_add(hooked->app->buffers, buffer);
+        }
+        both = coroner_submission_build(submission, hooked, NULL, dsn, NULL, NULL, NULL, NULL, &error);
+        g_assert_no_error(error);
+        one = coroner_submission_build(submission, hooked, NULL, dsn, NULL, NULL, skip, NULL, &error);
+        g_assert_no_error(error);
+        g_autoptr(CoronerSubmissionContents) all = coroner_submission_contents(both);
+        g_autoptr(CoronerSubmissionContents) kept = coroner_submission_contents(one);
+        g_assert_cmpuint(all->attachments->len, ==, 2);
+        g_assert_cmpuint(kept->attachments->len, ==, 1);
+        g_assert_cmpstr(((CoronerSubmissionAttachment *)kept->attachments->pdata[0])->filename, ==, "log.txt");
+        g_assert_cmpuint(((CoronerSubmissionAttachment *)all->attachments->pdata[1])->size, ==, 10);
+    }
 }
 
 static void test_describe_envelope(void)
@@ -479,6 +524,39 @@ static void test_describe_envelope(void)
     g_assert_nonnull(strstr(text, "\"message\" : \"hello\""));
     g_assert_nonnull(strstr(text, "Attachment: log.txt (5 bytes)"));
     g_assert_null(strstr(text, "abcde"));
+
+    g_autoptr(CoronerSubmissionContents) contents = coroner_submission_contents(bytes);
+    g_assert_cmpstr(contents->event_id, ==, "0123");
+    g_assert_cmpuint(contents->attachments->len, ==, 1);
+    g_assert_cmpstr(((CoronerSubmissionAttachment *)contents->attachments->pdata[0])->filename, ==, "log.txt");
+    g_assert_cmpuint(((CoronerSubmissionAttachment *)contents->attachments->pdata[0])->size, ==, 5);
+}
+
+/* The review page names where a report goes: the host (its port when not the scheme's) and the project. */
+static void test_dsn_host(void)
+{
+    g_autofree char *project = NULL;
+    g_autofree char *host = coroner_submission_dsn_host("https://key@o1.ingest.example.org/42", &project);
+    g_autofree char *local = coroner_submission_dsn_host("http://key@127.0.0.1:9000/7", NULL);
+
+    g_assert_cmpstr(host, ==, "o1.ingest.example.org");
+    g_assert_cmpstr(project, ==, "42");
+    g_assert_cmpstr(local, ==, "127.0.0.1:9000");
+    g_assert_null(coroner_submission_dsn_host("not a dsn", NULL));
+}
+
+/* Only web and mail addresses from a crashed program are opened; a bare address becomes mailto:. */
+static void test_bug_tracker_check(void)
+{
+    g_autofree char *web = coroner_bug_tracker_check(" https://bugs.example.org/new ");
+    g_autofree char *mail = coroner_bug_tracker_check("bugs@example.org");
+
+    g_assert_cmpstr(web, ==, "https://bugs.example.org/new");
+    g_assert_cmpstr(mail, ==, "mailto:bugs@example.org");
+    g_assert_null(coroner_bug_tracker_check("file:///etc/passwd"));
+    g_assert_null(coroner_bug_tracker_check("javascript:alert(1)"));
+    g_assert_null(coroner_bug_tracker_check("https://x.example.org/a b"));
+    g_assert_null(coroner_bug_tracker_check(NULL));
 }
 
 int main(int argc, char **argv)
@@ -530,6 +608,8 @@ int main(int argc, char **argv)
     g_test_add_func("/reporter/debug-hint", test_debug_hint);
     g_test_add_func("/reporter/app-match", test_app_match);
     g_test_add_func("/reporter/describe-envelope", test_describe_envelope);
+    g_test_add_func("/reporter/dsn-host", test_dsn_host);
+    g_test_add_func("/reporter/bug-tracker-check", test_bug_tracker_check);
     int status = g_test_run();
     {
         g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", scratch);

@@ -16,8 +16,10 @@ Control, over HTTP on the same port:
                  | slow:SECONDS (then ok)
                  | drip:SECONDS (200, then its body one byte every 0.5 s for SECONDS)
                  | huge:MIB (200 with a body of MIB MiB)
-  GET /log       the request log, as JSON (with each envelope's items: [type, filename])
+  GET /log       the request log, as JSON (with each envelope's items: [type, filename], and
+                 its bytes as raw_base64)
 """
+import base64
 import email.utils
 import gzip
 import json
@@ -118,6 +120,8 @@ class Handler(BaseHTTPRequestHandler):
             entry["event_id"] = header.get("event_id")
             entry["sent_at"] = header.get("sent_at")
             entry["envelope_bytes"] = len(raw)
+            # The envelope as it arrived, for tests that compare it with what a client showed.
+            entry["raw_base64"] = base64.b64encode(raw).decode()
             entry["items"] = items_of(raw)
             if entry["items"] and entry["items"][0][0] == "feedback":
                 entry["feedback"] = feedback_context(raw)

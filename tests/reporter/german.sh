@@ -16,11 +16,15 @@ login
 wait_notifications 1 || fail "no notification"
 N=$(last_notification)
 assert_eq "Testabsturz ist abgestürzt" "$(jq -r .summary <<<"$N")" "German notification summary (Name[de])"
-assert_eq '[["default","Melden …"],["dismiss","Verwerfen"]]' "$(jq -c .actions <<<"$N")" "German actions"
+assert_eq '[["default","Melden …"],["dismiss","Verwerfen"],["mute","Für diese Anwendung nicht mehr benachrichtigen"]]' "$(jq -c .actions <<<"$N")" "German actions"
 assert_eq "Absturzberichte" "$(jq -r .app_name <<<"$N")" "German application name"
 invoke_default
 a11y wait-window "Absturzberichte" 60 && pass "the window title is German" || fail "no German window"
-a11y wait-text "Bericht prüfen …" 30 && pass "the review button is German" || fail "no German review button"
+# Nobody receives these reports (no DSN): the page says so, in German, and offers the report itself.
+a11y wait-text "Bericht kopieren" 30 && pass "the copy button is German" || fail "no German copy button"
+a11y wait-text "Bericht speichern …" 10 && pass "the save button is German" || fail "no German save button"
+a11y wait-text "von hier aus nicht gesendet werden" 10 && pass "why it cannot be sent is German" ||
+    fail "no German word on where the report goes"
 a11y wait-text "es Speicher verwenden wollte" 30 && pass "the reason is German" || fail "no German reason"
 a11y wait-text "Absturzdetails" 30 && pass "the page title is German" || fail "no German page title"
 screenshot crash-page-de "Absturzberichte" 64

@@ -42,7 +42,7 @@ a11y keys Tab
 assert_eq "check box	Always send reports for this application" "$(a11y focused)" "Tab goes to the check box"
 a11y keys space
 a11y keys "<Alt>s"
-a11y wait-text "Sent. Thank you" 60 && pass "Alt+S sent the report" || fail "the report was not sent from the keyboard"
+a11y wait-text "Sent as report" 60 && pass "Alt+S sent the report" || fail "the report was not sent from the keyboard"
 screenshot keyboard-sent "Crash Reports" 64
 poll 30 spotlight_has_comment "$COMMENT" && pass "Spotlight received the typed comment" || fail "no comment at Spotlight"
 assert_eq "$EMAIL" "$(spotlight_events | jq -r '.[1][] | select(.[0].type == "feedback") | .[1].contexts.feedback.contact_email' | tail -n 1)" \

@@ -18,12 +18,13 @@ spotlight_stop
 crash_via_handler 1
 ID=$(jq -r .id "$LAST_RECORD")
 login_and_review "$ID"
+show_exact_data
 COMMENT="Sent while the receiver was down"
 a11y type "What were you doing when it crashed?" "$COMMENT" || fail "could not type the comment"
 poll 20 sh -c "timeout 60 $PY $CORONER_REPORTER_TEST_LIB/a11y.py text text 'Report contents' | grep -qF '$COMMENT'" ||
     fail "the preview does not show the comment"
 a11y click "Send" || fail "could not press Send"
-a11y wait-text "Queued for later" 60 && pass "the window says the report is queued" || fail "no 'queued' result"
+a11y wait-text "Queued as report" 60 && pass "the window says the report is queued" || fail "no 'queued' result"
 screenshot queued "Crash Reports" 64
 poll_eval 10 'grep -A3 -F "[crash $ID]" "$XDG_STATE_HOME/coroner/reporter-state.ini" | grep -q "^State=queued"' &&
     pass "the crash is queued" || fail "the state file does not say queued"

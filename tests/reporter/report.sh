@@ -10,7 +10,8 @@
 # receives it, with the report on the clipboard) and Restart (the
 # application's .desktop file is launched again); Review Report…, which
 # would lead nowhere, is not there.  Every object a screen reader can reach
-# has a real name, not a GTK type's.
+# has a real name, not a GTK type's.  Preferences lists a muted application
+# and unmutes it.
 TEST_NAME=reporter-report
 source "${CORONER_REPORTER_TEST_LIB:-$(dirname "$0")/lib}/session.sh"
 session_init xclip pgrep
@@ -61,12 +62,8 @@ assert_contains "tried to use memory" "$CLIP" "the copied report says it in word
 a11y click "Save Report…" || fail "could not press Save Report…"
 a11y wait-window "Save Report" 30 || fail "no file chooser" "$(a11y toplevels 2>&1)"
 screenshot save-dialog "Save Report" 32
-# The proposed name is in the focused name field: Return saves, as a keyboard user would (the
-# pointer over the dialog gives it the keyboard; GTK 4.8 does not tell AT-SPI where a dialog is).
-read -r X Y W H < <(xwininfo -name "Save Report" | awk '/Absolute upper-left X/ {x=$NF} /Absolute upper-left Y/ {y=$NF}
-    /Width:/ {w=$NF} /Height:/ {h=$NF} END {print x, y, w, h}')
-a11y move $((X + W / 2)) $((Y + H / 2))
-a11y keys Return || fail "could not confirm the file chooser"
+# The proposed name is in the focused name field: Return saves, as a keyboard user would.
+dialog_keys "Save Report" Return || fail "could not confirm the file chooser"
 poll_eval 20 'compgen -G "$HOME/*-crash-*.txt"' && pass "Save Report wrote a file" || fail "no saved report in $HOME" "$(ls -la "$HOME")"
 SAVED=$(compgen -G "$HOME/*-crash-*.txt" | head -n 1)
 assert_contains "$FUNCTION" "$(cat "$SAVED")" "the saved report holds the backtrace"
@@ -85,5 +82,17 @@ screenshot bug-tracker "Crash Reports" 64
 a11y click "Restart" || fail "could not press Restart"
 poll_eval 20 'pgrep -x cr-restarted' && pass "Restart started the application again" || fail "nothing was started"
 for pid in $(pgrep -x cr-restarted); do kill -KILL "$pid"; done
+
+# Preferences (Ctrl+,): a muted application is listed there and can be unmuted.
+a11y toggle "Notify About New Crashes" || fail "could not turn notifications of Test Crasher off"
+poll_eval 20 'gsettings get org.coroner.Reporter app-choices | grep -q never' || fail "the application was not muted"
+a11y point "Crash Reports"
+a11y keys "<Control>comma"
+a11y wait-window "Preferences" 30 || fail "no Preferences window"
+screenshot preferences "Preferences" 32
+a11y click "Unmute Test Crasher" || fail "no Unmute button naming the application" "$(a11y names | grep -i mute)"
+poll_eval 20 '! gsettings get org.coroner.Reporter app-choices | grep -q never' &&
+    pass "Preferences unmuted the application" ||
+    fail "app-choices still says never" "$(gsettings get org.coroner.Reporter app-choices)"
 logout
 session_done

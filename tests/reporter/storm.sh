@@ -52,5 +52,12 @@ poll_eval 30 '[ "$(new_notification_count)" -gt "$BEFORE" ]' || fail "the storm 
 sleep 2
 assert_eq $((BEFORE + 1)) "$(new_notification_count)" "one notification for the storm found at login"
 assert_eq "2 applications crashed" "$(last_notification | jq -r .summary)" "the login notification groups both applications"
+# Its Report… lists those crashes, titled by what they are, not "Previous Crashes".
+invoke_default
+a11y wait-window "Crash Reports" 60 || fail "no window"
+a11y wait-text "Crashes of " 30 && pass "the group's page is titled by the applications it lists" ||
+    fail "the group's page has no title of its own" "$(a11y names | head -20)"
+assert_eq 20 "$(a11y names | grep -c '^list item' || true)" "and lists the group's 20 crashes"
+screenshot group-page "Crash Reports" 64
 logout
 session_done

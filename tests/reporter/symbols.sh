@@ -48,6 +48,9 @@ a11y wait-text "no debugging symbols" 30 && pass "the page says symbols are miss
 assert_eq "false" "$(gsettings get org.coroner.Reporter debuginfod)" "debuginfod is off until the user asks"
 screenshot missing-symbols "Crash Reports" 64
 a11y click "Download Symbols and Retry" || fail "no button to download symbols"
+# Asked once, naming the server; Return is Download.
+screenshot ask-debuginfod "Download Debugging Symbols?" 16
+dialog_keys "Download Debugging Symbols?" Return || fail "could not answer the question"
 poll_eval 120 '"$PY" "$CORONER_REPORTER_TEST_LIB/a11y.py" text text "Backtrace of the crashing thread" | grep -q crash_segv' &&
     pass "after downloading symbols the backtrace names crash_segv" ||
     fail "the backtrace still lacks the crasher's functions" "$(a11y text text "Backtrace of the crashing thread" 2>&1 | head -5)"
@@ -79,9 +82,10 @@ poll_eval 30 '"$PY" "$CORONER_REPORTER_TEST_LIB/a11y.py" text text "Backtrace of
 assert_not_contains "label	Poor" "$(a11y names)" "and rates it as the better backtrace, not poor"
 a11y click "Review Report…" || fail "could not press Review Report…"
 a11y wait-text "What Will Be Sent" 30 || fail "the review page did not open"
+show_exact_data
 assert_contains "crash_segv" "$(a11y text text "Report contents")" "the review page shows the kept backtrace"
 a11y click "Send" || fail "could not press Send"
-a11y wait-text "Sent. Thank you" 60 || fail "no 'sent' result"
+a11y wait-text "Sent as report" 60 || fail "no 'sent' result"
 poll_eval 30 'spotlight_events | jq -c ".[1][] | select(.[0].type == \"event\") | .[1]" | grep -q crash_segv' &&
     pass "the event Spotlight received carries the kept backtrace" ||
     fail "the sent event lacks crash_segv" "$(spotlight_events | head -c 3000)"

@@ -8,7 +8,7 @@ or a keyboard user would (dogtail over the accessibility bus).
   a11y.py text ROLE NAME                   prints the text of the node (e.g. a text view)
   a11y.py click NAME [ROLE]                does the default action of the node (a button)
   a11y.py toggle NAME [ROLE]               does the toggle action of a check box or switch (GTK 4.8 exposes
-                                           a GtkSwitch as a check box, the default ROLE)
+                                           a GtkSwitch as a check box, the default ROLE; "any": any role)
   a11y.py checked NAME [ROLE]              prints true or false: whether the check box or switch is on
   a11y.py type NAME TEXT                   focuses the editable node and types TEXT via the keyboard
   a11y.py keys KEY…                        key presses on the focused window: Return, Tab, <Alt>s, space
@@ -154,7 +154,8 @@ def main(argv):
         node = find(argv[2], argv[3] if len(argv) > 3 else "push button")
         node.doActionNamed("click")
     elif cmd == "toggle":
-        node = find(argv[2], argv[3] if len(argv) > 3 else "check box")
+        role = argv[3] if len(argv) > 3 else "check box"
+        node = find(argv[2], None if role == "any" else role)
         # GTK names a switch's action "toggle" (4.8) and a check box's "click"; either is the user's toggle.
         actions = node.actions
         action = next((a for a in ("toggle", "click", "activate") if a in actions), None)

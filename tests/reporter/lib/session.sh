@@ -253,6 +253,11 @@ app_action() {
         --method org.freedesktop.Application.ActivateAction "$1" "[${param}]" '{}' >/dev/null
 }
 
+# show_exact_data: opens the review page's exact envelope bytes ("Report contents").
+show_exact_data() {
+    a11y toggle "Show Exact Data" any || fail "could not press Show Exact Data" "$(a11y names | grep -i exact)"
+}
+
 # login_and_review ID: logs in, waits for the notification, and opens the
 # review page of crash ID through the reporter's "report" action.
 login_and_review() {
@@ -362,6 +367,19 @@ screenshot() {
 }
 
 # ------------------------------------------------------------------ ui
+
+# dialog_keys TITLE KEY...: key presses in the dialog window TITLE.  GTK 4.8
+# does not tell AT-SPI where a second window is; X does (xwininfo), and the
+# pointer over it gives it the keyboard (there is no window manager).
+dialog_keys() {
+    local title=$1 x y w h
+    shift
+    poll_eval 20 'xwininfo -name "$title" >/dev/null 2>&1' || { fail "no window '$title'"; return 1; }
+    read -r x y w h < <(xwininfo -name "$title" | awk '/Absolute upper-left X/ {x=$NF} /Absolute upper-left Y/ {y=$NF}
+        /Width:/ {w=$NF} /Height:/ {h=$NF} END {print x, y, w, h}')
+    a11y move $((x + w / 2)) $((y + h / 2))
+    a11y keys "$@"
+}
 
 a11y() { timeout 120 "$PY" "$CORONER_REPORTER_TEST_LIB/a11y.py" "$@"; }
 
