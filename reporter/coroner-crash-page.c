@@ -659,22 +659,6 @@ static void on_debuginfod_answer(AdwMessageDialog *dialog, const char *response,
         download_symbols(self);
 }
 
-/* The servers' host names, for people: "debuginfod.debian.net". */
-static char *server_names(const char *urls)
-{
-    g_auto(GStrv) list = g_strsplit_set(urls ? urls : "", " \t", -1);
-    g_autoptr(GStrvBuilder) hosts = g_strv_builder_new();
-    g_auto(GStrv) names = NULL;
-
-    for (guint i = 0; list[i]; i++) {
-        g_autoptr(GUri) uri = *list[i] ? g_uri_parse(list[i], G_URI_FLAGS_NONE, NULL) : NULL;
-        if (uri && g_uri_get_host(uri))
-            g_strv_builder_add(hosts, g_uri_get_host(uri));
-    }
-    names = g_strv_builder_end(hosts);
-    return g_strjoinv(", ", names);
-}
-
 /*
  * Downloading symbols tells a server which programs (build ids) the user
  * runs: it is asked once, naming the server; the answer is the debuginfod
@@ -684,8 +668,6 @@ static void on_debuginfod(GtkButton *button, gpointer data)
 {
     CoronerCrashPage *self = data;
     GSettings *settings;
-    const char *env_urls = g_getenv("DEBUGINFOD_URLS");
-    g_autofree char *urls = NULL;
     g_autofree char *servers = NULL;
     g_autofree char *body = NULL;
     GtkWidget *dialog;
@@ -698,11 +680,10 @@ static void on_debuginfod(GtkButton *button, gpointer data)
         download_symbols(self);
         return;
     }
-    urls = env_urls && *env_urls ? g_strdup(env_urls) : g_settings_get_string(settings, "debuginfod-urls");
-    servers = server_names(urls);
+    servers = coroner_reports_dup_debuginfod_hosts(self->reports);
     /* Translators: %s is a server's host name, such as debuginfod.debian.net */
     body = g_strdup_printf(_("Debugging symbols will be downloaded from %s, now and for later crashes. The server learns which versions of programs and libraries you use. You can turn this off in Preferences."),
-                           *servers ? servers : urls);
+                           *servers ? servers : _("no server"));
     native = gtk_widget_get_native(GTK_WIDGET(self));
     dialog = adw_message_dialog_new(GTK_IS_WINDOW(native) ? GTK_WINDOW(native) : NULL,
                                     _("Download Debugging Symbols?"), body);

@@ -42,18 +42,24 @@ static void add_choice_rows(CoronerPreferences *self, AdwPreferencesGroup *group
     for (guint i = 0; keys[i]; i++) {
         g_autofree char *name = app_name(keys[i]);
         GtkWidget *row = adw_action_row_new();
-        GtkWidget *button = gtk_button_new_with_mnemonic(button_text);
+        GtkWidget *button = gtk_button_new();
+        GtkWidget *label = gtk_label_new_with_mnemonic(button_text);
+        g_autofree char *plain = NULL;
 
         adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), name);
         adw_preferences_row_set_use_markup(ADW_PREFERENCES_ROW(row), FALSE);
         gtk_widget_set_valign(button, GTK_ALIGN_CENTER);
         g_object_set_data_full(G_OBJECT(button), "app-key", g_strdup(keys[i]), g_free);
-        /* Its name says which application: "Unmute Text Editor", not a row of "Unmute"s. */
-        {
-            g_autofree char *label = g_strdup_printf("%s %s", gtk_button_get_label(GTK_BUTTON(button)), name);
-            g_autofree char *plain = g_strdelimit(g_strdup(label), "_", ' ');
-            gtk_accessible_update_property(GTK_ACCESSIBLE(button), GTK_ACCESSIBLE_PROPERTY_LABEL, plain, -1);
-        }
+        /*
+         * Its name says which application: "Unmute Text Editor", not a row of
+         * "Unmute"s.  The visible label is hidden from the accessibility tree:
+         * GTK 4.8 would append its text to the name.
+         */
+        gtk_button_set_child(GTK_BUTTON(button), label);
+        gtk_accessible_update_state(GTK_ACCESSIBLE(label), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
+        /* Translators: a button's name for screen readers: "Unmute" and an application name */
+        plain = g_strdup_printf(_("%s %s"), gtk_label_get_text(GTK_LABEL(label)), name);
+        gtk_accessible_update_property(GTK_ACCESSIBLE(button), GTK_ACCESSIBLE_PROPERTY_LABEL, plain, -1);
         g_signal_connect(button, "clicked", G_CALLBACK(on_forget), self);
         adw_action_row_add_suffix(ADW_ACTION_ROW(row), button);
         adw_preferences_group_add(group, row);
@@ -102,30 +108,23 @@ static GtkWidget *switch_row(CoronerPreferences *self, AdwPreferencesGroup *grou
     return row;
 }
 
-/* "debuginfod.debian.net": the servers asked for symbols, by host name. */
-static char *debuginfod_hosts(GSettings *settings)
-{
-    const char *env = g_getenv("DEBUGINFOD_URLS");
-    g_autofree char *urls = env && *env ? g_strdup(env) : g_settings_get_string(settings, "debuginfod-urls");
-    g_auto(GStrv) list = g_strsplit_set(urls, " \t", -1);
-    GString *hosts = g_string_new(NULL);
-
-    for (guint i = 0; list[i]; i++) {
-        g_autoptr(GUri) uri = *list[i] ? g_uri_parse(list[i], G_URI_FLAGS_NONE, NULL) : NULL;
-        if (uri && g_uri_get_host(uri))
-            g_string_append_printf(hosts, "%s%s", hosts->len ? ", " : "", g_uri_get_host(uri));
-    }
-    return g_string_free(hosts, FALSE);
-}
-
-static void build(CoronerPreferences *self)
+static void build(CoronerPreferences *self, CoronerReports *reports)
 {
     GtkWidget *page = adw_preferences_page_new();
     AdwPreferencesGroup *group;
-    g_autofree char *hosts = debuginfod_hosts(self->settings);
+    g_autofree char *hosts = coroner_reports_dup_debuginfod_hosts(reports);
     g_autofree char *symbols = NULL;
     GtkWidget *row, *spin;
 
+    /* What the user chose per application first: this is where those choices are undone. */
+    self->muted_group = ADW_PREFERENCES_GROUP(adw_preferences_group_new());
+    adw_preferences_group_set_title(self->muted_group, _("Muted Applications"));
+    adw_preferences_group_set_description(self->muted_group,
+                                          _("Their crashes are listed, but not announced."));
+    adw_preferences_page_add(ADW_PREFERENCES_PAGE(page), self->muted_group);
+    self->always_group = ADW_PREFERENCES_GROUP(adw_preferences_group_new());
+    adw_preferences_group_set_title(self->always_group, _("Sent Without Asking"));
+    adw_preferences_page_add(ADW_PREFERENCES_PAGE(page), self->always_group);
     group = ADW_PREFERENCES_GROUP(adw_preferences_group_new());
     adw_preferences_group_set_title(group, _("Crashes"));
     switch_row(self, group, "notifications", _("_Notify About New Crashes"), NULL);
@@ -149,14 +148,6 @@ static void build(CoronerPreferences *self)
     switch_row(self, group, "debuginfod", _("_Download Debugging Symbols"), symbols);
     adw_preferences_page_add(ADW_PREFERENCES_PAGE(page), group);
 
-    self->always_group = ADW_PREFERENCES_GROUP(adw_preferences_group_new());
-    adw_preferences_group_set_title(self->always_group, _("Sent Without Asking"));
-    adw_preferences_page_add(ADW_PREFERENCES_PAGE(page), self->always_group);
-    self->muted_group = ADW_PREFERENCES_GROUP(adw_preferences_group_new());
-    adw_preferences_group_set_title(self->muted_group, _("Muted Applications"));
-    adw_preferences_group_set_description(self->muted_group,
-                                          _("Their crashes are listed, but not announced."));
-    adw_preferences_page_add(ADW_PREFERENCES_PAGE(page), self->muted_group);
     render_choices(self);
     g_signal_connect_object(self->settings, "changed::app-choices", G_CALLBACK(on_choices_changed), self, 0);
 
@@ -191,9 +182,9 @@ static void coroner_preferences_init(CoronerPreferences *self)
 CoronerPreferences *coroner_preferences_new(GtkWindow *parent, CoronerReports *reports)
 {
     CoronerPreferences *self = g_object_new(CORONER_TYPE_PREFERENCES, "transient-for", parent, "modal", TRUE,
-                                            "search-enabled", FALSE, "title", _("Preferences"), NULL);
+                                            "search-enabled", FALSE, "title", _("Preferences"), "default-height", 760, NULL);
 
     self->settings = g_object_ref(coroner_reports_get_settings(reports));
-    build(self);
+    build(self, reports);
     return self;
 }

@@ -261,6 +261,21 @@ static void on_resymbolized(GObject *source, GAsyncResult *result, gpointer data
     coroner_crash_set_symbolizing(crash, FALSE, message);
 }
 
+char *coroner_reports_dup_debuginfod_hosts(CoronerReports *self)
+{
+    const char *env = g_getenv("DEBUGINFOD_URLS");
+    g_autofree char *urls = env && *env ? g_strdup(env) : g_settings_get_string(self->settings, "debuginfod-urls");
+    g_auto(GStrv) list = g_strsplit_set(urls, " \t", -1);
+    GString *hosts = g_string_new(NULL);
+
+    for (guint i = 0; list[i]; i++) {
+        g_autoptr(GUri) uri = *list[i] ? g_uri_parse(list[i], G_URI_FLAGS_NONE, NULL) : NULL;
+        if (uri && g_uri_get_host(uri))
+            g_string_append_printf(hosts, "%s%s", hosts->len ? ", " : "", g_uri_get_host(uri));
+    }
+    return g_string_free(hosts, FALSE);
+}
+
 void coroner_reports_download_symbols(CoronerReports *self, CoronerCrash *crash)
 {
     const CoronerCrashRecord *record = coroner_crash_peek_record(crash);

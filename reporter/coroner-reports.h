@@ -50,6 +50,9 @@ void coroner_reports_flush_outbox(CoronerReports *self);
 /* Sends crash's report without asking when the user chose so and it has a DSN; FALSE when not. */
 gboolean coroner_reports_send_automatically(CoronerReports *self, CoronerCrash *crash);
 
+/* The debuginfod servers symbols come from, by host name: DEBUGINFOD_URLS, else the setting.  Caller frees. */
+char *coroner_reports_dup_debuginfod_hosts(CoronerReports *self);
+
 /*
  * Makes crash's backtrace again with symbols from debuginfod, in a worker
  * thread.  The crash says it is busy (coroner_crash_get_symbolizing) and

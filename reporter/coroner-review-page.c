@@ -59,7 +59,31 @@ static void set_status(CoronerReviewPage *self, const char *text, gboolean busy)
     gtk_widget_set_visible(GTK_WIDGET(self->spinner), busy);
 }
 
-/* After the report went out, a changed comment can follow it (as feedback on the same event). */
+/* A comment went with the report, or after it (kept in the state file across restarts). */
+static gboolean commented(CoronerReviewPage *self)
+{
+    g_autofree char *note = coroner_state_get_note(coroner_reports_get_state(self->reports),
+                                                   coroner_crash_get_id(self->crash), "Commented");
+
+    return self->sent_comment != NULL || g_strcmp0(note, "yes") == 0;
+}
+
+static void set_commented(CoronerReviewPage *self, CoronerCrash *crash, char *comment)
+{
+    if (!*comment) {
+        g_free(comment);
+        return;
+    }
+    coroner_state_set_note(coroner_reports_get_state(self->reports), coroner_crash_get_id(crash), "Commented", "yes");
+    if (self->crash == crash) {
+        g_free(self->sent_comment);
+        self->sent_comment = comment;
+    } else {
+        g_free(comment);
+    }
+}
+
+/* After the report went out, a comment can follow it (as feedback on the same event). */
 static void update_buttons(CoronerReviewPage *self)
 {
     gboolean out = is_out(self);
@@ -67,7 +91,8 @@ static void update_buttons(CoronerReviewPage *self)
 
     if (out && coroner_crash_get_state(self->crash) != CORONER_REPORT_REJECTED) {
         g_autofree char *comment = dup_comment(self);
-        can_comment = *comment && g_strcmp0(comment, self->sent_comment) != 0;
+        /* Sentry keeps one feedback per report (its id is derived from the report's). */
+        can_comment = *comment && !commented(self);
     }
     gtk_widget_set_visible(GTK_WIDGET(self->send_button), !out);
     gtk_widget_set_visible(GTK_WIDGET(self->dont_send_button), !out);
@@ -400,10 +425,9 @@ static void on_sent(GObject *source, GAsyncResult *result, gpointer data)
                                                                               : CORONER_REPORT_QUEUED);
     if (outcome == CORONER_SUBMISSION_QUEUED)
         coroner_reports_flush_outbox(reports);
+    set_commented(self, crash, g_steal_pointer(&context->comment));
     if (self->crash != crash)
         return;
-    g_free(self->sent_comment);
-    self->sent_comment = g_steal_pointer(&context->comment);
     g_clear_pointer(&self->envelope, g_bytes_unref);
     render_outcome(self);
     update_buttons(self);
@@ -447,8 +471,7 @@ static void on_comment_sent(GObject *source, GAsyncResult *result, gpointer data
                                         &error)) {
         text = g_strdup_printf(_("The comment could not be saved: %s"), error->message);
     } else {
-        g_free(self->sent_comment);
-        self->sent_comment = g_steal_pointer(&context->comment);
+        set_commented(self, context->crash, g_steal_pointer(&context->comment));
         text = g_strdup(outcome == CORONER_SUBMISSION_SENT ? _("Your comment was sent with the report.")
                                                            : _("Your comment is queued and will follow the report."));
         if (outcome == CORONER_SUBMISSION_QUEUED)

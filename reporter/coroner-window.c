@@ -135,7 +135,11 @@ gboolean coroner_window_is_on_crash_page(CoronerWindow *self)
 
 void coroner_window_toast(CoronerWindow *self, const char *message)
 {
-    adw_toast_overlay_add_toast(self->toasts, adw_toast_new(message));
+    AdwToast *toast = adw_toast_new(message);
+
+    /* Twice libadwaita's default: time to hear it read out, or to find it with a screen reader. */
+    adw_toast_set_timeout(toast, 10);
+    adw_toast_overlay_add_toast(self->toasts, toast);
 }
 
 static void action_back(GtkWidget *widget, const char *name, GVariant *parameter)

@@ -103,6 +103,21 @@ static gboolean add_core(CoronerSentryEnvelope *env, const char *path,
     return TRUE;
 }
 
+/* The user's comment as a feedback item on event_id, scrubbed like the report. */
+static JsonNode *scrubbed_feedback(CoronerSentryScrubber *scrubber, const CoronerSentryReportOptions *o,
+                                   const char *event_id, const char *release, GError **error)
+{
+    g_autofree char *comment = coroner_sentry_scrub_string(scrubber, o->comment);
+    CoronerSentryFeedback f = {
+        .associated_event_id = event_id,
+        .message = comment,
+        .contact_email = o->user_email,
+        .name = o->user_name,
+        .release = release,
+    };
+    return coroner_sentry_feedback_build(&f, error);
+}
+
 GBytes *coroner_sentry_report_build_feedback(const CoronerCrashRecord *record,
                                              const CoronerSentryReportOptions *o,
                                              const char *event_id, GError **error)
@@ -116,14 +131,7 @@ GBytes *coroner_sentry_report_build_feedback(const CoronerCrashRecord *record,
         return NULL;
     }
     g_autoptr(CoronerSentryScrubber) scrubber = coroner_sentry_scrubber_new_for_record(record);
-    g_autofree char *comment = coroner_sentry_scrub_string(scrubber, o->comment);
-    CoronerSentryFeedback f = {
-        .associated_event_id = event_id,
-        .message = comment,
-        .contact_email = o->user_email,
-        .name = o->user_name,
-    };
-    g_autoptr(JsonNode) feedback = coroner_sentry_feedback_build(&f, error);
+    g_autoptr(JsonNode) feedback = scrubbed_feedback(scrubber, o, event_id, NULL, error);
     if (!feedback)
         return NULL;
     const char *feedback_id = json_object_get_string_member(json_node_get_object(feedback), "event_id");
@@ -165,16 +173,9 @@ GBytes *coroner_sentry_report_build(const CoronerCrashRecord *record,
          * comment twice.  It has its own event_id; the outbox sends it in an
          * envelope of its own (coroner_sentry_envelope_split_feedback).
          */
-        g_autofree char *comment = coroner_sentry_scrub_string(scrubber, o->comment);
-        CoronerSentryFeedback f = {
-            .associated_event_id = event_id,
-            .message = comment,
-            .contact_email = o->user_email,
-            .name = o->user_name,
-            .release = json_object_get_string_member_with_default(json_node_get_object(event),
-                                                                  "release", NULL),
-        };
-        g_autoptr(JsonNode) feedback = coroner_sentry_feedback_build(&f, error);
+        g_autoptr(JsonNode) feedback = scrubbed_feedback(
+            scrubber, o, event_id,
+            json_object_get_string_member_with_default(json_node_get_object(event), "release", NULL), error);
         if (!feedback)
             return NULL;
         coroner_sentry_envelope_add_feedback(env, feedback);

@@ -61,7 +61,8 @@ GBytes *coroner_sentry_report_build(const CoronerCrashRecord *record,
  * The user's comment on a report that already went out (or was queued) as
  * event_id: an envelope with a feedback item alone, scrubbed as the report
  * is, associated with that event; never a second event.  Uses options' dsn,
- * comment (required), user_name, user_email and sent_at.
+ * comment (required), user_name, user_email and sent_at.  The feedback's own
+ * id is derived from event_id: one comment per report reaches Sentry.
  */
 GBytes *coroner_sentry_report_build_feedback(const CoronerCrashRecord *record,
                                              const CoronerSentryReportOptions *options,

@@ -8,15 +8,10 @@
 # told how to answer.
 TEST_NAME=reporter-reject
 source "${CORONER_REPORTER_TEST_LIB:-$(dirname "$0")/lib}/session.sh"
-FAKE=${CORONER_FAKE_SENTRY:?the loopback Sentry server of sentry/tests/fake-sentry.py}
-[ -f "$FAKE" ] || die "no fake Sentry server at $FAKE"
 session_init
 session_start
-"$PY" "$FAKE" >"$T/fake.out" 2>"$LOGDIR/fake-sentry.log" &
-FAKE_PID=$!
-on_exit "kill $FAKE_PID 2>/dev/null"
-poll 30 grep -q '^port ' "$T/fake.out" || die "the fake Sentry server did not start: $(cat "$LOGDIR/fake-sentry.log")"
-PORT=$(sed -n 's/^port //p' "$T/fake.out")
+fake_sentry_start
+PORT=$FAKE_PORT
 curl_post() { "$PY" -c 'import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), method="POST")).read()' "$@"; }
 curl_post "http://127.0.0.1:$PORT/control" '{"script": ["413"]}'
 mkdir -p "$XDG_CONFIG_HOME/coroner"

@@ -12,15 +12,10 @@
 # is the Sentry client's loopback server, which keeps the bytes it got.
 TEST_NAME=reporter-review
 source "${CORONER_REPORTER_TEST_LIB:-$(dirname "$0")/lib}/session.sh"
-FAKE=${CORONER_FAKE_SENTRY:?the Sentry client loopback server, sentry/tests/fake-sentry.py}
-[ -f "$FAKE" ] || die "no fake Sentry server at $FAKE"
 session_init base64 curl
 session_start
-"$PY" "$FAKE" >"$T/fake.out" 2>"$LOGDIR/fake-sentry.log" &
-FAKE_PID=$!
-on_exit "kill $FAKE_PID 2>/dev/null"
-poll 30 grep -q '^port ' "$T/fake.out" || die "the fake Sentry server did not start: $(cat "$LOGDIR/fake-sentry.log")"
-PORT=$(sed -n 's/^port //p' "$T/fake.out")
+fake_sentry_start
+PORT=$FAKE_PORT
 received() { curl -sf "http://127.0.0.1:$PORT/log"; }
 
 # No reporting.conf at all: only the application's .desktop file names a DSN.

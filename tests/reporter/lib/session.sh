@@ -387,6 +387,18 @@ session_done() { exit 0; }
 
 # -------------------------------------------------------------- Spotlight
 
+# fake_sentry_start: the Sentry client's loopback receiver (sentry/tests/fake-sentry.py,
+# which keeps what it got and can be told how to answer); sets FAKE_PORT.
+fake_sentry_start() {
+    local fake=${CORONER_FAKE_SENTRY:?the Sentry client loopback server, sentry/tests/fake-sentry.py}
+    [ -f "$fake" ] || die "no fake Sentry server at $fake"
+    "$PY" "$fake" >"$T/fake.out" 2>"$LOGDIR/fake-sentry.log" &
+    FAKE_PID=$!
+    on_exit "kill $FAKE_PID 2>/dev/null"
+    poll 30 grep -q '^port ' "$T/fake.out" || die "the fake Sentry server did not start: $(cat "$LOGDIR/fake-sentry.log")"
+    FAKE_PORT=$(sed -n 's/^port //p' "$T/fake.out")
+}
+
 # spotlight_start [PORT]: Spotlight (the Sentry engineer's launcher) on
 # 127.0.0.1, and a listener writing what it receives to $T/spotlight.jsonl.
 # Sets SPOTLIGHT_PORT and writes the DSN into the user's reporting.conf.
