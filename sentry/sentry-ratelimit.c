@@ -27,8 +27,10 @@ gboolean coroner_sentry_parse_retry_after(const char *value, gint64 now_usec,
         if (end && *end == '.') {
             char *frac_end = NULL;
             double d = g_ascii_strtod(v, &frac_end);
-            if (!frac_end || *frac_end || d < 0)
+            if (!frac_end || *frac_end || !(d >= 0))
                 return FALSE;
+            /* Clamped before the conversion: a double past 2^64 does not fit (fuzzing found it). */
+            d = MIN(d, 365.0 * 24 * 3600);
             seconds = (guint64)d + ((double)(guint64)d < d ? 1 : 0);
         } else if (!end || *end) {
             return FALSE;

@@ -18,6 +18,10 @@ static void test_retry_after(void)
     /* A date in the past means now. */
     g_assert_true(coroner_sentry_parse_retry_after("Wed, 31 Dec 2025 23:00:00 GMT", NOW, &until));
     g_assert_cmpint(until, ==, NOW);
+    /* Found by fuzzing: a fraction past 2^64 seconds is a year, not undefined behaviour. */
+    g_assert_true(coroner_sentry_parse_retry_after(
+        "55555555555555555555555555555555555555.5", NOW, &until));
+    g_assert_cmpint(until, ==, NOW + (gint64)365 * 24 * 3600 * SEC);
     const char *bad[] = {NULL, "", "soon", "12abc", "-5", "Thu, 99 Foo 2026"};
     for (gsize i = 0; i < G_N_ELEMENTS(bad); i++)
         g_assert_false(coroner_sentry_parse_retry_after(bad[i], NOW, &until));
