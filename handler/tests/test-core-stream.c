@@ -220,6 +220,39 @@ static void test_limit(void)
     close(out);
 }
 
+/*
+ * A dump that stalls (the kernel blocked on a slow mapping) is cut at its
+ * deadline: what arrived is kept, the status says so.  The writer sends half
+ * the core and then holds the pipe open without writing.
+ */
+static void test_deadline(void)
+{
+    g_autoptr(GByteArray) core = make_core();
+    int p[2];
+    g_assert_cmpint(pipe(p), ==, 0);
+    gsize half = core->len / 2;
+    g_assert_cmpint(coroner_write_all(p[1], core->data, MIN(half, (gsize)60000)), ==, 0);
+    int out = open(out_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    g_assert_cmpint(out, >=, 0);
+    CoreStreamOptions o = defaults(TRUE);
+    o.deadline = g_get_monotonic_time() + 500 * G_TIME_SPAN_MILLISECOND;
+    CoreStreamResult r;
+    gint64 start = g_get_monotonic_time();
+    core_stream(p[0], out, &o, &r);
+    gint64 took_ms = (g_get_monotonic_time() - start) / 1000;
+    g_assert_cmpint(r.status, ==, CORE_STREAM_TIMED_OUT);
+    g_assert_cmpint(took_ms, >=, 450);
+    g_assert_cmpint(took_ms, <, 3000);
+    g_assert_cmpuint(r.bytes_in, ==, MIN(half, (gsize)60000));
+    g_autoptr(GBytes) back = decompress_file(out);
+    g_assert_cmpmem(g_bytes_get_data(back, NULL), g_bytes_get_size(back), core->data, r.bytes_in);
+    g_autofree char *what = core_stream_describe(&r);
+    g_assert_nonnull(strstr(what, "DumpTimeoutSec"));
+    close(out);
+    close(p[0]);
+    close(p[1]);
+}
+
 static void test_bad_endings(void)
 {
     g_autoptr(GByteArray) core = make_core();
@@ -294,6 +327,7 @@ int main(int argc, char **argv)
     g_test_add_data_func("/core-stream/big-zstd", GINT_TO_POINTER(TRUE), test_big_core);
     g_test_add_data_func("/core-stream/big-sparse", GINT_TO_POINTER(FALSE), test_big_core);
     g_test_add_func("/core-stream/limit", test_limit);
+    g_test_add_func("/core-stream/deadline", test_deadline);
     g_test_add_func("/core-stream/bad-endings", test_bad_endings);
     g_test_add_func("/core-stream/budget", test_budget);
     int r = g_test_run();
