@@ -601,16 +601,25 @@ static void identify(Dump *d)
     close(proc_fd);
 }
 
+/* A new connection, blocking, with a time limit on what the peer must say first. */
+static int accept_peer(int listen_fd)
+{
+    int conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (conn < 0)
+        return -1;
+    struct timeval tv = {.tv_sec = PEER_TIMEOUT_SEC};
+    (void)setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    (void)setsockopt(conn, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    return conn;
+}
+
 static gboolean on_coredump_connection(gint fd, GIOCondition condition, gpointer data)
 {
     Daemon *dm = data;
     (void)condition;
-    int conn = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+    int conn = accept_peer(fd);
     if (conn < 0)
         return G_SOURCE_CONTINUE;
-    struct timeval tv = {.tv_sec = PEER_TIMEOUT_SEC};
-    (void)setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    (void)setsockopt(conn, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 
     Dump *d = g_new0(Dump, 1);
     d->source = SOURCE_SOCKET;
@@ -640,12 +649,9 @@ static gboolean on_handoff_connection(gint fd, GIOCondition condition, gpointer 
 {
     Daemon *dm = data;
     (void)condition;
-    int conn = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+    int conn = accept_peer(fd);
     if (conn < 0)
         return G_SOURCE_CONTINUE;
-    struct timeval tv = {.tv_sec = PEER_TIMEOUT_SEC};
-    (void)setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    (void)setsockopt(conn, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     g_autoptr(GError) error = NULL;
     int core_fd = -1, pidfd = -1;
     CoronerCapture *capture = coroner_handoff_receive(conn, &core_fd, &pidfd, &error);
