@@ -175,6 +175,8 @@ static void emit_at(CoronerMinimalCore *m, uint64_t out, const uint8_t *data, si
 
 static bool notes_append(CoronerMinimalCore *m, const void *data, size_t n)
 {
+    if (n == 0)
+        return true;
     if (m->notes_len + n > NOTES_MAX)
         return false;
     if (m->notes_len + n > m->notes_cap) {
@@ -332,6 +334,13 @@ static int on_note(void *user, const CoronerCoreParser *p, const CoronerCoreNote
 }
 
 /* ---------------------------------------------------------------- plan */
+
+/* qsort, which must not be given a NULL array even for no elements. */
+static void sort_array(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    if (n > 1)
+        qsort(base, n, size, cmp);
+}
 
 static bool want(CoronerMinimalCore *m, uint64_t start, uint64_t end, int priority)
 {
@@ -566,6 +575,11 @@ static void write_head(CoronerMinimalCore *m)
     }
     size_t orig_len;
     const uint8_t *orig = coroner_core_parser_head(p, &orig_len);
+    if (!orig) {
+        free(head);
+        m->error = -EINVAL;
+        return;
+    }
     if (is64) {
         Elf64_Ehdr eh;
         memcpy(&eh, orig, sizeof eh);
@@ -634,7 +648,7 @@ static void make_plan(CoronerMinimalCore *m)
             loads[n_loads++].g = &segments[i];
             total += segments[i].filesz;
         }
-    qsort(loads, n_loads, sizeof *loads, load_by_vaddr);
+    sort_array(loads, n_loads, sizeof *loads, load_by_vaddr);
 
     const CoronerMapping *maps = o->maps ? o->maps : m->file_maps;
     size_t n_maps = o->maps ? o->n_maps : m->n_file_maps;
@@ -646,7 +660,7 @@ static void make_plan(CoronerMinimalCore *m)
     want_globs(m, maps, n_maps);
 
     /* The byte cap, in priority order: the crashing thread's stack first. */
-    qsort(m->wants, m->n_wants, sizeof *m->wants, want_by_priority);
+    sort_array(m->wants, m->n_wants, sizeof *m->wants, want_by_priority);
     uint64_t budget = o->max_bytes ? o->max_bytes : UINT64_MAX;
     for (size_t i = 0; i < m->n_wants; i++) {
         uint64_t size = m->wants[i].end - m->wants[i].start;
@@ -670,7 +684,7 @@ static void make_plan(CoronerMinimalCore *m)
                               : (m->wants[i].end + PAGE - 1) & ~(uint64_t)(PAGE - 1);
     }
     /* Merge, then cut along the loaded segments (one PT_LOAD per piece). */
-    qsort(m->wants, m->n_wants, sizeof *m->wants, want_by_start);
+    sort_array(m->wants, m->n_wants, sizeof *m->wants, want_by_start);
     size_t out = 0;
     for (size_t i = 0; i < m->n_wants; i++) {
         if (m->wants[i].end <= m->wants[i].start)
@@ -706,7 +720,7 @@ static void make_plan(CoronerMinimalCore *m)
     m->wants = NULL;
 
     /* Stream order; a hostile core's overlapping offsets keep only the first range. */
-    qsort(m->keep, m->n_keep, sizeof *m->keep, keep_by_offset);
+    sort_array(m->keep, m->n_keep, sizeof *m->keep, keep_by_offset);
     out = 0;
     for (size_t i = 0; i < m->n_keep; i++) {
         if (out > 0 && m->keep[i].in_off < m->keep[out - 1].in_off + m->keep[out - 1].size) {
