@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "admission.h"
+#include "coroner-test.h"
 
 #define SEC G_USEC_PER_SEC
 
@@ -74,11 +75,10 @@ static void test_reject_and_flush(void)
     g_assert_cmpint(admission_next_deadline(a), ==, 0);
 }
 
-int main(int argc, char **argv)
-{
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/admission/per-key", test_per_key);
-    g_test_add_func("/admission/global", test_global);
-    g_test_add_func("/admission/reject-and-flush", test_reject_and_flush);
-    return g_test_run();
-}
+static const CoronerTestCase tests[] = {
+    {"/admission/per-key", test_per_key},
+    {"/admission/global", test_global},
+    {"/admission/reject-and-flush", test_reject_and_flush},
+};
+
+CORONER_TEST_MAIN(tests)

@@ -11,6 +11,7 @@
 #include "coronerctl-time.h"
 #include "crash-index.h"
 #include "journal-reader.h"
+#include "coroner-test.h"
 
 static GDateTime *fixed_now(void)
 {
@@ -289,14 +290,16 @@ static void test_systemd_coredump_fields(void)
     g_assert_cmpuint(none->threads->len, ==, 0);
 }
 
+static const CoronerTestCase tests[] = {
+    {"/coronerctl/time", test_time},
+    {"/coronerctl/short-id-lengths", test_short_id_lengths},
+    {"/coronerctl/lookup", test_lookup},
+    {"/coronerctl/matches", test_matches},
+    {"/coronerctl/systemd-coredump-fields", test_systemd_coredump_fields},
+};
+
 int main(int argc, char **argv)
 {
     g_setenv("TZ", "UTC", TRUE);
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/coronerctl/time", test_time);
-    g_test_add_func("/coronerctl/short-id-lengths", test_short_id_lengths);
-    g_test_add_func("/coronerctl/lookup", test_lookup);
-    g_test_add_func("/coronerctl/matches", test_matches);
-    g_test_add_func("/coronerctl/systemd-coredump-fields", test_systemd_coredump_fields);
-    return g_test_run();
+    return coroner_test_run(&argc, &argv, tests, G_N_ELEMENTS(tests));
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "handler-args.h"
 #include "handler-install.h"
+#include "coroner-test.h"
 
 static gboolean parse(const char *line, CoronerKernelArgs *a, GError **error)
 {
@@ -76,11 +77,10 @@ static void test_pattern(void)
     g_assert_false(coroner_install_mode_parse("fast", &mode));
 }
 
-int main(int argc, char **argv)
-{
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/handler-args/full", test_full);
-    g_test_add_func("/handler-args/bad", test_bad);
-    g_test_add_func("/handler-args/pattern", test_pattern);
-    return g_test_run();
-}
+static const CoronerTestCase tests[] = {
+    {"/handler-args/full", test_full},
+    {"/handler-args/bad", test_bad},
+    {"/handler-args/pattern", test_pattern},
+};
+
+CORONER_TEST_MAIN(tests)

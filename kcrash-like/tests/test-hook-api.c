@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "hook-test-util.h"
+#include "coroner-test.h"
 
 static CoronerAppInfo *read_self(CoronerHookCrash *crash)
 {
@@ -307,18 +308,17 @@ static void test_thread_init(void)
     g_assert_cmpint(coroner_hook_thread_init(), ==, 0);
 }
 
-int main(int argc, char **argv)
-{
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/hook/api/before-init", test_before_init);
-    g_test_add_func("/hook/api/init-bad-options", test_init_bad_options);
-    g_test_add_func("/hook/api/init", test_init);
-    g_test_add_func("/hook/api/annotations", test_annotations);
-    g_test_add_func("/hook/api/breadcrumbs", test_breadcrumbs);
-    g_test_add_func("/hook/api/buffers", test_buffers);
-    g_test_add_func("/hook/api/unreadable-buffer", test_unreadable_buffer);
-    g_test_add_func("/hook/api/emergency-save", test_emergency_save);
-    g_test_add_func("/hook/api/restart-and-exception", test_restart_and_exception);
-    g_test_add_func("/hook/api/thread-init", test_thread_init);
-    return g_test_run();
-}
+static const CoronerTestCase tests[] = {
+    {"/hook/api/before-init", test_before_init},
+    {"/hook/api/init-bad-options", test_init_bad_options},
+    {"/hook/api/init", test_init},
+    {"/hook/api/annotations", test_annotations},
+    {"/hook/api/breadcrumbs", test_breadcrumbs},
+    {"/hook/api/buffers", test_buffers},
+    {"/hook/api/unreadable-buffer", test_unreadable_buffer},
+    {"/hook/api/emergency-save", test_emergency_save},
+    {"/hook/api/restart-and-exception", test_restart_and_exception},
+    {"/hook/api/thread-init", test_thread_init},
+};
+
+CORONER_TEST_MAIN(tests)

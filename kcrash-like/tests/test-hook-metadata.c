@@ -16,6 +16,7 @@
 
 #include "coroner-hook-layout.h"
 #include "hook-test-util.h"
+#include "coroner-test.h"
 
 /* Mirrors of the blob's private header layout (documented in docs/hook-metadata.md). */
 #define BLOB_HEADER_SIZE 64
@@ -380,17 +381,16 @@ static void test_apply_signal(void)
     g_assert_false(other.has_code);
 }
 
-int main(int argc, char **argv)
-{
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/hook/metadata/genuine", test_genuine);
-    g_test_add_func("/hook/metadata/identity", test_identity);
-    g_test_add_func("/hook/metadata/torn-slot", test_torn_slot);
-    g_test_add_func("/hook/metadata/truncated", test_truncated);
-    g_test_add_func("/hook/metadata/hostile-header", test_hostile_header);
-    g_test_add_func("/hook/metadata/hostile-buffer-records", test_hostile_buffer_records);
-    g_test_add_func("/hook/metadata/random-corruption", test_random_corruption);
-    g_test_add_func("/hook/metadata/read-raw-bad-arguments", test_read_raw_bad_arguments);
-    g_test_add_func("/hook/metadata/apply-signal", test_apply_signal);
-    return g_test_run();
-}
+static const CoronerTestCase tests[] = {
+    {"/hook/metadata/genuine", test_genuine},
+    {"/hook/metadata/identity", test_identity},
+    {"/hook/metadata/torn-slot", test_torn_slot},
+    {"/hook/metadata/truncated", test_truncated},
+    {"/hook/metadata/hostile-header", test_hostile_header},
+    {"/hook/metadata/hostile-buffer-records", test_hostile_buffer_records},
+    {"/hook/metadata/random-corruption", test_random_corruption},
+    {"/hook/metadata/read-raw-bad-arguments", test_read_raw_bad_arguments},
+    {"/hook/metadata/apply-signal", test_apply_signal},
+};
+
+CORONER_TEST_MAIN(tests)

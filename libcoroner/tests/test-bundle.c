@@ -11,6 +11,7 @@
 #include "bundle-name.h"
 #include "bundle.h"
 #include "crash-record.h"
+#include "coroner-test.h"
 
 static CoronerCrashRecord *sample_record(void)
 {
@@ -143,10 +144,9 @@ static void test_write(void)
     g_rmdir(dir);
 }
 
-int main(int argc, char **argv)
-{
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/bundle/names", test_names);
-    g_test_add_func("/bundle/write", test_write);
-    return g_test_run();
-}
+static const CoronerTestCase tests[] = {
+    {"/bundle/names", test_names},
+    {"/bundle/write", test_write},
+};
+
+CORONER_TEST_MAIN(tests)

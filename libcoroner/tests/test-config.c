@@ -3,6 +3,7 @@
 
 #include "bundle-name.h"
 #include "config.h"
+#include "coroner-test.h"
 
 static void test_sizes(void)
 {
@@ -163,13 +164,12 @@ static void test_upload_keys(void)
     g_assert_false(coroner_parse_timespan("5 parsecs", &usec, NULL));
 }
 
-int main(int argc, char **argv)
-{
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/config/upload-keys", test_upload_keys);
-    g_test_add_func("/config/sizes", test_sizes);
-    g_test_add_func("/config/load-good", test_load_good);
-    g_test_add_func("/config/load-malformed", test_load_malformed_keeps_good_keys);
-    g_test_add_func("/config/load-syntax-error-and-missing", test_load_syntax_error_and_missing);
-    return g_test_run();
-}
+static const CoronerTestCase tests[] = {
+    {"/config/upload-keys", test_upload_keys},
+    {"/config/sizes", test_sizes},
+    {"/config/load-good", test_load_good},
+    {"/config/load-malformed", test_load_malformed_keeps_good_keys},
+    {"/config/load-syntax-error-and-missing", test_load_syntax_error_and_missing},
+};
+
+CORONER_TEST_MAIN(tests)

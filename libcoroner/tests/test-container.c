@@ -6,6 +6,7 @@
 
 #include "container.h"
 #include "crash-record.h"
+#include "coroner-test.h"
 
 #define ID64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
@@ -145,12 +146,11 @@ static void test_collect_self(void)
     g_assert_cmpuint(back->container->namespaces->len, ==, r->container->namespaces->len);
 }
 
-int main(int argc, char **argv)
-{
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/container/cgroup-shapes", test_cgroup_shapes);
-    g_test_add_func("/container/flatpak-info", test_flatpak_info);
-    g_test_add_func("/container/cgroup2-mount", test_cgroup2_mount);
-    g_test_add_func("/container/collect-self", test_collect_self);
-    return g_test_run();
-}
+static const CoronerTestCase tests[] = {
+    {"/container/cgroup-shapes", test_cgroup_shapes},
+    {"/container/flatpak-info", test_flatpak_info},
+    {"/container/cgroup2-mount", test_cgroup2_mount},
+    {"/container/collect-self", test_collect_self},
+};
+
+CORONER_TEST_MAIN(tests)

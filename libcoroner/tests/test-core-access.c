@@ -16,6 +16,7 @@
 #include "signature.h"
 #include "symbolize.h"
 #include "test-util.h"
+#include "coroner-test.h"
 
 #define ID "core.crash-c.0.0123456789abcdef0123456789abcdef.42.1700000000000000"
 
@@ -224,10 +225,9 @@ static void test_errors(void)
     g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_FILENAME);
 }
 
-int main(int argc, char **argv)
-{
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/core-access/zstd-and-stack", test_zstd_and_stack);
-    g_test_add_func("/core-access/errors", test_errors);
-    return g_test_run();
-}
+static const CoronerTestCase tests[] = {
+    {"/core-access/zstd-and-stack", test_zstd_and_stack},
+    {"/core-access/errors", test_errors},
+};
+
+CORONER_TEST_MAIN(tests)

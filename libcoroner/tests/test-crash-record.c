@@ -3,6 +3,7 @@
 
 #include "crash-record.h"
 #include "module-paths.h"
+#include "coroner-test.h"
 
 static CoronerCrashRecord *make_full_record(void)
 {
@@ -214,14 +215,13 @@ static void test_crashed_thread(void)
     g_assert_cmpint(coroner_crash_record_crashed_tid(r), ==, 8);
 }
 
-int main(int argc, char **argv)
-{
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/record/roundtrip", test_roundtrip);
-    g_test_add_func("/record/minimal-defaults", test_minimal_defaults);
-    g_test_add_func("/record/rejects", test_rejects);
-    g_test_add_func("/record/signal-names", test_signal_names);
-    g_test_add_func("/record/crashed-thread", test_crashed_thread);
-    g_test_add_func("/record/module-paths", test_module_paths);
-    return g_test_run();
-}
+static const CoronerTestCase tests[] = {
+    {"/record/roundtrip", test_roundtrip},
+    {"/record/minimal-defaults", test_minimal_defaults},
+    {"/record/rejects", test_rejects},
+    {"/record/signal-names", test_signal_names},
+    {"/record/crashed-thread", test_crashed_thread},
+    {"/record/module-paths", test_module_paths},
+};
+
+CORONER_TEST_MAIN(tests)

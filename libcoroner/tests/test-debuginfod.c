@@ -17,6 +17,7 @@
 
 #include "symbolize.h"
 #include "test-util.h"
+#include "coroner-test.h"
 
 static char *stripped; /* the stripped program */
 static char *stripped_core;
@@ -309,14 +310,16 @@ static void test_hanging(void)
     g_ptr_array_unref(tarpit.held);
 }
 
+static const CoronerTestCase tests[] = {
+    {"/debuginfod/without", test_without},
+    {"/debuginfod/with", test_with},
+    {"/debuginfod/refused", test_refused},
+    {"/debuginfod/hanging", test_hanging},
+};
+
 int main(int argc, char **argv)
 {
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/debuginfod/without", test_without);
-    g_test_add_func("/debuginfod/with", test_with);
-    g_test_add_func("/debuginfod/refused", test_refused);
-    g_test_add_func("/debuginfod/hanging", test_hanging);
-    int r = g_test_run();
+    int r = coroner_test_run(&argc, &argv, tests, G_N_ELEMENTS(tests));
     stop_server();
     return r;
 }

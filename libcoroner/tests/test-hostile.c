@@ -13,6 +13,7 @@
 
 #include "symbolize.h"
 #include "test-util.h"
+#include "coroner-test.h"
 
 static char *write_tmp(const char *name, const guint8 *data, gsize length)
 {
@@ -250,14 +251,13 @@ static void test_exe_replaced(void)
     }
 }
 
-int main(int argc, char **argv)
-{
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/hostile/empty", test_empty);
-    g_test_add_func("/hostile/random-and-not-core", test_random_and_not_core);
-    g_test_add_func("/hostile/truncated", test_truncated);
-    g_test_add_func("/hostile/corrupt", test_corrupt);
-    g_test_add_func("/hostile/exe-deleted", test_exe_deleted);
-    g_test_add_func("/hostile/exe-replaced", test_exe_replaced);
-    return g_test_run();
-}
+static const CoronerTestCase tests[] = {
+    {"/hostile/empty", test_empty},
+    {"/hostile/random-and-not-core", test_random_and_not_core},
+    {"/hostile/truncated", test_truncated},
+    {"/hostile/corrupt", test_corrupt},
+    {"/hostile/exe-deleted", test_exe_deleted},
+    {"/hostile/exe-replaced", test_exe_replaced},
+};
+
+CORONER_TEST_MAIN(tests)

@@ -15,6 +15,7 @@
 #include "minidump-format.h"
 #include "minidump-writer.h"
 #include "test-util.h"
+#include "coroner-test.h"
 
 #define STACK_BASE 0x7ff000000000ull
 #define STACK_SIZE 0x4000u
@@ -682,14 +683,13 @@ static void test_kernel_core(void)
     g_assert_true(found);
 }
 
-int main(int argc, char **argv)
-{
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/minidump/synthetic-x86_64", test_synthetic_x86_64);
-    g_test_add_func("/minidump/synthetic-aarch64", test_synthetic_aarch64);
-    g_test_add_func("/minidump/caps", test_caps);
-    g_test_add_func("/minidump/hostile", test_hostile);
-    g_test_add_func("/minidump/flipped", test_flipped);
-    g_test_add_func("/minidump/kernel-core", test_kernel_core);
-    return g_test_run();
-}
+static const CoronerTestCase tests[] = {
+    {"/minidump/synthetic-x86_64", test_synthetic_x86_64},
+    {"/minidump/synthetic-aarch64", test_synthetic_aarch64},
+    {"/minidump/caps", test_caps},
+    {"/minidump/hostile", test_hostile},
+    {"/minidump/flipped", test_flipped},
+    {"/minidump/kernel-core", test_kernel_core},
+};
+
+CORONER_TEST_MAIN(tests)

@@ -19,6 +19,7 @@
 #include "recept.h"
 #include "symbolize.h"
 #include "test-util.h"
+#include "coroner-test.h"
 
 static int write_array(void *user, const void *data, size_t n)
 {
@@ -381,15 +382,14 @@ static void test_mappings_parse(void)
     g_assert_null(coroner_mappings_parse(NULL, &n));
 }
 
-int main(int argc, char **argv)
-{
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/minimal-core/threads", test_threads);
-    g_test_add_func("/minimal-core/first-thread", test_first_thread);
-    g_test_add_func("/minimal-core/ranges-and-cap", test_ranges);
-    g_test_add_func("/minimal-core/garbage", test_garbage);
-    g_test_add_func("/recept/parse", test_recept_parse);
-    g_test_add_func("/recept/choose", test_recept_choose);
-    g_test_add_func("/recept/mappings", test_mappings_parse);
-    return g_test_run();
-}
+static const CoronerTestCase tests[] = {
+    {"/minimal-core/threads", test_threads},
+    {"/minimal-core/first-thread", test_first_thread},
+    {"/minimal-core/ranges-and-cap", test_ranges},
+    {"/minimal-core/garbage", test_garbage},
+    {"/recept/parse", test_recept_parse},
+    {"/recept/choose", test_recept_choose},
+    {"/recept/mappings", test_mappings_parse},
+};
+
+CORONER_TEST_MAIN(tests)

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "proc-info.h"
+#include "coroner-test.h"
 
 static void test_join(void)
 {
@@ -80,12 +81,11 @@ static void test_dead_process(void)
     g_assert_nonnull(strstr(error->message, "no longer exists"));
 }
 
-int main(int argc, char **argv)
-{
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/proc/join", test_join);
-    g_test_add_func("/proc/auxv-secure", test_auxv_secure);
-    g_test_add_func("/proc/collect-self", test_collect_self);
-    g_test_add_func("/proc/dead-process", test_dead_process);
-    return g_test_run();
-}
+static const CoronerTestCase tests[] = {
+    {"/proc/join", test_join},
+    {"/proc/auxv-secure", test_auxv_secure},
+    {"/proc/collect-self", test_collect_self},
+    {"/proc/dead-process", test_dead_process},
+};
+
+CORONER_TEST_MAIN(tests)

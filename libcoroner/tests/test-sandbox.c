@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "sandbox.h"
+#include "coroner-test.h"
 
 static CoronerSandboxLimits limits(void)
 {
@@ -314,18 +315,17 @@ static void test_after_answer_failed(void)
     check_after_answer(TRUE, 5000);
 }
 
-int main(int argc, char **argv)
-{
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/sandbox/success", test_success);
-    g_test_add_func("/sandbox/failures", test_failures);
-    g_test_add_func("/sandbox/timeout", test_timeout);
-    g_test_add_func("/sandbox/output-cap", test_output_cap);
-    g_test_add_func("/sandbox/address-space", test_address_space);
-    g_test_add_func("/sandbox/protections", test_protections);
-    g_test_add_func("/sandbox/protections-dropped", test_protections_dropped);
-    g_test_add_func("/sandbox/after-answer", test_after_answer);
-    g_test_add_func("/sandbox/after-answer-failed", test_after_answer_failed);
-    g_test_add_func("/sandbox/after-answer-deadline", test_after_answer_deadline);
-    return g_test_run();
-}
+static const CoronerTestCase tests[] = {
+    {"/sandbox/success", test_success},
+    {"/sandbox/failures", test_failures},
+    {"/sandbox/timeout", test_timeout},
+    {"/sandbox/output-cap", test_output_cap},
+    {"/sandbox/address-space", test_address_space},
+    {"/sandbox/protections", test_protections},
+    {"/sandbox/protections-dropped", test_protections_dropped},
+    {"/sandbox/after-answer", test_after_answer},
+    {"/sandbox/after-answer-failed", test_after_answer_failed},
+    {"/sandbox/after-answer-deadline", test_after_answer_deadline},
+};
+
+CORONER_TEST_MAIN(tests)

@@ -4,6 +4,7 @@
 
 #include "signature.h"
 #include "test-util.h"
+#include "coroner-test.h"
 
 static void add_frame(CoronerThread *t, const char *function, const char *module, guint64 offset,
                       const char *file, int line)
@@ -138,11 +139,10 @@ static void test_machinery(void)
     g_assert_true(coroner_frame_is_crash_machinery(&f));
 }
 
-int main(int argc, char **argv)
-{
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/signature/signature", test_signature);
-    g_test_add_func("/signature/quality", test_quality);
-    g_test_add_func("/signature/machinery", test_machinery);
-    return g_test_run();
-}
+static const CoronerTestCase tests[] = {
+    {"/signature/signature", test_signature},
+    {"/signature/quality", test_quality},
+    {"/signature/machinery", test_machinery},
+};
+
+CORONER_TEST_MAIN(tests)

@@ -8,6 +8,7 @@
 #include "fs-util.h"
 #include "store.h"
 #include "str-util.h"
+#include "coroner-test.h"
 
 #define BOOT "0123456789abcdef0123456789abcdef"
 
@@ -203,15 +204,14 @@ static void test_store_symlink_refused(void)
     remove_tree(dir);
 }
 
-int main(int argc, char **argv)
-{
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/store/escape", test_escape);
-    g_test_add_func("/store/unescape", test_unescape);
-    g_test_add_func("/store/str-checks", test_str_checks);
-    g_test_add_func("/store/names-roundtrip", test_names_roundtrip);
-    g_test_add_func("/store/list-and-atomic", test_list_and_atomic);
-    g_test_add_func("/store/replace-atomic", test_replace_atomic);
-    g_test_add_func("/store/symlink-refused", test_store_symlink_refused);
-    return g_test_run();
-}
+static const CoronerTestCase tests[] = {
+    {"/store/escape", test_escape},
+    {"/store/unescape", test_unescape},
+    {"/store/str-checks", test_str_checks},
+    {"/store/names-roundtrip", test_names_roundtrip},
+    {"/store/list-and-atomic", test_list_and_atomic},
+    {"/store/replace-atomic", test_replace_atomic},
+    {"/store/symlink-refused", test_store_symlink_refused},
+};
+
+CORONER_TEST_MAIN(tests)

@@ -13,6 +13,7 @@
 #include "signature.h"
 #include "symbolize.h"
 #include "test-util.h"
+#include "coroner-test.h"
 
 static const CoronerThread *crashed(const CoronerCrashRecord *r)
 {
@@ -393,19 +394,18 @@ static void test_debuginfo_cache(void)
     g_assert_cmpstr(first->signature, ==, second->signature);
 }
 
-int main(int argc, char **argv)
-{
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/symbolize/c/segv", test_c_segv);
-    g_test_add_func("/symbolize/c/abort", test_c_abort);
-    g_test_add_func("/symbolize/c/threads", test_c_threads);
-    g_test_add_func("/symbolize/cxx/segv", test_cxx);
-    g_test_add_func("/symbolize/cxx/throw", test_cxx_throw);
-    g_test_add_func("/symbolize/signature/aslr", test_signature);
-    g_test_add_func("/symbolize/sandbox/result", test_sandboxed);
-    g_test_add_func("/symbolize/sandbox/timeout", test_sandbox_timeout);
-    g_test_add_func("/symbolize/sandbox/pipe", test_sandbox_pipe);
-    g_test_add_func("/symbolize/sandbox/memory", test_sandbox_memory);
-    g_test_add_func("/symbolize/sandbox/debuginfo-cache", test_debuginfo_cache);
-    return g_test_run();
-}
+static const CoronerTestCase tests[] = {
+    {"/symbolize/c/segv", test_c_segv},
+    {"/symbolize/c/abort", test_c_abort},
+    {"/symbolize/c/threads", test_c_threads},
+    {"/symbolize/cxx/segv", test_cxx},
+    {"/symbolize/cxx/throw", test_cxx_throw},
+    {"/symbolize/signature/aslr", test_signature},
+    {"/symbolize/sandbox/result", test_sandboxed},
+    {"/symbolize/sandbox/timeout", test_sandbox_timeout},
+    {"/symbolize/sandbox/pipe", test_sandbox_pipe},
+    {"/symbolize/sandbox/memory", test_sandbox_memory},
+    {"/symbolize/sandbox/debuginfo-cache", test_debuginfo_cache},
+};
+
+CORONER_TEST_MAIN(tests)

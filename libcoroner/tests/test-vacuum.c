@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vacuum.h"
+#include "coroner-test.h"
 
 static CoronerStoreEntry *entry(const char *id, int64_t uid, uint64_t usec, uint64_t bytes)
 {
@@ -65,12 +66,11 @@ static void test_budget(void)
     g_assert_cmpuint(coroner_store_budget(&s), ==, 0);
 }
 
-int main(int argc, char **argv)
-{
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/vacuum/heaviest-user-oldest-first", test_heaviest_user_oldest_first);
-    g_test_add_func("/vacuum/fair-once-balanced", test_fair_once_balanced);
-    g_test_add_func("/vacuum/keep-and-nothing-to-do", test_keep_and_nothing_to_do);
-    g_test_add_func("/vacuum/budget", test_budget);
-    return g_test_run();
-}
+static const CoronerTestCase tests[] = {
+    {"/vacuum/heaviest-user-oldest-first", test_heaviest_user_oldest_first},
+    {"/vacuum/fair-once-balanced", test_fair_once_balanced},
+    {"/vacuum/keep-and-nothing-to-do", test_keep_and_nothing_to_do},
+    {"/vacuum/budget", test_budget},
+};
+
+CORONER_TEST_MAIN(tests)

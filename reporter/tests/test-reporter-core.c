@@ -20,6 +20,7 @@
 #include "coroner-state.h"
 #include "coroner-submission.h"
 #include "store.h"
+#include "coroner-test.h"
 
 #define BOOT "f9ec52eb6b04432b83875e7ba3cc1b6b"
 
@@ -559,6 +560,21 @@ static void test_bug_tracker_check(void)
     g_assert_null(coroner_bug_tracker_check(NULL));
 }
 
+static const CoronerTestCase tests[] = {
+    {"/reporter/state/roundtrip", test_state_roundtrip},
+    {"/reporter/state/damaged", test_state_damaged},
+    {"/reporter/crash-list/load-and-watch", test_crash_list},
+    {"/reporter/backtrace-cache", test_backtrace_cache},
+    {"/reporter/backtrace-cache/crash", test_crash_uses_kept_backtrace},
+    {"/reporter/format", test_format},
+    {"/reporter/backtrace-text", test_backtrace_text},
+    {"/reporter/debug-hint", test_debug_hint},
+    {"/reporter/app-match", test_app_match},
+    {"/reporter/describe-envelope", test_describe_envelope},
+    {"/reporter/dsn-host", test_dsn_host},
+    {"/reporter/bug-tracker-check", test_bug_tracker_check},
+};
+
 int main(int argc, char **argv)
 {
     g_autofree char *apps = NULL;
@@ -597,20 +613,7 @@ int main(int argc, char **argv)
         g_setenv("XDG_STATE_HOME", state, TRUE);
     }
 
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/reporter/state/roundtrip", test_state_roundtrip);
-    g_test_add_func("/reporter/state/damaged", test_state_damaged);
-    g_test_add_func("/reporter/crash-list/load-and-watch", test_crash_list);
-    g_test_add_func("/reporter/backtrace-cache", test_backtrace_cache);
-    g_test_add_func("/reporter/backtrace-cache/crash", test_crash_uses_kept_backtrace);
-    g_test_add_func("/reporter/format", test_format);
-    g_test_add_func("/reporter/backtrace-text", test_backtrace_text);
-    g_test_add_func("/reporter/debug-hint", test_debug_hint);
-    g_test_add_func("/reporter/app-match", test_app_match);
-    g_test_add_func("/reporter/describe-envelope", test_describe_envelope);
-    g_test_add_func("/reporter/dsn-host", test_dsn_host);
-    g_test_add_func("/reporter/bug-tracker-check", test_bug_tracker_check);
-    int status = g_test_run();
+    int status = coroner_test_run(&argc, &argv, tests, G_N_ELEMENTS(tests));
     {
         g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", scratch);
         if (system(cmd) != 0)

@@ -3,6 +3,7 @@
 
 #include "sentry-config.h"
 #include "sentry-dsn.h"
+#include "coroner-test.h"
 
 static char *tmp;
 
@@ -136,6 +137,14 @@ static void test_malformed_file(void)
     g_assert_nonnull(d);
 }
 
+static const CoronerTestCase tests[] = {
+    {"/sentry/config/order", test_order},
+    {"/sentry/config/off", test_off},
+    {"/sentry/config/core", test_core},
+    {"/sentry/config/minidump", test_minidump},
+    {"/sentry/config/malformed-file", test_malformed_file},
+};
+
 int main(int argc, char **argv)
 {
     tmp = g_dir_make_tmp("sentry-config-XXXXXX", NULL);
@@ -146,13 +155,7 @@ int main(int argc, char **argv)
     g_free(write_file("data/applications/org.desktop.desktop",
                       "[Desktop Entry]\nType=Application\nName=D\nExec=true\n"
                       "X-Coroner-DSN=https://k@desktop/5\n"));
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/sentry/config/order", test_order);
-    g_test_add_func("/sentry/config/off", test_off);
-    g_test_add_func("/sentry/config/core", test_core);
-    g_test_add_func("/sentry/config/minidump", test_minidump);
-    g_test_add_func("/sentry/config/malformed-file", test_malformed_file);
-    int status = g_test_run();
+    int status = coroner_test_run(&argc, &argv, tests, G_N_ELEMENTS(tests));
     g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmp);
     if (system(cmd) != 0)
         status = 1;

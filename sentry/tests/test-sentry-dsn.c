@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "sentry-dsn.h"
+#include "coroner-test.h"
 
 static void check(const char *text, const char *url, const char *key, const char *secret,
                   const char *project)
@@ -73,11 +74,10 @@ static void test_bad(void)
     g_assert_error(error, CORONER_SENTRY_ERROR, CORONER_SENTRY_ERROR_INVALID_DSN);
 }
 
-int main(int argc, char **argv)
-{
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/sentry/dsn/good", test_good);
-    g_test_add_func("/sentry/dsn/auth-header", test_auth_header);
-    g_test_add_func("/sentry/dsn/bad", test_bad);
-    return g_test_run();
-}
+static const CoronerTestCase tests[] = {
+    {"/sentry/dsn/good", test_good},
+    {"/sentry/dsn/auth-header", test_auth_header},
+    {"/sentry/dsn/bad", test_bad},
+};
+
+CORONER_TEST_MAIN(tests)

@@ -4,6 +4,7 @@
 #include "sentry-dsn.h"
 #include "sentry-envelope.h"
 #include "sentry-event.h"
+#include "coroner-test.h"
 
 #define EID "0123456789abcdef0123456789abcdef"
 #define DSN "https://key@example.org/1"
@@ -316,20 +317,19 @@ static void test_minidump(void)
 
 static void test_gzip_roundtrip(void);
 
-int main(int argc, char **argv)
-{
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/sentry/envelope/framing", test_framing);
-    g_test_add_func("/sentry/envelope/items", test_items);
-    g_test_add_func("/sentry/envelope/feedback", test_feedback);
-    g_test_add_func("/sentry/envelope/split-feedback", test_split_feedback);
-    g_test_add_func("/sentry/envelope/without-categories", test_without_categories);
-    g_test_add_func("/sentry/envelope/bad-framing", test_bad_framing);
-    g_test_add_func("/sentry/envelope/sent-at", test_sent_at);
-    g_test_add_func("/sentry/envelope/gzip", test_gzip_roundtrip);
-    g_test_add_func("/sentry/envelope/minidump", test_minidump);
-    return g_test_run();
-}
+static const CoronerTestCase tests[] = {
+    {"/sentry/envelope/framing", test_framing},
+    {"/sentry/envelope/items", test_items},
+    {"/sentry/envelope/feedback", test_feedback},
+    {"/sentry/envelope/split-feedback", test_split_feedback},
+    {"/sentry/envelope/without-categories", test_without_categories},
+    {"/sentry/envelope/bad-framing", test_bad_framing},
+    {"/sentry/envelope/sent-at", test_sent_at},
+    {"/sentry/envelope/gzip", test_gzip_roundtrip},
+    {"/sentry/envelope/minidump", test_minidump},
+};
+
+CORONER_TEST_MAIN(tests)
 
 #include "sentry-transport.h"
 

@@ -3,6 +3,7 @@
 
 #include "sentry-breadcrumbs.h"
 #include "sentry-event.h"
+#include "coroner-test.h"
 
 static void test_debug_id(void)
 {
@@ -251,14 +252,13 @@ static void test_os_release(void)
     g_assert_null(g_hash_table_lookup(t, "BROKEN"));
 }
 
-int main(int argc, char **argv)
-{
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/sentry/event/debug-id", test_debug_id);
-    g_test_add_func("/sentry/event/event-id", test_event_id);
-    g_test_add_func("/sentry/event/full", test_event);
-    g_test_add_func("/sentry/event/no-signal", test_no_signal);
-    g_test_add_func("/sentry/event/unsymbolized", test_unsymbolized);
-    g_test_add_func("/sentry/event/os-release", test_os_release);
-    return g_test_run();
-}
+static const CoronerTestCase tests[] = {
+    {"/sentry/event/debug-id", test_debug_id},
+    {"/sentry/event/event-id", test_event_id},
+    {"/sentry/event/full", test_event},
+    {"/sentry/event/no-signal", test_no_signal},
+    {"/sentry/event/unsymbolized", test_unsymbolized},
+    {"/sentry/event/os-release", test_os_release},
+};
+
+CORONER_TEST_MAIN(tests)

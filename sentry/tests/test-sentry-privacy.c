@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "sentry-privacy.h"
+#include "coroner-test.h"
 
 static CoronerSentryScrubber *make(void)
 {
@@ -64,11 +65,10 @@ static void test_for_record(void)
     g_assert_cmpstr(got, ==, "~/x on [hostname] by [user]");
 }
 
-int main(int argc, char **argv)
-{
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/sentry/privacy/strings", test_strings);
-    g_test_add_func("/sentry/privacy/json", test_json);
-    g_test_add_func("/sentry/privacy/for-record", test_for_record);
-    return g_test_run();
-}
+static const CoronerTestCase tests[] = {
+    {"/sentry/privacy/strings", test_strings},
+    {"/sentry/privacy/json", test_json},
+    {"/sentry/privacy/for-record", test_for_record},
+};
+
+CORONER_TEST_MAIN(tests)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "sentry-ratelimit.h"
+#include "coroner-test.h"
 
 #define NOW (G_GINT64_CONSTANT(1767225600) * G_USEC_PER_SEC) /* 2026-01-01 00:00:00 UTC */
 #define SEC G_GINT64_CONSTANT(1000000)
@@ -83,11 +84,10 @@ static void test_update(void)
     g_assert_false(g_key_file_has_group(later, "RateLimits"));
 }
 
-int main(int argc, char **argv)
-{
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/sentry/ratelimit/retry-after", test_retry_after);
-    g_test_add_func("/sentry/ratelimit/header", test_header);
-    g_test_add_func("/sentry/ratelimit/update", test_update);
-    return g_test_run();
-}
+static const CoronerTestCase tests[] = {
+    {"/sentry/ratelimit/retry-after", test_retry_after},
+    {"/sentry/ratelimit/header", test_header},
+    {"/sentry/ratelimit/update", test_update},
+};
+
+CORONER_TEST_MAIN(tests)

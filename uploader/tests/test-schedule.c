@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "schedule.h"
+#include "coroner-test.h"
 
 static gint64 at(int y, int mo, int d, int h, int mi)
 {
@@ -51,11 +52,13 @@ static void test_invalid(void)
     }
 }
 
+static const CoronerTestCase tests[] = {
+    {"/schedule/next", test_next},
+    {"/schedule/invalid", test_invalid},
+};
+
 int main(int argc, char **argv)
 {
     g_setenv("TZ", "Europe/Berlin", TRUE);
-    g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/schedule/next", test_next);
-    g_test_add_func("/schedule/invalid", test_invalid);
-    return g_test_run();
+    return coroner_test_run(&argc, &argv, tests, G_N_ELEMENTS(tests));
 }
