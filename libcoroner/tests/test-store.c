@@ -89,20 +89,6 @@ static void test_names_roundtrip(void)
         g_assert_false(coroner_parse_store_name(foreign[i], NULL, NULL, NULL, NULL, NULL));
 }
 
-static char *make_tmpdir(void)
-{
-    g_autoptr(GError) error = NULL;
-    char *dir = g_dir_make_tmp("coroner-store-XXXXXX", &error);
-    g_assert_no_error(error);
-    return dir;
-}
-
-static void remove_tree(const char *dir)
-{
-    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", dir);
-    g_assert_cmpint(system(cmd), ==, 0);
-}
-
 static void touch(int dir_fd, const char *name, gsize size)
 {
     int fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_EXCL, 0600);
@@ -115,7 +101,7 @@ static void touch(int dir_fd, const char *name, gsize size)
 
 static void test_list_and_atomic(void)
 {
-    g_autofree char *dir = make_tmpdir();
+    g_autofree char *dir = coroner_test_tmpdir_new("coroner-store-XXXXXX");
     g_autoptr(GError) error = NULL;
     g_autoptr(CoronerStore) store = coroner_store_open(dir, FALSE, &error);
     g_assert_no_error(error);
@@ -159,13 +145,13 @@ static void test_list_and_atomic(void)
     g_assert_false(coroner_read_file_at(store->dir_fd, "core.c.0." BOOT ".3.50.json", 1024, &data,
                                         NULL, &error));
     g_assert_nonnull(strstr(error->message, "symbolic link"));
-    remove_tree(dir);
+    coroner_test_remove_tree(dir);
 }
 
 /* Replacing: the name holds the new content, with the mode asked for, and nothing else is left. */
 static void test_replace_atomic(void)
 {
-    g_autofree char *dir = make_tmpdir();
+    g_autofree char *dir = coroner_test_tmpdir_new("coroner-store-XXXXXX");
     int dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     g_assert_cmpint(dir_fd, >=, 0);
     g_autoptr(GError) error = NULL;
@@ -187,12 +173,12 @@ static void test_replace_atomic(void)
     g_assert_false(coroner_write_file_atomic_at(dir_fd, "state", "x", 1, 0600, &error));
     g_assert_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS);
     close(dir_fd);
-    remove_tree(dir);
+    coroner_test_remove_tree(dir);
 }
 
 static void test_store_symlink_refused(void)
 {
-    g_autofree char *dir = make_tmpdir();
+    g_autofree char *dir = coroner_test_tmpdir_new("coroner-store-XXXXXX");
     g_autofree char *real = g_build_filename(dir, "real", NULL);
     g_autofree char *link = g_build_filename(dir, "link", NULL);
     g_assert_cmpint(g_mkdir(real, 0755), ==, 0);
@@ -201,7 +187,7 @@ static void test_store_symlink_refused(void)
     g_autoptr(CoronerStore) store = coroner_store_open(link, TRUE, &error);
     g_assert_null(store);
     g_assert_nonnull(strstr(error->message, "symbolic link"));
-    remove_tree(dir);
+    coroner_test_remove_tree(dir);
 }
 
 static const CoronerTestCase tests[] = {

@@ -9,35 +9,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "coroner-test.h"
 #include "symbolize.h"
 
 static char *tmpdir;
 
-static void remove_tree(const char *path)
-{
-    g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
-    const char *name;
-    while (d && (name = g_dir_read_name(d))) {
-        g_autofree char *p = g_build_filename(path, name, NULL);
-        if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
-            remove_tree(p);
-        else
-            g_unlink(p);
-    }
-    g_rmdir(path);
-}
-
 static void remove_tmpdir(void)
 {
     if (tmpdir)
-        remove_tree(tmpdir);
+        coroner_test_remove_tree(tmpdir);
 }
 
 const char *test_tmpdir(void)
 {
     if (!tmpdir) {
-        tmpdir = g_dir_make_tmp("coroner-symbolize-XXXXXX", NULL);
-        g_assert_nonnull(tmpdir);
+        tmpdir = coroner_test_tmpdir_new("coroner-symbolize-XXXXXX");
         atexit(remove_tmpdir);
     }
     return tmpdir;

@@ -582,7 +582,7 @@ int main(int argc, char **argv)
 
     g_setenv("LANGUAGE", "C", TRUE);
     g_setenv("LC_ALL", "C.UTF-8", TRUE);
-    scratch = g_dir_make_tmp("reporter-test-XXXXXX", NULL);
+    scratch = coroner_test_tmpdir_new("reporter-test-XXXXXX");
     apps = g_build_filename(scratch, "data", "applications", NULL);
     g_mkdir_with_parents(apps, 0755);
     desktop = g_build_filename(apps, "org.example.Frob.desktop", NULL);
@@ -614,10 +614,6 @@ int main(int argc, char **argv)
     }
 
     int status = coroner_test_run(&argc, &argv, tests, G_N_ELEMENTS(tests));
-    {
-        g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", scratch);
-        if (system(cmd) != 0)
-            g_printerr("could not remove %s\n", scratch);
-    }
+    coroner_test_remove_tree(scratch);
     return status;
 }

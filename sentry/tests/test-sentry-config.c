@@ -7,20 +7,11 @@
 
 static char *tmp;
 
-static char *write_file(const char *name, const char *text)
-{
-    char *path = g_build_filename(tmp, name, NULL);
-    g_autofree char *dir = g_path_get_dirname(path);
-    g_mkdir_with_parents(dir, 0700);
-    g_assert_true(g_file_set_contents(path, text, -1, NULL));
-    return path;
-}
-
 static char *resolve(const char *sys_text, const char *user_text, const CoronerCrashRecord *r,
                      const char *app_id, GError **error)
 {
-    g_autofree char *sys = write_file("system.conf", sys_text);
-    g_autofree char *user = write_file("user.conf", user_text);
+    g_autofree char *sys = coroner_test_write_file(tmp, "system.conf", sys_text);
+    g_autofree char *user = coroner_test_write_file(tmp, "user.conf", user_text);
     g_autoptr(CoronerSentryConfig) c = coroner_sentry_config_load(sys, user, error);
     g_assert_nonnull(c);
     return coroner_sentry_config_resolve_dsn(c, r, app_id, NULL, error);
@@ -84,8 +75,8 @@ static void test_core(void)
         {"[Sentry]\nAllowCore=false\n", "[Sentry]\nAllowCore=true\n", FALSE},
     };
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-        g_autofree char *sys = write_file("system.conf", cases[i].sys);
-        g_autofree char *user = write_file("user.conf", cases[i].user);
+        g_autofree char *sys = coroner_test_write_file(tmp, "system.conf", cases[i].sys);
+        g_autofree char *user = coroner_test_write_file(tmp, "user.conf", cases[i].user);
         g_autoptr(CoronerSentryConfig) c = coroner_sentry_config_load(sys, user, NULL);
         g_assert_cmpint(coroner_sentry_config_allows_core(c), ==, cases[i].want);
     }
@@ -116,8 +107,8 @@ static void test_minidump(void)
         {"", "[Sentry]\nMinidump= Only \n", NULL, CORONER_SENTRY_MINIDUMP_ONLY},
     };
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-        g_autofree char *sys = write_file("system.conf", cases[i].sys);
-        g_autofree char *user = write_file("user.conf", cases[i].user);
+        g_autofree char *sys = coroner_test_write_file(tmp, "system.conf", cases[i].sys);
+        g_autofree char *user = coroner_test_write_file(tmp, "user.conf", cases[i].user);
         g_autoptr(CoronerSentryConfig) c = coroner_sentry_config_load(sys, user, NULL);
         g_assert_cmpint(coroner_sentry_config_minidump_mode(c, NULL, cases[i].app_id), ==,
                         cases[i].want);
@@ -126,8 +117,8 @@ static void test_minidump(void)
 
 static void test_malformed_file(void)
 {
-    g_autofree char *sys = write_file("system.conf", "[Sentry\nDisabled=true\n");
-    g_autofree char *user = write_file("user.conf", "");
+    g_autofree char *sys = coroner_test_write_file(tmp, "system.conf", "[Sentry\nDisabled=true\n");
+    g_autofree char *user = coroner_test_write_file(tmp, "user.conf", "");
     g_autoptr(GError) error = NULL;
     g_autoptr(CoronerSentryConfig) c = coroner_sentry_config_load(sys, user, &error);
     g_assert_null(c);
@@ -147,18 +138,16 @@ static const CoronerTestCase tests[] = {
 
 int main(int argc, char **argv)
 {
-    tmp = g_dir_make_tmp("sentry-config-XXXXXX", NULL);
+    tmp = coroner_test_tmpdir_new("sentry-config-XXXXXX");
     /* GDesktopAppInfo looks in $XDG_DATA_HOME/applications first. */
     g_autofree char *data_home = g_build_filename(tmp, "data", NULL);
     g_setenv("XDG_DATA_HOME", data_home, TRUE);
     g_setenv("XDG_DATA_DIRS", data_home, TRUE);
-    g_free(write_file("data/applications/org.desktop.desktop",
+    g_free(coroner_test_write_file(tmp, "data/applications/org.desktop.desktop",
                       "[Desktop Entry]\nType=Application\nName=D\nExec=true\n"
                       "X-Coroner-DSN=https://k@desktop/5\n"));
     int status = coroner_test_run(&argc, &argv, tests, G_N_ELEMENTS(tests));
-    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmp);
-    if (system(cmd) != 0)
-        status = 1;
+    coroner_test_remove_tree(tmp);
     g_free(tmp);
     return status;
 }

@@ -9,6 +9,7 @@
 #include "sentry-event.h"
 #include "sentry-outbox.h"
 #include "sentry-submit.h"
+#include "coroner-test.h"
 
 /* Nothing listens on port 1 of the loopback: every send is refused at once. */
 #define REFUSED_DSN "http://key@127.0.0.1:1/1"
@@ -32,14 +33,12 @@ typedef struct {
 
 static void setup(Fixture *f, gconstpointer data)
 {
-    f->dir = g_dir_make_tmp("sentry-outbox-XXXXXX", NULL);
-    g_assert_nonnull(f->dir);
+    f->dir = coroner_test_tmpdir_new("sentry-outbox-XXXXXX");
 }
 
 static void teardown(Fixture *f, gconstpointer data)
 {
-    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", f->dir);
-    g_assert_cmpint(system(cmd), ==, 0);
+    coroner_test_remove_tree(f->dir);
     g_free(f->dir);
 }
 

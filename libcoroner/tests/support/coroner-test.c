@@ -20,19 +20,26 @@ char *coroner_test_tmpdir_new(const char *tmpl)
     return dir;
 }
 
-void coroner_test_remove_tree(const char *path)
+static void remove_below(const char *path)
 {
     if (!g_file_test(path, G_FILE_TEST_IS_SYMLINK) && g_file_test(path, G_FILE_TEST_IS_DIR)) {
         g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
         const char *name;
         while (d && (name = g_dir_read_name(d))) {
             g_autofree char *child = g_build_filename(path, name, NULL);
-            coroner_test_remove_tree(child);
+            remove_below(child);
         }
         g_rmdir(path);
     } else {
         g_unlink(path);
     }
+}
+
+void coroner_test_remove_tree(const char *path)
+{
+    remove_below(path);
+    GStatBuf st;
+    g_assert_cmpint(g_lstat(path, &st), !=, 0);
 }
 
 char *coroner_test_write_file(const char *dir, const char *relative, const char *text)
