@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "hook-test-util.h"
+#include "coroner-test.h"
 
 typedef struct {
     const char *mode;
@@ -112,9 +113,6 @@ static const SafetyCase cases[] = {
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-        g_autofree char *path = g_strdup_printf("/hook/as-safety/%s", cases[i].mode);
-        g_test_add_data_func(path, &cases[i], run_case);
-    }
+    CORONER_TEST_ADD_EACH("/hook/as-safety", cases, run_case);
     return g_test_run();
 }

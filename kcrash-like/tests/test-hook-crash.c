@@ -16,6 +16,7 @@
 #include "crasher-modes.h"
 #include "coroner-hook-layout.h"
 #include "hook-test-util.h"
+#include "coroner-test.h"
 
 typedef struct {
     const char *mode;
@@ -361,21 +362,16 @@ static void test_cxx_exception_types(void)
     test_cxx_exception("cxx-throw-int", "int", NULL);
 }
 
-int main(int argc, char **argv)
-{
-    g_test_init(&argc, &argv, NULL);
-    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-        g_autofree char *path = g_strdup_printf("/hook/crash/%s", cases[i].mode);
-        g_test_add_data_func(path, &cases[i], run_case);
-    }
-    g_test_add_func("/hook/crash/two-threads", test_two_threads);
-    g_test_add_func("/hook/crash/annotation-race", test_annotation_race);
-    g_test_add_func("/hook/crash/init-twice", test_init_twice);
-    g_test_add_func("/hook/crash/prev-handler", test_prev_handler);
-    g_test_add_func("/hook/crash/fork-child", test_fork_child);
-    g_test_add_func("/hook/crash/external-signal", test_external_signal);
-    g_test_add_func("/hook/crash/transport", test_transport);
-    g_test_add_func("/hook/crash/restart", test_restart);
-    g_test_add_func("/hook/crash/cxx-exception-types", test_cxx_exception_types);
-    return g_test_run();
-}
+static const CoronerTestCase tests[] = {
+    {"/hook/crash/two-threads", test_two_threads},
+    {"/hook/crash/annotation-race", test_annotation_race},
+    {"/hook/crash/init-twice", test_init_twice},
+    {"/hook/crash/prev-handler", test_prev_handler},
+    {"/hook/crash/fork-child", test_fork_child},
+    {"/hook/crash/external-signal", test_external_signal},
+    {"/hook/crash/transport", test_transport},
+    {"/hook/crash/restart", test_restart},
+    {"/hook/crash/cxx-exception-types", test_cxx_exception_types},
+};
+
+CORONER_TEST_MAIN_EACH("/hook/crash", cases, run_case, tests)

@@ -66,8 +66,7 @@ static int open_for(const char *dir, const CoronerCrashRecord *r, GError **error
 static char *signature_of_fd(int fd)
 {
     CoronerSymbolizeOptions o;
-    coroner_symbolize_options_init(&o);
-    o.debuginfod = FALSE;
+    test_offline_options(&o);
     g_autoptr(CoronerCrashRecord) r = coroner_crash_record_new();
     g_autoptr(GError) error = NULL;
     g_assert_true(coroner_symbolize_core_fd(fd, test_path("CRASH_C"), &o, r, &error));
@@ -77,9 +76,7 @@ static char *signature_of_fd(int fd)
 static void test_zstd_and_stack(void)
 {
     int pid = 0;
-    g_autofree char *core = test_make_core("c-segv", &pid, test_path("CRASH_C"), "segv", NULL);
-    if (!core)
-        return;
+    g_autofree char *core = test_program_core("CRASH_C", "segv", &pid);
     g_autoptr(GMappedFile) map = g_mapped_file_new(core, FALSE, NULL);
     g_autoptr(GBytes) raw = g_mapped_file_get_bytes(map);
     g_autoptr(GBytes) zst = compress(raw, 0);
@@ -137,8 +134,7 @@ static void test_zstd_and_stack(void)
 
     /* Open and symbolize in one call, in the sandbox: the same backtrace. */
     CoronerSymbolizeOptions o;
-    coroner_symbolize_options_init(&o);
-    o.debuginfod = FALSE;
+    test_offline_options(&o);
     plain->process.exe = g_strdup(test_path("CRASH_C"));
     int dfd = open(plain_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     g_assert_true(coroner_symbolize_stored(dfd, &o, getuid(), getgid(), plain, &error));

@@ -15,28 +15,18 @@
 #include "test-util.h"
 #include "coroner-test.h"
 
-static char *write_tmp(const char *name, const guint8 *data, gsize length)
-{
-    char *path = g_build_filename(test_tmpdir(), name, NULL);
-    g_assert_true(g_file_set_contents(path, (const char *)data, (gssize)length, NULL));
-    return path;
-}
-
 /* Symbolizes path (sandboxed or not); returns TRUE or asserts the error is ours and clean. */
 static gboolean try_symbolize(const char *path, const char *exe, gboolean sandboxed,
                               CoronerCrashRecord **ret_record, GError **ret_error)
 {
     CoronerSymbolizeOptions o;
-    coroner_symbolize_options_init(&o);
-    o.debuginfod = FALSE;
+    test_offline_options(&o);
     o.timeout_ms = 5000;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    g_assert_cmpint(fd, >=, 0);
     CoronerCrashRecord *r = coroner_crash_record_new();
     GError *error = NULL;
-    gboolean ok = sandboxed ? coroner_symbolize_sandboxed(fd, exe, &o, 65534, 65534, r, &error)
-                            : coroner_symbolize_core_fd(fd, exe, &o, r, &error);
-    close(fd);
+    gboolean ok = sandboxed
+                      ? test_symbolize_file_sandboxed(path, exe, &o, 65534, 65534, r, &error)
+                      : test_symbolize_file(path, exe, &o, r, &error);
     if (!ok) {
         g_assert_nonnull(error);
         g_assert_true(error->domain == CORONER_SYMBOLIZE_ERROR);
@@ -60,7 +50,7 @@ static gboolean try_symbolize(const char *path, const char *exe, gboolean sandbo
 
 static void test_empty(void)
 {
-    g_autofree char *path = write_tmp("empty", (const guint8 *)"", 0);
+    g_autofree char *path = test_write_tmp("empty", "", 0);
     for (int sandboxed = 0; sandboxed <= 1; sandboxed++) {
         g_autoptr(GError) error = NULL;
         g_assert_false(try_symbolize(path, NULL, sandboxed, NULL, &error));
@@ -75,7 +65,7 @@ static void test_random_and_not_core(void)
     g_autofree guint8 *noise = g_malloc(1 << 20);
     for (gsize i = 0; i < 1 << 20; i++)
         noise[i] = (guint8)g_rand_int(rand);
-    g_autofree char *path = write_tmp("noise", noise, 1 << 20);
+    g_autofree char *path = test_write_tmp("noise", noise, 1 << 20);
     for (int sandboxed = 0; sandboxed <= 1; sandboxed++) {
         g_autoptr(GError) error = NULL;
         g_assert_false(try_symbolize(path, NULL, sandboxed, NULL, &error));
@@ -121,19 +111,15 @@ static GArray *cut_points(const guint8 *core, gsize length)
 static void test_truncated(void)
 {
     int pid = 0;
-    g_autofree char *core =
-        test_make_core("c-threads", &pid, test_path("CRASH_C"), "threads", NULL);
-    if (!core)
-        return;
-    g_autofree guint8 *data = NULL;
+    g_autofree char *core = test_program_core("CRASH_C", "threads", &pid);
     gsize length = 0;
-    g_assert_true(g_file_get_contents(core, (char **)&data, &length, NULL));
+    g_autofree guint8 *data = test_read_file(core, &length);
     g_autoptr(GArray) cuts = cut_points(data, length);
     for (guint i = 0; i < cuts->len; i++) {
         gsize cut = g_array_index(cuts, gsize, i);
         if (cut >= length)
             continue;
-        g_autofree char *path = write_tmp("truncated", data, cut);
+        g_autofree char *path = test_write_tmp("truncated", data, cut);
         for (int sandboxed = 0; sandboxed <= 1; sandboxed++) {
             CoronerCrashRecord *r = NULL;
             g_autoptr(GError) error = NULL;
@@ -150,13 +136,9 @@ static void test_truncated(void)
 static void test_corrupt(void)
 {
     int pid = 0;
-    g_autofree char *core =
-        test_make_core("c-threads", &pid, test_path("CRASH_C"), "threads", NULL);
-    if (!core)
-        return;
-    g_autofree guint8 *data = NULL;
+    g_autofree char *core = test_program_core("CRASH_C", "threads", &pid);
     gsize length = 0;
-    g_assert_true(g_file_get_contents(core, (char **)&data, &length, NULL));
+    g_autofree guint8 *data = test_read_file(core, &length);
     const Elf64_Ehdr *eh = (const Elf64_Ehdr *)data;
     gsize notes_end = 0;
     for (unsigned i = 0; i < eh->e_phnum; i++) {
@@ -179,7 +161,7 @@ static void test_corrupt(void)
                              : (gsize)g_rand_int_range(rand, 0, (gint32)notes_end);
             copy[at] = (guint8)g_rand_int(rand);
         }
-        g_autofree char *path = write_tmp("corrupt", copy, length);
+        g_autofree char *path = test_write_tmp("corrupt", copy, length);
         if (try_symbolize(path, test_path("CRASH_C"), TRUE, NULL, NULL))
             survived++;
         else
@@ -200,8 +182,6 @@ static void test_exe_deleted(void)
     g_assert_cmpint(chmod(copy, 0755), ==, 0);
     int pid = 0;
     g_autofree char *core = test_make_core("copy-segv", &pid, copy, "segv", NULL);
-    if (!core)
-        return;
     g_assert_cmpint(unlink(copy), ==, 0);
     for (int with_exe = 0; with_exe <= 1; with_exe++) {
         CoronerCrashRecord *r = NULL;
@@ -231,8 +211,6 @@ static void test_exe_replaced(void)
     g_assert_cmpint(chmod(copy, 0755), ==, 0);
     int pid = 0;
     g_autofree char *core = test_make_core("replaced-segv", &pid, copy, "segv", NULL);
-    if (!core)
-        return;
     g_assert_true(g_file_get_contents(test_path("CRASH_CXX"), &other, &other_length, NULL));
     g_assert_true(g_file_set_contents(copy, other, (gssize)other_length, NULL));
     for (int sandboxed = 0; sandboxed <= 1; sandboxed++) {

@@ -635,8 +635,7 @@ static void test_flipped(void)
 static void test_kernel_core(void)
 {
     int pid;
-    g_autofree char *path =
-        test_make_core("c-threads", &pid, test_path("CRASH_C"), "threads", NULL);
+    g_autofree char *path = test_program_core("CRASH_C", "threads", &pid);
     CoronerMinidumpOptions o;
     coroner_minidump_options_init(&o);
     g_autoptr(GError) error = NULL;

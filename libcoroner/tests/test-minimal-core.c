@@ -56,24 +56,11 @@ static GByteArray *build_minimal(const guint8 *data, gsize length,
     return out;
 }
 
-static char *save(const char *name, GByteArray *bytes)
+/* The kernel core of crash-c in threads mode, read whole. */
+static guint8 *load_threads_core(int *ret_pid, char **ret_path, gsize *ret_length)
 {
-    char *path = g_build_filename(test_tmpdir(), name, NULL);
-    g_assert_true(g_file_set_contents(path, (const char *)bytes->data, bytes->len, NULL));
-    return path;
-}
-
-/* A kernel core of crash-c in mode, read whole; NULL when none can be made (the test is skipped). */
-static guint8 *load_core(const char *name, const char *mode, int *ret_pid, char **ret_path,
-                         gsize *ret_length)
-{
-    char *core = test_make_core(name, ret_pid, test_path("CRASH_C"), mode, NULL);
-    if (!core)
-        return NULL;
-    guint8 *data = NULL;
-    g_assert_true(g_file_get_contents(core, (char **)&data, ret_length, NULL));
-    *ret_path = core;
-    return data;
+    *ret_path = test_program_core("CRASH_C", "threads", ret_pid);
+    return test_read_file(*ret_path, ret_length);
 }
 
 static CoronerRecept *recept(const char *json)
@@ -120,9 +107,7 @@ static void test_threads(void)
     int pid = 0;
     gsize length = 0;
     g_autofree char *core = NULL;
-    g_autofree guint8 *data = load_core("c-threads", "threads", &pid, &core, &length);
-    if (!data)
-        return;
+    g_autofree guint8 *data = load_threads_core(&pid, &core, &length);
     g_autoptr(CoronerRecept) r =
         recept("{\"name\":\"t\",\"notes\":{\"extended_registers\":\"crashing-thread\"}}");
     CoronerMinimalOptions o;
@@ -154,7 +139,7 @@ static void test_threads(void)
     g_assert_nonnull(strstr(min_notes, "1:CORONER"));
     g_assert_nonnull(strstr(full_notes, "202:LINUX"));
 
-    g_autofree char *path = save("c-threads.minimal", first);
+    g_autofree char *path = test_write_tmp("c-threads.minimal", first->data, first->len);
     g_autofree char *eu_full = test_eu_stack(core, exe);
     g_autofree char *eu_min = test_eu_stack(path, exe);
     g_assert_cmpstr(eu_full, ==, eu_min);
@@ -178,9 +163,7 @@ static void test_first_thread(void)
     int pid = 0;
     gsize length = 0;
     g_autofree char *core = NULL;
-    g_autofree guint8 *data = load_core("c-threads", "threads", &pid, &core, &length);
-    if (!data)
-        return;
+    g_autofree guint8 *data = load_threads_core(&pid, &core, &length);
     g_autoptr(CoronerRecept) r = recept("{\"stacks\":{\"threads\":\"crashing\"}}");
     CoronerMinimalOptions o;
     coroner_recept_to_options(r, &o);
@@ -188,7 +171,7 @@ static void test_first_thread(void)
     g_autoptr(GByteArray) out = build_minimal(data, length, &o, 5, 0, &stats, NULL, NULL);
     g_assert_cmpuint(stats.stacks, ==, 1);
     g_assert_cmpuint(stats.threads, >=, 2);
-    g_autofree char *path = save("c-threads.first", out);
+    g_autofree char *path = test_write_tmp("c-threads.first", out->data, out->len);
     g_autoptr(CoronerCrashRecord) full = test_symbolize(core, exe, pid);
     g_autoptr(CoronerCrashRecord) small = test_symbolize(path, exe, pid);
     /* The crashing thread unwinds as on the full core. */
@@ -204,11 +187,8 @@ static void test_ranges(void)
     const char *exe = test_path("CRASH_C");
     int pid = 0;
     g_autofree char *core = test_make_core("c-segv", &pid, exe, "segv", NULL);
-    if (!core)
-        return;
-    g_autofree guint8 *data = NULL;
     gsize length = 0;
-    g_assert_true(g_file_get_contents(core, (char **)&data, &length, NULL));
+    g_autofree guint8 *data = test_read_file(core, &length);
     g_autoptr(CoronerRecept) r = recept("{\"mappings\":[\"[heap]\"],\"max_size\":\"16M\"}");
     CoronerMinimalOptions o;
     coroner_recept_to_options(r, &o);
@@ -255,12 +235,9 @@ static void test_garbage(void)
 
     /* A real core cut in its memory: still a complete file, and a warning. */
     int pid = 0;
-    g_autofree char *core = test_make_core("c-segv", &pid, test_path("CRASH_C"), "segv", NULL);
-    if (!core)
-        return;
-    g_autofree guint8 *data = NULL;
+    g_autofree char *core = test_program_core("CRASH_C", "segv", &pid);
     gsize length = 0;
-    g_assert_true(g_file_get_contents(core, (char **)&data, &length, NULL));
+    g_autofree guint8 *data = test_read_file(core, &length);
     CoronerMinimalStats stats;
     g_autofree char *cut_warning = NULL;
     g_autoptr(GByteArray) cut = build_minimal(data, length / 2, &o, 1, 0, &stats, &cut_warning, NULL);

@@ -17,14 +17,14 @@
 #include "stack-core.h"
 #include "symbolize.h"
 #include "test-util.h"
+#include "coroner-test.h"
 
 /* Feeds path into a new stack core in chunks of random size (seed) or of chunk bytes. */
 static char *build_stack_core(const char *path, guint32 seed, gsize chunk, uint64_t max_bytes,
                               char **ret_warning)
 {
-    g_autofree guint8 *data = NULL;
     gsize length = 0;
-    g_assert_true(g_file_get_contents(path, (char **)&data, &length, NULL));
+    g_autofree guint8 *data = test_read_file(path, &length);
     g_autofree char *base = g_path_get_basename(path);
     g_autofree char *file = g_strdup_printf("%s.%u.%zu.stack", base, seed, chunk);
     g_autofree char *name = g_build_filename(test_tmpdir(), file, NULL);
@@ -102,8 +102,6 @@ static void test_same_backtrace(gconstpointer data)
     const char *exe = test_path(c->program_variable);
     int pid = 0;
     g_autofree char *core = test_make_core(c->name, &pid, exe, c->mode, NULL);
-    if (!core)
-        return;
     g_autoptr(CoronerCrashRecord) full = test_symbolize(core, exe, pid);
     g_autofree char *eu_full = test_eu_stack(core, exe);
     struct stat core_st;
@@ -133,9 +131,7 @@ static void test_same_backtrace(gconstpointer data)
 static void test_byte_chunks(void)
 {
     int pid = 0;
-    g_autofree char *core = test_make_core("c-segv", &pid, test_path("CRASH_C"), "segv", NULL);
-    if (!core)
-        return;
+    g_autofree char *core = test_program_core("CRASH_C", "segv", &pid);
     g_autoptr(CoronerCrashRecord) full = test_symbolize(core, test_path("CRASH_C"), pid);
     g_autofree char *stack = build_stack_core(core, 0, 1, (uint64_t)64 << 20, NULL);
     g_autoptr(CoronerCrashRecord) small = test_symbolize(stack, test_path("CRASH_C"), pid);
@@ -179,13 +175,10 @@ static void test_gcore_notes_last(void)
     /* Still a core libdwfl reads: threads and modules, if not full stacks. */
     g_autoptr(CoronerCrashRecord) r = coroner_crash_record_new();
     CoronerSymbolizeOptions o;
-    coroner_symbolize_options_init(&o);
-    o.debuginfod = FALSE;
-    int fd = open(stack, O_RDONLY | O_CLOEXEC);
+    test_offline_options(&o);
     g_autoptr(GError) error = NULL;
-    gboolean sym =
-        coroner_symbolize_sandboxed(fd, test_path("CRASH_C"), &o, 65534, 65534, r, &error);
-    close(fd);
+    gboolean sym = test_symbolize_file_sandboxed(stack, test_path("CRASH_C"), &o, 65534, 65534, r,
+                                                 &error);
     g_test_message("gcore stack core: %s", sym ? "symbolized" : error->message);
     if (sym)
         g_assert_cmpuint(r->modules->len, >, 0);
@@ -252,10 +245,7 @@ static void test_garbage(void)
 static void test_cap_and_write_error(void)
 {
     int pid = 0;
-    g_autofree char *core =
-        test_make_core("c-threads", &pid, test_path("CRASH_C"), "threads", NULL);
-    if (!core)
-        return;
+    g_autofree char *core = test_program_core("CRASH_C", "threads", &pid);
     g_autofree char *warning = NULL;
     g_autofree char *stack = build_stack_core(core, 3, 0, 16384, &warning);
     g_assert_nonnull(warning);
@@ -264,9 +254,8 @@ static void test_cap_and_write_error(void)
     g_assert_cmpint(stat(stack, &st), ==, 0);
     g_assert_cmpint(st.st_blocks * 512, <=, 16384 + 4096);
 
-    g_autofree guint8 *data = NULL;
-    gsize length;
-    g_assert_true(g_file_get_contents(core, (char **)&data, &length, NULL));
+    gsize length = 0;
+    g_autofree guint8 *data = test_read_file(core, &length);
     int ro = open(stack, O_RDONLY | O_CLOEXEC);
     CoronerStackCore *sc = coroner_stack_core_new(ro, 1 << 30);
     int r = coroner_stack_core_feed(sc, data, length);
@@ -278,16 +267,11 @@ static void test_cap_and_write_error(void)
     coroner_stack_core_free(NULL);
 }
 
-int main(int argc, char **argv)
-{
-    g_test_init(&argc, &argv, NULL);
-    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-        g_autofree char *path = g_strdup_printf("/stack-core/same-backtrace/%s", cases[i].name);
-        g_test_add_data_func(path, &cases[i], test_same_backtrace);
-    }
-    g_test_add_func("/stack-core/byte-chunks", test_byte_chunks);
-    g_test_add_func("/stack-core/gcore-notes-last", test_gcore_notes_last);
-    g_test_add_func("/stack-core/garbage", test_garbage);
-    g_test_add_func("/stack-core/cap-and-write-error", test_cap_and_write_error);
-    return g_test_run();
-}
+static const CoronerTestCase tests[] = {
+    {"/stack-core/byte-chunks", test_byte_chunks},
+    {"/stack-core/gcore-notes-last", test_gcore_notes_last},
+    {"/stack-core/garbage", test_garbage},
+    {"/stack-core/cap-and-write-error", test_cap_and_write_error},
+};
+
+CORONER_TEST_MAIN_EACH("/stack-core/same-backtrace", cases, test_same_backtrace, tests)

@@ -26,9 +26,7 @@ static const CoronerThread *crashed(const CoronerCrashRecord *r)
 static void test_c_segv(void)
 {
     int pid = 0;
-    g_autofree char *core = test_make_core("c-segv", &pid, test_path("CRASH_C"), "segv", NULL);
-    if (!core)
-        return;
+    g_autofree char *core = test_program_core("CRASH_C", "segv", &pid);
     g_autoptr(CoronerCrashRecord) r = test_symbolize(core, test_path("CRASH_C"), pid);
     const CoronerThread *t = crashed(r);
     g_assert_cmpint(t->tid, ==, pid);
@@ -75,9 +73,7 @@ static void test_c_segv(void)
 static void test_c_abort(void)
 {
     int pid = 0;
-    g_autofree char *core = test_make_core("c-abort", &pid, test_path("CRASH_C"), "abort", NULL);
-    if (!core)
-        return;
+    g_autofree char *core = test_program_core("CRASH_C", "abort", &pid);
     g_autoptr(CoronerCrashRecord) r = test_symbolize(core, test_path("CRASH_C"), pid);
     const CoronerThread *t = crashed(r);
     int a = test_find_frame(t, 0, "abort");
@@ -98,10 +94,7 @@ static void test_c_abort(void)
 static void test_c_threads(void)
 {
     int pid = 0;
-    g_autofree char *core =
-        test_make_core("c-threads", &pid, test_path("CRASH_C"), "threads", NULL);
-    if (!core)
-        return;
+    g_autofree char *core = test_program_core("CRASH_C", "threads", &pid);
     g_autoptr(CoronerCrashRecord) r = test_symbolize(core, test_path("CRASH_C"), pid);
     g_assert_cmpuint(r->threads->len, ==, 5);
     const CoronerThread *t = crashed(r);
@@ -122,18 +115,15 @@ static void test_c_threads(void)
 
     /* Names from /proc, and a crashing thread other than the first NT_PRSTATUS. */
     CoronerSymbolizeOptions o;
-    coroner_symbolize_options_init(&o);
-    o.debuginfod = FALSE;
+    test_offline_options(&o);
     g_autoptr(CoronerCrashRecord) r2 = coroner_crash_record_new();
     r2->process.tid = worker_tid;
     CoronerThreadName *n = g_new0(CoronerThreadName, 1);
     n->tid = worker_tid;
     n->name = g_strdup("worker-x");
     g_ptr_array_add(r2->process.threads, n);
-    int fd = open(core, O_RDONLY | O_CLOEXEC);
     g_autoptr(GError) error = NULL;
-    g_assert_true(coroner_symbolize_core_fd(fd, test_path("CRASH_C"), &o, r2, &error));
-    close(fd);
+    g_assert_true(test_symbolize_file(core, test_path("CRASH_C"), &o, r2, &error));
     const CoronerThread *first = crashed(r2);
     g_assert_cmpint(first->tid, ==, worker_tid);
     g_assert_cmpstr(first->name, ==, "worker-x");
@@ -143,9 +133,7 @@ static void test_c_threads(void)
     o.max_threads = 1;
     g_autoptr(CoronerCrashRecord) r3 = coroner_crash_record_new();
     r3->process.tid = worker_tid;
-    fd = open(core, O_RDONLY | O_CLOEXEC);
-    g_assert_true(coroner_symbolize_core_fd(fd, test_path("CRASH_C"), &o, r3, &error));
-    close(fd);
+    g_assert_true(test_symbolize_file(core, test_path("CRASH_C"), &o, r3, &error));
     g_assert_cmpuint(r3->threads->len, <=, 2);
     g_assert_cmpint(crashed(r3)->tid, ==, worker_tid);
 
@@ -153,9 +141,7 @@ static void test_c_threads(void)
     o.max_threads = 256;
     o.max_frames = 2;
     g_autoptr(CoronerCrashRecord) r4 = coroner_crash_record_new();
-    fd = open(core, O_RDONLY | O_CLOEXEC);
-    g_assert_true(coroner_symbolize_core_fd(fd, test_path("CRASH_C"), &o, r4, &error));
-    close(fd);
+    g_assert_true(test_symbolize_file(core, test_path("CRASH_C"), &o, r4, &error));
     for (guint i = 0; i < r4->threads->len; i++)
         g_assert_cmpuint(((CoronerThread *)r4->threads->pdata[i])->frames->len, <=, 2);
 }
@@ -163,9 +149,7 @@ static void test_c_threads(void)
 static void test_cxx(void)
 {
     int pid = 0;
-    g_autofree char *core = test_make_core("cxx-segv", &pid, test_path("CRASH_CXX"), "segv", NULL);
-    if (!core)
-        return;
+    g_autofree char *core = test_program_core("CRASH_CXX", "segv", &pid);
     g_autoptr(CoronerCrashRecord) r = test_symbolize(core, test_path("CRASH_CXX"), pid);
     const CoronerThread *t = crashed(r);
     g_autofree char *text = coroner_backtrace_format(r, 1);
@@ -188,10 +172,7 @@ static void test_cxx(void)
 static void test_cxx_throw(void)
 {
     int pid = 0;
-    g_autofree char *core =
-        test_make_core("cxx-throw", &pid, test_path("CRASH_CXX"), "throw", NULL);
-    if (!core)
-        return;
+    g_autofree char *core = test_program_core("CRASH_CXX", "throw", &pid);
     g_autoptr(CoronerCrashRecord) r = test_symbolize(core, test_path("CRASH_CXX"), pid);
     const CoronerThread *t = crashed(r);
     g_autofree char *text = coroner_backtrace_format(r, 1);
@@ -210,12 +191,10 @@ static void test_cxx_throw(void)
 static void test_signature(void)
 {
     int pid1 = 0, pid2 = 0, pid3 = 0;
-    g_autofree char *core1 = test_make_core("c-segv", &pid1, test_path("CRASH_C"), "segv", NULL);
+    g_autofree char *core1 = test_program_core("CRASH_C", "segv", &pid1);
     g_autofree char *core2 =
         test_make_core("c-segv-again", &pid2, test_path("CRASH_C"), "segv", NULL);
-    g_autofree char *core3 = test_make_core("c-abort", &pid3, test_path("CRASH_C"), "abort", NULL);
-    if (!core1 || !core2 || !core3)
-        return;
+    g_autofree char *core3 = test_program_core("CRASH_C", "abort", &pid3);
     g_autoptr(CoronerCrashRecord) r1 = test_symbolize(core1, test_path("CRASH_C"), pid1);
     g_autoptr(CoronerCrashRecord) r2 = test_symbolize(core2, test_path("CRASH_C"), pid2);
     g_autoptr(CoronerCrashRecord) r3 = test_symbolize(core3, test_path("CRASH_C"), pid3);
@@ -228,35 +207,26 @@ static void test_signature(void)
 
     g_autoptr(CoronerCrashRecord) cxx1 = NULL;
     int pid4 = 0;
-    g_autofree char *core4 =
-        test_make_core("cxx-segv", &pid4, test_path("CRASH_CXX"), "segv", NULL);
-    if (core4) {
-        cxx1 = test_symbolize(core4, test_path("CRASH_CXX"), pid4);
-        g_assert_cmpstr(cxx1->signature, !=, r1->signature);
-    }
+    g_autofree char *core4 = test_program_core("CRASH_CXX", "segv", &pid4);
+    cxx1 = test_symbolize(core4, test_path("CRASH_CXX"), pid4);
+    g_assert_cmpstr(cxx1->signature, !=, r1->signature);
 }
 
 static void test_sandboxed(void)
 {
     int pid = 0;
-    g_autofree char *core =
-        test_make_core("c-threads", &pid, test_path("CRASH_C"), "threads", NULL);
-    if (!core)
-        return;
+    g_autofree char *core = test_program_core("CRASH_C", "threads", &pid);
     g_autoptr(CoronerCrashRecord) direct = test_symbolize(core, test_path("CRASH_C"), pid);
     CoronerSymbolizeOptions o;
-    coroner_symbolize_options_init(&o);
-    o.debuginfod = FALSE;
+    test_offline_options(&o);
     g_autoptr(CoronerCrashRecord) r = coroner_crash_record_new();
     r->process.tid = pid;
     r->signal.number = SIGSEGV;
     r->signal.name = g_strdup("SEGV");
-    int fd = open(core, O_RDONLY | O_CLOEXEC);
     g_autoptr(GError) error = NULL;
     /* As root, the child becomes nobody (65534), who can still read the fd it inherited. */
-    gboolean ok =
-        coroner_symbolize_sandboxed(fd, test_path("CRASH_C"), &o, 65534, 65534, r, &error);
-    close(fd);
+    gboolean ok = test_symbolize_file_sandboxed(core, test_path("CRASH_C"), &o, 65534, 65534, r,
+                                                &error);
     g_assert_no_error(error);
     g_assert_true(ok);
     g_assert_cmpuint(r->threads->len, ==, direct->threads->len);
@@ -274,22 +244,16 @@ static void test_sandboxed(void)
 static void test_sandbox_timeout(void)
 {
     int pid = 0;
-    g_autofree char *core =
-        test_make_core("c-threads", &pid, test_path("CRASH_C"), "threads", NULL);
-    if (!core)
-        return;
+    g_autofree char *core = test_program_core("CRASH_C", "threads", &pid);
     CoronerSymbolizeOptions o;
-    coroner_symbolize_options_init(&o);
-    o.debuginfod = FALSE;
+    test_offline_options(&o);
     o.timeout_ms = 5;
     g_autoptr(CoronerCrashRecord) r = coroner_crash_record_new();
-    int fd = open(core, O_RDONLY | O_CLOEXEC);
     g_autoptr(GError) error = NULL;
     gint64 start = g_get_monotonic_time();
-    gboolean ok =
-        coroner_symbolize_sandboxed(fd, test_path("CRASH_C"), &o, 65534, 65534, r, &error);
+    gboolean ok = test_symbolize_file_sandboxed(core, test_path("CRASH_C"), &o, 65534, 65534, r,
+                                                &error);
     gint64 took = (g_get_monotonic_time() - start) / 1000;
-    close(fd);
     g_assert_false(ok);
     g_assert_error(error, CORONER_SYMBOLIZE_ERROR, CORONER_SYMBOLIZE_ERROR_TIMEOUT);
     g_assert_nonnull(r->backtrace_error);
@@ -318,20 +282,14 @@ static void test_sandbox_pipe(void)
 static void test_sandbox_memory(void)
 {
     int pid = 0;
-    g_autofree char *core =
-        test_make_core("c-threads", &pid, test_path("CRASH_C"), "threads", NULL);
-    if (!core)
-        return;
+    g_autofree char *core = test_program_core("CRASH_C", "threads", &pid);
     CoronerSymbolizeOptions o;
-    coroner_symbolize_options_init(&o);
-    o.debuginfod = FALSE;
+    test_offline_options(&o);
     o.memory_limit = 64 * 1024;
     g_autoptr(CoronerCrashRecord) r = coroner_crash_record_new();
-    int fd = open(core, O_RDONLY | O_CLOEXEC);
     g_autoptr(GError) error = NULL;
-    gboolean ok =
-        coroner_symbolize_sandboxed(fd, test_path("CRASH_C"), &o, 65534, 65534, r, &error);
-    close(fd);
+    gboolean ok = test_symbolize_file_sandboxed(core, test_path("CRASH_C"), &o, 65534, 65534, r,
+                                                &error);
     /* Whether the child's heap still had room is up to malloc: either outcome is clean. */
     g_test_message("64 KiB of memory: %s", ok ? "symbolized within it" : error->message);
     if (!ok) {
@@ -347,21 +305,17 @@ static void test_sandbox_memory(void)
 static void test_debuginfo_cache(void)
 {
     int pid = 0;
-    g_autofree char *core = test_make_core("c-abort", &pid, test_path("CRASH_C"), "abort", NULL);
-    if (!core)
-        return;
+    g_autofree char *core = test_program_core("CRASH_C", "abort", &pid);
     /* Only worth testing where some debug file on the backtrace is compressed (libc6-dbg). */
     g_autofree char *cache = g_build_filename(test_tmpdir(), "debuginfo-cache", NULL);
     g_setenv("CORONER_DEBUGINFO_CACHE", cache, TRUE);
     CoronerSymbolizeOptions o;
-    coroner_symbolize_options_init(&o);
-    o.debuginfod = FALSE;
+    test_offline_options(&o);
     g_autoptr(CoronerCrashRecord) first = coroner_crash_record_new();
     g_autoptr(GError) error = NULL;
-    int fd = open(core, O_RDONLY | O_CLOEXEC);
     /* Our own uid: the cache directory is ours. */
-    g_assert_true(coroner_symbolize_sandboxed(fd, test_path("CRASH_C"), &o, getuid(), getgid(),
-                                              first, &error));
+    g_assert_true(test_symbolize_file_sandboxed(core, test_path("CRASH_C"), &o, getuid(), getgid(),
+                                                first, &error));
     g_autofree char *cached = NULL;
     for (int i = 0; i < 100 && !cached; i++) {
         g_autoptr(GDir) top = g_dir_open(cache, 0, NULL);
@@ -379,14 +333,12 @@ static void test_debuginfo_cache(void)
     if (!cached) {
         g_unsetenv("CORONER_DEBUGINFO_CACHE");
         g_test_skip("no compressed debug info on this backtrace (libc6-dbg not installed?)");
-        close(fd);
         return;
     }
     g_test_message("cached %s", cached);
     g_autoptr(CoronerCrashRecord) second = coroner_crash_record_new();
-    g_assert_true(coroner_symbolize_sandboxed(fd, test_path("CRASH_C"), &o, getuid(), getgid(),
-                                              second, &error));
-    close(fd);
+    g_assert_true(test_symbolize_file_sandboxed(core, test_path("CRASH_C"), &o, getuid(), getgid(),
+                                                second, &error));
     g_unsetenv("CORONER_DEBUGINFO_CACHE");
     g_autofree char *a = coroner_backtrace_format(first, G_MAXUINT);
     g_autofree char *b = coroner_backtrace_format(second, G_MAXUINT);

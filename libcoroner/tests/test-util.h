@@ -9,6 +9,7 @@
 #include <glib.h>
 
 #include "crash-record.h"
+#include "symbolize.h"
 
 /* A path meson passed in the environment, e.g. test_path("CRASH_C"); aborts the test if unset. */
 const char *test_path(const char *variable);
@@ -19,7 +20,7 @@ const char *test_tmpdir(void);
 /*
  * Runs program with args (NULL-terminated) until it crashes and returns the
  * path of its kernel core in test_tmpdir(); *ret_pid is the crashed pid.
- * Cores are cached by name.  Skips the test when no core can be made.
+ * Cores are cached by name.  Fails the test (never skips it) when no core can be made.
  */
 char *test_make_core(const char *name, int *ret_pid, const char *program,
                      ...) G_GNUC_NULL_TERMINATED;
@@ -34,6 +35,26 @@ int test_find_frame(const CoronerThread *t, guint from, const char *function);
  * inlined. */
 void test_assert_frame(const CoronerThread *t, int i, const char *function, const char *file,
                        int line, gboolean inlined);
+
+/* The core of the test program named by program_variable ("CRASH_C" or "CRASH_CXX") run in
+ * mode, cached as "c-<mode>" or "cxx-<mode>" (see test_make_core()). */
+char *test_program_core(const char *program_variable, const char *mode, int *ret_pid);
+
+/* Writes length bytes of data to the file name in test_tmpdir(); returns its path. */
+char *test_write_tmp(const char *name, const void *data, gsize length);
+
+/* A whole file's bytes; asserts it could be read. */
+guint8 *test_read_file(const char *path, gsize *ret_length);
+
+/* The symbolizer's default options without debuginfod: the tests never reach the network. */
+void test_offline_options(CoronerSymbolizeOptions *o);
+
+/* Opens the core file and symbolizes it with o into r: in-process, or sandboxed as uid/gid. */
+gboolean test_symbolize_file(const char *core, const char *exe, const CoronerSymbolizeOptions *o,
+                             CoronerCrashRecord *r, GError **error);
+gboolean test_symbolize_file_sandboxed(const char *core, const char *exe,
+                                       const CoronerSymbolizeOptions *o, uid_t uid, gid_t gid,
+                                       CoronerCrashRecord *r, GError **error);
 
 /* Symbolizes a core file in-process with default options (no debuginfod); asserts success. */
 CoronerCrashRecord *test_symbolize(const char *core, const char *exe, int64_t crash_tid);

@@ -3,11 +3,26 @@
 
 #include <glib/gstdio.h>
 
+void coroner_test_add_table(const CoronerTestCase *cases, gsize n_cases)
+{
+    for (gsize i = 0; i < n_cases; i++)
+        g_test_add_func(cases[i].path, cases[i].func);
+}
+
+void coroner_test_add_each(const char *prefix, const void *cases, gsize n_cases, gsize case_size,
+                           GTestDataFunc func)
+{
+    for (gsize i = 0; i < n_cases; i++) {
+        const void *c = (const char *)cases + i * case_size;
+        g_autofree char *path = g_strdup_printf("%s/%s", prefix, *(const char *const *)c);
+        g_test_add_data_func(path, c, func);
+    }
+}
+
 int coroner_test_run(int *argc, char ***argv, const CoronerTestCase *cases, gsize n_cases)
 {
     g_test_init(argc, argv, NULL);
-    for (gsize i = 0; i < n_cases; i++)
-        g_test_add_func(cases[i].path, cases[i].func);
+    coroner_test_add_table(cases, n_cases);
     return g_test_run();
 }
 

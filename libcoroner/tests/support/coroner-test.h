@@ -13,6 +13,19 @@ typedef struct {
     GTestFunc func;
 } CoronerTestCase;
 
+/* Registers every case of the table, in order (after g_test_init()). */
+void coroner_test_add_table(const CoronerTestCase *cases, gsize n_cases);
+#define CORONER_TEST_ADD_TABLE(cases) coroner_test_add_table((cases), G_N_ELEMENTS(cases))
+
+/*
+ * Registers func once per element of an array of structs whose first member is
+ * the case's name (const char *), as prefix/name with the element as its data.
+ */
+void coroner_test_add_each(const char *prefix, const void *cases, gsize n_cases, gsize case_size,
+                           GTestDataFunc func);
+#define CORONER_TEST_ADD_EACH(prefix, cases, func)                                                 \
+    coroner_test_add_each((prefix), (cases), G_N_ELEMENTS(cases), sizeof((cases)[0]), (func))
+
 /* g_test_init(), every case of the table in order, g_test_run(). */
 int coroner_test_run(int *argc, char ***argv, const CoronerTestCase *cases, gsize n_cases);
 
@@ -21,6 +34,16 @@ int coroner_test_run(int *argc, char ***argv, const CoronerTestCase *cases, gsiz
     int main(int argc, char **argv)                                                                \
     {                                                                                              \
         return coroner_test_run(&argc, &argv, (cases), G_N_ELEMENTS(cases));                       \
+    }
+
+/* A test binary whose main() runs func for each of each (under prefix), then the table cases. */
+#define CORONER_TEST_MAIN_EACH(prefix, each, func, cases)                                          \
+    int main(int argc, char **argv)                                                                \
+    {                                                                                              \
+        g_test_init(&argc, &argv, NULL);                                                           \
+        CORONER_TEST_ADD_EACH(prefix, each, func);                                                 \
+        CORONER_TEST_ADD_TABLE(cases);                                                             \
+        return g_test_run();                                                                       \
     }
 
 /* A new private directory from a g_dir_make_tmp() template ("name-XXXXXX"); asserts it is made. */
