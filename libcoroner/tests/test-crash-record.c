@@ -3,6 +3,7 @@
 
 #include "crash-record.h"
 #include "module-paths.h"
+#include "coroner-test-record.h"
 #include "coroner-test.h"
 
 static CoronerCrashRecord *make_full_record(void)
@@ -54,24 +55,10 @@ static CoronerCrashRecord *make_full_record(void)
     b->data = g_bytes_new("\0\1\2\3", 4);
     g_ptr_array_add(r->app->buffers, b);
 
-    CoronerThread *t = coroner_thread_new(43, "worker");
-    t->crashed = TRUE;
-    CoronerFrame *f = coroner_frame_new();
-    f->pc = 0x7f0000001000;
-    f->function = g_strdup("crash_here");
-    f->module = g_strdup("/usr/bin/app");
-    f->module_offset = 0x1000;
-    f->file = g_strdup("app.c");
-    f->line = 12;
-    f->inlined = TRUE;
-    g_ptr_array_add(t->frames, f);
-    g_ptr_array_add(r->threads, t);
-    CoronerModule *m = coroner_module_new();
-    m->path = g_strdup("/usr/bin/app");
-    m->build_id = g_strdup("abcdef");
-    m->start = 0x1000;
-    m->end = 0x2000;
-    g_ptr_array_add(r->modules, m);
+    CoronerThread *t = coroner_test_add_thread(r, 43, "worker", TRUE);
+    coroner_test_add_frame(t, 0x7f0000001000, "crash_here", "/usr/bin/app", 0x1000, "app.c", 12)
+        ->inlined = TRUE;
+    coroner_test_add_module(r, "/usr/bin/app", "abcdef", 0x1000, 0x2000);
     r->signature = g_strdup("sig");
     r->backtrace_quality = 0.75;
     coroner_crash_record_add_error(r, "could not read %s", "x");

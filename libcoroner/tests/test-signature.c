@@ -4,29 +4,22 @@
 
 #include "signature.h"
 #include "test-util.h"
+#include "coroner-test-record.h"
 #include "coroner-test.h"
 
+/* A frame at its module offset, with a pc from it. */
 static void add_frame(CoronerThread *t, const char *function, const char *module, guint64 offset,
                       const char *file, int line)
 {
-    CoronerFrame *f = coroner_frame_new();
-    f->function = g_strdup(function);
-    f->module = g_strdup(module);
-    f->module_offset = offset;
-    f->pc = 0x7f0000000000 + offset;
-    f->file = g_strdup(file);
-    f->line = line;
-    g_ptr_array_add(t->frames, f);
+    coroner_test_add_frame(t, 0x7f0000000000 + offset, function, module, offset, file, line);
 }
 
 static CoronerCrashRecord *record_with(const char *const *functions)
 {
     CoronerCrashRecord *r = coroner_crash_record_new();
-    CoronerThread *t = coroner_thread_new(1, NULL);
-    t->crashed = TRUE;
+    CoronerThread *t = coroner_test_add_thread(r, 1, NULL, TRUE);
     for (int i = 0; functions[i]; i++)
         add_frame(t, functions[i], "/usr/bin/app", 0x1000 + (guint64)i * 16, "app.c", 10 + i);
-    g_ptr_array_add(r->threads, t);
     return r;
 }
 
@@ -102,9 +95,8 @@ static void test_quality(void)
     g_assert_cmpfloat(q_top, <, q_bottom);
     g_assert_cmpfloat(q_top, >, 0.0);
 
-    CoronerThread *other = coroner_thread_new(2, NULL);
+    CoronerThread *other = coroner_test_add_thread(bottom_bad, 2, NULL, FALSE);
     add_frame(other, NULL, NULL, 0, NULL, 0);
-    g_ptr_array_add(bottom_bad->threads, other);
     double q_other = coroner_backtrace_quality(bottom_bad);
     g_assert_cmpfloat(q_other, >=, 0.7 * q_bottom - 1e-9);
     g_assert_cmpfloat(q_other, <, q_bottom);

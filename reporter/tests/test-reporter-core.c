@@ -20,6 +20,7 @@
 #include "coroner-state.h"
 #include "coroner-submission.h"
 #include "store.h"
+#include "coroner-test-record.h"
 #include "coroner-test.h"
 
 #define BOOT "f9ec52eb6b04432b83875e7ba3cc1b6b"
@@ -171,32 +172,13 @@ static void test_format(void)
 static CoronerCrashRecord *record_with_backtrace(void)
 {
     CoronerCrashRecord *r = coroner_crash_record_new();
-    CoronerThread *t = coroner_thread_new(42, "crasher");
-    CoronerFrame *f = coroner_frame_new();
-    CoronerModule *m = coroner_module_new();
+    CoronerThread *t = coroner_test_add_thread(r, 42, "crasher", TRUE);
 
-    t->crashed = TRUE;
-    f->pc = 0x1139;
-    f->function = g_strdup("crash_segv");
-    f->module = g_strdup("/usr/bin/crasher");
-    f->module_offset = 0x139;
-    f->file = g_strdup("/src/crasher.c");
-    f->line = 63;
-    g_ptr_array_add(t->frames, f);
-    f = coroner_frame_new();
-    f->pc = 0x7f0000001000;
-    f->module = g_strdup("/usr/lib/libfoo.so.1");
-    f->module_offset = 0x1000;
-    g_ptr_array_add(t->frames, f);
-    g_ptr_array_add(r->threads, t);
-    g_ptr_array_add(r->threads, coroner_thread_new(43, "worker"));
-    m->path = g_strdup("/usr/lib/libfoo.so.1");
-    m->has_debug_info = FALSE;
-    g_ptr_array_add(r->modules, m);
-    m = coroner_module_new();
-    m->path = g_strdup("/usr/bin/crasher");
-    m->has_debug_info = TRUE;
-    g_ptr_array_add(r->modules, m);
+    coroner_test_add_frame(t, 0x1139, "crash_segv", "/usr/bin/crasher", 0x139, "/src/crasher.c", 63);
+    coroner_test_add_frame(t, 0x7f0000001000, NULL, "/usr/lib/libfoo.so.1", 0x1000, NULL, 0);
+    coroner_test_add_thread(r, 43, "worker", FALSE);
+    coroner_test_add_module(r, "/usr/lib/libfoo.so.1", NULL, 0, 0)->has_debug_info = FALSE;
+    coroner_test_add_module(r, "/usr/bin/crasher", NULL, 0, 0)->has_debug_info = TRUE;
     r->backtrace_quality = 0.5;
     return r;
 }
@@ -260,16 +242,9 @@ static void test_app_match(void)
 /* A backtrace of one thread whose innermost frame is function, at quality. */
 static void set_backtrace(CoronerCrashRecord *r, const char *function, double quality)
 {
-    CoronerThread *thread = coroner_thread_new(r->process.pid, "crasher");
-    CoronerFrame *frame = coroner_frame_new();
-
-    frame->pc = 0x1139;
-    frame->function = g_strdup(function);
-    frame->module = g_strdup("/bin/true");
-    thread->crashed = TRUE;
-    g_ptr_array_add(thread->frames, frame);
     g_ptr_array_set_size(r->threads, 0);
-    g_ptr_array_add(r->threads, thread);
+    CoronerThread *thread = coroner_test_add_thread(r, r->process.pid, "crasher", TRUE);
+    coroner_test_add_frame(thread, 0x1139, function, "/bin/true", 0, NULL, 0);
     g_free(r->signature);
     r->signature = g_strdup_printf("signature of %s", function);
     r->backtrace_quality = quality;

@@ -3,6 +3,7 @@
 
 #include "sentry-breadcrumbs.h"
 #include "sentry-event.h"
+#include "coroner-test-record.h"
 #include "coroner-test.h"
 
 static void test_debug_id(void)
@@ -58,31 +59,16 @@ static CoronerCrashRecord *make_record(void)
     bc->message = g_strdup("hook crumb");
     g_ptr_array_add(r->app->breadcrumbs, bc);
 
-    CoronerThread *other = coroner_thread_new(44, "other");
-    CoronerThread *t = coroner_thread_new(43, "worker");
-    t->crashed = TRUE;
+    CoronerThread *t = coroner_test_add_thread(r, 43, "worker", TRUE);
+    coroner_test_add_thread(r, 44, "other", FALSE);
     const char *fns[] = {"inner", "middle", "outer"};
-    for (int i = 0; i < 3; i++) {
-        CoronerFrame *f = coroner_frame_new();
-        f->pc = 0x401000 + (uint64_t)i * 0x10;
-        f->function = g_strdup(fns[i]);
-        f->module = g_strdup(i == 1 ? "/usr/lib/libc.so.6" : "/opt/app/bin/app");
-        f->line = i == 0 ? 12 : 0;
-        g_ptr_array_add(t->frames, f);
-    }
-    g_ptr_array_add(r->threads, t);
-    g_ptr_array_add(r->threads, other);
-    CoronerModule *m = coroner_module_new();
-    m->path = g_strdup("/opt/app/bin/app");
-    m->build_id = g_strdup("f1c3bcc0279865fe3058404b2831d9e64135386c");
-    m->start = 0x400000;
-    m->end = 0x410000;
-    g_ptr_array_add(r->modules, m);
-    CoronerModule *n = coroner_module_new();
-    n->path = g_strdup("/usr/lib/nobuildid.so");
-    n->start = 0x500000;
-    n->end = 0x501000;
-    g_ptr_array_add(r->modules, n);
+    for (int i = 0; i < 3; i++)
+        coroner_test_add_frame(t, 0x401000 + (uint64_t)i * 0x10, fns[i],
+                               i == 1 ? "/usr/lib/libc.so.6" : "/opt/app/bin/app", 0, NULL,
+                               i == 0 ? 12 : 0);
+    coroner_test_add_module(r, "/opt/app/bin/app", "f1c3bcc0279865fe3058404b2831d9e64135386c",
+                            0x400000, 0x410000);
+    coroner_test_add_module(r, "/usr/lib/nobuildid.so", NULL, 0x500000, 0x501000);
     r->signature = g_strdup("inner|middle|outer");
     return r;
 }

@@ -5,21 +5,14 @@
  * streams past.  The input is fed in uneven chunks, as a pipe delivers it.
  */
 #define _GNU_SOURCE 1
-#include <stddef.h>
-#include <stdint.h>
-#include <sys/mman.h>
-#include <unistd.h>
-
+#include "fuzz-util.h"
 #include "stack-core.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static int fd = -1;
+    /* The stack core is written to an empty memfd. */
+    int fd = fuzz_memfd("coroner-fuzz-stack", NULL, 0);
     if (fd < 0)
-        fd = memfd_create("coroner-fuzz-stack", MFD_CLOEXEC);
-    if (fd < 0 || ftruncate(fd, 0) < 0)
         return 0;
     CoronerStackCore *s = coroner_stack_core_new(fd, 1u << 20);
     if (!s)

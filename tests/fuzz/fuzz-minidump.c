@@ -6,23 +6,13 @@
  * from it (stacks, modules, the environment's blanking).
  */
 #define _GNU_SOURCE 1
-#include <stddef.h>
-#include <stdint.h>
-#include <sys/mman.h>
-#include <unistd.h>
-
-#include "fs-util.h"
+#include "fuzz-util.h"
 #include "minidump-writer.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static int fd = -1;
+    int fd = fuzz_memfd("coroner-fuzz-minidump", data, size);
     if (fd < 0)
-        fd = memfd_create("coroner-fuzz-minidump", MFD_CLOEXEC);
-    if (fd < 0 || ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0 ||
-        coroner_write_all(fd, data, size) < 0)
         return 0;
     CoronerMinidumpOptions o;
     coroner_minidump_options_init(&o);

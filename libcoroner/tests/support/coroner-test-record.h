@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Hand-made crash records for the unit tests of every component: threads,
+ * frames and modules appended in one call each.  NULL strings stay NULL.
+ */
+#pragma once
+
+#include "crash-record.h"
+
+/* A thread appended to r. */
+CoronerThread *coroner_test_add_thread(CoronerCrashRecord *r, int64_t tid, const char *name,
+                                       gboolean crashed);
+
+/* A frame appended to thread t (line 0: unknown). */
+CoronerFrame *coroner_test_add_frame(CoronerThread *t, uint64_t pc, const char *function,
+                                     const char *module, uint64_t module_offset, const char *file,
+                                     int line);
+
+/* A module appended to r. */
+CoronerModule *coroner_test_add_module(CoronerCrashRecord *r, const char *path,
+                                       const char *build_id, uint64_t start, uint64_t end);
