@@ -33,6 +33,15 @@ typedef struct {
 /* A stack overflow: the fault's own code (not the kernel's SI_KERNEL when no handler could run). */
 #define OVERFLOW_CODE 0x7ffffffe
 
+/* Frees what was read, lets the crasher stopped in its crash handling go on, and checks it died by
+ * signo. */
+static void release_and_reap(HookCrasher *c, CoronerAppInfo *app, int signo)
+{
+    coroner_app_info_free(app);
+    hook_crasher_release(c);
+    hook_test_assert_killed_by(hook_crasher_wait_exit(c), signo);
+}
+
 static void check_crash(const CrashCase *t, const CoronerAppInfo *app,
                         const CoronerHookCrash *crash, pid_t pid)
 {
@@ -75,10 +84,7 @@ static void run_case(gconstpointer data)
     CoronerAppInfo *app = hook_test_read_metadata(c->pid, c->pid, &crash, &error);
     g_assert_no_error(error);
     check_crash(t, app, &crash, c->pid);
-    coroner_app_info_free(app);
-
-    hook_crasher_release(c);
-    hook_test_assert_killed_by(hook_crasher_wait_exit(c), t->signo);
+    release_and_reap(c, app, t->signo);
     if (t->output)
         g_assert_nonnull(strstr(c->output->str, t->output));
 }
@@ -108,9 +114,7 @@ static void test_two_threads(void)
     g_assert_true(g_strcmp0(app->crashed_thread_name, "crasher-a") == 0 ||
                   g_strcmp0(app->crashed_thread_name, "crasher-b") == 0);
     g_assert_cmpint(crash.tid, !=, c->pid);
-    coroner_app_info_free(app);
-    hook_crasher_release(c);
-    hook_test_assert_killed_by(hook_crasher_wait_exit(c), SIGSEGV);
+    release_and_reap(c, app, SIGSEGV);
     hook_crasher_free(c);
 }
 
@@ -150,9 +154,7 @@ static void test_annotation_race(void)
                 g_assert_true(all_same_char(b->message, 255));
         }
         dropped += crash.dropped_slots;
-        coroner_app_info_free(app);
-        hook_crasher_release(c);
-        hook_test_assert_killed_by(hook_crasher_wait_exit(c), SIGSEGV);
+        release_and_reap(c, app, SIGSEGV);
         hook_crasher_free(c);
     }
     g_test_message("slots dropped as torn over 10 rounds: %u", dropped);
@@ -166,9 +168,7 @@ static void test_init_twice(void)
     /* The second init changed nothing: the first identity stays. */
     hook_test_assert_crasher_metadata(app, "init-twice");
     g_assert_cmpint(crash.signal_number, ==, SIGSEGV);
-    coroner_app_info_free(app);
-    hook_crasher_release(c);
-    hook_test_assert_killed_by(hook_crasher_wait_exit(c), SIGSEGV);
+    release_and_reap(c, app, SIGSEGV);
     g_autofree char *expected = g_strdup_printf("second init: %d", -EALREADY);
     g_assert_nonnull(strstr(c->output->str, expected));
     hook_crasher_free(c);
@@ -181,9 +181,7 @@ static void test_prev_handler(void)
     CoronerAppInfo *app = crash_and_read(hook_test_crasher_path(), "prev-handler", &c, &crash);
     hook_test_assert_crasher_metadata(app, "prev-handler");
     g_assert_cmpstr(crash.previous_handler, ==, "called");
-    coroner_app_info_free(app);
-    hook_crasher_release(c);
-    hook_test_assert_killed_by(hook_crasher_wait_exit(c), SIGSEGV);
+    release_and_reap(c, app, SIGSEGV);
     /* The application's own handler ran, and the process still died by SIGSEGV. */
     g_assert_nonnull(strstr(c->output->str, "prev-handler 11\n"));
     hook_crasher_free(c);
@@ -250,9 +248,7 @@ static void test_external_signal(void)
     g_assert_true(crash.has_sender);
     g_assert_cmpint(crash.sender_pid, ==, getpid());
     g_assert_cmpint(crash.sender_uid, ==, getuid());
-    coroner_app_info_free(app);
-    hook_crasher_release(c);
-    hook_test_assert_killed_by(hook_crasher_wait_exit(c), SIGABRT);
+    release_and_reap(c, app, SIGABRT);
 }
 
 static void test_transport(void)
@@ -264,9 +260,7 @@ static void test_transport(void)
     CoronerAppInfo *app = crash_and_read(hook_test_crasher_path(), "segv", &c, &crash);
     g_assert_cmpstr(crash.transport, ==, expected);
     g_test_message("default transport on this kernel: %s", crash.transport);
-    coroner_app_info_free(app);
-    hook_crasher_release(c);
-    hook_test_assert_killed_by(hook_crasher_wait_exit(c), SIGSEGV);
+    release_and_reap(c, app, SIGSEGV);
     hook_crasher_free(c);
 
     /* The memfd fallback, forced. */
@@ -278,9 +272,7 @@ static void test_transport(void)
     g_assert_no_error(error);
     g_assert_cmpstr(crash.transport, ==, "memfd");
     hook_test_assert_crasher_metadata(app, "segv");
-    coroner_app_info_free(app);
-    hook_crasher_release(c);
-    hook_test_assert_killed_by(hook_crasher_wait_exit(c), SIGSEGV);
+    release_and_reap(c, app, SIGSEGV);
     hook_crasher_free(c);
 }
 
@@ -349,9 +341,7 @@ static void test_cxx_exception(const char *mode, const char *type, const char *w
     g_assert_cmpint(crash.signal_number, ==, SIGABRT);
     g_assert_cmpstr(app->exception_type, ==, type);
     g_assert_cmpstr(app->exception_what, ==, what);
-    coroner_app_info_free(app);
-    hook_crasher_release(c);
-    hook_test_assert_killed_by(hook_crasher_wait_exit(c), SIGABRT);
+    release_and_reap(c, app, SIGABRT);
     hook_crasher_free(c);
 }
 

@@ -51,23 +51,27 @@ static void test_sizes(void)
     g_assert_cmpuint(coroner_size_resolve(&pct, 100, 50), ==, 10);
 }
 
-static char *write_conf(const char *text)
+/* coroner.conf with text, loaded from a temporary file (removed again); problems collects what
+ * the loader reports. */
+static CoronerConfig *load_text(const char *text, GPtrArray *problems)
 {
-    char *path = NULL;
+    g_autofree char *path = NULL;
     int fd = g_file_open_tmp("coroner-test-XXXXXX.conf", &path, NULL);
     g_assert_cmpint(fd, >=, 0);
     close(fd);
     g_assert_true(g_file_set_contents(path, text, -1, NULL));
-    return path;
+    CoronerConfig *c = coroner_config_load(path, problems);
+    g_unlink(path);
+    return c;
 }
 
 static void test_load_good(void)
 {
-    g_autofree char *path = write_conf("[Store]\nPath=/srv/crashes\nCompress=no\n"
-                                       "ExternalSizeMax=1G\nMaxUse=5%\n"
-                                       "[Journal]\nEnabled=off\nTimeout=0.5\n");
     g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(CoronerConfig) c = coroner_config_load(path, problems);
+    g_autoptr(CoronerConfig) c = load_text("[Store]\nPath=/srv/crashes\nCompress=no\n"
+                                           "ExternalSizeMax=1G\nMaxUse=5%\n"
+                                           "[Journal]\nEnabled=off\nTimeout=0.5\n",
+                                           problems);
     g_assert_cmpuint(problems->len, ==, 0);
     g_assert_cmpstr(c->store_path, ==, "/srv/crashes");
     g_assert_false(c->compress);
@@ -75,54 +79,48 @@ static void test_load_good(void)
     g_assert_cmpfloat(c->max_use.percent, ==, 5);
     g_assert_false(c->journal_enabled);
     g_assert_cmpuint(c->journal_timeout_ms, ==, 500);
-    g_unlink(path);
 }
 
 static void test_load_malformed_keeps_good_keys(void)
 {
-    g_autofree char *path = write_conf("[Store]\nPath=/srv/crashes\nCompress=maybe\n"
-                                       "MaxUse=lots\n[Journal]\nTimeout=-3\n");
     g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(CoronerConfig) c = coroner_config_load(path, problems);
+    g_autoptr(CoronerConfig) c = load_text("[Store]\nPath=/srv/crashes\nCompress=maybe\n"
+                                           "MaxUse=lots\n[Journal]\nTimeout=-3\n",
+                                           problems);
     g_assert_cmpuint(problems->len, ==, 3);
     /* The valid key still applies, the broken ones keep their defaults. */
     g_assert_cmpstr(c->store_path, ==, "/srv/crashes");
     g_assert_true(c->compress);
     g_assert_cmpfloat(c->max_use.percent, ==, 10);
     g_assert_nonnull(strstr(problems->pdata[0], "Compress"));
-    g_unlink(path);
 }
 
 static void test_load_syntax_error_and_missing(void)
 {
-    g_autofree char *path = write_conf("this is not a key file\n");
     g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(CoronerConfig) c = coroner_config_load(path, problems);
+    g_autoptr(CoronerConfig) c = load_text("this is not a key file\n", problems);
     g_assert_cmpuint(problems->len, ==, 1);
     g_assert_cmpstr(c->store_path, !=, NULL);
-    g_unlink(path);
 
     g_ptr_array_set_size(problems, 0);
     g_autoptr(CoronerConfig) d = coroner_config_load("/nonexistent/coroner.conf", problems);
     g_assert_cmpuint(problems->len, ==, 0);
     g_assert_true(d->journal_enabled);
 
-    g_autofree char *rel = write_conf("[Store]\nPath=relative/dir\n");
-    g_autoptr(CoronerConfig) e = coroner_config_load(rel, problems);
+    g_autoptr(CoronerConfig) e = load_text("[Store]\nPath=relative/dir\n", problems);
     g_assert_cmpuint(problems->len, ==, 1);
     g_assert_true(g_path_is_absolute(e->store_path));
-    g_unlink(rel);
 }
 
 static void test_upload_keys(void)
 {
-    g_autofree char *path = write_conf(
-        "[Upload]\nEndpoint=http://127.0.0.1:9000\nBucket=crashes\nRegion=eu-west-1\n"
-        "AccessKeyId=AK\nSecretAccessKeyFile=/etc/coroner/upload.secret\nPathStyle=yes\n"
-        "FilenameTemplate={hostname}/{uuid}\nDeleteAfterUpload=yes\nInterval=1h 30min\n"
-        "Schedule=0 3 * * *\nWatch=yes\nPartSize=8M\n");
     g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(CoronerConfig) c = coroner_config_load(path, problems);
+    g_autoptr(CoronerConfig) c =
+        load_text("[Upload]\nEndpoint=http://127.0.0.1:9000\nBucket=crashes\nRegion=eu-west-1\n"
+                  "AccessKeyId=AK\nSecretAccessKeyFile=/etc/coroner/upload.secret\nPathStyle=yes\n"
+                  "FilenameTemplate={hostname}/{uuid}\nDeleteAfterUpload=yes\nInterval=1h 30min\n"
+                  "Schedule=0 3 * * *\nWatch=yes\nPartSize=8M\n",
+                  problems);
     g_assert_cmpuint(problems->len, ==, 0);
     g_assert_cmpstr(c->upload.endpoint, ==, "http://127.0.0.1:9000");
     g_assert_cmpstr(c->upload.bucket, ==, "crashes");
@@ -136,13 +134,12 @@ static void test_upload_keys(void)
     g_assert_cmpstr(c->upload.schedule, ==, "0 3 * * *");
     g_assert_true(c->upload.watch);
     g_assert_cmpuint(c->upload.part_size, ==, 8u << 20);
-    g_unlink(path);
 
     /* Each bad key on its own keeps its default. */
-    g_autofree char *bad = write_conf("[Upload]\nFilenameTemplate={nope}\nInterval=soon\n"
-                                      "PartSize=1M\nWatch=perhaps\nBucket=b\n");
     g_ptr_array_set_size(problems, 0);
-    g_autoptr(CoronerConfig) d = coroner_config_load(bad, problems);
+    g_autoptr(CoronerConfig) d = load_text("[Upload]\nFilenameTemplate={nope}\nInterval=soon\n"
+                                           "PartSize=1M\nWatch=perhaps\nBucket=b\n",
+                                           problems);
     g_assert_cmpuint(problems->len, ==, 4);
     g_assert_cmpstr(d->upload.filename_template, ==, CORONER_BUNDLE_DEFAULT_TEMPLATE);
     g_assert_cmpuint(d->upload.interval_usec, ==, 0);
@@ -150,7 +147,6 @@ static void test_upload_keys(void)
     g_assert_false(d->upload.watch);
     g_assert_cmpstr(d->upload.bucket, ==, "b");
     g_assert_cmpstr(d->upload.region, ==, "us-east-1");
-    g_unlink(bad);
 
     uint64_t usec;
     g_assert_true(coroner_parse_timespan("90", &usec, NULL));

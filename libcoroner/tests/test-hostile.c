@@ -24,9 +24,8 @@ static gboolean try_symbolize(const char *path, const char *exe, gboolean sandbo
     o.timeout_ms = 5000;
     CoronerCrashRecord *r = coroner_crash_record_new();
     GError *error = NULL;
-    gboolean ok = sandboxed
-                      ? test_symbolize_file_sandboxed(path, exe, &o, 65534, 65534, r, &error)
-                      : test_symbolize_file(path, exe, &o, r, &error);
+    gboolean ok = sandboxed ? test_symbolize_file_sandboxed(path, exe, &o, 65534, 65534, r, &error)
+                            : test_symbolize_file(path, exe, &o, r, &error);
     if (!ok) {
         g_assert_nonnull(error);
         g_assert_true(error->domain == CORONER_SYMBOLIZE_ERROR);

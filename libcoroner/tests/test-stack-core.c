@@ -177,8 +177,8 @@ static void test_gcore_notes_last(void)
     CoronerSymbolizeOptions o;
     test_offline_options(&o);
     g_autoptr(GError) error = NULL;
-    gboolean sym = test_symbolize_file_sandboxed(stack, test_path("CRASH_C"), &o, 65534, 65534, r,
-                                                 &error);
+    gboolean sym =
+        test_symbolize_file_sandboxed(stack, test_path("CRASH_C"), &o, 65534, 65534, r, &error);
     g_test_message("gcore stack core: %s", sym ? "symbolized" : error->message);
     if (sym)
         g_assert_cmpuint(r->modules->len, >, 0);

@@ -225,8 +225,8 @@ static void test_sandboxed(void)
     r->signal.name = g_strdup("SEGV");
     g_autoptr(GError) error = NULL;
     /* As root, the child becomes nobody (65534), who can still read the fd it inherited. */
-    gboolean ok = test_symbolize_file_sandboxed(core, test_path("CRASH_C"), &o, 65534, 65534, r,
-                                                &error);
+    gboolean ok =
+        test_symbolize_file_sandboxed(core, test_path("CRASH_C"), &o, 65534, 65534, r, &error);
     g_assert_no_error(error);
     g_assert_true(ok);
     g_assert_cmpuint(r->threads->len, ==, direct->threads->len);
@@ -251,8 +251,8 @@ static void test_sandbox_timeout(void)
     g_autoptr(CoronerCrashRecord) r = coroner_crash_record_new();
     g_autoptr(GError) error = NULL;
     gint64 start = g_get_monotonic_time();
-    gboolean ok = test_symbolize_file_sandboxed(core, test_path("CRASH_C"), &o, 65534, 65534, r,
-                                                &error);
+    gboolean ok =
+        test_symbolize_file_sandboxed(core, test_path("CRASH_C"), &o, 65534, 65534, r, &error);
     gint64 took = (g_get_monotonic_time() - start) / 1000;
     g_assert_false(ok);
     g_assert_error(error, CORONER_SYMBOLIZE_ERROR, CORONER_SYMBOLIZE_ERROR_TIMEOUT);
@@ -288,8 +288,8 @@ static void test_sandbox_memory(void)
     o.memory_limit = 64 * 1024;
     g_autoptr(CoronerCrashRecord) r = coroner_crash_record_new();
     g_autoptr(GError) error = NULL;
-    gboolean ok = test_symbolize_file_sandboxed(core, test_path("CRASH_C"), &o, 65534, 65534, r,
-                                                &error);
+    gboolean ok =
+        test_symbolize_file_sandboxed(core, test_path("CRASH_C"), &o, 65534, 65534, r, &error);
     /* Whether the child's heap still had room is up to malloc: either outcome is clean. */
     g_test_message("64 KiB of memory: %s", ok ? "symbolized within it" : error->message);
     if (!ok) {

@@ -174,7 +174,8 @@ static CoronerCrashRecord *record_with_backtrace(void)
     CoronerCrashRecord *r = coroner_crash_record_new();
     CoronerThread *t = coroner_test_add_thread(r, 42, "crasher", TRUE);
 
-    coroner_test_add_frame(t, 0x1139, "crash_segv", "/usr/bin/crasher", 0x139, "/src/crasher.c", 63);
+    coroner_test_add_frame(t, 0x1139, "crash_segv", "/usr/bin/crasher", 0x139, "/src/crasher.c",
+                           63);
     coroner_test_add_frame(t, 0x7f0000001000, NULL, "/usr/lib/libfoo.so.1", 0x1000, NULL, 0);
     coroner_test_add_thread(r, 43, "worker", FALSE);
     coroner_test_add_module(r, "/usr/lib/libfoo.so.1", NULL, 0, 0)->has_debug_info = FALSE;

@@ -144,8 +144,8 @@ int main(int argc, char **argv)
     g_setenv("XDG_DATA_HOME", data_home, TRUE);
     g_setenv("XDG_DATA_DIRS", data_home, TRUE);
     g_free(coroner_test_write_file(tmp, "data/applications/org.desktop.desktop",
-                      "[Desktop Entry]\nType=Application\nName=D\nExec=true\n"
-                      "X-Coroner-DSN=https://k@desktop/5\n"));
+                                   "[Desktop Entry]\nType=Application\nName=D\nExec=true\n"
+                                   "X-Coroner-DSN=https://k@desktop/5\n"));
     int status = coroner_test_run(&argc, &argv, tests, G_N_ELEMENTS(tests));
     coroner_test_remove_tree(tmp);
     g_free(tmp);
