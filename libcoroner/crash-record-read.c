@@ -7,6 +7,7 @@
  * by us.
  */
 #include "crash-record.h"
+#include "crash-record-fields.h"
 #include "json-parse.h"
 
 #include <json-glib/json-glib.h>
@@ -174,96 +175,100 @@ static guint capped_length(JsonArray *array, guint max, const char *what, Corone
     return max;
 }
 
+/* The members the table describes; absent ones keep their defaults. */
+static gboolean read_fields(JsonObject *o, void *object, const CoronerFieldTable *table,
+                            GError **error)
+{
+    for (guint i = 0; i < table->n; i++) {
+        const CoronerField *f = &table->fields[i];
+        void *at = (char *)object + f->offset;
+        gboolean ok = TRUE;
+        switch (f->kind) {
+        case CORONER_FIELD_STRING:
+            ok = get_string(o, f->name, at, error);
+            break;
+        case CORONER_FIELD_INT:
+        case CORONER_FIELD_ID:
+            ok = get_int(o, f->name, at, error);
+            break;
+        case CORONER_FIELD_INT32:
+            ok = get_int32(o, f->name, at, error);
+            break;
+        case CORONER_FIELD_U64:
+            ok = get_u64(o, f->name, at, error);
+            break;
+        case CORONER_FIELD_BOOL:
+            ok = get_bool(o, f->name, at, error);
+            break;
+        case CORONER_FIELD_HEX:
+            ok = get_hex(o, f->name, at, NULL, error);
+            break;
+        }
+        if (!ok)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* The members of the object member name, when there is one. */
+static gboolean read_object(JsonObject *o, const char *name, void *object,
+                            const CoronerFieldTable *table, GError **error)
+{
+    gboolean ok;
+    JsonObject *member_object = get_object(o, name, error, &ok);
+    return ok && (!member_object || read_fields(member_object, object, table, error));
+}
+
+/*
+ * The array member name, each element an object of the table's members: a
+ * new zeroed item of item_size bytes added to into for each, at most max of
+ * them (the cut noted in r as what).
+ */
+static gboolean read_array(JsonObject *o, const char *name, GPtrArray *into, gsize item_size,
+                           const CoronerFieldTable *table, guint max, const char *what,
+                           CoronerCrashRecord *r, GError **error)
+{
+    gboolean ok;
+    JsonArray *array = get_array(o, name, error, &ok);
+    if (!ok)
+        return FALSE;
+    for (guint i = 0, n = capped_length(array, max, what, r); i < n; i++) {
+        JsonObject *e = element_object(array, i, name, error);
+        if (!e)
+            return FALSE;
+        gpointer item = g_malloc0(item_size);
+        g_ptr_array_add(into, item);
+        if (!read_fields(e, item, table, error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
 static gboolean read_process(JsonObject *o, CoronerProcessInfo *p, CoronerCrashRecord *r,
                              GError **error)
 {
-    gboolean ok;
     int64_t dumpable = p->dumpable;
-    if (!get_int(o, "pid", &p->pid, error) || !get_int(o, "tid", &p->tid, error) ||
-        !get_int(o, "uid", &p->uid, error) || !get_int(o, "gid", &p->gid, error) ||
-        !get_string(o, "comm", &p->comm, error) || !get_string(o, "exe", &p->exe, error) ||
-        !get_string(o, "cmdline", &p->cmdline, error) || !get_string(o, "cwd", &p->cwd, error) ||
-        !get_string(o, "root", &p->root, error) || !get_string(o, "cgroup", &p->cgroup, error) ||
-        !get_string(o, "unit", &p->unit, error) ||
-        !get_string(o, "user_unit", &p->user_unit, error) ||
-        !get_string(o, "session", &p->session, error) ||
-        !get_string(o, "slice", &p->slice, error) ||
-        !get_int(o, "owner_uid", &p->owner_uid, error) ||
+    if (!read_fields(o, p, &coroner_fields_process, error) ||
         !get_int(o, "dumpable", &dumpable, error) ||
-        !get_bool(o, "secure_exec", &p->secure_exec, error) ||
-        !get_u64(o, "rlimit_core", &p->rlimit_core, error))
+        !read_fields(o, p, &coroner_fields_process_tail, error))
         return FALSE;
     p->dumpable = (int)CLAMP(dumpable, -1, 2);
-
-    JsonArray *threads = get_array(o, "threads", error, &ok);
-    if (!ok)
-        return FALSE;
-    for (guint i = 0, n = capped_length(threads, CORONER_RECORD_MAX_THREADS, "process threads", r);
-         i < n; i++) {
-        JsonObject *t = element_object(threads, i, "threads", error);
-        if (!t)
-            return FALSE;
-        CoronerThreadName *tn = g_new0(CoronerThreadName, 1);
-        g_ptr_array_add(p->threads, tn);
-        if (!get_int(t, "tid", &tn->tid, error) || !get_string(t, "name", &tn->name, error))
-            return FALSE;
-    }
-
-    JsonObject *proc = get_object(o, "proc", error, &ok);
-    if (!ok)
-        return FALSE;
-    return get_string(proc, "status", &p->proc_status, error) &&
-           get_string(proc, "maps", &p->proc_maps, error) &&
-           get_string(proc, "limits", &p->proc_limits, error) &&
-           get_string(proc, "cgroup", &p->proc_cgroup, error) &&
-           get_string(proc, "mountinfo", &p->proc_mountinfo, error) &&
-           get_string(proc, "auxv_hex", &p->proc_auxv_hex, error) &&
-           get_string(proc, "open_fds", &p->open_fds, error) &&
-           get_string(proc, "environ", &p->environ, error);
+    return read_array(o, "threads", p->threads, sizeof(CoronerThreadName),
+                      &coroner_fields_thread_name, CORONER_RECORD_MAX_THREADS, "process threads",
+                      r, error) &&
+           read_object(o, "proc", p, &coroner_fields_proc, error);
 }
 
-static gboolean read_app(JsonObject *o, CoronerAppInfo *app, GError **error)
+static gboolean read_app(JsonObject *o, CoronerAppInfo *app, CoronerCrashRecord *r, GError **error)
 {
     gboolean ok;
-    if (!get_string(o, "app_id", &app->app_id, error) ||
-        !get_string(o, "name", &app->name, error) ||
-        !get_string(o, "version", &app->version, error) ||
-        !get_string(o, "bug_address", &app->bug_address, error) ||
-        !get_string(o, "dsn", &app->dsn, error) ||
-        !get_string(o, "crashed_thread_name", &app->crashed_thread_name, error))
+    if (!read_fields(o, app, &coroner_fields_app, error) ||
+        !read_object(o, "exception", app, &coroner_fields_exception, error) ||
+        !read_array(o, "annotations", app->annotations, sizeof(CoronerAnnotation),
+                    &coroner_fields_annotation, G_MAXUINT, NULL, r, error) ||
+        !read_array(o, "breadcrumbs", app->breadcrumbs, sizeof(CoronerBreadcrumb),
+                    &coroner_fields_breadcrumb, G_MAXUINT, NULL, r, error))
         return FALSE;
-
-    JsonObject *exc = get_object(o, "exception", error, &ok);
-    if (!ok || !get_string(exc, "type", &app->exception_type, error) ||
-        !get_string(exc, "what", &app->exception_what, error))
-        return FALSE;
-
-    JsonArray *annotations = get_array(o, "annotations", error, &ok);
-    if (!ok)
-        return FALSE;
-    for (guint i = 0; i < array_length(annotations); i++) {
-        JsonObject *e = element_object(annotations, i, "annotations", error);
-        if (!e)
-            return FALSE;
-        CoronerAnnotation *a = g_new0(CoronerAnnotation, 1);
-        g_ptr_array_add(app->annotations, a);
-        if (!get_string(e, "key", &a->key, error) || !get_string(e, "value", &a->value, error))
-            return FALSE;
-    }
-
-    JsonArray *crumbs = get_array(o, "breadcrumbs", error, &ok);
-    if (!ok)
-        return FALSE;
-    for (guint i = 0; i < array_length(crumbs); i++) {
-        JsonObject *e = element_object(crumbs, i, "breadcrumbs", error);
-        if (!e)
-            return FALSE;
-        CoronerBreadcrumb *c = g_new0(CoronerBreadcrumb, 1);
-        g_ptr_array_add(app->breadcrumbs, c);
-        if (!get_int(e, "timestamp_usec", &c->timestamp_usec, error) ||
-            !get_string(e, "message", &c->message, error))
-            return FALSE;
-    }
 
     JsonArray *buffers = get_array(o, "buffers", error, &ok);
     if (!ok)
@@ -285,42 +290,15 @@ static gboolean read_app(JsonObject *o, CoronerAppInfo *app, GError **error)
         guchar *raw = b64 ? g_base64_decode(b64, &len) : NULL;
         buf->data = g_bytes_new_take(raw, len);
     }
-
-    JsonObject *hook = get_object(o, "hook", error, &ok);
-    return ok && get_int(hook, "tid", &app->hook_tid, error) &&
-           get_int(hook, "sender_pid", &app->sender_pid, error) &&
-           get_int(hook, "sender_uid", &app->sender_uid, error) &&
-           get_string(hook, "emergency_save", &app->emergency_save, error) &&
-           get_string(hook, "previous_handler", &app->previous_handler, error) &&
-           get_string(hook, "restart", &app->restart, error) &&
-           get_string(hook, "transport", &app->transport, error);
+    return read_object(o, "hook", app, &coroner_fields_hook, error);
 }
 
-static gboolean read_container(JsonObject *o, CoronerContainerInfo *c, GError **error)
+static gboolean read_container(JsonObject *o, CoronerContainerInfo *c, CoronerCrashRecord *r,
+                               GError **error)
 {
-    gboolean ok;
-    if (!get_string(o, "runtime", &c->runtime, error) ||
-        !get_string(o, "engine", &c->engine, error) || !get_string(o, "id", &c->id, error) ||
-        !get_string(o, "pod_uid", &c->pod_uid, error) ||
-        !get_string(o, "app_id", &c->app_id, error) ||
-        !get_string(o, "instance", &c->instance, error) ||
-        !get_string(o, "cgroup", &c->cgroup, error) || !get_int(o, "pid", &c->pid, error) ||
-        !get_int(o, "tid", &c->tid, error))
-        return FALSE;
-    JsonArray *namespaces = get_array(o, "namespaces", error, &ok);
-    if (!ok)
-        return FALSE;
-    for (guint i = 0; i < array_length(namespaces); i++) {
-        JsonObject *n = element_object(namespaces, i, "container.namespaces", error);
-        g_autofree char *type = NULL;
-        uint64_t inode = 0;
-        gboolean own = FALSE;
-        if (!n || !get_string(n, "type", &type, error) || !get_u64(n, "inode", &inode, error) ||
-            !get_bool(n, "own", &own, error))
-            return FALSE;
-        coroner_container_info_add_namespace(c, type, inode, own);
-    }
-    return TRUE;
+    return read_fields(o, c, &coroner_fields_container, error) &&
+           read_array(o, "namespaces", c->namespaces, sizeof(CoronerNamespace),
+                      &coroner_fields_namespace, G_MAXUINT, NULL, r, error);
 }
 
 static gboolean read_backtrace(JsonObject *o, CoronerCrashRecord *r, GError **error)
@@ -347,48 +325,14 @@ static gboolean read_backtrace(JsonObject *o, CoronerCrashRecord *r, GError **er
             return FALSE;
         CoronerThread *t = coroner_thread_new(-1, NULL);
         g_ptr_array_add(r->threads, t);
-        if (!get_int(to, "tid", &t->tid, error) || !get_string(to, "name", &t->name, error) ||
-            !get_bool(to, "crashed", &t->crashed, error))
-            return FALSE;
-        JsonArray *frames = get_array(to, "frames", error, &ok);
-        if (!ok)
-            return FALSE;
-        for (guint j = 0, m = capped_length(frames, CORONER_RECORD_MAX_FRAMES, "frames in a thread", r);
-             j < m; j++) {
-            JsonObject *fo = element_object(frames, j, "frames", error);
-            if (!fo)
-                return FALSE;
-            CoronerFrame *f = coroner_frame_new();
-            g_ptr_array_add(t->frames, f);
-            if (!get_hex(fo, "pc", &f->pc, NULL, error) ||
-                !get_string(fo, "function", &f->function, error) ||
-                !get_string(fo, "module", &f->module, error) ||
-                !get_hex(fo, "module_offset", &f->module_offset, NULL, error) ||
-                !get_string(fo, "file", &f->file, error) ||
-                !get_int32(fo, "line", &f->line, error) ||
-                !get_bool(fo, "inlined", &f->inlined, error))
-                return FALSE;
-        }
-    }
-
-    JsonArray *modules = get_array(o, "modules", error, &ok);
-    if (!ok)
-        return FALSE;
-    for (guint i = 0, n = capped_length(modules, CORONER_RECORD_MAX_MODULES, "modules", r); i < n;
-         i++) {
-        JsonObject *mo = element_object(modules, i, "modules", error);
-        if (!mo)
-            return FALSE;
-        CoronerModule *m = coroner_module_new();
-        g_ptr_array_add(r->modules, m);
-        if (!get_string(mo, "path", &m->path, error) ||
-            !get_string(mo, "build_id", &m->build_id, error) ||
-            !get_hex(mo, "start", &m->start, NULL, error) ||
-            !get_hex(mo, "end", &m->end, NULL, error) ||
-            !get_bool(mo, "has_debug_info", &m->has_debug_info, error))
+        if (!read_fields(to, t, &coroner_fields_thread, error) ||
+            !read_array(to, "frames", t->frames, sizeof(CoronerFrame),
+                        &coroner_fields_frame, CORONER_RECORD_MAX_FRAMES, "frames in a thread", r,
+                        error))
             return FALSE;
     }
-    return TRUE;
+    return read_array(o, "modules", r->modules, sizeof(CoronerModule),
+                      &coroner_fields_module, CORONER_RECORD_MAX_MODULES, "modules", r, error);
 }
 
 static gboolean read_record(JsonObject *root, CoronerCrashRecord *r, GError **error)
@@ -407,10 +351,7 @@ static gboolean read_record(JsonObject *root, CoronerCrashRecord *r, GError **er
     }
     r->schema_major = major;
 
-    if (!get_string(root, "id", &r->id, error) ||
-        !get_int(root, "timestamp_usec", &r->timestamp_usec, error) ||
-        !get_string(root, "boot_id", &r->boot_id, error) ||
-        !get_string(root, "hostname", &r->hostname, error))
+    if (!read_fields(root, r, &coroner_fields_record, error))
         return FALSE;
 
     JsonObject *process = get_object(root, "process", error, &ok);
@@ -432,12 +373,8 @@ static gboolean read_record(JsonObject *root, CoronerCrashRecord *r, GError **er
     if (!ok)
         return FALSE;
     g_autofree char *state = NULL;
-    if (!get_string(core, "state", &state, error) || !get_string(core, "file", &r->core.file, error) ||
-        !get_string(core, "compression", &r->core.compression, error) ||
-        !get_u64(core, "size", &r->core.size, error) ||
-        !get_u64(core, "stored_size", &r->core.stored_size, error) ||
-        !get_u64(core, "limit_bytes", &r->core.limit_bytes, error) ||
-        !get_string(core, "reason", &r->core.reason, error))
+    if (!get_string(core, "state", &state, error) ||
+        (core && !read_fields(core, &r->core, &coroner_fields_core, error)))
         return FALSE;
     if (state && !coroner_core_state_from_string(state, &r->core.state))
         return type_error("core.state", "a known core state", error);
@@ -445,15 +382,8 @@ static gboolean read_record(JsonObject *root, CoronerCrashRecord *r, GError **er
     if (!ok)
         return FALSE;
     if (minimal) {
-        CoronerMinimalInfo *m = r->core.minimal = coroner_minimal_info_new();
-        if (!get_string(minimal, "recept", &m->recept, error) ||
-            !get_string(minimal, "recept_file", &m->recept_file, error) ||
-            !get_u64(minimal, "original_size", &m->original_size, error) ||
-            !get_u64(minimal, "memory_kept", &m->memory_kept, error) ||
-            !get_u64(minimal, "memory_dropped", &m->memory_dropped, error) ||
-            !get_u64(minimal, "threads", &m->threads, error) ||
-            !get_u64(minimal, "stacks", &m->stacks, error) ||
-            !get_u64(minimal, "notes_dropped", &m->notes_dropped, error))
+        r->core.minimal = coroner_minimal_info_new();
+        if (!read_fields(minimal, r->core.minimal, &coroner_fields_minimal, error))
             return FALSE;
     }
     /* A core file name must stay inside the store. */
@@ -465,7 +395,7 @@ static gboolean read_record(JsonObject *root, CoronerCrashRecord *r, GError **er
         return FALSE;
     if (app) {
         r->app = coroner_app_info_new();
-        if (!read_app(app, r->app, error))
+        if (!read_app(app, r->app, r, error))
             return FALSE;
     }
 
@@ -474,7 +404,7 @@ static gboolean read_record(JsonObject *root, CoronerCrashRecord *r, GError **er
         return FALSE;
     if (container) {
         r->container = coroner_container_info_new();
-        if (!read_container(container, r->container, error))
+        if (!read_container(container, r->container, r, error))
             return FALSE;
     }
 
@@ -484,9 +414,7 @@ static gboolean read_record(JsonObject *root, CoronerCrashRecord *r, GError **er
 
     if (!get_u64(root, "suppressed", &r->suppressed, error))
         return FALSE;
-    JsonObject *window = get_object(root, "suppressed_window", error, &ok);
-    if (!ok || (window && (!get_int(window, "start_usec", &r->suppressed_start_usec, error) ||
-                           !get_int(window, "end_usec", &r->suppressed_end_usec, error))))
+    if (!read_object(root, "suppressed_window", r, &coroner_fields_suppressed_window, error))
         return FALSE;
 
     JsonArray *errors = get_array(root, "errors", error, &ok);

@@ -6,6 +6,7 @@
  * schema is visible in every record.
  */
 #include "crash-record.h"
+#include "crash-record-fields.h"
 #include "json-parse.h"
 
 #include <json-glib/json-glib.h>
@@ -61,52 +62,75 @@ static void add_bool(JsonBuilder *b, const char *member, gboolean value)
     json_builder_add_boolean_value(b, value);
 }
 
+/* The members the table describes, in its order. */
+static void write_fields(JsonBuilder *b, const void *object, const CoronerFieldTable *table)
+{
+    for (guint i = 0; i < table->n; i++) {
+        const CoronerField *f = &table->fields[i];
+        const void *at = (const char *)object + f->offset;
+        switch (f->kind) {
+        case CORONER_FIELD_STRING:
+            add_string(b, f->name, *(char *const *)at);
+            break;
+        case CORONER_FIELD_INT:
+            add_int(b, f->name, *(const int64_t *)at);
+            break;
+        case CORONER_FIELD_INT32:
+            add_int(b, f->name, *(const int *)at);
+            break;
+        case CORONER_FIELD_ID:
+            add_id(b, f->name, *(const int64_t *)at);
+            break;
+        case CORONER_FIELD_U64:
+            add_u64(b, f->name, *(const uint64_t *)at);
+            break;
+        case CORONER_FIELD_BOOL:
+            add_bool(b, f->name, *(const gboolean *)at);
+            break;
+        case CORONER_FIELD_HEX:
+            add_hex(b, f->name, *(const uint64_t *)at);
+            break;
+        }
+    }
+}
+
+/* member: an object of the table's members, or null without one. */
+static void write_object(JsonBuilder *b, const char *member, const void *object,
+                         const CoronerFieldTable *table)
+{
+    json_builder_set_member_name(b, member);
+    if (!object) {
+        json_builder_add_null_value(b);
+        return;
+    }
+    json_builder_begin_object(b);
+    write_fields(b, object, table);
+    json_builder_end_object(b);
+}
+
+/* member: an array of objects, each the table's members (items may be NULL: an empty array). */
+static void write_array(JsonBuilder *b, const char *member, const GPtrArray *items,
+                        const CoronerFieldTable *table)
+{
+    json_builder_set_member_name(b, member);
+    json_builder_begin_array(b);
+    for (guint i = 0; items && i < items->len; i++) {
+        json_builder_begin_object(b);
+        write_fields(b, items->pdata[i], table);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+}
+
 static void write_process(JsonBuilder *b, const CoronerProcessInfo *p)
 {
     json_builder_set_member_name(b, "process");
     json_builder_begin_object(b);
-    add_id(b, "pid", p->pid);
-    add_id(b, "tid", p->tid);
-    add_id(b, "uid", p->uid);
-    add_id(b, "gid", p->gid);
-    add_string(b, "comm", p->comm);
-    add_string(b, "exe", p->exe);
-    add_string(b, "cmdline", p->cmdline);
-    add_string(b, "cwd", p->cwd);
-    add_string(b, "root", p->root);
-    add_string(b, "cgroup", p->cgroup);
-    add_string(b, "unit", p->unit);
-    add_string(b, "user_unit", p->user_unit);
-    add_string(b, "session", p->session);
-    add_string(b, "slice", p->slice);
-    add_id(b, "owner_uid", p->owner_uid);
+    write_fields(b, p, &coroner_fields_process);
     add_id(b, "dumpable", p->dumpable);
-    add_bool(b, "secure_exec", p->secure_exec);
-    add_u64(b, "rlimit_core", p->rlimit_core);
-
-    json_builder_set_member_name(b, "threads");
-    json_builder_begin_array(b);
-    for (guint i = 0; i < p->threads->len; i++) {
-        const CoronerThreadName *t = p->threads->pdata[i];
-        json_builder_begin_object(b);
-        add_int(b, "tid", t->tid);
-        add_string(b, "name", t->name);
-        json_builder_end_object(b);
-    }
-    json_builder_end_array(b);
-
-    json_builder_set_member_name(b, "proc");
-    json_builder_begin_object(b);
-    add_string(b, "status", p->proc_status);
-    add_string(b, "maps", p->proc_maps);
-    add_string(b, "limits", p->proc_limits);
-    add_string(b, "cgroup", p->proc_cgroup);
-    add_string(b, "mountinfo", p->proc_mountinfo);
-    add_string(b, "auxv_hex", p->proc_auxv_hex);
-    add_string(b, "open_fds", p->open_fds);
-    add_string(b, "environ", p->environ);
-    json_builder_end_object(b);
-
+    write_fields(b, p, &coroner_fields_process_tail);
+    write_array(b, "threads", p->threads, &coroner_fields_thread_name);
+    write_object(b, "proc", p, &coroner_fields_proc);
     json_builder_end_object(b);
 }
 
@@ -118,44 +142,11 @@ static void write_app(JsonBuilder *b, const CoronerAppInfo *app)
         return;
     }
     json_builder_begin_object(b);
-    add_string(b, "app_id", app->app_id);
-    add_string(b, "name", app->name);
-    add_string(b, "version", app->version);
-    add_string(b, "bug_address", app->bug_address);
-    add_string(b, "dsn", app->dsn);
-    add_string(b, "crashed_thread_name", app->crashed_thread_name);
-
-    json_builder_set_member_name(b, "exception");
-    if (app->exception_type || app->exception_what) {
-        json_builder_begin_object(b);
-        add_string(b, "type", app->exception_type);
-        add_string(b, "what", app->exception_what);
-        json_builder_end_object(b);
-    } else {
-        json_builder_add_null_value(b);
-    }
-
-    json_builder_set_member_name(b, "annotations");
-    json_builder_begin_array(b);
-    for (guint i = 0; i < app->annotations->len; i++) {
-        const CoronerAnnotation *a = app->annotations->pdata[i];
-        json_builder_begin_object(b);
-        add_string(b, "key", a->key);
-        add_string(b, "value", a->value);
-        json_builder_end_object(b);
-    }
-    json_builder_end_array(b);
-
-    json_builder_set_member_name(b, "breadcrumbs");
-    json_builder_begin_array(b);
-    for (guint i = 0; i < app->breadcrumbs->len; i++) {
-        const CoronerBreadcrumb *c = app->breadcrumbs->pdata[i];
-        json_builder_begin_object(b);
-        add_int(b, "timestamp_usec", c->timestamp_usec);
-        add_string(b, "message", c->message);
-        json_builder_end_object(b);
-    }
-    json_builder_end_array(b);
+    write_fields(b, app, &coroner_fields_app);
+    write_object(b, "exception", app->exception_type || app->exception_what ? app : NULL,
+                 &coroner_fields_exception);
+    write_array(b, "annotations", app->annotations, &coroner_fields_annotation);
+    write_array(b, "breadcrumbs", app->breadcrumbs, &coroner_fields_breadcrumb);
 
     json_builder_set_member_name(b, "buffers");
     json_builder_begin_array(b);
@@ -178,16 +169,7 @@ static void write_app(JsonBuilder *b, const CoronerAppInfo *app)
     }
     json_builder_end_array(b);
 
-    json_builder_set_member_name(b, "hook");
-    json_builder_begin_object(b);
-    add_id(b, "tid", app->hook_tid);
-    add_id(b, "sender_pid", app->sender_pid);
-    add_id(b, "sender_uid", app->sender_uid);
-    add_string(b, "emergency_save", app->emergency_save);
-    add_string(b, "previous_handler", app->previous_handler);
-    add_string(b, "restart", app->restart);
-    add_string(b, "transport", app->transport);
-    json_builder_end_object(b);
+    write_object(b, "hook", app, &coroner_fields_hook);
     json_builder_end_object(b);
 }
 
@@ -199,26 +181,8 @@ static void write_container(JsonBuilder *b, const CoronerContainerInfo *c)
         return;
     }
     json_builder_begin_object(b);
-    add_string(b, "runtime", c->runtime);
-    add_string(b, "engine", c->engine);
-    add_string(b, "id", c->id);
-    add_string(b, "pod_uid", c->pod_uid);
-    add_string(b, "app_id", c->app_id);
-    add_string(b, "instance", c->instance);
-    add_string(b, "cgroup", c->cgroup);
-    add_id(b, "pid", c->pid);
-    add_id(b, "tid", c->tid);
-    json_builder_set_member_name(b, "namespaces");
-    json_builder_begin_array(b);
-    for (guint i = 0; i < c->namespaces->len; i++) {
-        const CoronerNamespace *ns = c->namespaces->pdata[i];
-        json_builder_begin_object(b);
-        add_string(b, "type", ns->type);
-        add_u64(b, "inode", ns->inode);
-        add_bool(b, "own", ns->own);
-        json_builder_end_object(b);
-    }
-    json_builder_end_array(b);
+    write_fields(b, c, &coroner_fields_container);
+    write_array(b, "namespaces", c->namespaces, &coroner_fields_namespace);
     json_builder_end_object(b);
 }
 
@@ -239,60 +203,13 @@ static void write_backtrace(JsonBuilder *b, const CoronerCrashRecord *r)
     for (guint i = 0; i < r->threads->len; i++) {
         const CoronerThread *t = r->threads->pdata[i];
         json_builder_begin_object(b);
-        add_int(b, "tid", t->tid);
-        add_string(b, "name", t->name);
-        add_bool(b, "crashed", t->crashed);
-        json_builder_set_member_name(b, "frames");
-        json_builder_begin_array(b);
-        for (guint j = 0; j < t->frames->len; j++) {
-            const CoronerFrame *f = t->frames->pdata[j];
-            json_builder_begin_object(b);
-            add_hex(b, "pc", f->pc);
-            add_string(b, "function", f->function);
-            add_string(b, "module", f->module);
-            add_hex(b, "module_offset", f->module_offset);
-            add_string(b, "file", f->file);
-            add_int(b, "line", f->line);
-            add_bool(b, "inlined", f->inlined);
-            json_builder_end_object(b);
-        }
-        json_builder_end_array(b);
+        write_fields(b, t, &coroner_fields_thread);
+        write_array(b, "frames", t->frames, &coroner_fields_frame);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
 
-    json_builder_set_member_name(b, "modules");
-    json_builder_begin_array(b);
-    for (guint i = 0; i < r->modules->len; i++) {
-        const CoronerModule *m = r->modules->pdata[i];
-        json_builder_begin_object(b);
-        add_string(b, "path", m->path);
-        add_string(b, "build_id", m->build_id);
-        add_hex(b, "start", m->start);
-        add_hex(b, "end", m->end);
-        add_bool(b, "has_debug_info", m->has_debug_info);
-        json_builder_end_object(b);
-    }
-    json_builder_end_array(b);
-    json_builder_end_object(b);
-}
-
-static void write_minimal(JsonBuilder *b, const CoronerMinimalInfo *m)
-{
-    json_builder_set_member_name(b, "minimal");
-    if (!m) {
-        json_builder_add_null_value(b);
-        return;
-    }
-    json_builder_begin_object(b);
-    add_string(b, "recept", m->recept);
-    add_string(b, "recept_file", m->recept_file);
-    add_u64(b, "original_size", m->original_size);
-    add_u64(b, "memory_kept", m->memory_kept);
-    add_u64(b, "memory_dropped", m->memory_dropped);
-    add_u64(b, "threads", m->threads);
-    add_u64(b, "stacks", m->stacks);
-    add_u64(b, "notes_dropped", m->notes_dropped);
+    write_array(b, "modules", r->modules, &coroner_fields_module);
     json_builder_end_object(b);
 }
 
@@ -302,10 +219,7 @@ char *coroner_crash_record_to_json(const CoronerCrashRecord *r, gsize *ret_lengt
 
     json_builder_begin_object(b);
     add_string(b, "schema", CORONER_RECORD_SCHEMA);
-    add_string(b, "id", r->id);
-    add_int(b, "timestamp_usec", r->timestamp_usec);
-    add_string(b, "boot_id", r->boot_id);
-    add_string(b, "hostname", r->hostname);
+    write_fields(b, r, &coroner_fields_record);
 
     write_process(b, &r->process);
 
@@ -327,13 +241,8 @@ char *coroner_crash_record_to_json(const CoronerCrashRecord *r, gsize *ret_lengt
     json_builder_set_member_name(b, "core");
     json_builder_begin_object(b);
     add_string(b, "state", coroner_core_state_to_string(r->core.state));
-    add_string(b, "file", r->core.file);
-    add_string(b, "compression", r->core.compression);
-    add_u64(b, "size", r->core.size);
-    add_u64(b, "stored_size", r->core.stored_size);
-    add_u64(b, "limit_bytes", r->core.limit_bytes);
-    add_string(b, "reason", r->core.reason);
-    write_minimal(b, r->core.minimal);
+    write_fields(b, &r->core, &coroner_fields_core);
+    write_object(b, "minimal", r->core.minimal, &coroner_fields_minimal);
     json_builder_end_object(b);
 
     write_app(b, r->app);
@@ -342,11 +251,7 @@ char *coroner_crash_record_to_json(const CoronerCrashRecord *r, gsize *ret_lengt
 
     if (r->suppressed > 0) {
         add_u64(b, "suppressed", r->suppressed);
-        json_builder_set_member_name(b, "suppressed_window");
-        json_builder_begin_object(b);
-        add_int(b, "start_usec", r->suppressed_start_usec);
-        add_int(b, "end_usec", r->suppressed_end_usec);
-        json_builder_end_object(b);
+        write_object(b, "suppressed_window", r, &coroner_fields_suppressed_window);
     }
 
     json_builder_set_member_name(b, "errors");

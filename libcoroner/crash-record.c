@@ -5,37 +5,32 @@
  * (docs/crash-record.md).
  */
 #include "crash-record.h"
+#include "crash-record-fields.h"
 
 #include <signal.h>
 #include <string.h>
 
-static void thread_name_free(gpointer p)
+/* Items whose only owned members are the strings their table lists. */
+static void plain_free(gpointer p, const CoronerFieldTable *table)
 {
-    CoronerThreadName *t = p;
-    if (!t)
+    if (!p)
         return;
-    g_free(t->name);
-    g_free(t);
+    coroner_fields_free_strings(p, table);
+    g_free(p);
 }
 
-static void annotation_free(gpointer p)
-{
-    CoronerAnnotation *a = p;
-    if (!a)
-        return;
-    g_free(a->key);
-    g_free(a->value);
-    g_free(a);
-}
+#define PLAIN_FREE(name, table)                                                                    \
+    static void name(gpointer p)                                                                   \
+    {                                                                                              \
+        plain_free(p, &table);                                                                     \
+    }
 
-static void breadcrumb_free(gpointer p)
-{
-    CoronerBreadcrumb *b = p;
-    if (!b)
-        return;
-    g_free(b->message);
-    g_free(b);
-}
+PLAIN_FREE(thread_name_free, coroner_fields_thread_name)
+PLAIN_FREE(annotation_free, coroner_fields_annotation)
+PLAIN_FREE(breadcrumb_free, coroner_fields_breadcrumb)
+PLAIN_FREE(frame_free, coroner_fields_frame)
+PLAIN_FREE(module_free, coroner_fields_module)
+PLAIN_FREE(namespace_free, coroner_fields_namespace)
 
 static void buffer_free(gpointer p)
 {
@@ -47,35 +42,12 @@ static void buffer_free(gpointer p)
     g_free(b);
 }
 
-static void frame_free(gpointer p)
-{
-    CoronerFrame *f = p;
-    if (!f)
-        return;
-    g_free(f->function);
-    g_free(f->module);
-    g_free(f->file);
-    g_free(f);
-}
-
 static void thread_free(gpointer p)
 {
     CoronerThread *t = p;
-    if (!t)
-        return;
-    g_free(t->name);
-    g_clear_pointer(&t->frames, g_ptr_array_unref);
-    g_free(t);
-}
-
-static void module_free(gpointer p)
-{
-    CoronerModule *m = p;
-    if (!m)
-        return;
-    g_free(m->path);
-    g_free(m->build_id);
-    g_free(m);
+    if (t)
+        g_clear_pointer(&t->frames, g_ptr_array_unref);
+    plain_free(t, &coroner_fields_thread);
 }
 
 CoronerMinimalInfo *coroner_minimal_info_new(void)
@@ -85,11 +57,7 @@ CoronerMinimalInfo *coroner_minimal_info_new(void)
 
 void coroner_minimal_info_free(CoronerMinimalInfo *m)
 {
-    if (!m)
-        return;
-    g_free(m->recept);
-    g_free(m->recept_file);
-    g_free(m);
+    plain_free(m, &coroner_fields_minimal);
 }
 
 CoronerAppInfo *coroner_app_info_new(void)
@@ -104,13 +72,6 @@ CoronerAppInfo *coroner_app_info_new(void)
     return app;
 }
 
-static void namespace_free(gpointer p)
-{
-    CoronerNamespace *ns = p;
-    g_free(ns->type);
-    g_free(ns);
-}
-
 CoronerContainerInfo *coroner_container_info_new(void)
 {
     CoronerContainerInfo *c = g_new0(CoronerContainerInfo, 1);
@@ -122,17 +83,9 @@ CoronerContainerInfo *coroner_container_info_new(void)
 
 void coroner_container_info_free(CoronerContainerInfo *c)
 {
-    if (!c)
-        return;
-    g_free(c->runtime);
-    g_free(c->engine);
-    g_free(c->id);
-    g_free(c->pod_uid);
-    g_free(c->app_id);
-    g_free(c->instance);
-    g_free(c->cgroup);
-    g_clear_pointer(&c->namespaces, g_ptr_array_unref);
-    g_free(c);
+    if (c)
+        g_clear_pointer(&c->namespaces, g_ptr_array_unref);
+    plain_free(c, &coroner_fields_container);
 }
 
 void coroner_container_info_add_namespace(CoronerContainerInfo *c, const char *type,
@@ -149,22 +102,12 @@ void coroner_app_info_free(CoronerAppInfo *app)
 {
     if (!app)
         return;
-    g_free(app->app_id);
-    g_free(app->name);
-    g_free(app->version);
-    g_free(app->bug_address);
-    g_free(app->dsn);
-    g_free(app->crashed_thread_name);
-    g_free(app->exception_type);
-    g_free(app->exception_what);
-    g_free(app->emergency_save);
-    g_free(app->previous_handler);
-    g_free(app->restart);
-    g_free(app->transport);
+    coroner_fields_free_strings(app, &coroner_fields_exception);
+    coroner_fields_free_strings(app, &coroner_fields_hook);
     g_clear_pointer(&app->annotations, g_ptr_array_unref);
     g_clear_pointer(&app->breadcrumbs, g_ptr_array_unref);
     g_clear_pointer(&app->buffers, g_ptr_array_unref);
-    g_free(app);
+    plain_free(app, &coroner_fields_app);
 }
 
 CoronerThread *coroner_thread_new(int64_t tid, const char *name)
@@ -209,35 +152,11 @@ void coroner_crash_record_free(CoronerCrashRecord *r)
 {
     if (!r)
         return;
-    g_free(r->id);
-    g_free(r->boot_id);
-    g_free(r->hostname);
-
-    CoronerProcessInfo *p = &r->process;
-    g_free(p->comm);
-    g_free(p->exe);
-    g_free(p->cmdline);
-    g_free(p->cwd);
-    g_free(p->root);
-    g_free(p->cgroup);
-    g_free(p->unit);
-    g_free(p->user_unit);
-    g_free(p->session);
-    g_free(p->slice);
-    g_clear_pointer(&p->threads, g_ptr_array_unref);
-    g_free(p->proc_status);
-    g_free(p->proc_maps);
-    g_free(p->proc_limits);
-    g_free(p->proc_cgroup);
-    g_free(p->proc_mountinfo);
-    g_free(p->proc_auxv_hex);
-    g_free(p->open_fds);
-    g_free(p->environ);
-
+    coroner_fields_free_strings(&r->process, &coroner_fields_process);
+    coroner_fields_free_strings(&r->process, &coroner_fields_proc);
+    g_clear_pointer(&r->process.threads, g_ptr_array_unref);
     g_free(r->signal.name);
-    g_free(r->core.file);
-    g_free(r->core.compression);
-    g_free(r->core.reason);
+    coroner_fields_free_strings(&r->core, &coroner_fields_core);
     coroner_minimal_info_free(r->core.minimal);
     coroner_app_info_free(r->app);
     coroner_container_info_free(r->container);
@@ -246,7 +165,7 @@ void coroner_crash_record_free(CoronerCrashRecord *r)
     g_free(r->signature);
     g_free(r->backtrace_error);
     g_clear_pointer(&r->errors, g_ptr_array_unref);
-    g_free(r);
+    plain_free(r, &coroner_fields_record);
 }
 
 void coroner_crash_record_add_error(CoronerCrashRecord *record, const char *format, ...)
