@@ -39,26 +39,35 @@ static gboolean type_error(const char *name, const char *want, GError **error)
     return FALSE;
 }
 
+/* The member name when it is a value of type; NULL when absent or null. */
+static gboolean get_value(JsonObject *o, const char *name, GType type, const char *want,
+                          JsonNode **ret, GError **error)
+{
+    *ret = member(o, name);
+    if (*ret && (!JSON_NODE_HOLDS_VALUE(*ret) || json_node_get_value_type(*ret) != type))
+        return type_error(name, want, error);
+    return TRUE;
+}
+
 static gboolean get_string(JsonObject *o, const char *name, char **out, GError **error)
 {
-    JsonNode *n = member(o, name);
-    if (!n)
-        return TRUE;
-    if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
-        return type_error(name, "a string", error);
-    g_free(*out);
-    *out = g_strdup(json_node_get_string(n));
+    JsonNode *n;
+    if (!get_value(o, name, G_TYPE_STRING, "a string", &n, error))
+        return FALSE;
+    if (n) {
+        g_free(*out);
+        *out = g_strdup(json_node_get_string(n));
+    }
     return TRUE;
 }
 
 static gboolean get_int(JsonObject *o, const char *name, int64_t *out, GError **error)
 {
-    JsonNode *n = member(o, name);
-    if (!n)
-        return TRUE;
-    if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64)
-        return type_error(name, "an integer", error);
-    *out = json_node_get_int(n);
+    JsonNode *n;
+    if (!get_value(o, name, G_TYPE_INT64, "an integer", &n, error))
+        return FALSE;
+    if (n)
+        *out = json_node_get_int(n);
     return TRUE;
 }
 
@@ -93,12 +102,11 @@ static gboolean get_u64(JsonObject *o, const char *name, uint64_t *out, GError *
 
 static gboolean get_bool(JsonObject *o, const char *name, gboolean *out, GError **error)
 {
-    JsonNode *n = member(o, name);
-    if (!n)
-        return TRUE;
-    if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_BOOLEAN)
-        return type_error(name, "a boolean", error);
-    *out = json_node_get_boolean(n);
+    JsonNode *n;
+    if (!get_value(o, name, G_TYPE_BOOLEAN, "a boolean", &n, error))
+        return FALSE;
+    if (n)
+        *out = json_node_get_boolean(n);
     return TRUE;
 }
 

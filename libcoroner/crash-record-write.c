@@ -23,20 +23,25 @@ static void add_string(JsonBuilder *b, const char *member, const char *value)
     }
 }
 
-static void add_int(JsonBuilder *b, const char *member, int64_t value)
+/* An integer, or null where the value means "unknown" or "unlimited". */
+static void add_int_or_null(JsonBuilder *b, const char *member, int64_t value, gboolean null)
 {
     json_builder_set_member_name(b, member);
-    json_builder_add_int_value(b, value);
-}
-
-/* -1 means "unknown" for ids in this model. */
-static void add_id(JsonBuilder *b, const char *member, int64_t value)
-{
-    json_builder_set_member_name(b, member);
-    if (value < 0)
+    if (null)
         json_builder_add_null_value(b);
     else
         json_builder_add_int_value(b, value);
+}
+
+static void add_int(JsonBuilder *b, const char *member, int64_t value)
+{
+    add_int_or_null(b, member, value, FALSE);
+}
+
+/* Sizes beyond 2^63 do not occur; UINT64_MAX means "unlimited" and becomes null. */
+static void add_u64(JsonBuilder *b, const char *member, uint64_t value)
+{
+    add_int_or_null(b, member, (int64_t)value, value == UINT64_MAX);
 }
 
 /* JSON numbers lose precision above 2^53, and addresses live up there: hex strings. */
@@ -44,16 +49,6 @@ static void add_hex(JsonBuilder *b, const char *member, uint64_t value)
 {
     g_autofree char *s = g_strdup_printf("0x%" G_GINT64_MODIFIER "x", value);
     add_string(b, member, s);
-}
-
-static void add_u64(JsonBuilder *b, const char *member, uint64_t value)
-{
-    json_builder_set_member_name(b, member);
-    /* Sizes beyond 2^63 do not occur; UINT64_MAX means "unlimited" and becomes null. */
-    if (value == UINT64_MAX)
-        json_builder_add_null_value(b);
-    else
-        json_builder_add_int_value(b, (int64_t)value);
 }
 
 static void add_bool(JsonBuilder *b, const char *member, gboolean value)
@@ -78,8 +73,8 @@ static void write_fields(JsonBuilder *b, const void *object, const CoronerFieldT
         case CORONER_FIELD_INT32:
             add_int(b, f->name, *(const int *)at);
             break;
-        case CORONER_FIELD_ID:
-            add_id(b, f->name, *(const int64_t *)at);
+        case CORONER_FIELD_ID: /* -1 means "unknown" for ids in this model. */
+            add_int_or_null(b, f->name, *(const int64_t *)at, *(const int64_t *)at < 0);
             break;
         case CORONER_FIELD_U64:
             add_u64(b, f->name, *(const uint64_t *)at);
@@ -127,7 +122,7 @@ static void write_process(JsonBuilder *b, const CoronerProcessInfo *p)
     json_builder_set_member_name(b, "process");
     json_builder_begin_object(b);
     write_fields(b, p, &coroner_fields_process);
-    add_id(b, "dumpable", p->dumpable);
+    add_int_or_null(b, "dumpable", p->dumpable, p->dumpable < 0);
     write_fields(b, p, &coroner_fields_process_tail);
     write_array(b, "threads", p->threads, &coroner_fields_thread_name);
     write_object(b, "proc", p, &coroner_fields_proc);
@@ -227,11 +222,7 @@ char *coroner_crash_record_to_json(const CoronerCrashRecord *r, gsize *ret_lengt
     json_builder_begin_object(b);
     add_int(b, "number", r->signal.number);
     add_string(b, "name", r->signal.name);
-    json_builder_set_member_name(b, "code");
-    if (r->signal.has_code)
-        json_builder_add_int_value(b, r->signal.code);
-    else
-        json_builder_add_null_value(b);
+    add_int_or_null(b, "code", r->signal.code, !r->signal.has_code);
     if (r->signal.has_address)
         add_hex(b, "address", r->signal.address);
     else

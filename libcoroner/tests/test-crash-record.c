@@ -61,6 +61,23 @@ static CoronerCrashRecord *make_full_record(void)
     coroner_test_add_module(r, "/usr/bin/app", "abcdef", 0x1000, 0x2000);
     r->signature = g_strdup("sig");
     r->backtrace_quality = 0.75;
+
+    /* Every table of members (crash-record-fields.c) has one object here. */
+    CoronerBreadcrumb *crumb = g_new0(CoronerBreadcrumb, 1);
+    crumb->timestamp_usec = 1699999999000000;
+    crumb->message = g_strdup("clicked");
+    g_ptr_array_add(r->app->breadcrumbs, crumb);
+    r->app->exception_type = g_strdup("std::bad_alloc");
+    r->core.minimal = coroner_minimal_info_new();
+    r->core.minimal->recept = g_strdup("default");
+    r->core.minimal->memory_kept = 4096;
+    r->container = coroner_container_info_new();
+    r->container->runtime = g_strdup("podman");
+    r->container->pid = 1;
+    coroner_container_info_add_namespace(r->container, "pid", 4026531836u, TRUE);
+    r->suppressed = 3;
+    r->suppressed_start_usec = 1699999990000000;
+    r->suppressed_end_usec = 1700000000000000;
     coroner_crash_record_add_error(r, "could not read %s", "x");
     return r;
 }
@@ -101,6 +118,17 @@ static void test_roundtrip(void)
     g_assert_true(f->inlined);
     g_assert_cmpfloat_with_epsilon(back->backtrace_quality, 0.75, 1e-9);
     g_assert_cmpuint(back->errors->len, ==, 1);
+    CoronerBreadcrumb *crumb = back->app->breadcrumbs->pdata[0];
+    g_assert_cmpint(crumb->timestamp_usec, ==, 1699999999000000);
+    g_assert_cmpstr(back->app->exception_type, ==, "std::bad_alloc");
+    g_assert_null(back->app->exception_what);
+    g_assert_cmpuint(back->core.minimal->memory_kept, ==, 4096);
+    g_assert_cmpstr(back->container->runtime, ==, "podman");
+    g_assert_cmpint(back->container->tid, ==, -1);
+    CoronerNamespace *ns = back->container->namespaces->pdata[0];
+    g_assert_cmpuint(ns->inode, ==, 4026531836u);
+    g_assert_true(ns->own);
+    g_assert_cmpint(back->suppressed_end_usec, ==, 1700000000000000);
 
     /* Writing what was read gives the same bytes: nothing is lost or invented. */
     g_autofree char *again = coroner_crash_record_to_json(back, NULL);
@@ -132,6 +160,13 @@ static void test_rejects(void)
         "{\"schema\":\"coroner.crash-record/1\",\"signal\":{\"address\":\"12\"}}",
         "{\"schema\":\"coroner.crash-record/1\",\"backtrace\":{\"threads\":[1]}}",
         "{\"schema\":\"coroner.crash-record/1\",\"errors\":[1]}",
+        "{\"schema\":\"coroner.crash-record/1\",\"backtrace\":{\"threads\":[{\"frames\":"
+        "[{\"line\":\"12\"}]}]}}",
+        "{\"schema\":\"coroner.crash-record/1\",\"backtrace\":{\"modules\":[{\"start\":4096}]}}",
+        "{\"schema\":\"coroner.crash-record/1\",\"app\":{\"hook\":{\"tid\":true}}}",
+        "{\"schema\":\"coroner.crash-record/1\",\"core\":{\"minimal\":{\"threads\":-1}}}",
+        "{\"schema\":\"coroner.crash-record/1\",\"container\":{\"namespaces\":[1]}}",
+        "{\"schema\":\"coroner.crash-record/1\",\"suppressed_window\":{\"start_usec\":\"x\"}}",
     };
     for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
         g_autoptr(GError) error = NULL;
