@@ -11,6 +11,8 @@
  */
 #include "minimal-core.h"
 
+#include "array-grow.h"
+
 #include <elf.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -346,14 +348,10 @@ static bool want(CoronerMinimalCore *m, uint64_t start, uint64_t end, int priori
 {
     if (end <= start)
         return true;
-    if (m->n_wants == m->cap_wants) {
-        size_t cap = m->cap_wants ? m->cap_wants * 2 : 64;
-        Want *w = realloc(m->wants, cap * sizeof *w);
-        if (!w)
-            return false;
-        m->wants = w;
-        m->cap_wants = cap;
-    }
+    Want *w = coroner_array_grow(m->wants, m->n_wants, &m->cap_wants, sizeof *w);
+    if (!w)
+        return false;
+    m->wants = w;
     m->wants[m->n_wants++] = (Want){start, end, priority};
     return true;
 }
@@ -483,14 +481,10 @@ static void want_globs(CoronerMinimalCore *m, const CoronerMapping *maps, size_t
 static bool add_keep(CoronerMinimalCore *m, const CoronerCoreSegment *g, uint64_t start,
                      uint64_t end)
 {
-    if (m->n_keep == m->cap_keep) {
-        size_t cap = m->cap_keep ? m->cap_keep * 2 : 64;
-        Keep *k = realloc(m->keep, cap * sizeof *k);
-        if (!k)
-            return false;
-        m->keep = k;
-        m->cap_keep = cap;
-    }
+    Keep *k = coroner_array_grow(m->keep, m->n_keep, &m->cap_keep, sizeof *k);
+    if (!k)
+        return false;
+    m->keep = k;
     m->keep[m->n_keep++] = (Keep){
         .in_off = g->offset + (start - g->vaddr),
         .vaddr = start,

@@ -16,6 +16,8 @@
  */
 #include "stack-core.h"
 
+#include "array-grow.h"
+
 #include <elf.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -67,14 +69,10 @@ static bool add_range(CoronerStackCore *s, uint64_t start, uint64_t end)
 {
     if (end <= start)
         return true;
-    if (s->n_keep == s->cap_keep) {
-        size_t cap = s->cap_keep ? s->cap_keep * 2 : 64;
-        Range *k = realloc(s->keep, cap * sizeof *k);
-        if (!k)
-            return false;
-        s->keep = k;
-        s->cap_keep = cap;
-    }
+    Range *k = coroner_array_grow(s->keep, s->n_keep, &s->cap_keep, sizeof *k);
+    if (!k)
+        return false;
+    s->keep = k;
     s->keep[s->n_keep++] = (Range){start, end};
     return true;
 }

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "array-grow.h"
 #include "stack-core.h"
 #include "symbolize.h"
 #include "test-util.h"
@@ -267,11 +268,36 @@ static void test_cap_and_write_error(void)
     coroner_stack_core_free(NULL);
 }
 
+/* The doubling array the stack core and the minimal core keep their ranges in. */
+static void test_array_grow(void)
+{
+    size_t cap = 0;
+    uint64_t *items = coroner_array_grow(NULL, 0, &cap, sizeof *items);
+    g_assert_nonnull(items);
+    g_assert_cmpuint(cap, ==, 64);
+    for (size_t n = 0; n < 200; n++) {
+        uint64_t *same = coroner_array_grow(items, n, &cap, sizeof *items);
+        g_assert_nonnull(same);
+        g_assert_cmpuint(cap, >, n);
+        items = same;
+        items[n] = n;
+    }
+    g_assert_cmpuint(cap, ==, 256);
+    for (size_t n = 0; n < 200; n++)
+        g_assert_cmpuint(items[n], ==, n);
+    /* What cannot be allocated leaves the array as it was. */
+    size_t huge = SIZE_MAX / 16;
+    g_assert_null(coroner_array_grow(items, huge, &huge, 16));
+    g_assert_cmpuint(huge, ==, SIZE_MAX / 16);
+    free(items);
+}
+
 static const CoronerTestCase tests[] = {
     {"/stack-core/byte-chunks", test_byte_chunks},
     {"/stack-core/gcore-notes-last", test_gcore_notes_last},
     {"/stack-core/garbage", test_garbage},
     {"/stack-core/cap-and-write-error", test_cap_and_write_error},
+    {"/stack-core/array-grow", test_array_grow},
 };
 
 CORONER_TEST_MAIN_EACH("/stack-core/same-backtrace", cases, test_same_backtrace, tests)
