@@ -38,11 +38,10 @@ static int find_free(void)
 
 int coroner_hook_set_annotation(const char *key, const char *value)
 {
-    if (!key || !key[0] || !value)
-        return -EINVAL;
-    struct coroner_hook_region *r = coroner_hook__region();
-    if (!r)
-        return -ENODEV;
+    struct coroner_hook_region *r = NULL;
+    int invalid = coroner_hook__region_for(key && key[0] && value, &r);
+    if (invalid < 0)
+        return invalid;
 
     char k[CORONER_HOOK_MAX_KEY + 1];
     bool truncated = coroner_hook__copy_text(k, sizeof(k), key);
@@ -71,11 +70,10 @@ int coroner_hook_set_annotation(const char *key, const char *value)
 
 int coroner_hook_remove_annotation(const char *key)
 {
-    if (!key)
-        return -EINVAL;
-    struct coroner_hook_region *r = coroner_hook__region();
-    if (!r)
-        return -ENODEV;
+    struct coroner_hook_region *r = NULL;
+    int invalid = coroner_hook__region_for(key != NULL, &r);
+    if (invalid < 0)
+        return invalid;
 
     char k[CORONER_HOOK_MAX_KEY + 1];
     coroner_hook__copy_text(k, sizeof(k), key);

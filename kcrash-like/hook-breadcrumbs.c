@@ -7,11 +7,10 @@
 
 int coroner_hook_add_breadcrumb(const char *message)
 {
-    if (!message)
-        return -EINVAL;
-    struct coroner_hook_region *r = coroner_hook__region();
-    if (!r)
-        return -ENODEV;
+    struct coroner_hook_region *r = NULL;
+    int invalid = coroner_hook__region_for(message != NULL, &r);
+    if (invalid < 0)
+        return invalid;
     int64_t now = coroner_hook__clock_usec(CLOCK_REALTIME);
 
     coroner_hook__lock();

@@ -21,11 +21,11 @@ static struct coroner_hook_buffer_entry *find(struct coroner_hook_region *r, con
 
 int coroner_hook_register_buffer(const char *name, const void *data, size_t length, unsigned flags)
 {
-    if (!name || !data || (flags & ~CORONER_HOOK_BUFFER_TEXT))
-        return -EINVAL;
-    struct coroner_hook_region *r = coroner_hook__region();
-    if (!r)
-        return -ENODEV;
+    struct coroner_hook_region *r = NULL;
+    int invalid =
+        coroner_hook__region_for(name && data && !(flags & ~CORONER_HOOK_BUFFER_TEXT), &r);
+    if (invalid < 0)
+        return invalid;
     if (length > CORONER_HOOK_MAX_BUFFER_BYTES)
         return -E2BIG;
 
@@ -61,11 +61,10 @@ int coroner_hook_register_buffer(const char *name, const void *data, size_t leng
 
 int coroner_hook_unregister_buffer(const void *data)
 {
-    if (!data)
-        return -EINVAL;
-    struct coroner_hook_region *r = coroner_hook__region();
-    if (!r)
-        return -ENODEV;
+    struct coroner_hook_region *r = NULL;
+    int invalid = coroner_hook__region_for(data != NULL, &r);
+    if (invalid < 0)
+        return invalid;
 
     coroner_hook__lock();
     struct coroner_hook_buffer_entry *e = find(r, data);

@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -96,6 +97,18 @@ HOOK_HIDDEN extern struct coroner_hook_state coroner_hook__state;
 static inline struct coroner_hook_region *coroner_hook__region(void)
 {
     return __atomic_load_n(&coroner_hook__state.region, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * The start of every call that writes metadata: -EINVAL unless its arguments
+ * are valid, -ENODEV before coroner_hook_init(), else 0 and the region.
+ */
+static inline int coroner_hook__region_for(bool valid, struct coroner_hook_region **ret_region)
+{
+    if (!valid)
+        return -EINVAL;
+    *ret_region = coroner_hook__region();
+    return *ret_region ? 0 : -ENODEV;
 }
 
 /*

@@ -6,11 +6,10 @@
 
 int coroner_hook_set_emergency_save(coroner_hook_save_fn fn, void *userdata, unsigned timeout_ms)
 {
-    if (timeout_ms > CORONER_HOOK_MAX_SAVE_TIMEOUT_MS)
-        return -EINVAL;
-    struct coroner_hook_region *r = coroner_hook__region();
-    if (!r)
-        return -ENODEV;
+    struct coroner_hook_region *r = NULL;
+    int invalid = coroner_hook__region_for(timeout_ms <= CORONER_HOOK_MAX_SAVE_TIMEOUT_MS, &r);
+    if (invalid < 0)
+        return invalid;
 
     /*
      * Fill the copy the signal path is not looking at, then flip: a crash
