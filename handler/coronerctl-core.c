@@ -18,6 +18,8 @@
 #define COPY_BUFFER (128 * 1024)
 
 typedef struct {
+    CtlCoreSink sink; /* instead of fd, when set */
+    void *user;
     int fd;
     gboolean sparse;  /* a regular file, not in append mode: pwrite() and holes */
     uint64_t offset;  /* where the next byte goes (sparse) */
@@ -50,6 +52,10 @@ static gboolean write_error(int negative_errno, GError **error)
 static gboolean output_write(Output *o, const guint8 *data, size_t length, GError **error)
 {
     o->written += length;
+    if (o->sink) {
+        int r = o->sink(o->user, data, length);
+        return r < 0 ? write_error(r, error) : TRUE;
+    }
     if (!o->sparse) {
         int r = coroner_write_all(o->fd, data, length);
         return r < 0 ? write_error(r, error) : TRUE;
@@ -189,8 +195,8 @@ static gboolean copy_through(const char *tool, int in_fd, Output *o, GError **er
     return ok;
 }
 
-gboolean ctl_core_extract(const CoronerCrashIndex *index, const CoronerCrashEntry *entry,
-                          int out_fd, uint64_t *ret_bytes, GError **error)
+static gboolean extract(const CoronerCrashIndex *index, const CoronerCrashEntry *entry, Output *o,
+                        uint64_t *ret_bytes, GError **error)
 {
     int in_fd = coroner_crash_entry_open_core(index, entry, error);
     if (in_fd < 0)
@@ -206,17 +212,15 @@ gboolean ctl_core_extract(const CoronerCrashIndex *index, const CoronerCrashEntr
     static const guint8 xz_magic[] = {0xfd, '7', 'z', 'X', 'Z', 0x00};
     static const guint8 lz4_magic[] = {0x04, 0x22, 0x4d, 0x18};
     static const guint8 elf_magic[] = {0x7f, 'E', 'L', 'F'};
-    Output o;
-    output_init(&o, out_fd);
     gboolean ok;
     if (n >= 4 && memcmp(magic, zstd_magic, 4) == 0) {
-        ok = copy_zstd(in_fd, &o, error);
+        ok = copy_zstd(in_fd, o, error);
     } else if (n >= 6 && memcmp(magic, xz_magic, 6) == 0) {
-        ok = copy_through("xz", in_fd, &o, error);
+        ok = copy_through("xz", in_fd, o, error);
     } else if (n >= 4 && memcmp(magic, lz4_magic, 4) == 0) {
-        ok = copy_through("lz4", in_fd, &o, error);
+        ok = copy_through("lz4", in_fd, o, error);
     } else if (n >= 4 && memcmp(magic, elf_magic, 4) == 0) {
-        ok = copy_plain(in_fd, &o, error);
+        ok = copy_plain(in_fd, o, error);
     } else {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                     "the stored core is neither an ELF core nor zstd, xz or lz4 data");
@@ -224,10 +228,25 @@ gboolean ctl_core_extract(const CoronerCrashIndex *index, const CoronerCrashEntr
     }
     close(in_fd);
     if (ok)
-        ok = output_finish(&o, error);
+        ok = output_finish(o, error);
     if (ok && ret_bytes)
-        *ret_bytes = o.written;
+        *ret_bytes = o->written;
     return ok;
+}
+
+gboolean ctl_core_extract(const CoronerCrashIndex *index, const CoronerCrashEntry *entry,
+                          int out_fd, uint64_t *ret_bytes, GError **error)
+{
+    Output o;
+    output_init(&o, out_fd);
+    return extract(index, entry, &o, ret_bytes, error);
+}
+
+gboolean ctl_core_extract_to(const CoronerCrashIndex *index, const CoronerCrashEntry *entry,
+                             CtlCoreSink sink, void *user, GError **error)
+{
+    Output o = {.sink = sink, .user = user, .fd = -1};
+    return extract(index, entry, &o, NULL, error);
 }
 
 /* A crash without a core is not a broken store: it is a crash with nothing to dump. */

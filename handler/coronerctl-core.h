@@ -21,6 +21,13 @@ G_BEGIN_DECLS
 gboolean ctl_core_extract(const CoronerCrashIndex *index, const CoronerCrashEntry *entry,
                           int out_fd, uint64_t *ret_bytes, GError **error);
 
+/* Where the uncompressed core goes, in order: 0 or -errno. */
+typedef int (*CtlCoreSink)(void *user, const void *data, size_t n);
+
+/* The same, handing each piece to sink. */
+gboolean ctl_core_extract_to(const CoronerCrashIndex *index, const CoronerCrashEntry *entry,
+                             CtlCoreSink sink, void *user, GError **error);
+
 /*
  * FALSE (with a CTL_EXIT_UNAVAILABLE error) when no core was kept or it is
  * gone; warns on stderr when the core is truncated.

@@ -233,6 +233,9 @@ int main(int argc, char **argv)
          "vacuum: the store's size limit, instead of MaxUse= of the configuration", "SIZE"},
         {"keep-free", 0, 0, G_OPTION_ARG_STRING, &ctx.keep_free,
          "vacuum: the free space to leave, instead of KeepFree= of the configuration", "SIZE"},
+        {"inject", 0, 0, G_OPTION_ARG_NONE, &ctx.inject,
+         "dump: add the buffers recorded beside the core that it lacks, at their addresses",
+         NULL},
         {"environ", 0, 0, G_OPTION_ARG_NONE, &ctx.minidump_environ,
          "minidump, submit: include the process's environment in the minidump (it may hold "
          "secrets)",

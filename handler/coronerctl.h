@@ -53,6 +53,8 @@ typedef struct {
     char *max_use;
     char *keep_free;
     gboolean minidump_environ;
+    gboolean inject;       /* dump: add the recorded buffers the core lacks */
+    char *recept;          /* dump-live: the recept file for a minimal core */
 
     /* Filled in by ctl_context_load(). */
     int64_t since_usec;    /* INT64_MIN when unset */

@@ -57,6 +57,11 @@ typedef struct {
     uint32_t flags;
 } Keep;
 
+/* Whole pages of blobs where the core has no memory (options->blobs). */
+typedef struct {
+    uint64_t vaddr, size, out_off;
+} Inject;
+
 typedef struct {
     char *data;
     size_t len, cap;
@@ -91,8 +96,10 @@ struct CoronerMinimalCore {
     size_t n_wants, cap_wants;
     Keep *keep;
     size_t n_keep, cap_keep;
+    Inject *injects;
+    size_t n_injects;
     size_t cursor;
-    uint64_t out_pos, out_size;
+    uint64_t out_pos, out_size, keep_end;
     CoronerMinimalStats stats;
 };
 
@@ -538,42 +545,69 @@ static void describe_dropped(CoronerMinimalCore *m, const CoronerCoreSegment *se
     text_append(t, "]}");
 }
 
+/* A PT_LOAD of the output, before it is written in the core's class. */
+typedef struct {
+    uint64_t vaddr, offset, size;
+    uint32_t flags;
+} Load;
+
+static int load_out_by_vaddr(const void *a, const void *b)
+{
+    const Load *x = a, *y = b;
+    return x->vaddr < y->vaddr ? -1 : x->vaddr > y->vaddr;
+}
+
+/* The next output offset from at congruent to vaddr modulo the page. */
+static uint64_t congruent(uint64_t at, uint64_t vaddr)
+{
+    uint64_t out = (at - at % PAGE) + vaddr % PAGE;
+    return out < at ? out + PAGE : out;
+}
+
 static void write_head(CoronerMinimalCore *m)
 {
     const CoronerCoreParser *p = m->parser;
     bool is64 = coroner_core_parser_is64(p);
     size_t ehsize = is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
     size_t phentsize = is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
-    size_t phnum = 1 + m->n_keep;
+    size_t n_loads = m->n_keep + m->n_injects;
+    size_t phnum = 1 + n_loads;
     uint64_t notes_off = ehsize + phnum * phentsize;
 
-    /* Output offsets: after the notes, each range congruent to its address modulo the page. */
+    /*
+     * Output offsets: after the notes, each range congruent to its address
+     * modulo the page; the kept ranges in stream order, then the injected ones.
+     */
+    Load *loads = calloc(n_loads ? n_loads : 1, sizeof *loads);
+    size_t head_len = ehsize + phnum * phentsize;
+    uint8_t *head = calloc(1, head_len);
+    size_t orig_len;
+    const uint8_t *orig = coroner_core_parser_head(p, &orig_len);
+    if (!loads || !head || !orig) {
+        free(loads);
+        free(head);
+        m->error = orig ? -ENOMEM : -EINVAL;
+        return;
+    }
     uint64_t at = notes_off + m->notes_len;
     for (size_t i = 0; i < m->n_keep; i++) {
         Keep *k = &m->keep[i];
-        uint64_t want_mod = k->vaddr % PAGE;
-        uint64_t out = (at - at % PAGE) + want_mod;
-        if (out < at)
-            out += PAGE;
-        k->out_off = out;
-        at = out + k->size;
+        k->out_off = congruent(at, k->vaddr);
+        at = k->out_off + k->size;
         m->stats.memory_kept += k->size;
+        loads[i] = (Load){k->vaddr, k->out_off, k->size, k->flags};
+    }
+    m->keep_end = at;
+    for (size_t i = 0; i < m->n_injects; i++) {
+        Inject *in = &m->injects[i];
+        in->out_off = congruent(at, in->vaddr);
+        at = in->out_off + in->size;
+        loads[m->n_keep + i] = (Load){in->vaddr, in->out_off, in->size, PF_R | PF_W};
     }
     m->out_size = at;
+    /* Program headers in address order, as the kernel writes them and debuggers expect. */
+    sort_array(loads, n_loads, sizeof *loads, load_out_by_vaddr);
 
-    size_t head_len = ehsize + phnum * phentsize;
-    uint8_t *head = calloc(1, head_len);
-    if (!head) {
-        m->error = -ENOMEM;
-        return;
-    }
-    size_t orig_len;
-    const uint8_t *orig = coroner_core_parser_head(p, &orig_len);
-    if (!orig) {
-        free(head);
-        m->error = -EINVAL;
-        return;
-    }
     if (is64) {
         Elf64_Ehdr eh;
         memcpy(&eh, orig, sizeof eh);
@@ -586,10 +620,10 @@ static void write_head(CoronerMinimalCore *m)
         memcpy(head, &eh, sizeof eh);
         Elf64_Phdr ph = {.p_type = PT_NOTE, .p_offset = notes_off, .p_filesz = m->notes_len};
         memcpy(head + ehsize, &ph, sizeof ph);
-        for (size_t i = 0; i < m->n_keep; i++) {
-            const Keep *k = &m->keep[i];
-            ph = (Elf64_Phdr){.p_type = PT_LOAD, .p_flags = k->flags, .p_offset = k->out_off,
-                              .p_vaddr = k->vaddr, .p_filesz = k->size, .p_memsz = k->size,
+        for (size_t i = 0; i < n_loads; i++) {
+            const Load *l = &loads[i];
+            ph = (Elf64_Phdr){.p_type = PT_LOAD, .p_flags = l->flags, .p_offset = l->offset,
+                              .p_vaddr = l->vaddr, .p_filesz = l->size, .p_memsz = l->size,
                               .p_align = PAGE};
             memcpy(head + ehsize + (i + 1) * phentsize, &ph, sizeof ph);
         }
@@ -606,21 +640,117 @@ static void write_head(CoronerMinimalCore *m)
         Elf32_Phdr ph = {.p_type = PT_NOTE, .p_offset = (Elf32_Off)notes_off,
                          .p_filesz = (Elf32_Word)m->notes_len};
         memcpy(head + ehsize, &ph, sizeof ph);
-        for (size_t i = 0; i < m->n_keep; i++) {
-            const Keep *k = &m->keep[i];
-            ph = (Elf32_Phdr){.p_type = PT_LOAD, .p_flags = k->flags,
-                              .p_offset = (Elf32_Off)k->out_off, .p_vaddr = (Elf32_Addr)k->vaddr,
-                              .p_filesz = (Elf32_Word)k->size, .p_memsz = (Elf32_Word)k->size,
+        for (size_t i = 0; i < n_loads; i++) {
+            const Load *l = &loads[i];
+            ph = (Elf32_Phdr){.p_type = PT_LOAD, .p_flags = l->flags,
+                              .p_offset = (Elf32_Off)l->offset, .p_vaddr = (Elf32_Addr)l->vaddr,
+                              .p_filesz = (Elf32_Word)l->size, .p_memsz = (Elf32_Word)l->size,
                               .p_align = PAGE};
             memcpy(head + ehsize + (i + 1) * phentsize, &ph, sizeof ph);
         }
     }
+    free(loads);
     emit(m, head, head_len);
     free(head);
     emit(m, m->notes, m->notes_len);
     free(m->notes);
     m->notes = NULL;
     m->notes_cap = 0;
+}
+
+static uint64_t page_up(uint64_t x)
+{
+    return x > UINT64_MAX - PAGE ? UINT64_MAX & ~(uint64_t)(PAGE - 1)
+                                 : (x + PAGE - 1) & ~(uint64_t)(PAGE - 1);
+}
+
+static bool add_inject(CoronerMinimalCore *m, uint64_t start, uint64_t end)
+{
+    if (end <= start)
+        return true;
+    if (m->n_injects > 0 && m->injects[m->n_injects - 1].vaddr + m->injects[m->n_injects - 1].size >= start) {
+        Inject *last = &m->injects[m->n_injects - 1];
+        if (end > last->vaddr + last->size)
+            last->size = end - last->vaddr;
+        return true;
+    }
+    if (m->n_keep + m->n_injects >= MAX_LOADS) {
+        warn(m, "too many ranges for one core; the rest was left out");
+        return true;
+    }
+    Inject *in = realloc(m->injects, (m->n_injects + 1) * sizeof *in);
+    if (!in)
+        return false;
+    m->injects = in;
+    m->injects[m->n_injects++] = (Inject){.vaddr = start, .size = end - start};
+    return true;
+}
+
+static int blob_by_address(const void *a, const void *b)
+{
+    const Want *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/*
+ * The pages of the blobs the core has no memory for: the blobs' pages,
+ * merged, less every loaded segment (whose pages are the core's own).
+ */
+static bool plan_injects(CoronerMinimalCore *m, const LoadRef *loads, size_t n_loads)
+{
+    const CoronerMinimalOptions *o = m->o;
+    if (o->n_blobs == 0)
+        return true;
+    Want *pages = calloc(o->n_blobs, sizeof *pages);
+    if (!pages)
+        return false;
+    size_t n = 0;
+    for (size_t i = 0; i < o->n_blobs; i++) {
+        uint64_t a = o->blobs[i].address, size = o->blobs[i].size;
+        if (size == 0 || a + size < a)
+            continue;
+        pages[n++] = (Want){a & ~(uint64_t)(PAGE - 1), page_up(a + size), 0};
+    }
+    sort_array(pages, n, sizeof *pages, blob_by_address);
+    bool ok = true;
+    for (size_t i = 0; i < n && ok; i++) {
+        uint64_t at = pages[i].start, end = pages[i].end;
+        if (m->n_injects > 0) {
+            uint64_t last = m->injects[m->n_injects - 1].vaddr + m->injects[m->n_injects - 1].size;
+            if (at < last)
+                at = last;
+        }
+        while (ok && at < end) {
+            const CoronerCoreSegment *g = load_at_or_above(loads, n_loads, at);
+            uint64_t g_start = g ? g->vaddr & ~(uint64_t)(PAGE - 1) : UINT64_MAX;
+            uint64_t g_end = g ? page_up(g->vaddr + g->filesz) : UINT64_MAX;
+            if (g_start > at) {
+                uint64_t b = g_start < end ? g_start : end;
+                ok = add_inject(m, at, b);
+                at = b;
+            } else {
+                at = g_end;
+            }
+        }
+    }
+    free(pages);
+    return ok;
+}
+
+/* One page of injected memory at addr: the blobs' bytes in it, zeros elsewhere. */
+static void emit_inject_page(CoronerMinimalCore *m, uint64_t addr)
+{
+    uint8_t page[PAGE];
+    memset(page, 0, sizeof page);
+    for (size_t i = 0; i < m->o->n_blobs; i++) {
+        const CoronerMemoryBlob *b = &m->o->blobs[i];
+        uint64_t a = b->address > addr ? b->address : addr;
+        uint64_t e = b->address + b->size < addr + PAGE ? b->address + b->size : addr + PAGE;
+        if (e > a && b->data)
+            memcpy(page + (a - addr), (const uint8_t *)b->data + (a - b->address), (size_t)(e - a));
+    }
+    emit(m, page, sizeof page);
+    m->stats.blob_bytes += PAGE;
 }
 
 static void make_plan(CoronerMinimalCore *m)
@@ -646,12 +776,19 @@ static void make_plan(CoronerMinimalCore *m)
 
     const CoronerMapping *maps = o->maps ? o->maps : m->file_maps;
     size_t n_maps = o->maps ? o->n_maps : m->n_file_maps;
-    want_stacks(m, loads, n_loads);
-    want_modules(m, maps, n_maps, loads, n_loads);
-    for (size_t i = 0; i < o->n_ranges; i++)
-        if (o->ranges[i].address + o->ranges[i].size > o->ranges[i].address)
-            want(m, o->ranges[i].address, o->ranges[i].address + o->ranges[i].size, 4);
-    want_globs(m, maps, n_maps);
+    if (o->keep_all) {
+        for (size_t i = 0; i < n_loads; i++)
+            want(m, loads[i].g->vaddr, loads[i].g->vaddr + loads[i].g->filesz, 0);
+    } else {
+        want_stacks(m, loads, n_loads);
+        want_modules(m, maps, n_maps, loads, n_loads);
+        for (size_t i = 0; i < o->n_ranges; i++)
+            if (o->ranges[i].address + o->ranges[i].size > o->ranges[i].address)
+                want(m, o->ranges[i].address, o->ranges[i].address + o->ranges[i].size, 4);
+        want_globs(m, maps, n_maps);
+    }
+    if (!plan_injects(m, loads, n_loads))
+        m->error = -ENOMEM;
 
     /* The byte cap, in priority order: the crashing thread's stack first. */
     sort_array(m->wants, m->n_wants, sizeof *m->wants, want_by_priority);
@@ -712,6 +849,8 @@ static void make_plan(CoronerMinimalCore *m)
     free(loads);
     free(m->wants);
     m->wants = NULL;
+    if (m->error)
+        return;
 
     /* Stream order; a hostile core's overlapping offsets keep only the first range. */
     sort_array(m->keep, m->n_keep, sizeof *m->keep, keep_by_offset);
@@ -731,11 +870,13 @@ static void make_plan(CoronerMinimalCore *m)
         kept += m->keep[i].size;
     m->stats.memory_dropped = total - kept;
 
-    Text t = {0};
-    describe_dropped(m, segments, n_segments, &t);
-    if (t.failed || !notes_append_own(m, CORONER_NT_MINIMAL, t.data, t.len, NULL, 0))
-        warn(m, "the list of what was left out did not fit the minimal core");
-    free(t.data);
+    if (!o->keep_all) {
+        Text t = {0};
+        describe_dropped(m, segments, n_segments, &t);
+        if (t.failed || !notes_append_own(m, CORONER_NT_MINIMAL, t.data, t.len, NULL, 0))
+            warn(m, "the list of what was left out did not fit the minimal core");
+        free(t.data);
+    }
     for (size_t i = 0; i < o->n_files; i++) {
         const CoronerFileCopy *f = &o->files[i];
         if (!notes_append_own(m, CORONER_NT_FILE_COPY, f->name, strlen(f->name) + 1, f->data,
@@ -806,6 +947,7 @@ void coroner_minimal_core_free(CoronerMinimalCore *m)
     free(m->file_names);
     free(m->wants);
     free(m->keep);
+    free(m->injects);
     free(m);
 }
 
@@ -832,8 +974,13 @@ int coroner_minimal_core_finish(CoronerMinimalCore *m)
     if (!coroner_core_parser_complete(m->parser))
         warn(m, "the core ended early: the minimal core's missing memory reads as zeros");
     /* Whatever the stream did not bring (a cut core) reads as zeros, so the file stays valid. */
-    if (!m->error && m->out_pos < m->out_size)
-        emit_zeros(m, m->out_size - m->out_pos);
+    if (!m->error && m->out_pos < m->keep_end)
+        emit_zeros(m, m->keep_end - m->out_pos);
+    for (size_t i = 0; i < m->n_injects && !m->error; i++) {
+        emit_zeros(m, m->injects[i].out_off - m->out_pos);
+        for (uint64_t a = 0; a < m->injects[i].size && !m->error; a += PAGE)
+            emit_inject_page(m, m->injects[i].vaddr + a);
+    }
     m->stats.size = m->out_pos;
     return m->error;
 }

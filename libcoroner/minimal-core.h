@@ -52,6 +52,16 @@ typedef struct {
     uint64_t address, size;
 } CoronerMemoryRange;
 
+/*
+ * Memory the core lacks, with its bytes: a buffer recorded beside the core
+ * (coronerctl dump --inject, minicoredumper's coreinject).
+ */
+typedef struct {
+    uint64_t address;
+    const void *data;
+    size_t size;
+} CoronerMemoryBlob;
+
 /* Extra content for a note of ours (CORONER_NT_FILE_COPY). */
 typedef struct {
     const char *name;
@@ -78,6 +88,13 @@ typedef struct {
     const CoronerFileCopy *files; /* extra notes */
     size_t n_files;
     uint64_t max_bytes;        /* memory bytes kept at most; 0 for no cap */
+    bool keep_all;             /* every dumped byte whole, no CORONER_NT_MINIMAL note: a copy */
+    /*
+     * Added as their own PT_LOADs (whole pages, zero outside the blob) where
+     * the core has no memory; where it has, the core's bytes stay.
+     */
+    const CoronerMemoryBlob *blobs;
+    size_t n_blobs;
 } CoronerMinimalOptions;
 
 /*
@@ -111,6 +128,7 @@ typedef struct {
     uint64_t stacks;          /* threads whose stack was kept */
     uint64_t notes_dropped;   /* notes left out */
     uint64_t note_bytes_dropped;
+    uint64_t blob_bytes;      /* bytes of blobs added (the parts the core lacked) */
 } CoronerMinimalStats;
 
 void coroner_minimal_core_stats(const CoronerMinimalCore *m, CoronerMinimalStats *ret);

@@ -28,10 +28,11 @@ _coronerctl_crash_ids() {
 _coronerctl() {
     local cur=${COMP_WORDS[COMP_CWORD]}
     local prev=${COMP_WORDS[COMP_CWORD - 1]}
-    local commands='list info backtrace dump debug minidump bundle vacuum submit outbox'
+    local commands='list info backtrace dump dump-live debug minidump bundle vacuum submit outbox'
     local options='--help --version --store= --config= --journal-directory= --file=
         --no-journal --unverified --since= --until= --reverse --lines= --json --compact --full
         --output= --debugger= --debugger-arguments= --max-use= --keep-free= --environ
+        --inject --recept=
         --no-pager --no-legend --dsn= --comment= --email= --allow-core --dry-run --force
         -h -D -S -U -r -n -o -A'
 
@@ -45,7 +46,7 @@ _coronerctl() {
     else
         case $prev in
         --store | --config | --journal-directory | --file | --since | --until | --lines | \
-            --output | --debugger | --debugger-arguments | --max-use | --keep-free | --dsn | \
+            --output | --debugger | --debugger-arguments | --max-use | --keep-free | --dsn | --recept | \
             --comment | --email | -D | -S | -U | -n | -o | -A)
             option=$prev
             ;;
@@ -56,7 +57,7 @@ _coronerctl() {
         COMPREPLY=($(compgen -d -- "$cur"))
         return
         ;;
-    --config | --file | --output | -o)
+    --config | --file | --output | --recept | -o)
         # bundle writes into a directory, dump and minidump into a file.
         if [[ " ${COMP_WORDS[*]} " == *" bundle "* ]] && [[ $option == --output || $option == -o ]]; then
             COMPREPLY=($(compgen -d -- "$cur"))
@@ -94,7 +95,7 @@ _coronerctl() {
         fi
         case $word in
         --store | --config | --journal-directory | --file | --since | --until | --lines | \
-            --output | --debugger | --debugger-arguments | --max-use | --keep-free | --dsn | \
+            --output | --debugger | --debugger-arguments | --max-use | --keep-free | --dsn | --recept | \
             --comment | --email | -D | -S | -U | -n | -o | -A)
             [ "${COMP_WORDS[i + 1]}" = = ] && i=$((i + 1))
             skip=yes
@@ -113,6 +114,9 @@ _coronerctl() {
         ;;
     outbox)
         COMPREPLY=($(compgen -W 'list flush' -- "$cur"))
+        ;;
+    dump-live)
+        COMPREPLY=($(compgen -W "$(ps -e -o pid= 2>/dev/null)" -- "$cur"))
         ;;
     info | backtrace | dump | debug | minidump | bundle | submit)
         COMPREPLY=($(compgen -W "$(_coronerctl_crash_ids)" -- "$cur"))
