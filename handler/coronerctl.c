@@ -33,6 +33,7 @@ static const Verb verbs[] = {
     {"info", ctl_info, TRUE, TRUE},
     {"backtrace", ctl_backtrace, TRUE, TRUE},
     {"dump", ctl_dump, FALSE, TRUE},
+    {"dump-live", ctl_dump_live, FALSE, FALSE},
     {"bundle", ctl_bundle, FALSE, TRUE},
     {"debug", ctl_debug, FALSE, TRUE},
     {"minidump", ctl_minidump, FALSE, TRUE},
@@ -152,6 +153,7 @@ static void context_clear(CtlContext *ctx)
     g_free(ctx->since);
     g_free(ctx->until);
     g_free(ctx->output);
+    g_free(ctx->recept);
     g_free(ctx->debugger);
     g_free(ctx->debugger_arguments);
     g_free(ctx->max_use);
@@ -233,6 +235,8 @@ int main(int argc, char **argv)
          "vacuum: the store's size limit, instead of MaxUse= of the configuration", "SIZE"},
         {"keep-free", 0, 0, G_OPTION_ARG_STRING, &ctx.keep_free,
          "vacuum: the free space to leave, instead of KeepFree= of the configuration", "SIZE"},
+        {"recept", 0, 0, G_OPTION_ARG_FILENAME, &ctx.recept,
+         "dump-live: write a minimal core as the recept FILE says", "FILE"},
         {"inject", 0, 0, G_OPTION_ARG_NONE, &ctx.inject,
          "dump: add the buffers recorded beside the core that it lacks, at their addresses",
          NULL},
@@ -257,6 +261,7 @@ int main(int argc, char **argv)
             "  info [ID|MATCH…]        Show a crash: metadata and backtrace\n"
             "  backtrace [ID|MATCH…]   Show a crash's backtrace\n"
             "  dump [ID|MATCH…]        Write the uncompressed core (-o FILE, or stdout)\n"
+            "  dump-live PID           Dump a running process without killing it (-o FILE, or stdout)\n"
             "  debug [ID|MATCH…]       Start a debugger on the executable and the core\n"
             "  minidump [ID|MATCH…]    Write a Breakpad minidump of the crash (-o FILE, or stdout)\n"
             "  bundle [ID|MATCH…]      Write the crash's upload bundle (zip) into -o DIR\n"

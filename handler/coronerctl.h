@@ -80,6 +80,7 @@ int ctl_list(CtlContext *ctx, char **args, GError **error);
 int ctl_info(CtlContext *ctx, char **args, GError **error);
 int ctl_backtrace(CtlContext *ctx, char **args, GError **error);
 int ctl_dump(CtlContext *ctx, char **args, GError **error);
+int ctl_dump_live(CtlContext *ctx, char **args, GError **error);
 int ctl_bundle(CtlContext *ctx, char **args, GError **error);
 int ctl_debug(CtlContext *ctx, char **args, GError **error);
 int ctl_vacuum(CtlContext *ctx, char **args, GError **error);

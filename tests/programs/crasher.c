@@ -151,6 +151,30 @@ static void *thread_main(void *data)
     return NULL;
 }
 
+static void *live_thread(void *data)
+{
+    char name[16];
+    snprintf(name, sizeof name, "worker-%d", (int)(intptr_t)data);
+    pthread_setname_np(pthread_self(), name);
+    for (;;)
+        pause();
+    return NULL;
+}
+
+/* count named threads in pause(), "ready PID" on stdout, and no crash: for live dumps. */
+static void live_threads(int count)
+{
+    for (int i = 0; i < count; i++) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, live_thread, (void *)(intptr_t)i) != 0)
+            exit(3);
+    }
+    printf("ready %d\n", (int)getpid());
+    fflush(stdout);
+    for (;;)
+        pause();
+}
+
 static void crash_threads(int count)
 {
     static pthread_barrier_t barrier;
@@ -339,6 +363,8 @@ int main(int argc, char **argv)
         crash_ill();
     else if (strcmp(mode, "threads") == 0)
         crash_threads(arg ? atoi(arg) > 0 ? atoi(arg) : 4 : 4);
+    else if (strcmp(mode, "live") == 0)
+        live_threads(arg ? atoi(arg) > 0 ? atoi(arg) : 4 : 4);
     else
         die_usage("unknown mode");
 
