@@ -12,6 +12,7 @@
 
 #include "coronerctl.h"
 #include "fs-util.h"
+#include "minimal-core.h"
 
 /* The file system's block: a hole smaller than this saves nothing. */
 #define SPARSE_BLOCK 4096
@@ -283,4 +284,27 @@ CoronerCrashEntry *ctl_find_core_to_write(CtlContext *ctx, char **args, const ch
         return NULL;
     *ret_to_stdout = to_stdout;
     return e;
+}
+
+int ctl_open_output(const char *path, gboolean to_stdout, GError **error)
+{
+    if (to_stdout)
+        return STDOUT_FILENO;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0600);
+    if (fd < 0) {
+        int err = errno;
+        g_set_error(error, CTL_ERROR, CTL_EXIT_DATA, "cannot create %s: %s", path,
+                    g_strerror(err));
+    }
+    return fd;
+}
+
+int ctl_sink_fd(void *user, const void *data, size_t n)
+{
+    return coroner_write_all(*(const int *)user, data, n);
+}
+
+int ctl_sink_minimal(void *user, const void *data, size_t n)
+{
+    return coroner_minimal_core_feed(user, data, n);
 }

@@ -29,6 +29,17 @@ gboolean ctl_core_extract_to(const CoronerCrashIndex *index, const CoronerCrashE
                              CtlCoreSink sink, void *user, GError **error);
 
 /*
+ * The file --output names, created with mode 0600 (a core is the program's
+ * memory: only its owner may read the copy), or stdout.  -1 with a
+ * CTL_EXIT_DATA error.
+ */
+int ctl_open_output(const char *path, gboolean to_stdout, GError **error);
+
+/* Sinks for the minimal core writer: to the fd *(int *)user; into the writer user. */
+int ctl_sink_fd(void *user, const void *data, size_t n);
+int ctl_sink_minimal(void *user, const void *data, size_t n);
+
+/*
  * FALSE (with a CTL_EXIT_UNAVAILABLE error) when no core was kept or it is
  * gone; warns on stderr when the core is truncated.
  */

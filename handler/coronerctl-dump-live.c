@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "coronerctl-core.h"
 #include "coronerctl.h"
 
 #include "fs-util.h"
@@ -17,16 +18,6 @@
 #include "minimal-core.h"
 #include "minimal-plan.h"
 #include "recept.h"
-
-static int write_fd(void *user, const void *data, size_t n)
-{
-    return coroner_write_all(*(const int *)user, data, n);
-}
-
-static int feed_writer(void *user, const void *data, size_t n)
-{
-    return coroner_minimal_core_feed(user, data, n);
-}
 
 /* What the recept's plan reads of the process: its maps and the /proc files it copies. */
 static CoronerCrashRecord *live_record(pid_t pid)
@@ -81,20 +72,12 @@ int ctl_dump_live(CtlContext *ctx, char **args, GError **error)
     g_autoptr(CoronerMinimalPlan) plan = recept ? coroner_minimal_plan_new(recept, record) : NULL;
     CoronerMinimalOptions full = {.keep_all = true};
 
-    int fd = STDOUT_FILENO;
-    if (!to_stdout) {
-        /* A core is the program's memory: only its owner may read the copy. */
-        fd = open(ctx->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0600);
-        if (fd < 0) {
-            int err = errno;
-            g_set_error(error, CTL_ERROR, CTL_EXIT_DATA, "cannot create %s: %s", ctx->output,
-                        g_strerror(err));
-            return CTL_EXIT_DATA;
-        }
-    }
+    int fd = ctl_open_output(ctx->output, to_stdout, error);
+    if (fd < 0)
+        return CTL_EXIT_DATA;
     CoronerMinimalCore *m =
-        coroner_minimal_core_new(plan ? &plan->options : &full, write_fd, &fd);
-    gboolean ok = coroner_live_core(pid, feed_writer, m, &local);
+        coroner_minimal_core_new(plan ? &plan->options : &full, ctl_sink_fd, &fd);
+    gboolean ok = coroner_live_core(pid, ctl_sink_minimal, m, &local);
     int r = ok ? coroner_minimal_core_finish(m) : 0;
     const char *warning = coroner_minimal_core_warning(m);
     if (ok && r < 0)

@@ -17,16 +17,6 @@
 #include "fs-util.h"
 #include "minimal-core.h"
 
-static int write_fd(void *user, const void *data, size_t n)
-{
-    return coroner_write_all(*(const int *)user, data, n);
-}
-
-static int feed_writer(void *user, const void *data, size_t n)
-{
-    return coroner_minimal_core_feed(user, data, n);
-}
-
 /* The record's buffers with an address, as blobs pointing into the record. */
 static GArray *recorded_blobs(const CoronerCrashRecord *r)
 {
@@ -59,9 +49,9 @@ static gboolean dump_injected(CtlContext *ctx, CoronerCrashEntry *e, int fd, GEr
         .blobs = (const CoronerMemoryBlob *)blobs->data,
         .n_blobs = blobs->len,
     };
-    CoronerMinimalCore *m = coroner_minimal_core_new(&options, write_fd, &fd);
+    CoronerMinimalCore *m = coroner_minimal_core_new(&options, ctl_sink_fd, &fd);
     g_autoptr(GError) local = NULL;
-    gboolean ok = ctl_core_extract_to(ctx->index, e, feed_writer, m, &local);
+    gboolean ok = ctl_core_extract_to(ctx->index, e, ctl_sink_minimal, m, &local);
     int r = ok ? coroner_minimal_core_finish(m) : 0;
     CoronerMinimalStats stats;
     coroner_minimal_core_stats(m, &stats);
@@ -89,17 +79,9 @@ int ctl_dump(CtlContext *ctx, char **args, GError **error)
     if (!e)
         return (*error)->code;
 
-    int fd = STDOUT_FILENO;
-    if (!to_stdout) {
-        /* A core is the crashed program's memory: only its owner may read the copy. */
-        fd = open(ctx->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0600);
-        if (fd < 0) {
-            int err = errno;
-            g_set_error(error, CTL_ERROR, CTL_EXIT_DATA, "cannot create %s: %s", ctx->output,
-                        g_strerror(err));
-            return CTL_EXIT_DATA;
-        }
-    }
+    int fd = ctl_open_output(ctx->output, to_stdout, error);
+    if (fd < 0)
+        return CTL_EXIT_DATA;
     g_autoptr(GError) local = NULL;
     gboolean ok;
     if (ctx->inject) {
