@@ -170,8 +170,10 @@ static guint array_length(JsonArray *array)
 }
 
 /*
- * How many elements of an array member are read: at most max, so a record
- * with 120,000 threads costs what 4096 do; the cut is recorded, never silent.
+ * How many elements of an array member are read: at most max, so the record
+ * built from 120,000 threads holds what 4096 do (the parsed JSON tree is still
+ * the whole text's, bounded by RECORD_MAX_BYTES); the cut is recorded, never
+ * silent.
  */
 static guint capped_length(JsonArray *array, guint max, const char *what, CoronerCrashRecord *r)
 {

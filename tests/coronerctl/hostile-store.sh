@@ -40,7 +40,14 @@ assert_eq 0 "$RC" "info of a 120,000-thread record"
 assert_contains "only the first 4096 were read" "$OUT" "the cut is recorded"
 RSS=$(sed -n 's/^maxrss //p' <<<"$OUT" | tail -n 1)
 log "coronerctl info peak RSS: ${RSS} KiB"
-assert_le "${RSS:-999999999}" $((600 * 1024)) "coronerctl's memory stays bounded (peak RSS in KiB)"
+# 600 MiB bounds the strict build (about 510 MiB measured: the JSON tree of
+# the whole 35 MB text). Under AddressSanitizer the same program needs about
+# three times that (1.6 GiB measured): the tree is millions of small
+# allocations, each given a header and redzones, and freed memory is held in
+# a 256 MiB quarantine; so the budget there is three times the strict one.
+RSS_BUDGET=$((600 * 1024))
+[[ ${CORONER_SANITIZE:-none} == *address* ]] && RSS_BUDGET=$((3 * RSS_BUDGET))
+assert_le "${RSS:-999999999}" "$RSS_BUDGET" "coronerctl's memory stays bounded (peak RSS in KiB)"
 cp "$T/genuine.json" "$RECORD"
 
 # ---------------------------------------------------------------- FIFOs
