@@ -181,7 +181,28 @@ gboolean coronerd_store_has_record(Daemon *dm, const char *id)
     return fstatat(dm->store->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-/* Marks left by a coronerd that died: those dumps are lost; say so in their records. */
+/*
+ * A core of the lost dump that made it into the store: the worker links a core
+ * only once it is written and synced, so a coronerd killed between that and
+ * the record (during the backtrace) left a whole core behind, which is kept
+ * and named rather than lost.  Returns the core's file name, or NULL.
+ */
+static char *stored_core_of(Daemon *dm, const char *id, uint64_t *ret_bytes)
+{
+    static const char *const suffixes[] = {CORONER_CORE_SUFFIX_ZSTD, ""};
+    for (unsigned i = 0; i < G_N_ELEMENTS(suffixes); i++) {
+        g_autofree char *name = g_strconcat(id, suffixes[i], NULL);
+        struct stat st;
+        if (fstatat(dm->store->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISREG(st.st_mode) && st.st_size > 0) {
+            *ret_bytes = (uint64_t)st.st_size;
+            return g_steal_pointer(&name);
+        }
+    }
+    return NULL;
+}
+
+/* Marks left by a coronerd that died: say in each record what became of that dump. */
 void coronerd_recover_markers(Daemon *dm)
 {
     g_autoptr(GDir) dir = NULL;
@@ -200,15 +221,30 @@ void coronerd_recover_markers(Daemon *dm)
         g_autoptr(CoronerCrashRecord) r = coroner_crash_record_load_at(dm->in_progress_fd, name, &error);
         if (r && r->id && !coronerd_store_has_record(dm, r->id)) {
             g_free(r->core.reason);
-            r->core.state = CORONER_CORE_MISSING;
-            r->core.reason = g_strdup("the dump failed: coronerd stopped (killed or crashed) while "
-                                      "it was in progress, and the core was lost");
+            r->core.reason = NULL;
+            uint64_t stored_bytes = 0;
+            g_autofree char *core = stored_core_of(dm, r->id, &stored_bytes);
+            if (core) {
+                r->core.state = CORONER_CORE_PRESENT;
+                g_free(r->core.file);
+                r->core.file = g_steal_pointer(&core);
+                r->core.stored_size = stored_bytes;
+                coroner_crash_record_add_error(
+                    r, "coronerd stopped (killed or crashed) after the core was stored and "
+                       "before its record was written: no backtrace was made at the time, and "
+                       "whether the dump was cut at a limit was not recorded");
+            } else {
+                r->core.state = CORONER_CORE_MISSING;
+                r->core.reason = g_strdup("the dump failed: coronerd stopped (killed or crashed) "
+                                          "while it was in progress, and the core was lost");
+            }
             if (!coroner_ingest_record_only(dm->config, r, &error))
                 coroner_log(LOG_ERR, "cannot record the lost dump %s: %s", r->id, error->message);
             else
-                coroner_log(LOG_WARNING, "PID %" G_GINT64_FORMAT ": its dump was lost when the "
-                                         "previous coronerd stopped; recorded as failed",
-                            r->process.pid);
+                coroner_log(LOG_WARNING, "PID %" G_GINT64_FORMAT ": the previous coronerd "
+                                         "stopped during its dump; %s",
+                            r->process.pid, r->core.file ? "its stored core is kept and recorded"
+                                                         : "recorded as failed");
         }
         (void)unlinkat(dm->in_progress_fd, name, 0);
     }
