@@ -30,17 +30,10 @@ GDB_CRASHES=0
 ctl_init() {
     require_root gdb "$@"
     require_built "$CORONERCTL" "$CORONER_HANDLER" "$CORONER_CRASHER"
-    trap harness_exit EXIT
-    trap 'exit 130' INT
-    trap 'exit 143' TERM
-    trap 'harness_err $?' ERR
+    harness_traps
     T=$(mktemp -d /tmp/cctl.XXXXXX)
     on_exit "save_artifacts; rm -rf '$T'"
-    STORE=$T/store
-    CONFIG=$T/c
-    LOGDIR=$T/log
-    mkdir -p "$LOGDIR"
-    mkdir -m 0755 "$STORE"
+    harness_scratch_dirs
     ctl_common_init
 }
 

@@ -46,18 +46,7 @@ coronerd_start() {
 }
 
 # coronerd_stop [SIGNAL]: TERM waits for dumps in progress (up to 60 s), KILL does not.
-coronerd_stop() {
-    local sig=${1:-TERM} i
-    [ -n "$CORONERD_PID" ] || return 0
-    kill -s "$sig" "$CORONERD_PID" 2>/dev/null || true
-    for ((i = 0; i < 600; i++)); do
-        kill -0 "$CORONERD_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$CORONERD_PID" 2>/dev/null || true
-    wait "$CORONERD_PID" 2>/dev/null || true
-    CORONERD_PID=
-}
+coronerd_stop() { stop_process CORONERD_PID "${1:-TERM}" 600; }
 
 coronerd_socket_mode() {
     coronerd_prepare

@@ -171,6 +171,39 @@ harness_exit() {
     exit "$rc"
 }
 
+# harness_traps: every shell suite's exit paths (harness_exit runs what on_exit registered).
+harness_traps() {
+    trap harness_exit EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    trap 'harness_err $?' ERR
+}
+
+# harness_scratch_dirs: the store, the config path and the log directory below $T.
+harness_scratch_dirs() {
+    STORE=$T/store
+    CONFIG=$T/c
+    LOGDIR=$T/log
+    mkdir -p "$LOGDIR"
+    mkdir -m 0755 "$STORE"
+}
+
+# stop_process VAR [SIGNAL [TENTHS]]: ends the process of ours whose pid is in $VAR: SIGNAL
+# (TERM), up to TENTHS tenths of a second (100) to go, then KILL; reaps it and empties VAR.
+stop_process() {
+    local var=$1 sig=${2:-TERM} tenths=${3:-100} pid i
+    pid=${!var:-}
+    [ -n "$pid" ] || return 0
+    kill -s "$sig" "$pid" 2>/dev/null || true
+    for ((i = 0; i < tenths; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    printf -v "$var" '%s' ''
+}
+
 harness_err() {
     # Inside $(...) a failure is the caller's to judge; set -e does not stop there.
     [ "$BASH_SUBSHELL" -eq 0 ] || return 0
@@ -201,20 +234,13 @@ harness_init() {
     fi
     unset CORONER_E2E_IN_NAMESPACE
 
-    trap harness_exit EXIT
-    trap 'exit 130' INT
-    trap 'exit 143' TERM
-    trap 'harness_err $?' ERR
+    harness_traps
 
     # Short paths: the whole core_pattern must fit in 127 bytes.
     T=$(mktemp -d /tmp/ce.XXXXXX)
     mount -t tmpfs -o mode=0755,size=2G coroner-e2e "$T"
     on_exit "harness_remove_scratch"
-    STORE=$T/store
-    CONFIG=$T/c
-    LOGDIR=$T/log
-    mkdir -p "$LOGDIR"
-    mkdir -m 0755 "$STORE"
+    harness_scratch_dirs
 
     # Nothing of the machine's journald (if any) is visible from here on.
     mount -t tmpfs -o mode=0755 coroner-e2e /run/systemd
@@ -341,18 +367,7 @@ private_journal_start() {
     log "private journald $JOURNALD_PID"
 }
 
-private_journal_stop() {
-    [ -n "$JOURNALD_PID" ] || return 0
-    kill -TERM "$JOURNALD_PID" 2>/dev/null
-    local i
-    for ((i = 0; i < 50; i++)); do
-        kill -0 "$JOURNALD_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$JOURNALD_PID" 2>/dev/null
-    wait "$JOURNALD_PID" 2>/dev/null
-    JOURNALD_PID=
-}
+private_journal_stop() { stop_process JOURNALD_PID TERM 50; }
 
 # journal_sync: ask journald to write out everything it has (SIGRTMIN+1), and
 # wait for it to say so.

@@ -12,10 +12,7 @@ source "${CORONER_TEST_LIB:?}/harness.sh"
 source "$(dirname "$0")/upload-lib.sh"
 upload_test_start
 
-crash_and_wait segv
-[ -n "$RECORD" ] || harness_done
-ID=$(rec "$CRASH_PID" .id)
-KEY=$(bundle_key "$RECORD")
+upload_crash ID KEY segv
 log "expected key $KEY"
 
 run_upload --once
@@ -60,9 +57,7 @@ assert_eq 1 "$(s3_stores "$KEY")" "a second run sends nothing"
 # A template with a prefix, and DeleteAfterUpload.
 config_set "Upload.FilenameTemplate=fleet/{hostname}/{exe}-{signal}-{container}-{uuid}"
 config_set "Upload.DeleteAfterUpload=yes"
-crash_and_wait abrt
-[ -n "$RECORD" ] || harness_done
-ID2=$(rec "$CRASH_PID" .id)
+upload_crash ID2 KEY2 abrt
 CORE2=$STORE/$(rec "$CRASH_PID" .core.file)
 run_upload --once
 assert_eq 0 "$UPLOAD_RC" "upload with DeleteAfterUpload"

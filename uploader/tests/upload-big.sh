@@ -11,10 +11,7 @@ source "${CORONER_TEST_LIB:?}/harness.sh"
 source "$(dirname "$0")/upload-lib.sh"
 upload_test_start PartSize=16M
 
-crash_and_wait --big=80:random segv
-[ -n "$RECORD" ] || harness_done
-ID=$(rec "$CRASH_PID" .id)
-KEY=$(bundle_key "$RECORD")
+upload_crash ID KEY --big=80:random segv
 run_upload --once
 assert_eq 0 "$UPLOAD_RC" "coroner-upload --once succeeds ($UPLOAD_ERR)"
 assert_contains "multipart" "$UPLOAD_ERR" "sent as a multipart upload"

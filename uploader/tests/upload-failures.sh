@@ -14,10 +14,7 @@ source "${CORONER_TEST_LIB:?}/harness.sh"
 source "$(dirname "$0")/upload-lib.sh"
 upload_test_start
 
-crash_and_wait segv
-[ -n "$RECORD" ] || harness_done
-ID=$(rec "$CRASH_PID" .id)
-KEY=$(bundle_key "$RECORD")
+upload_crash ID KEY segv
 
 # A wrong secret.
 printf 'not-the-secret' >"$T/wrong-secret"
@@ -66,9 +63,7 @@ config_set "Upload.Watch=yes"
 PORT=$S3_PORT
 s3_stop
 upload_daemon_start
-crash_and_wait abrt
-[ -n "$RECORD" ] || harness_done
-KEY2=$(bundle_key "$RECORD")
+upload_crash ID2 KEY2 abrt
 if wait_for "grep -q 'will try again' '$LOGDIR/upload-daemon.err'" 30; then
     pass "server down: the failure is logged as one to retry"
 else

@@ -51,12 +51,7 @@ CFG
     log "S3 verifier + s3rver on 127.0.0.1:$S3_PORT (pid $S3_PID)"
 }
 
-s3_stop() {
-    [ -n "$S3_PID" ] || return 0
-    kill -TERM "$S3_PID" 2>/dev/null || true
-    wait "$S3_PID" 2>/dev/null || true
-    S3_PID=
-}
+s3_stop() { stop_process S3_PID; }
 
 # tamper_start body|header: a man in the middle in front of the verifier; sets TAMPER_PORT.
 tamper_start() {
@@ -73,12 +68,7 @@ tamper_start() {
     TAMPER_PORT=$(cat "$T/tamper-port")
 }
 
-tamper_stop() {
-    [ -n "$TAMPER_PID" ] || return 0
-    kill -TERM "$TAMPER_PID" 2>/dev/null || true
-    wait "$TAMPER_PID" 2>/dev/null || true
-    TAMPER_PID=
-}
+tamper_stop() { stop_process TAMPER_PID; }
 
 # upload_config [Key=Value…]: the [Upload] section of $CONFIG, for the running server.
 upload_config() {
@@ -91,6 +81,17 @@ upload_config() {
     config_set "Upload.PathStyle=yes"
     local kv
     for kv in "$@"; do config_set "Upload.$kv"; done
+}
+
+# upload_crash ID_VAR KEY_VAR CRASHER-ARGS…: a crash through the kernel (as crash_and_wait);
+# sets $ID_VAR to its record's id and $KEY_VAR to the object key it gets in the bucket.
+upload_crash() {
+    local id_var=$1 key_var=$2
+    shift 2
+    crash_and_wait "$@"
+    [ -n "$RECORD" ] || harness_done
+    printf -v "$id_var" '%s' "$(rec "$CRASH_PID" .id)"
+    printf -v "$key_var" '%s' "$(bundle_key "$RECORD")"
 }
 
 # run_upload ARGS…: coroner-upload --once (or ARGS) with a time limit; sets UPLOAD_RC, UPLOAD_ERR.
@@ -111,18 +112,7 @@ upload_daemon_start() {
     on_exit "upload_daemon_stop"
 }
 
-upload_daemon_stop() {
-    [ -n "$UPLOAD_DAEMON_PID" ] || return 0
-    kill -TERM "$UPLOAD_DAEMON_PID" 2>/dev/null || true
-    local i
-    for ((i = 0; i < 100; i++)); do
-        kill -0 "$UPLOAD_DAEMON_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$UPLOAD_DAEMON_PID" 2>/dev/null || true
-    wait "$UPLOAD_DAEMON_PID" 2>/dev/null || true
-    UPLOAD_DAEMON_PID=
-}
+upload_daemon_stop() { stop_process UPLOAD_DAEMON_PID; }
 
 # s3_keys: the bucket's object keys, one a line, through s3cmd.
 s3_keys() {

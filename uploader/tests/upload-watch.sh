@@ -34,9 +34,7 @@ config_set "Upload.Interval=2s"
 upload_daemon_start
 wait_for "grep -q 'running: on an interval' '$LOGDIR/upload-daemon.err'" 10 ||
     fail "coroner-upload did not start" "$(cat "$LOGDIR/upload-daemon.err")"
-crash_and_wait abrt
-[ -n "$RECORD" ] || harness_done
-KEY2=$(bundle_key "$RECORD")
+upload_crash ID2 KEY2 abrt
 if wait_for "[ \"\$(s3_stores '$KEY2')\" = 1 ]" 10; then
     pass "Interval=2s: the crash arrived"
 else
