@@ -188,6 +188,16 @@ harness_scratch_dirs() {
     mkdir -m 0755 "$STORE"
 }
 
+# wait_for COND SECONDS: polls the shell condition every 0.2 s; false if it never held.
+wait_for() {
+    local cond=$1 limit=$2 i
+    for ((i = 0; i < limit * 5; i++)); do
+        if eval "$cond"; then return 0; fi
+        sleep 0.2
+    done
+    return 1
+}
+
 # stop_process VAR [SIGNAL [TENTHS]]: ends the process of ours whose pid is in $VAR: SIGNAL
 # (TERM), up to TENTHS tenths of a second (100) to go, then KILL; reaps it and empties VAR.
 stop_process() {
@@ -527,12 +537,8 @@ make_real_core() {
     chmod 0755 "$T/cat-core"
     core_pattern_set "|/usr/bin/nsenter -t $$ -m $T/cat-core"
     run_crasher "$@"
-    local i
     # The kernel reaps the crasher only after the pipe's reader is done.
-    for ((i = 0; i < 50; i++)); do
-        [ -s "$out" ] && break
-        sleep 0.1
-    done
+    wait_for "[ -s '$out' ]" 5 || true
     "$CORONER_CHECK_CORE" "$out" >"$LOGDIR/real-core.check" || die "make_real_core: not a valid core: $(cat "$LOGDIR/real-core.check")"
 }
 

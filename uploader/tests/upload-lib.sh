@@ -60,11 +60,7 @@ tamper_start() {
         --upstream="http://127.0.0.1:$S3_PORT" >>"$LOGDIR/tamper.out" 2>&1 9>&- &
     TAMPER_PID=$!
     on_exit "tamper_stop"
-    local i
-    for ((i = 0; i < 100; i++)); do
-        [ -s "$T/tamper-port" ] && break
-        sleep 0.1
-    done
+    wait_for "[ -s '$T/tamper-port' ]" 10 || true
     TAMPER_PORT=$(cat "$T/tamper-port")
 }
 
@@ -154,16 +150,6 @@ fields = [str(uuid.uuid5(uuid.UUID(sys.argv[2]), r["id"])), "dump", ts.strftime(
           r["hostname"], os.path.basename(r["process"]["exe"]), r["process"]["pid"], r["signal"]["name"]]
 print("-".join([clean(fields[0]), "dump"] + [clean(f) for f in fields[2:]]) + ".zip")
 PY
-}
-
-# wait_for COND SECONDS: polls the shell condition every 0.2 s.
-wait_for() {
-    local cond=$1 limit=$2 i
-    for ((i = 0; i < limit * 5; i++)); do
-        if eval "$cond"; then return 0; fi
-        sleep 0.2
-    done
-    return 1
 }
 
 # upload_test_start [Key=Value…]: what every upload test starts with — the
