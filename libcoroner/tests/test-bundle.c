@@ -10,19 +10,17 @@
 
 #include "bundle-name.h"
 #include "bundle.h"
+#include "coroner-test-record.h"
 #include "crash-record.h"
 #include "coroner-test.h"
 
 static CoronerCrashRecord *sample_record(void)
 {
-    CoronerCrashRecord *r = coroner_crash_record_new();
-    r->id = g_strdup("core.crasher.1000.f9ec52eb6b04432b83875e7ba3cc1b6b.4242.1795346065000000");
-    r->timestamp_usec = G_GINT64_CONSTANT(1795346065000000);
+    CoronerCrashRecord *r = coroner_test_record_new(
+        "core.crasher.1000.f9ec52eb6b04432b83875e7ba3cc1b6b.4242.1795346065000000",
+        G_GINT64_CONSTANT(1795346065000000), 4242, -1, "tool", "/usr/bin/.hidden tool");
     r->hostname = g_strdup("build host/../x");
-    r->process.pid = 4242;
     r->process.uid = 1000;
-    r->process.exe = g_strdup("/usr/bin/.hidden tool");
-    r->process.comm = g_strdup("tool");
     r->process.environ = g_strdup("SECRET=hunter2");
     r->process.proc_status = g_strdup("Name:\ttool\n");
     r->signal.number = 11;

@@ -8,17 +8,13 @@
 
 static CoronerCrashRecord *make_full_record(void)
 {
-    CoronerCrashRecord *r = coroner_crash_record_new();
-    r->id = g_strdup("core.app.1000.0123456789abcdef0123456789abcdef.42.1700000000000000");
-    r->timestamp_usec = 1700000000000000;
+    CoronerCrashRecord *r = coroner_test_record_new(
+        "core.app.1000.0123456789abcdef0123456789abcdef.42.1700000000000000", 1700000000000000, 42,
+        43, "app", "/usr/bin/app");
     r->boot_id = g_strdup("0123456789abcdef0123456789abcdef");
     r->hostname = g_strdup("host");
-    r->process.pid = 42;
-    r->process.tid = 43;
     r->process.uid = 1000;
     r->process.gid = 1000;
-    r->process.comm = g_strdup("app");
-    r->process.exe = g_strdup("/usr/bin/app");
     r->process.cmdline = g_strdup("app --flag ünïcode");
     r->process.dumpable = 1;
     r->process.rlimit_core = UINT64_MAX;

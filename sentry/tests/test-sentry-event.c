@@ -39,13 +39,9 @@ static void test_event_id(void)
 
 static CoronerCrashRecord *make_record(void)
 {
-    CoronerCrashRecord *r = coroner_crash_record_new();
-    r->id = g_strdup("core.app.1000.x.42.1");
-    r->timestamp_usec = G_GINT64_CONSTANT(1767225600123456);
-    r->process.pid = 42;
-    r->process.tid = 43;
-    r->process.comm = g_strdup("app");
-    r->process.exe = g_strdup("/opt/app/bin/app");
+    CoronerCrashRecord *r =
+        coroner_test_record_new("core.app.1000.x.42.1", G_GINT64_CONSTANT(1767225600123456), 42, 43,
+                                "app", "/opt/app/bin/app");
     r->process.environ = g_strdup("SECRET=do-not-send");
     r->signal.number = 6;
     r->signal.name = g_strdup("ABRT");

@@ -1,6 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "coroner-test-record.h"
 
+CoronerCrashRecord *coroner_test_record_new(const char *id, int64_t timestamp_usec, int64_t pid,
+                                            int64_t tid, const char *comm, const char *exe)
+{
+    CoronerCrashRecord *r = coroner_crash_record_new();
+    r->id = g_strdup(id);
+    r->timestamp_usec = timestamp_usec;
+    r->process.pid = pid;
+    r->process.tid = tid;
+    r->process.comm = g_strdup(comm);
+    r->process.exe = g_strdup(exe);
+    return r;
+}
+
 CoronerThread *coroner_test_add_thread(CoronerCrashRecord *r, int64_t tid, const char *name,
                                        gboolean crashed)
 {

@@ -7,6 +7,11 @@
 
 #include "crash-record.h"
 
+/* A new record of the process pid (crashing thread tid) running exe as comm, crashed at
+ * timestamp_usec, stored as id. */
+CoronerCrashRecord *coroner_test_record_new(const char *id, int64_t timestamp_usec, int64_t pid,
+                                            int64_t tid, const char *comm, const char *exe);
+
 /* A thread appended to r. */
 CoronerThread *coroner_test_add_thread(CoronerCrashRecord *r, int64_t tid, const char *name,
                                        gboolean crashed);
