@@ -26,8 +26,7 @@ static const CoronerThread *crashed(const CoronerCrashRecord *r)
 static void test_c_segv(void)
 {
     int pid = 0;
-    g_autofree char *core = test_program_core("CRASH_C", "segv", &pid);
-    g_autoptr(CoronerCrashRecord) r = test_symbolize(core, test_path("CRASH_C"), pid);
+    g_autoptr(CoronerCrashRecord) r = test_program_record("CRASH_C", "segv", &pid, NULL);
     const CoronerThread *t = crashed(r);
     g_assert_cmpint(t->tid, ==, pid);
     test_assert_frame(t, 0, "crash_write", "crash-c.c",
@@ -72,9 +71,7 @@ static void test_c_segv(void)
 
 static void test_c_abort(void)
 {
-    int pid = 0;
-    g_autofree char *core = test_program_core("CRASH_C", "abort", &pid);
-    g_autoptr(CoronerCrashRecord) r = test_symbolize(core, test_path("CRASH_C"), pid);
+    g_autoptr(CoronerCrashRecord) r = test_program_record("CRASH_C", "abort", NULL, NULL);
     const CoronerThread *t = crashed(r);
     int a = test_find_frame(t, 0, "abort");
     g_assert_cmpint(a, >=, 0);
@@ -148,9 +145,7 @@ static void test_c_threads(void)
 
 static void test_cxx(void)
 {
-    int pid = 0;
-    g_autofree char *core = test_program_core("CRASH_CXX", "segv", &pid);
-    g_autoptr(CoronerCrashRecord) r = test_symbolize(core, test_path("CRASH_CXX"), pid);
+    g_autoptr(CoronerCrashRecord) r = test_program_record("CRASH_CXX", "segv", NULL, NULL);
     const CoronerThread *t = crashed(r);
     g_autofree char *text = coroner_backtrace_format(r, 1);
     g_test_message("%s", text);
@@ -171,9 +166,7 @@ static void test_cxx(void)
 
 static void test_cxx_throw(void)
 {
-    int pid = 0;
-    g_autofree char *core = test_program_core("CRASH_CXX", "throw", &pid);
-    g_autoptr(CoronerCrashRecord) r = test_symbolize(core, test_path("CRASH_CXX"), pid);
+    g_autoptr(CoronerCrashRecord) r = test_program_record("CRASH_CXX", "throw", NULL, NULL);
     const CoronerThread *t = crashed(r);
     g_autofree char *text = coroner_backtrace_format(r, 1);
     g_test_message("%s", text);
@@ -190,14 +183,12 @@ static void test_cxx_throw(void)
 
 static void test_signature(void)
 {
-    int pid1 = 0, pid2 = 0, pid3 = 0;
-    g_autofree char *core1 = test_program_core("CRASH_C", "segv", &pid1);
+    int pid2 = 0;
+    g_autoptr(CoronerCrashRecord) r1 = test_program_record("CRASH_C", "segv", NULL, NULL);
     g_autofree char *core2 =
         test_make_core("c-segv-again", &pid2, test_path("CRASH_C"), "segv", NULL);
-    g_autofree char *core3 = test_program_core("CRASH_C", "abort", &pid3);
-    g_autoptr(CoronerCrashRecord) r1 = test_symbolize(core1, test_path("CRASH_C"), pid1);
     g_autoptr(CoronerCrashRecord) r2 = test_symbolize(core2, test_path("CRASH_C"), pid2);
-    g_autoptr(CoronerCrashRecord) r3 = test_symbolize(core3, test_path("CRASH_C"), pid3);
+    g_autoptr(CoronerCrashRecord) r3 = test_program_record("CRASH_C", "abort", NULL, NULL);
     /* ASLR really moved the program between the two crashes. */
     const CoronerFrame *a = crashed(r1)->frames->pdata[0], *b = crashed(r2)->frames->pdata[0];
     g_assert_cmpuint(a->pc, !=, b->pc);
@@ -205,10 +196,7 @@ static void test_signature(void)
     g_assert_cmpstr(r1->signature, ==, r2->signature);
     g_assert_cmpstr(r1->signature, !=, r3->signature);
 
-    g_autoptr(CoronerCrashRecord) cxx1 = NULL;
-    int pid4 = 0;
-    g_autofree char *core4 = test_program_core("CRASH_CXX", "segv", &pid4);
-    cxx1 = test_symbolize(core4, test_path("CRASH_CXX"), pid4);
+    g_autoptr(CoronerCrashRecord) cxx1 = test_program_record("CRASH_CXX", "segv", NULL, NULL);
     g_assert_cmpstr(cxx1->signature, !=, r1->signature);
 }
 

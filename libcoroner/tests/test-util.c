@@ -180,6 +180,19 @@ gboolean test_symbolize_file_sandboxed(const char *core, const char *exe,
     return symbolize_file(core, exe, o, TRUE, uid, gid, r, error);
 }
 
+CoronerCrashRecord *test_program_record(const char *program_variable, const char *mode,
+                                        int *ret_pid, char **ret_core)
+{
+    int pid = 0;
+    g_autofree char *core = test_program_core(program_variable, mode, &pid);
+    CoronerCrashRecord *r = test_symbolize(core, test_path(program_variable), pid);
+    if (ret_pid)
+        *ret_pid = pid;
+    if (ret_core)
+        *ret_core = g_steal_pointer(&core);
+    return r;
+}
+
 CoronerCrashRecord *test_symbolize(const char *core, const char *exe, int64_t crash_tid)
 {
     CoronerSymbolizeOptions o;

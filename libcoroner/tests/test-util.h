@@ -43,6 +43,11 @@ char *test_program_core(const char *program_variable, const char *mode, int *ret
 /* Writes length bytes of data to the file name in test_tmpdir(); returns its path. */
 char *test_write_tmp(const char *name, const void *data, gsize length);
 
+/* test_program_core() symbolized in-process (test_symbolize()); the crashed pid in *ret_pid and
+ * the core's path in *ret_core (caller frees) when wanted. */
+CoronerCrashRecord *test_program_record(const char *program_variable, const char *mode,
+                                        int *ret_pid, char **ret_core);
+
 /* A whole file's bytes; asserts it could be read. */
 guint8 *test_read_file(const char *path, gsize *ret_length);
 
