@@ -79,10 +79,20 @@ def tool(*args, check_rc=True, timeout=60):
     return r
 
 
-def flush(*extra):
-    r = tool("outbox", "flush", *extra)
-    words = r.stdout.split()
+def counts(stdout):
+    words = stdout.split()
     return dict(zip(words[0::2], (int(w) for w in words[1::2])))
+
+
+def flush(*extra):
+    return counts(tool("outbox", "flush", *extra).stdout)
+
+
+def timed_flush(deadline, limit):
+    """outbox flush --timeout DEADLINE (killed after LIMIT s): its counts and the seconds it took."""
+    t0 = time.time()
+    r = tool("outbox", "flush", "--timeout", str(deadline), timeout=limit)
+    return counts(r.stdout), time.time() - t0
 
 
 def outbox():
@@ -340,10 +350,7 @@ def scenario_hang():
     s = Server()
     s.script(["hang"])
     eid = submit(s.dsn())
-    t0 = time.time()
-    r = tool("outbox", "flush", "--timeout", "2", timeout=30)
-    took = time.time() - t0
-    f = dict(zip(r.stdout.split()[0::2], (int(w) for w in r.stdout.split()[1::2])))
+    f, took = timed_flush(2, 30)
     check(f["failed"] == 1, f"{f}")
     check(took < 15, f"the client waited {took:.1f}s for a hung server")
     e = outbox()[eid]
@@ -458,10 +465,7 @@ def scenario_drip():
     s = Server()
     s.script(["drip:120"])
     eid = submit(s.dsn())
-    t0 = time.time()
-    r = tool("outbox", "flush", "--timeout", "3", timeout=60)
-    took = time.time() - t0
-    f = dict(zip(r.stdout.split()[0::2], (int(w) for w in r.stdout.split()[1::2])))
+    f, took = timed_flush(3, 60)
     check(f["failed"] == 1 and f["sent"] == 0, f"{f}")
     check(took < 10, f"the send took {took:.1f}s against a 3 s deadline")
     e = outbox()[eid]
