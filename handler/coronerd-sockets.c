@@ -52,6 +52,23 @@ static int accept_peer(int listen_fd)
     return conn;
 }
 
+/* A crash as its connection names it, for admission; takes core_fd and pidfd. */
+static Dump *dump_new(DumpSource source, int core_fd, int pidfd, pid_t pid, uid_t uid, gid_t gid,
+                      int dumpable)
+{
+    Dump *d = g_new(Dump, 1);
+    *d = (Dump){
+        .source = source,
+        .core_fd = core_fd,
+        .pidfd = pidfd,
+        .pid = pid,
+        .uid = uid,
+        .gid = gid,
+        .dumpable = dumpable,
+    };
+    return d;
+}
+
 gboolean coronerd_on_coredump_connection(gint fd, GIOCondition condition, gpointer data)
 {
     Daemon *dm = data;
@@ -60,23 +77,20 @@ gboolean coronerd_on_coredump_connection(gint fd, GIOCondition condition, gpoint
     if (conn < 0)
         return G_SOURCE_CONTINUE;
 
-    Dump *d = g_new0(Dump, 1);
-    d->source = SOURCE_SOCKET;
-    d->core_fd = conn;
-    d->timestamp_usec = g_get_real_time();
+    int64_t now = g_get_real_time();
     g_autoptr(GError) error = NULL;
     CoronerCoredumpPeer peer;
-    d->pidfd = coroner_coredump_peer(conn, &peer, &error);
+    int pidfd = coroner_coredump_peer(conn, &peer, &error);
     uint64_t mask = 0;
-    if (d->pidfd < 0 || !coroner_coredump_read_request(conn, &mask, &error)) {
+    if (pidfd < 0 || !coroner_coredump_read_request(conn, &mask, &error)) {
         coroner_log(LOG_ERR, "a coredump connection was dropped: %s", error->message);
-        coronerd_dump_free(d);
+        if (pidfd >= 0)
+            close(pidfd);
+        close(conn);
         return G_SOURCE_CONTINUE;
     }
-    d->pid = peer.pid;
-    d->uid = peer.uid;
-    d->gid = peer.gid;
-    d->dumpable = peer.dumpable;
+    Dump *d = dump_new(SOURCE_SOCKET, conn, pidfd, peer.pid, peer.uid, peer.gid, peer.dumpable);
+    d->timestamp_usec = now;
     identify(d);
     d->id = coroner_entry_id(d->comm ? d->comm : "unknown", d->uid, dm->boot_id, d->pid,
                              (uint64_t)(d->timestamp_usec / G_USEC_PER_SEC * G_USEC_PER_SEC));
@@ -112,15 +126,9 @@ gboolean coronerd_on_handoff_connection(gint fd, GIOCondition condition, gpointe
         return G_SOURCE_CONTINUE;
     }
     close(conn);
-    Dump *d = g_new0(Dump, 1);
     CoronerProcessInfo *p = &capture->record->process;
-    d->source = SOURCE_HANDOFF;
-    d->core_fd = core_fd;
-    d->pidfd = pidfd;
-    d->pid = (pid_t)p->pid;
-    d->uid = (uid_t)p->uid;
-    d->gid = (gid_t)p->gid;
-    d->dumpable = p->dumpable;
+    Dump *d = dump_new(SOURCE_HANDOFF, core_fd, pidfd, (pid_t)p->pid, (uid_t)p->uid, (gid_t)p->gid,
+                       p->dumpable);
     d->comm = g_strdup(p->comm);
     d->exe = g_strdup(p->exe);
     d->id = g_strdup(capture->record->id);

@@ -410,69 +410,38 @@ out:
 /* -------------------------------------------------------------------------------------------- */
 /* parse: unprivileged, hostile input.                                                          */
 
-static const char *save_state_name(uint32_t state)
+/* The names the record uses for the hook's states; "unknown" for one this reader does not know. */
+static const char *const save_states[] = {
+    [CORONER_HOOK_SAVE_NONE] = "none",
+    [CORONER_HOOK_SAVE_PENDING] = "pending",
+    [CORONER_HOOK_SAVE_RUNNING] = "running",
+    [CORONER_HOOK_SAVE_DONE] = "done",
+    [CORONER_HOOK_SAVE_TIMED_OUT] = "timed-out",
+    [CORONER_HOOK_SAVE_CRASHED] = "crashed",
+};
+static const char *const chain_states[] = {
+    [CORONER_HOOK_CHAIN_NONE] = "none",
+    [CORONER_HOOK_CHAIN_CALLED] = "called",
+    [CORONER_HOOK_CHAIN_RETURNED] = "returned",
+    [CORONER_HOOK_CHAIN_CRASHED] = "crashed",
+};
+static const char *const restart_states[] = {
+    [CORONER_HOOK_RESTART_OFF] = "off",
+    [CORONER_HOOK_RESTART_STARTED] = "started",
+    [CORONER_HOOK_RESTART_LOOP] = "crash-loop",
+    [CORONER_HOOK_RESTART_FAILED] = "failed",
+};
+static const char *const transports[] = {
+    [CORONER_HOOK_TRANSPORT_ANON_NAME] = "anon-name",
+    [CORONER_HOOK_TRANSPORT_MEMFD] = "memfd",
+};
+
+static const char *state_name(uint32_t state, const char *const *names, size_t n)
 {
-    switch (state) {
-    case CORONER_HOOK_SAVE_NONE:
-        return "none";
-    case CORONER_HOOK_SAVE_PENDING:
-        return "pending";
-    case CORONER_HOOK_SAVE_RUNNING:
-        return "running";
-    case CORONER_HOOK_SAVE_DONE:
-        return "done";
-    case CORONER_HOOK_SAVE_TIMED_OUT:
-        return "timed-out";
-    case CORONER_HOOK_SAVE_CRASHED:
-        return "crashed";
-    default:
-        return "unknown";
-    }
+    return state < n && names[state] ? names[state] : "unknown";
 }
 
-static const char *chain_state_name(uint32_t state)
-{
-    switch (state) {
-    case CORONER_HOOK_CHAIN_NONE:
-        return "none";
-    case CORONER_HOOK_CHAIN_CALLED:
-        return "called";
-    case CORONER_HOOK_CHAIN_RETURNED:
-        return "returned";
-    case CORONER_HOOK_CHAIN_CRASHED:
-        return "crashed";
-    default:
-        return "unknown";
-    }
-}
-
-static const char *restart_state_name(uint32_t state)
-{
-    switch (state) {
-    case CORONER_HOOK_RESTART_OFF:
-        return "off";
-    case CORONER_HOOK_RESTART_STARTED:
-        return "started";
-    case CORONER_HOOK_RESTART_LOOP:
-        return "crash-loop";
-    case CORONER_HOOK_RESTART_FAILED:
-        return "failed";
-    default:
-        return "unknown";
-    }
-}
-
-static const char *transport_name(uint32_t transport)
-{
-    switch (transport) {
-    case CORONER_HOOK_TRANSPORT_ANON_NAME:
-        return "anon-name";
-    case CORONER_HOOK_TRANSPORT_MEMFD:
-        return "memfd";
-    default:
-        return "unknown";
-    }
-}
+#define STATE_NAME(state, names) state_name((state), (names), G_N_ELEMENTS(names))
 
 /* A slot is usable when no write was in progress (even seq) and it holds data. */
 static gboolean slot_usable(const Region *r, uint64_t entry, guint *dropped, uint32_t *ret_flags)
@@ -637,9 +606,9 @@ static void parse_crash(const Region *r, CoronerAppInfo *app, CoronerHookCrash *
         app->crashed_thread_name = text_at(r, FIELD(thread_name), CORONER_HOOK_THREAD_NAME_SIZE);
     }
     /* Single words, written after the seqlocked part: readable on their own. */
-    crash->emergency_save = save_state_name(u32_at(r, FIELD(save_state)));
-    crash->previous_handler = chain_state_name(u32_at(r, FIELD(chain_state)));
-    crash->restart = restart_state_name(u32_at(r, FIELD(restart_state)));
+    crash->emergency_save = STATE_NAME(u32_at(r, FIELD(save_state)), save_states);
+    crash->previous_handler = STATE_NAME(u32_at(r, FIELD(chain_state)), chain_states);
+    crash->restart = STATE_NAME(u32_at(r, FIELD(restart_state)), restart_states);
 
     uint32_t exception_seq = u32_at(r, FIELD(exception_seq));
     if (exception_seq & 1) {
@@ -705,7 +674,7 @@ CoronerAppInfo *coroner_hook_metadata_parse_full(GBytes *raw, int64_t expected_p
         .emergency_save = "none",
         .previous_handler = "none",
         .restart = "off",
-        .transport = transport_name(r.h.transport),
+        .transport = STATE_NAME(r.h.transport, transports),
     };
     CoronerAppInfo *app = coroner_app_info_new();
     parse_strings(&r, app, &crash.dropped_slots);
