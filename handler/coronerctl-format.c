@@ -54,24 +54,30 @@ char *ctl_format_bytes(uint64_t bytes)
     return g_strdup_printf("%.1f%c", v, units[u]);
 }
 
+/* "1000 (alice)", or the number alone when it names nobody; "-" when unknown. */
+static char *format_id(int64_t id, const char *name)
+{
+    if (id < 0)
+        return g_strdup("-");
+    if (name)
+        return g_strdup_printf("%" G_GINT64_FORMAT " (%s)", id, name);
+    return g_strdup_printf("%" G_GINT64_FORMAT, id);
+}
+
 char *ctl_format_uid(int64_t uid)
 {
-    if (uid < 0)
-        return g_strdup("-");
     struct passwd pw, *found = NULL;
     char buf[4096];
-    if (getpwuid_r((uid_t)uid, &pw, buf, sizeof buf, &found) == 0 && found)
-        return g_strdup_printf("%" G_GINT64_FORMAT " (%s)", uid, found->pw_name);
-    return g_strdup_printf("%" G_GINT64_FORMAT, uid);
+    if (uid >= 0 && getpwuid_r((uid_t)uid, &pw, buf, sizeof buf, &found) != 0)
+        found = NULL;
+    return format_id(uid, found ? found->pw_name : NULL);
 }
 
 char *ctl_format_gid(int64_t gid)
 {
-    if (gid < 0)
-        return g_strdup("-");
     struct group gr, *found = NULL;
     char buf[4096];
-    if (getgrgid_r((gid_t)gid, &gr, buf, sizeof buf, &found) == 0 && found)
-        return g_strdup_printf("%" G_GINT64_FORMAT " (%s)", gid, found->gr_name);
-    return g_strdup_printf("%" G_GINT64_FORMAT, gid);
+    if (gid >= 0 && getgrgid_r((gid_t)gid, &gr, buf, sizeof buf, &found) != 0)
+        found = NULL;
+    return format_id(gid, found ? found->gr_name : NULL);
 }

@@ -64,19 +64,6 @@ void ctl_submit_options_clear(void)
 
 /* ------------------------------------------------------------ the outbox's entries */
 
-static const char *state_name(CoronerSentryEntryState state)
-{
-    switch (state) {
-    case CORONER_SENTRY_ENTRY_PENDING:
-        return "pending";
-    case CORONER_SENTRY_ENTRY_SENT:
-        return "sent";
-    case CORONER_SENTRY_ENTRY_REJECTED:
-        return "rejected";
-    }
-    return "unknown";
-}
-
 /* "HTTP 413 Request Entity Too Large", or NULL without a status. */
 static char *status_text(guint status)
 {
@@ -130,7 +117,7 @@ static JsonNode *entry_json(const CoronerSentryOutboxEntry *e, const char *app, 
     else
         json_builder_add_null_value(b);
     json_builder_set_member_name(b, "state");
-    json_builder_add_string_value(b, state_name(e->state));
+    json_builder_add_string_value(b, coroner_sentry_entry_state_name(e->state));
     json_builder_set_member_name(b, "size");
     json_builder_add_int_value(b, (gint64)e->size);
     g_autofree char *created = ctl_format_iso8601(e->created_usec);
@@ -481,7 +468,7 @@ static int outbox_list(CtlContext *ctx, GError **error)
         ctl_table_add(table, CTL_COLOR_BOLD, e->event_id);
         ctl_table_add(table, CTL_COLOR_NONE, kind.comment ? "comment" : "report");
         ctl_table_add(table, CTL_COLOR_NONE, kind.app);
-        ctl_table_add(table, color, state_name(e->state));
+        ctl_table_add(table, color, coroner_sentry_entry_state_name(e->state));
         ctl_table_add(table, CTL_COLOR_NONE, attempts);
         ctl_table_add(table, CTL_COLOR_NONE, next);
         ctl_table_add(table, CTL_COLOR_NONE, answer);

@@ -65,15 +65,23 @@ sd_journal *coroner_journal_open(const char *directory, const char *const *files
     return j;
 }
 
-/* A field's value as a string (fields are not NUL-terminated and may hold NULs). */
-static char *field_string(GHashTable *fields, const char *name)
+/* A field's bytes (fields are not NUL-terminated and may hold NULs); FALSE when it is absent. */
+static gboolean field_bytes(GHashTable *fields, const char *name, const guint8 **ret_data,
+                            gsize *ret_n)
 {
     GBytes *b = g_hash_table_lookup(fields, name);
     if (!b)
-        return NULL;
+        return FALSE;
+    *ret_data = g_bytes_get_data(b, ret_n);
+    return TRUE;
+}
+
+/* A field's value as a string. */
+static char *field_string(GHashTable *fields, const char *name)
+{
+    const guint8 *data;
     gsize n;
-    const char *data = g_bytes_get_data(b, &n);
-    return g_strndup(data, n);
+    return field_bytes(fields, name, &data, &n) ? g_strndup((const char *)data, n) : NULL;
 }
 
 static gboolean field_int(GHashTable *fields, const char *name, int64_t *ret)
@@ -88,11 +96,10 @@ static gboolean field_int(GHashTable *fields, const char *name, int64_t *ret)
 
 static char *field_hex(GHashTable *fields, const char *name)
 {
-    GBytes *b = g_hash_table_lookup(fields, name);
-    if (!b)
-        return NULL;
+    const guint8 *data;
     gsize n;
-    const guint8 *data = g_bytes_get_data(b, &n);
+    if (!field_bytes(fields, name, &data, &n))
+        return NULL;
     GString *hex = g_string_sized_new(n * 2);
     for (gsize i = 0; i < n; i++)
         g_string_append_printf(hex, "%02x", data[i]);

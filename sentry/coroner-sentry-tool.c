@@ -176,16 +176,6 @@ static int flush(void)
     return 0;
 }
 
-static const char *state_name(CoronerSentryEntryState s)
-{
-    switch (s) {
-    case CORONER_SENTRY_ENTRY_PENDING: return "pending";
-    case CORONER_SENTRY_ENTRY_SENT: return "sent";
-    case CORONER_SENTRY_ENTRY_REJECTED: return "rejected";
-    }
-    return "?";
-}
-
 static int cmd_outbox(int argc, char **argv)
 {
     GError *error = NULL;
@@ -204,7 +194,7 @@ static int cmd_outbox(int argc, char **argv)
             const CoronerSentryOutboxEntry *e = list->pdata[i];
             printf("%s %s size=%" G_GUINT64_FORMAT " created=%" G_GINT64_FORMAT
                    " attempts=%u next=%" G_GINT64_FORMAT " status=%u%s%s\n",
-                   e->event_id, state_name(e->state), e->size, e->created_usec, e->attempts,
+                   e->event_id, coroner_sentry_entry_state_name(e->state), e->size, e->created_usec, e->attempts,
                    e->next_attempt_usec, e->last_status, e->last_error ? " error=" : "",
                    e->last_error ? e->last_error : "");
         }

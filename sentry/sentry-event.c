@@ -8,6 +8,7 @@
 #include "build-config.h"
 #include "sentry-breadcrumbs.h"
 #include "sentry-dsn.h"
+#include "sentry-envelope.h"
 
 /* Sentry truncates tag values longer than this; we cut them ourselves, predictably. */
 #define MAX_TAG_VALUE 200
@@ -132,16 +133,6 @@ static void set_string_if(JsonObject *o, const char *member, const char *value)
 {
     if (value && *value)
         json_object_set_string_member(o, member, value);
-}
-
-static char *iso_timestamp(int64_t usec)
-{
-    g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(usec / G_USEC_PER_SEC);
-    if (!dt)
-        return g_strdup("1970-01-01T00:00:00Z");
-    g_autofree char *base = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%S");
-    return g_strdup_printf("%s.%06" G_GINT64_FORMAT "Z", base,
-                           (usec % G_USEC_PER_SEC + G_USEC_PER_SEC) % G_USEC_PER_SEC);
 }
 
 /* A frame belongs to the application unless it lives in a system library directory. */
@@ -451,7 +442,7 @@ JsonNode *coroner_sentry_event_build(const CoronerCrashRecord *r,
     g_autofree char *event_id =
         options->event_id ? g_strdup(options->event_id) : coroner_sentry_event_id_new();
     json_object_set_string_member(e, "event_id", event_id);
-    g_autofree char *timestamp = iso_timestamp(r->timestamp_usec);
+    g_autofree char *timestamp = coroner_sentry_format_time(r->timestamp_usec);
     json_object_set_string_member(e, "timestamp", timestamp);
     json_object_set_string_member(e, "platform", "native");
     json_object_set_string_member(e, "level", "fatal");
@@ -524,7 +515,7 @@ JsonNode *coroner_sentry_feedback_build(const CoronerSentryFeedback *f, GError *
     g_autofree char *event_id = coroner_sentry_feedback_event_id(f->associated_event_id);
     json_object_set_string_member(e, "event_id", event_id);
     g_autofree char *timestamp =
-        iso_timestamp(f->timestamp_usec ? f->timestamp_usec : g_get_real_time());
+        coroner_sentry_format_time(f->timestamp_usec ? f->timestamp_usec : g_get_real_time());
     json_object_set_string_member(e, "timestamp", timestamp);
     json_object_set_string_member(e, "platform", "native");
     json_object_set_string_member(e, "level", "info");

@@ -103,6 +103,16 @@ const char *coroner_sentry_outbox_get_path(const CoronerSentryOutbox *outbox)
     return outbox->path;
 }
 
+const char *coroner_sentry_entry_state_name(CoronerSentryEntryState state)
+{
+    static const char *const names[] = {
+        [CORONER_SENTRY_ENTRY_PENDING] = "pending",
+        [CORONER_SENTRY_ENTRY_SENT] = "sent",
+        [CORONER_SENTRY_ENTRY_REJECTED] = "rejected",
+    };
+    return (unsigned)state < G_N_ELEMENTS(names) ? names[state] : "unknown";
+}
+
 void coroner_sentry_outbox_entry_free(CoronerSentryOutboxEntry *entry)
 {
     if (!entry)

@@ -64,6 +64,9 @@ typedef enum {
     CORONER_SENTRY_ENTRY_REJECTED,
 } CoronerSentryEntryState;
 
+/* "pending", "sent" or "rejected", as coronerctl and coroner-sentry-tool print it. */
+const char *coroner_sentry_entry_state_name(CoronerSentryEntryState state);
+
 typedef struct {
     char *event_id;
     CoronerSentryEntryState state;

@@ -255,6 +255,15 @@ static void test_unsendable(Fixture *f, gconstpointer data)
 
 static void test_async(Fixture *f, gconstpointer data);
 
+/* The one spelling coronerctl and coroner-sentry-tool print. */
+static void test_state_names(void)
+{
+    g_assert_cmpstr(coroner_sentry_entry_state_name(CORONER_SENTRY_ENTRY_PENDING), ==, "pending");
+    g_assert_cmpstr(coroner_sentry_entry_state_name(CORONER_SENTRY_ENTRY_SENT), ==, "sent");
+    g_assert_cmpstr(coroner_sentry_entry_state_name(CORONER_SENTRY_ENTRY_REJECTED), ==, "rejected");
+    g_assert_cmpstr(coroner_sentry_entry_state_name((CoronerSentryEntryState)7), ==, "unknown");
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -267,6 +276,7 @@ int main(int argc, char **argv)
                teardown);
     g_test_add("/sentry/outbox/unsendable", Fixture, NULL, setup, test_unsendable, teardown);
     g_test_add("/sentry/outbox/async", Fixture, NULL, setup, test_async, teardown);
+    g_test_add_func("/sentry/outbox/state-names", test_state_names);
     return g_test_run();
 }
 
