@@ -56,27 +56,20 @@ static int accept_peer(int listen_fd)
 static Dump *dump_new(DumpSource source, int core_fd, int pidfd, pid_t pid, uid_t uid, gid_t gid,
                       int dumpable)
 {
-    Dump *d = g_new(Dump, 1);
-    *d = (Dump){
-        .source = source,
-        .core_fd = core_fd,
-        .pidfd = pidfd,
-        .pid = pid,
-        .uid = uid,
-        .gid = gid,
-        .dumpable = dumpable,
-    };
+    Dump *d = g_new0(Dump, 1);
+    d->source = source;
+    d->core_fd = core_fd;
+    d->pidfd = pidfd;
+    d->pid = pid;
+    d->uid = uid;
+    d->gid = gid;
+    d->dumpable = dumpable;
     return d;
 }
 
-gboolean coronerd_on_coredump_connection(gint fd, GIOCondition condition, gpointer data)
+/* A crash from the kernel's coredump socket: its peer and its request, then admission. */
+static void take_coredump(Daemon *dm, int conn)
 {
-    Daemon *dm = data;
-    (void)condition;
-    int conn = accept_peer(fd);
-    if (conn < 0)
-        return G_SOURCE_CONTINUE;
-
     int64_t now = g_get_real_time();
     g_autoptr(GError) error = NULL;
     CoronerCoredumpPeer peer;
@@ -87,7 +80,7 @@ gboolean coronerd_on_coredump_connection(gint fd, GIOCondition condition, gpoint
         if (pidfd >= 0)
             close(pidfd);
         close(conn);
-        return G_SOURCE_CONTINUE;
+        return;
     }
     Dump *d = dump_new(SOURCE_SOCKET, conn, pidfd, peer.pid, peer.uid, peer.gid, peer.dumpable);
     d->timestamp_usec = now;
@@ -95,23 +88,18 @@ gboolean coronerd_on_coredump_connection(gint fd, GIOCondition condition, gpoint
     d->id = coroner_entry_id(d->comm ? d->comm : "unknown", d->uid, dm->boot_id, d->pid,
                              (uint64_t)(d->timestamp_usec / G_USEC_PER_SEC * G_USEC_PER_SEC));
     coronerd_admit(dm, d);
-    return G_SOURCE_CONTINUE;
 }
 
-gboolean coronerd_on_handoff_connection(gint fd, GIOCondition condition, gpointer data)
+/* A crash the handler hands off in pipe mode: what it read, the core pipe, then admission. */
+static void take_handoff(Daemon *dm, int conn)
 {
-    Daemon *dm = data;
-    (void)condition;
-    int conn = accept_peer(fd);
-    if (conn < 0)
-        return G_SOURCE_CONTINUE;
     g_autoptr(GError) error = NULL;
     int core_fd = -1, pidfd = -1;
     CoronerCapture *capture = coroner_handoff_receive(conn, &core_fd, &pidfd, &error);
     if (!capture) {
         coroner_log(LOG_ERR, "a hand-off was dropped: %s", error->message);
         close(conn);
-        return G_SOURCE_CONTINUE;
+        return;
     }
     /* From here on the crash is ours: the handler may exit. */
     if (!coroner_handoff_ack(conn, &error)) {
@@ -123,7 +111,7 @@ gboolean coronerd_on_handoff_connection(gint fd, GIOCondition condition, gpointe
         if (pidfd >= 0)
             close(pidfd);
         close(conn);
-        return G_SOURCE_CONTINUE;
+        return;
     }
     close(conn);
     CoronerProcessInfo *p = &capture->record->process;
@@ -135,7 +123,24 @@ gboolean coronerd_on_handoff_connection(gint fd, GIOCondition condition, gpointe
     d->timestamp_usec = capture->record->timestamp_usec;
     d->capture = capture;
     coronerd_admit(dm, d);
+}
+
+static gboolean on_connection(int listen_fd, Daemon *dm, void (*take)(Daemon *dm, int conn))
+{
+    int conn = accept_peer(listen_fd);
+    if (conn >= 0)
+        take(dm, conn);
     return G_SOURCE_CONTINUE;
+}
+
+gboolean coronerd_on_coredump_connection(gint fd, GIOCondition condition, gpointer data)
+{
+    return on_connection(fd, data, take_coredump);
+}
+
+gboolean coronerd_on_handoff_connection(gint fd, GIOCondition condition, gpointer data)
+{
+    return on_connection(fd, data, take_handoff);
 }
 
 int coronerd_listen_on(const char *path, GError **error)
