@@ -52,21 +52,6 @@ static int accept_peer(int listen_fd)
     return conn;
 }
 
-/* A crash as its connection names it, for admission; takes core_fd and pidfd. */
-static Dump *dump_new(DumpSource source, int core_fd, int pidfd, pid_t pid, uid_t uid, gid_t gid,
-                      int dumpable)
-{
-    Dump *d = g_new0(Dump, 1);
-    d->source = source;
-    d->core_fd = core_fd;
-    d->pidfd = pidfd;
-    d->pid = pid;
-    d->uid = uid;
-    d->gid = gid;
-    d->dumpable = dumpable;
-    return d;
-}
-
 /* A crash from the kernel's coredump socket: its peer and its request, then admission. */
 static void take_coredump(Daemon *dm, int conn)
 {
@@ -82,8 +67,15 @@ static void take_coredump(Daemon *dm, int conn)
         close(conn);
         return;
     }
-    Dump *d = dump_new(SOURCE_SOCKET, conn, pidfd, peer.pid, peer.uid, peer.gid, peer.dumpable);
+    Dump *d = g_new0(Dump, 1);
+    d->source = SOURCE_SOCKET;
+    d->core_fd = conn;
+    d->pidfd = pidfd;
     d->timestamp_usec = now;
+    d->pid = peer.pid;
+    d->uid = peer.uid;
+    d->gid = peer.gid;
+    d->dumpable = peer.dumpable;
     identify(d);
     d->id = coroner_entry_id(d->comm ? d->comm : "unknown", d->uid, dm->boot_id, d->pid,
                              (uint64_t)(d->timestamp_usec / G_USEC_PER_SEC * G_USEC_PER_SEC));
@@ -115,8 +107,14 @@ static void take_handoff(Daemon *dm, int conn)
     }
     close(conn);
     CoronerProcessInfo *p = &capture->record->process;
-    Dump *d = dump_new(SOURCE_HANDOFF, core_fd, pidfd, (pid_t)p->pid, (uid_t)p->uid, (gid_t)p->gid,
-                       p->dumpable);
+    Dump *d = g_new0(Dump, 1);
+    d->source = SOURCE_HANDOFF;
+    d->core_fd = core_fd;
+    d->pidfd = pidfd;
+    d->pid = (pid_t)p->pid;
+    d->uid = (uid_t)p->uid;
+    d->gid = (gid_t)p->gid;
+    d->dumpable = p->dumpable;
     d->comm = g_strdup(p->comm);
     d->exe = g_strdup(p->exe);
     d->id = g_strdup(capture->record->id);
