@@ -39,36 +39,45 @@ static gboolean type_error(const char *name, const char *want, GError **error)
     return FALSE;
 }
 
-/* The member name when it is a value of type; NULL when absent or null. */
-static gboolean get_value(JsonObject *o, const char *name, GType type, const char *want,
-                          JsonNode **ret, GError **error)
+/*
+ * The member name when it is a value of type (a string, an integer, a
+ * boolean), stored at out (a char* is replaced); absent or null leaves out.
+ */
+static gboolean get_value(JsonObject *o, const char *name, GType type, void *out, GError **error)
 {
-    *ret = member(o, name);
-    if (*ret && (!JSON_NODE_HOLDS_VALUE(*ret) || json_node_get_value_type(*ret) != type))
-        return type_error(name, want, error);
+    JsonNode *n = member(o, name);
+    if (!n)
+        return TRUE;
+    if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != type)
+        return type_error(name,
+                          type == G_TYPE_STRING  ? "a string"
+                          : type == G_TYPE_INT64 ? "an integer"
+                                                 : "a boolean",
+                          error);
+    if (type == G_TYPE_STRING) {
+        g_free(*(char **)out);
+        *(char **)out = g_strdup(json_node_get_string(n));
+    } else if (type == G_TYPE_INT64) {
+        *(int64_t *)out = json_node_get_int(n);
+    } else {
+        *(gboolean *)out = json_node_get_boolean(n);
+    }
     return TRUE;
 }
 
 static gboolean get_string(JsonObject *o, const char *name, char **out, GError **error)
 {
-    JsonNode *n;
-    if (!get_value(o, name, G_TYPE_STRING, "a string", &n, error))
-        return FALSE;
-    if (n) {
-        g_free(*out);
-        *out = g_strdup(json_node_get_string(n));
-    }
-    return TRUE;
+    return get_value(o, name, G_TYPE_STRING, out, error);
 }
 
 static gboolean get_int(JsonObject *o, const char *name, int64_t *out, GError **error)
 {
-    JsonNode *n;
-    if (!get_value(o, name, G_TYPE_INT64, "an integer", &n, error))
-        return FALSE;
-    if (n)
-        *out = json_node_get_int(n);
-    return TRUE;
+    return get_value(o, name, G_TYPE_INT64, out, error);
+}
+
+static gboolean get_bool(JsonObject *o, const char *name, gboolean *out, GError **error)
+{
+    return get_value(o, name, G_TYPE_BOOLEAN, out, error);
 }
 
 static gboolean get_int32(JsonObject *o, const char *name, int *out, GError **error)
@@ -97,16 +106,6 @@ static gboolean get_u64(JsonObject *o, const char *name, uint64_t *out, GError *
     if (v < 0)
         return type_error(name, "a non-negative integer", error);
     *out = (uint64_t)v;
-    return TRUE;
-}
-
-static gboolean get_bool(JsonObject *o, const char *name, gboolean *out, GError **error)
-{
-    JsonNode *n;
-    if (!get_value(o, name, G_TYPE_BOOLEAN, "a boolean", &n, error))
-        return FALSE;
-    if (n)
-        *out = json_node_get_boolean(n);
     return TRUE;
 }
 

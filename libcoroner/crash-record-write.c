@@ -89,18 +89,29 @@ static void write_fields(JsonBuilder *b, const void *object, const CoronerFieldT
     }
 }
 
-/* member: an object of the table's members, or null without one. */
-static void write_object(JsonBuilder *b, const char *member, const void *object,
-                         const CoronerFieldTable *table)
+/*
+ * member: null without object (FALSE), else an object begun with the table's
+ * members, which the caller may add to and ends.
+ */
+static gboolean begin_object(JsonBuilder *b, const char *member, const void *object,
+                             const CoronerFieldTable *table)
 {
     json_builder_set_member_name(b, member);
     if (!object) {
         json_builder_add_null_value(b);
-        return;
+        return FALSE;
     }
     json_builder_begin_object(b);
     write_fields(b, object, table);
-    json_builder_end_object(b);
+    return TRUE;
+}
+
+/* member: an object of the table's members, or null without one. */
+static void write_object(JsonBuilder *b, const char *member, const void *object,
+                         const CoronerFieldTable *table)
+{
+    if (begin_object(b, member, object, table))
+        json_builder_end_object(b);
 }
 
 /* member: an array of objects, each the table's members (items may be NULL: an empty array). */
@@ -119,9 +130,7 @@ static void write_array(JsonBuilder *b, const char *member, const GPtrArray *ite
 
 static void write_process(JsonBuilder *b, const CoronerProcessInfo *p)
 {
-    json_builder_set_member_name(b, "process");
-    json_builder_begin_object(b);
-    write_fields(b, p, &coroner_fields_process);
+    begin_object(b, "process", p, &coroner_fields_process);
     add_int_or_null(b, "dumpable", p->dumpable, p->dumpable < 0);
     write_fields(b, p, &coroner_fields_process_tail);
     write_array(b, "threads", p->threads, &coroner_fields_thread_name);
@@ -131,13 +140,8 @@ static void write_process(JsonBuilder *b, const CoronerProcessInfo *p)
 
 static void write_app(JsonBuilder *b, const CoronerAppInfo *app)
 {
-    json_builder_set_member_name(b, "app");
-    if (!app) {
-        json_builder_add_null_value(b);
+    if (!begin_object(b, "app", app, &coroner_fields_app))
         return;
-    }
-    json_builder_begin_object(b);
-    write_fields(b, app, &coroner_fields_app);
     write_object(b, "exception", app->exception_type || app->exception_what ? app : NULL,
                  &coroner_fields_exception);
     write_array(b, "annotations", app->annotations, &coroner_fields_annotation);
@@ -170,13 +174,8 @@ static void write_app(JsonBuilder *b, const CoronerAppInfo *app)
 
 static void write_container(JsonBuilder *b, const CoronerContainerInfo *c)
 {
-    json_builder_set_member_name(b, "container");
-    if (!c) {
-        json_builder_add_null_value(b);
+    if (!begin_object(b, "container", c, &coroner_fields_container))
         return;
-    }
-    json_builder_begin_object(b);
-    write_fields(b, c, &coroner_fields_container);
     write_array(b, "namespaces", c->namespaces, &coroner_fields_namespace);
     json_builder_end_object(b);
 }
