@@ -16,11 +16,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
-#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,6 +29,7 @@
 #include "handler-install.h"
 #include "handoff.h"
 #include "log.h"
+#include "privileges.h"
 
 #define EXIT_USAGE 64
 /* A bigger pipe means fewer wake-ups between the dumping kernel and us. */
@@ -82,13 +81,8 @@ static int handle_crash(const char *config_path, const char *handoff_path,
 
 int main(int argc, char **argv)
 {
-    /* Before anything else: a crash of ours must never produce a core of root's memory. */
-    (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    coroner_log_setup("coroner-handler");
-    setlocale(LC_ALL, "C.UTF-8");
-    umask(0077);
-    /* A reader that went away is an error to handle, not a reason to die. */
-    signal(SIGPIPE, SIG_IGN);
+    /* Before anything else: not dumpable, logging, umask 077. */
+    coroner_crash_service_start("coroner-handler", 0077);
     /*
      * The symbolizer caches inflated debug info in its user's cache dir; the
      * handler's parser runs as the crashing user, and a system service must

@@ -30,10 +30,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib-unix.h>
-#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <systemd/sd-daemon.h>
@@ -252,12 +250,7 @@ static gboolean setup(Daemon *dm, GError **error)
 
 int main(int argc, char **argv)
 {
-    /* A crash of ours must never produce a core of root's memory, nor come back to us. */
-    (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    coroner_log_setup("coronerd");
-    setlocale(LC_ALL, "C.UTF-8");
-    umask(0022);
-    signal(SIGPIPE, SIG_IGN);
+    coroner_crash_service_start("coronerd", 0022);
 
     g_autofree char *config_path = NULL;
     g_autofree char *socket_path = NULL;

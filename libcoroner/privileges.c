@@ -4,9 +4,14 @@
 #include <errno.h>
 #include <gio/gio.h>
 #include <grp.h>
+#include <locale.h>
 #include <pwd.h>
+#include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "log.h"
 
 /* Below this, an account belongs to the system (Debian's SYS_UID_MAX is 999). */
 #define FIRST_REGULAR_UID 1000
@@ -65,4 +70,13 @@ void coroner_caller_parser_identity(uid_t *ret_uid, gid_t *ret_gid)
         *ret_uid = 65534;
         *ret_gid = 65534;
     }
+}
+
+void coroner_crash_service_start(const char *identifier, mode_t mask)
+{
+    (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    coroner_log_setup(identifier);
+    setlocale(LC_ALL, "C.UTF-8");
+    umask(mask);
+    signal(SIGPIPE, SIG_IGN);
 }

@@ -28,6 +28,15 @@ gboolean coroner_pick_parser_identity(uid_t crash_uid, gid_t crash_gid, gboolean
 void coroner_caller_parser_identity(uid_t *ret_uid, gid_t *ret_gid);
 
 /*
+ * How a root service that takes crashes (coroner-handler, coronerd) starts:
+ * never dumpable (a crash of ours must never produce a core of root's memory,
+ * nor come back to us), logging as identifier, the C.UTF-8 locale, umask
+ * mask, and SIGPIPE ignored (a reader that went away is an error to handle,
+ * not a reason to die).
+ */
+void coroner_crash_service_start(const char *identifier, mode_t mask);
+
+/*
  * Irrevocably becomes uid/gid with no supplementary groups, no new privileges
  * and not dumpable (so the user cannot ptrace the parser).  Returns 0 or -errno.
  */
