@@ -74,6 +74,7 @@ static int handle_crash(const char *config_path, const char *handoff_path,
     CoronerIngestOptions options = {
         .config = config,
         .dump_deadline = started + (int64_t)config->dump_timeout_sec * G_USEC_PER_SEC,
+        .pidfd = args->pidfd,
         .child_timeout_ms = config->work_timeout_sec * 1000,
     };
     return coroner_ingest(capture, STDIN_FILENO, &options);

@@ -95,6 +95,7 @@ static G_NORETURN void worker_main(Daemon *dm, Dump *d)
         .config = dm->config,
         .service_user_only = TRUE,
         .dump_deadline = d->started_at + (int64_t)dm->config->dump_timeout_sec * G_USEC_PER_SEC,
+        .pidfd = d->pidfd,
         .child_timeout_ms = dm->config->work_timeout_sec * 1000,
     };
     int rc = coroner_ingest(d->capture, d->core_fd, &options);

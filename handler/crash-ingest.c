@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <systemd/sd-id128.h>
@@ -228,6 +229,26 @@ static gboolean stream_unprivileged(int in_fd, int out_fd, const CoreStreamOptio
  * (record, journal) instead of making the user's session wait.  stdin stays
  * open (on /dev/null), so no later file becomes fd 0.
  */
+/*
+ * A dump cut at its deadline: the kernel may be blocked inside it (reading a
+ * file mapping that does not answer), where closing our end does not reach
+ * it.  SIGKILL does: the kernel abandons a dump once a fatal signal is
+ * pending, and reaps the process.  Only through the pidfd: a bare pid could
+ * name another process by now.
+ */
+static void abandon_dump(int pidfd, CoronerCrashRecord *r)
+{
+    if (pidfd < 0) {
+        coroner_crash_record_add_error(r, "the dump was cut at its deadline, but without a pidfd "
+                                          "the crashed process could not be released");
+        return;
+    }
+    if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
+        coroner_crash_record_add_error(r, "the dump was cut at its deadline, but the crashed "
+                                          "process could not be released: %s",
+                                       g_strerror(errno));
+}
+
 static void release_crashed_process(int core_fd)
 {
     if (core_fd != STDIN_FILENO) {
@@ -268,7 +289,7 @@ static uint64_t min3(uint64_t a, uint64_t b, uint64_t c)
  * minimal core it describes, docs/recept.md); the record says how it went.
  */
 static void store_core(CoronerStore *store, const CoronerConfig *config, int *core_fd,
-                       int64_t deadline, uid_t parse_uid, gid_t parse_gid, int64_t reader_uid,
+                       int64_t deadline, int pidfd, uid_t parse_uid, gid_t parse_gid, int64_t reader_uid,
                        const CoronerRecept *recept, CoronerCrashRecord *r)
 {
     CoronerCoreInfo *core = &r->core;
@@ -327,6 +348,8 @@ static void store_core(CoronerStore *store, const CoronerConfig *config, int *co
     CoreStreamResult result;
     gboolean streamed =
         stream_unprivileged(*core_fd, tmp.fd, &options, parse_uid, parse_gid, &result, &error);
+    if (streamed && result.status == CORE_STREAM_TIMED_OUT)
+        abandon_dump(pidfd, r);
     release_crashed_process(*core_fd);
     *core_fd = -1;
     /* Socket mode has no %s: the core's notes say which signal it was, and which thread. */
@@ -573,7 +596,7 @@ int coroner_ingest(CoronerCapture *capture, int core_fd, const CoronerIngestOpti
     if (capture->hook_raw && parse_uid != (uid_t)-1)
         parse_hook_metadata(capture->hook_raw, parse_uid, parse_gid, o->child_timeout_ms, r);
     g_autoptr(CoronerRecept) recept = choose_recept(config, r);
-    store_core(store, config, &core_fd, o->dump_deadline, parse_uid, parse_gid, reader_uid, recept,
+    store_core(store, config, &core_fd, o->dump_deadline, o->pidfd, parse_uid, parse_gid, reader_uid, recept,
                r);
     /* Not read at all (no core wanted, no space): closing it tells the kernel to stop. */
     if (core_fd >= 0)

@@ -47,6 +47,12 @@ typedef struct {
      */
     gboolean service_user_only;
     int64_t dump_deadline;       /* g_get_monotonic_time() at which the core is cut; 0 for none */
+    /*
+     * The crashed process's pidfd, -1 for none: a dump cut at its deadline
+     * kills the process through it, or a kernel blocked mid-dump (a stalled
+     * file mapping) would hold it, and in pipe mode the helper's slot, forever.
+     */
+    int pidfd;
     unsigned child_timeout_ms;   /* deadline of each sandboxed parser; 0 for their defaults */
 } CoronerIngestOptions;
 

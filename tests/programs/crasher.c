@@ -34,6 +34,10 @@
  *                        exec: real ids the user's, effective and saved still
  *                        root; the kernel keeps it dumpable (%d = 1), not AT_SECURE
  *   --no-dumpable        prctl(PR_SET_DUMPABLE, 0): the kernel will not dump
+ *   --map-unread=PATH    map PATH private and read-only without touching
+ *                        it, and set coredump_filter to 0x3f so the kernel
+ *                        dumps file-backed mappings: it reads the file's
+ *                        pages while dumping (a stalled file stalls the dump)
  *   --sleep=SECONDS      sleep first (so a test can look at /proc/PID)
  *   --ready=PATH         create PATH (empty) just before dying
  *
@@ -52,6 +56,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <grp.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -64,7 +69,7 @@ static void die_usage(const char *why)
 {
     fprintf(stderr, "crasher: %s\n", why);
     fprintf(stderr, "usage: crasher [--comm=NAME] [--big=MIB[:random|zero|text]] "
-                    "[--rlimit-core=BYTES] [--become=UID:GID] [--real-uid=UID:GID] [--no-dumpable] [--sleep=SECONDS] [--ready=PATH] "
+                    "[--rlimit-core=BYTES] [--become=UID:GID] [--real-uid=UID:GID] [--no-dumpable] [--map-unread=PATH] [--sleep=SECONDS] [--ready=PATH] "
                     "segv|abrt|bus|fpe|ill|threads [N]\n");
     exit(2);
 }
@@ -255,6 +260,28 @@ static void set_rlimit_core(const char *spec)
     }
 }
 
+static void map_unread(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0 || st.st_size == 0) {
+        perror("crasher: --map-unread");
+        exit(3);
+    }
+    if (mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0) == MAP_FAILED) {
+        perror("crasher: mmap");
+        exit(3);
+    }
+    close(fd);
+    /* Anonymous private and shared, file-backed private and shared, ELF headers. */
+    int filter = open("/proc/self/coredump_filter", O_WRONLY | O_CLOEXEC);
+    if (filter < 0 || write(filter, "0x3f", 4) != 4) {
+        perror("crasher: coredump_filter");
+        exit(3);
+    }
+    close(filter);
+}
+
 int main(int argc, char **argv)
 {
     const char *comm = NULL, *big = NULL, *rlimit = NULL, *ready = NULL, *become = NULL;
@@ -277,6 +304,8 @@ int main(int argc, char **argv)
             real_ids = a + 11;
         else if (strcmp(a, "--no-dumpable") == 0)
             no_dumpable = 1;
+        else if (strncmp(a, "--map-unread=", 13) == 0)
+            map_unread(a + 13);
         else if (strncmp(a, "--sleep=", 8) == 0)
             sleep_seconds = (unsigned)strtoul(a + 8, NULL, 10);
         else if (strncmp(a, "--ready=", 8) == 0)
