@@ -46,6 +46,18 @@ static void coroner_notifier_dispose(GObject *object)
     CoronerNotifier *self = CORONER_NOTIFIER(object);
 
     g_clear_handle_id(&self->timer, g_source_remove);
+    /*
+     * The reporter is quitting: its notifications' actions are answered by this
+     * process only, so a notification left on screen would be a button that
+     * does nothing.  The crashes stay in the history.
+     */
+    if (self->shown) {
+        GHashTableIter iter;
+        Shown *shown;
+        g_hash_table_iter_init(&iter, self->shown);
+        while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&shown))
+            notify_notification_close(shown->notification, NULL);
+    }
     g_clear_pointer(&self->shown, g_hash_table_unref);
     g_clear_pointer(&self->pending, g_ptr_array_unref);
     g_clear_object(&self->state);

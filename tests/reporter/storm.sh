@@ -43,6 +43,9 @@ a11y wait-window "Crash Reports" 60 || fail "no window"
 ROWS=$(a11y names | grep -c '^list item' || true)
 assert_eq 20 "$ROWS" "the history lists all 20 crashes"
 logout
+# Its actions would reach nobody now: the quitting reporter takes it down.
+poll_eval 10 '[ "$(displayed)" -eq 0 ]' && pass "the quit reporter's notification is gone" ||
+    fail "a notification of the quit reporter stays on screen" "$(displayed)"
 
 # The same storm found at the next login: still one notification, now counted.
 rm -f "$XDG_STATE_HOME/coroner/reporter-state.ini"
