@@ -13,9 +13,7 @@
 #include "coronerctl-core.h"
 #include "coronerctl.h"
 
-#include "fs-util.h"
 #include "live-core.h"
-#include "minimal-core.h"
 #include "minimal-plan.h"
 #include "recept.h"
 
@@ -75,18 +73,10 @@ int ctl_dump_live(CtlContext *ctx, char **args, GError **error)
     int fd = ctl_open_output(ctx->output, to_stdout, error);
     if (fd < 0)
         return CTL_EXIT_DATA;
-    CoronerMinimalCore *m =
-        coroner_minimal_core_new(plan ? &plan->options : &full, ctl_sink_fd, &fd);
-    gboolean ok = coroner_live_core(pid, ctl_sink_minimal, m, &local);
-    int r = ok ? coroner_minimal_core_finish(m) : 0;
-    const char *warning = coroner_minimal_core_warning(m);
-    if (ok && r < 0)
-        g_set_error(&local, G_IO_ERROR, g_io_error_from_errno(-r), "cannot write the core: %s",
-                    warning && r == -EINVAL ? warning : g_strerror(-r));
-    else if (ok && warning)
+    g_autofree char *warning = NULL;
+    gboolean ok = coroner_live_core_write(pid, plan ? &plan->options : &full, fd, &warning, &local);
+    if (warning)
         g_printerr("coronerctl: note: %s\n", warning);
-    coroner_minimal_core_free(m);
-    ok = ok && r == 0;
     if (!to_stdout && close(fd) < 0 && ok) {
         int err = errno;
         g_set_error(&local, G_IO_ERROR, g_io_error_from_errno(err), "cannot write %s: %s",

@@ -144,6 +144,13 @@ static void print_core(const CtlContext *ctx, const CoronerCrashEntry *e)
         g_string_append_printf(s, ": %s", r->core.reason);
     field(&ctx->out, "Core", s->str);
     g_string_free(s, TRUE);
+    if (r->live_dump)
+        field(&ctx->out, "Live dump", "the process was running and ran on after the dump");
+    /* The links between a crash and its group's peers (docs/recept.md, "Group peers"). */
+    if (r->peer_of)
+        fieldf(&ctx->out, "Peer of", "%s (a crash of its group)", r->peer_of);
+    for (guint i = 0; i < r->peers->len; i++)
+        field(&ctx->out, i == 0 ? "Group peers" : "", r->peers->pdata[i]);
     const CoronerMinimalInfo *m = r->core.minimal;
     if (m) {
         g_autofree char *original = ctl_format_bytes(m->original_size);
@@ -167,6 +174,7 @@ static void print_app(const CtlOutput *out, const CoronerAppInfo *app)
         fieldf(out, "Application", "%s%s%s", name, app->version ? " " : "",
                app->version ? app->version : "");
     field(out, "App ID", app->app_id);
+    field(out, "Group", app->group);
     field(out, "Report bugs to", app->bug_address);
     if (app->exception_type || app->exception_what)
         fieldf(out, "Exception", "%s%s%s", app->exception_type ? app->exception_type : "",

@@ -28,6 +28,7 @@
 
 #include "core-stream.h"
 #include "fs-util.h"
+#include "group-peers.h"
 #include "hook-metadata.h"
 #include "journal-writer.h"
 #include "log.h"
@@ -141,8 +142,8 @@ static gboolean parse_hook_in_sandbox(gpointer data, CoronerCrashRecord *out, GE
     return TRUE;
 }
 
-static void parse_hook_metadata(GBytes *raw, uid_t uid, gid_t gid, unsigned timeout_ms,
-                                CoronerCrashRecord *r)
+void coroner_parse_hook_metadata(GBytes *raw, uid_t uid, gid_t gid, unsigned timeout_ms,
+                                 CoronerCrashRecord *r)
 {
     HookParse h = {.raw = raw, .pid = r->process.pid, .signal_number = r->signal.number};
     CoronerSandboxLimits limits = {
@@ -473,8 +474,9 @@ static CoronerRecept *choose_recept(const CoronerConfig *config, CoronerCrashRec
     return recept;
 }
 
+/* Writes r beside its core; replace: over the record written before (its peers added). */
 static gboolean write_record(CoronerStore *store, const CoronerCrashRecord *r, int64_t reader_uid,
-                             GError **error)
+                             gboolean replace, GError **error)
 {
     gsize length = 0;
     g_autofree char *json = coroner_crash_record_to_json(r, &length);
@@ -484,7 +486,8 @@ static gboolean write_record(CoronerStore *store, const CoronerCrashRecord *r, i
         return FALSE;
     gboolean ok = coroner_tmpfile_write(&tmp, name, json, length, error) &&
                   coroner_store_set_access(tmp.fd, reader_uid, error) &&
-                  coroner_tmpfile_link(&tmp, name, error);
+                  (replace ? coroner_tmpfile_replace(&tmp, name, error)
+                           : coroner_tmpfile_link(&tmp, name, error));
     coroner_tmpfile_discard(&tmp);
     return ok;
 }
@@ -594,7 +597,7 @@ int coroner_ingest(CoronerCapture *capture, int core_fd, const CoronerIngestOpti
 
     /* Before the core: the application's id chooses its recept, its buffers go into the core. */
     if (capture->hook_raw && parse_uid != (uid_t)-1)
-        parse_hook_metadata(capture->hook_raw, parse_uid, parse_gid, o->child_timeout_ms, r);
+        coroner_parse_hook_metadata(capture->hook_raw, parse_uid, parse_gid, o->child_timeout_ms, r);
     g_autoptr(CoronerRecept) recept = choose_recept(config, r);
     store_core(store, config, &core_fd, o->dump_deadline, o->pidfd, parse_uid, parse_gid, reader_uid, recept,
                r);
@@ -604,16 +607,26 @@ int coroner_ingest(CoronerCapture *capture, int core_fd, const CoronerIngestOpti
     if (parse_uid != (uid_t)-1)
         symbolize(store, config, parse_uid, parse_gid, o->child_timeout_ms, r);
 
-    gboolean record_written = write_record(store, r, reader_uid, &error);
+    gboolean record_written = write_record(store, r, reader_uid, FALSE, &error);
     if (!record_written) {
         coroner_log(LOG_ERR, "PID %d: cannot write the crash record: %s", pid, error->message);
         g_clear_error(&error);
     }
 
-    if (!coroner_vacuum(store, config, r->id, NULL, &error))
+    if (!coroner_vacuum(store, config, r->id, NULL, &error)) {
         coroner_log(LOG_WARNING, "vacuum after storing: %s", error->message);
+        g_clear_error(&error);
+    }
 
     send_journal_entry(config, r, store->path, record_written);
+
+    /* Only now, with the crash stored: its group's peers, each its own record. */
+    if (record_written && parse_uid != (uid_t)-1) {
+        coroner_group_peers_dump(r, o, parse_uid, parse_gid);
+        if (r->peers->len > 0 && !write_record(store, r, reader_uid, TRUE, &error))
+            coroner_log(LOG_ERR, "PID %d: cannot add its group peers to the record: %s", pid,
+                        error->message);
+    }
     return record_written || r->core.file ? 0 : 1;
 }
 
@@ -623,7 +636,7 @@ gboolean coroner_ingest_record_only(const CoronerConfig *config, CoronerCrashRec
     g_autoptr(CoronerStore) store = coroner_store_open(config->store_path, TRUE, error);
     if (!store)
         return FALSE;
-    gboolean written = write_record(store, r, reader_uid_of(r), error);
+    gboolean written = write_record(store, r, reader_uid_of(r), FALSE, error);
     send_journal_entry(config, r, store->path, written);
     return written;
 }

@@ -17,6 +17,7 @@
 
 #include <glib.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "config.h"
 #include "crash-record.h"
@@ -70,6 +71,14 @@ int coroner_ingest(CoronerCapture *capture, int core_fd, const CoronerIngestOpti
  */
 gboolean coroner_ingest_record_only(const CoronerConfig *config, CoronerCrashRecord *record,
                                     GError **error);
+
+/*
+ * Parses a raw hook region (coroner_hook_metadata_read_raw()) of process
+ * r->process.pid in the sandbox as uid/gid, filling r->app, the signal's
+ * code and address, and r->errors.
+ */
+void coroner_parse_hook_metadata(GBytes *raw, uid_t uid, gid_t gid, unsigned timeout_ms,
+                                 CoronerCrashRecord *r);
 
 /* What the kernel would print for %c: the RLIMIT_CORE soft limit in decimal. */
 char *coroner_rlimit_text(uint64_t rlimit);

@@ -27,7 +27,7 @@ extern "C" {
 #define CORONER_HOOK_PUBLIC __attribute__((visibility("default")))
 
 /* Limits, in bytes excluding the terminating NUL, and slot counts. */
-#define CORONER_HOOK_MAX_STRING 255                 /* app id, name, version, bug address, DSN */
+#define CORONER_HOOK_MAX_STRING 255                 /* app id, name, version, bug address, DSN, group */
 #define CORONER_HOOK_MAX_KEY 63                     /* annotation key */
 #define CORONER_HOOK_MAX_VALUE 255                  /* annotation value */
 #define CORONER_HOOK_MAX_ANNOTATIONS 128            /* distinct keys */
@@ -73,6 +73,16 @@ typedef void (*coroner_hook_save_fn)(int signo, void *userdata);
  * not be created; CORONER_HOOK_TRUNCATED if a string was cut.
  */
 CORONER_HOOK_PUBLIC int coroner_hook_init(const coroner_hook_options *options);
+
+/*
+ * Joins the named group (NULL or "" leaves it): when any process of the group
+ * crashes, Coroner also dumps the group's other running members live, each
+ * as its own crash record linked to the crash, without stopping them for
+ * longer than the dump (minicoredumper's "registered peers").  Only members
+ * running as the same user, not set[ug]id and dumpable are dumped, at most
+ * 16.  Returns 0, CORONER_HOOK_TRUNCATED or -ENODEV (not initialised).
+ */
+CORONER_HOOK_PUBLIC int coroner_hook_join_group(const char *group);
 
 /*
  * Gives the calling (non-main) thread its own alternate signal stack, so that

@@ -30,16 +30,33 @@ static void after_fork_child(void)
     coroner_hook__unlock();
 }
 
+/* Writes one string slot under its seqlock; NULL or "" leaves it unused.  Returns whether cut. */
 static bool set_string(struct coroner_hook_region *r, int index, const char *value)
 {
     struct coroner_hook_string_entry *e = &r->strings[index];
-    if (!value)
-        return false;
+    bool truncated = false;
     coroner_hook__seq_begin(&e->seq);
-    bool truncated = coroner_hook__copy_text(e->text, sizeof(e->text), value);
-    e->flags = CORONER_HOOK_SLOT_USED;
+    if (value && *value) {
+        truncated = coroner_hook__copy_text(e->text, sizeof(e->text), value);
+        e->flags = CORONER_HOOK_SLOT_USED;
+    } else {
+        e->flags = 0;
+        memset(e->text, 0, sizeof(e->text));
+    }
     coroner_hook__seq_end(&e->seq);
     return truncated;
+}
+
+int coroner_hook_join_group(const char *group)
+{
+    struct coroner_hook_region *r;
+    int ret = coroner_hook__region_for(true, &r);
+    if (ret < 0)
+        return ret;
+    coroner_hook__lock();
+    bool truncated = set_string(r, CORONER_HOOK_STRING_GROUP, group);
+    coroner_hook__unlock();
+    return truncated ? CORONER_HOOK_TRUNCATED : 0;
 }
 
 int coroner_hook_init(const coroner_hook_options *options)

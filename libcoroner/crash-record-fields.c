@@ -75,7 +75,8 @@ TABLE(app,
       FIELD(CoronerAppInfo, "version", STRING, version),
       FIELD(CoronerAppInfo, "bug_address", STRING, bug_address),
       FIELD(CoronerAppInfo, "dsn", STRING, dsn),
-      FIELD(CoronerAppInfo, "crashed_thread_name", STRING, crashed_thread_name));
+      FIELD(CoronerAppInfo, "crashed_thread_name", STRING, crashed_thread_name),
+      FIELD(CoronerAppInfo, "group", STRING, group));
 
 TABLE(exception,
       FIELD(CoronerAppInfo, "type", STRING, exception_type),

@@ -344,6 +344,28 @@ static gboolean read_backtrace(JsonObject *o, CoronerCrashRecord *r, GError **er
                       &coroner_fields_module, CORONER_RECORD_MAX_MODULES, "modules", r, error);
 }
 
+/* A file name inside the store: no directory part, not hidden. */
+static gboolean is_plain_name(const char *name)
+{
+    return name[0] != '.' && !strchr(name, '/');
+}
+
+/* Appends the strings of the array member name (absent: none) to out. */
+static gboolean read_strings(JsonObject *o, const char *name, GPtrArray *out, GError **error)
+{
+    gboolean ok;
+    JsonArray *array = get_array(o, name, error, &ok);
+    if (!ok)
+        return FALSE;
+    for (guint i = 0, n = array ? json_array_get_length(array) : 0; i < n; i++) {
+        JsonNode *e = json_array_get_element(array, i);
+        if (!JSON_NODE_HOLDS_VALUE(e) || json_node_get_value_type(e) != G_TYPE_STRING)
+            return type_error(name, "an array of strings", error);
+        g_ptr_array_add(out, g_strdup(json_node_get_string(e)));
+    }
+    return TRUE;
+}
+
 static gboolean read_record(JsonObject *root, CoronerCrashRecord *r, GError **error)
 {
     gboolean ok;
@@ -396,7 +418,7 @@ static gboolean read_record(JsonObject *root, CoronerCrashRecord *r, GError **er
             return FALSE;
     }
     /* A core file name must stay inside the store. */
-    if (r->core.file && (strchr(r->core.file, '/') || r->core.file[0] == '.'))
+    if (r->core.file && !is_plain_name(r->core.file))
         return type_error("core.file", "a plain file name", error);
 
     JsonObject *app = get_object(root, "app", error, &ok);
@@ -425,17 +447,20 @@ static gboolean read_record(JsonObject *root, CoronerCrashRecord *r, GError **er
         return FALSE;
     if (!read_object(root, "suppressed_window", r, &coroner_fields_suppressed_window, error))
         return FALSE;
-
-    JsonArray *errors = get_array(root, "errors", error, &ok);
-    if (!ok)
+    if (!get_bool(root, "live_dump", &r->live_dump, error))
         return FALSE;
-    for (guint i = 0, n = errors ? json_array_get_length(errors) : 0; i < n; i++) {
-        JsonNode *e = json_array_get_element(errors, i);
-        if (!JSON_NODE_HOLDS_VALUE(e) || json_node_get_value_type(e) != G_TYPE_STRING)
-            return type_error("errors", "an array of strings", error);
-        g_ptr_array_add(r->errors, g_strdup(json_node_get_string(e)));
-    }
-    return TRUE;
+
+    if (!get_string(root, "peer_of", &r->peer_of, error))
+        return FALSE;
+    /* Record ids name files in the store: they must stay inside it. */
+    if (r->peer_of && !is_plain_name(r->peer_of))
+        return type_error("peer_of", "a record id", error);
+    if (!read_strings(root, "peers", r->peers, error))
+        return FALSE;
+    for (guint i = 0; i < r->peers->len; i++)
+        if (!is_plain_name(r->peers->pdata[i]))
+            return type_error("peers", "an array of record ids", error);
+    return read_strings(root, "errors", r->errors, error);
 }
 
 CoronerCrashRecord *coroner_crash_record_from_json(const char *data, gssize length, GError **error)

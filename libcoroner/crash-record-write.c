@@ -244,6 +244,20 @@ char *coroner_crash_record_to_json(const CoronerCrashRecord *r, gsize *ret_lengt
         write_object(b, "suppressed_window", r, &coroner_fields_suppressed_window);
     }
 
+    if (r->live_dump) {
+        json_builder_set_member_name(b, "live_dump");
+        json_builder_add_boolean_value(b, TRUE);
+    }
+    if (r->peer_of)
+        add_string(b, "peer_of", r->peer_of);
+    if (r->peers->len > 0) {
+        json_builder_set_member_name(b, "peers");
+        json_builder_begin_array(b);
+        for (guint i = 0; i < r->peers->len; i++)
+            json_builder_add_string_value(b, r->peers->pdata[i]);
+        json_builder_end_array(b);
+    }
+
     json_builder_set_member_name(b, "errors");
     json_builder_begin_array(b);
     for (guint i = 0; i < r->errors->len; i++) {

@@ -144,6 +144,7 @@ CoronerCrashRecord *coroner_crash_record_new(void)
     r->threads = g_ptr_array_new_with_free_func(thread_free);
     r->modules = g_ptr_array_new_with_free_func(module_free);
     r->errors = g_ptr_array_new_with_free_func(g_free);
+    r->peers = g_ptr_array_new_with_free_func(g_free);
     r->backtrace_quality = -1;
     return r;
 }
@@ -165,6 +166,8 @@ void coroner_crash_record_free(CoronerCrashRecord *r)
     g_free(r->signature);
     g_free(r->backtrace_error);
     g_clear_pointer(&r->errors, g_ptr_array_unref);
+    g_free(r->peer_of);
+    g_clear_pointer(&r->peers, g_ptr_array_unref);
     plain_free(r, &coroner_fields_record);
 }
 

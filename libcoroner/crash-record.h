@@ -169,6 +169,7 @@ typedef struct {
     char *previous_handler; /* "none", "called", "returned", "crashed" */
     char *restart;          /* "off", "started", "crash-loop", "failed" */
     char *transport;        /* "anon-name" or "memfd" */
+    char *group;            /* the group it joined (coroner_hook_join_group()), NULL none */
 } CoronerAppInfo;
 
 typedef struct {
@@ -220,6 +221,10 @@ typedef struct {
     uint64_t suppressed;
     int64_t suppressed_start_usec; /* the window the count covers (realtime µs) */
     int64_t suppressed_end_usec;
+    /* A dump of a running process (a crashed group member's peer), not a crash: it ran on. */
+    gboolean live_dump;
+    char *peer_of;             /* live dumps of a group peer: the id of the crash's record */
+    GPtrArray *peers;          /* char*: the ids of the live dumps of this crash's group peers */
     GPtrArray *errors;         /* char*: what could not be collected, and why */
 } CoronerCrashRecord;
 

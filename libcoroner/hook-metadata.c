@@ -465,6 +465,7 @@ static void parse_strings(const Region *r, CoronerAppInfo *app, guint *dropped)
         [CORONER_HOOK_STRING_VERSION] = &app->version,
         [CORONER_HOOK_STRING_BUG_ADDRESS] = &app->bug_address,
         [CORONER_HOOK_STRING_DSN] = &app->dsn,
+        [CORONER_HOOK_STRING_GROUP] = &app->group,
     };
     const struct coroner_hook_table *t = &r->h.strings;
     for (uint32_t i = 0; i < t->count && i < CORONER_HOOK_STRING_COUNT; i++) {

@@ -420,3 +420,31 @@ gboolean coroner_live_core(pid_t pid, CoronerMinimalWriteFn write, void *user, G
     return ok;
 #endif
 }
+
+static int sink_fd(void *user, const void *data, size_t n)
+{
+    return coroner_write_all(*(const int *)user, data, n);
+}
+
+static int sink_minimal(void *user, const void *data, size_t n)
+{
+    return coroner_minimal_core_feed(user, data, n);
+}
+
+gboolean coroner_live_core_write(pid_t pid, const CoronerMinimalOptions *options, int fd,
+                                 char **ret_warning, GError **error)
+{
+    CoronerMinimalCore *m = coroner_minimal_core_new(options, sink_fd, &fd);
+    gboolean ok = coroner_live_core(pid, sink_minimal, m, error);
+    int r = ok ? coroner_minimal_core_finish(m) : 0;
+    const char *warning = coroner_minimal_core_warning(m);
+    if (ok && r < 0) {
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r), "cannot write the core: %s",
+                    warning && r == -EINVAL ? warning : g_strerror(-r));
+        ok = FALSE;
+    } else if (ok && warning && ret_warning) {
+        *ret_warning = g_strdup(warning);
+    }
+    coroner_minimal_core_free(m);
+    return ok;
+}

@@ -27,4 +27,12 @@ G_BEGIN_DECLS
 /* Streams pid's core to write; FALSE with error (ptrace refused, the process went away…). */
 gboolean coroner_live_core(pid_t pid, CoronerMinimalWriteFn write, void *user, GError **error);
 
+/*
+ * Streams pid's core through the minimal core writer (options: keep_all for a
+ * full core, or a recept's plan) into fd.  *ret_warning (may be NULL) gets
+ * what the writer noted, NULL when nothing.
+ */
+gboolean coroner_live_core_write(pid_t pid, const CoronerMinimalOptions *options, int fd,
+                                 char **ret_warning, GError **error);
+
 G_END_DECLS

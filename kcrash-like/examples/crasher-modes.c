@@ -447,7 +447,7 @@ static const struct crasher_mode builtin_modes[] = {
 
 static void usage(FILE *out, const char *argv0, const struct crasher_mode *extra)
 {
-    fprintf(out, "Usage: %s [--sync W,R] MODE\n\nModes:\n", argv0);
+    fprintf(out, "Usage: %s [--sync W,R] [--group NAME] MODE\n\nModes:\n", argv0);
     for (const struct crasher_mode *m = builtin_modes; m->name; m++)
         fprintf(out, "  %-16s %s\n", m->name, m->help);
     for (const struct crasher_mode *m = extra; m && m->name; m++)
@@ -468,11 +468,16 @@ static const struct crasher_mode *find_mode(const char *name, const struct crash
 int crasher_main(int argc, char **argv, const struct crasher_mode *extra, void (*after_init)(void))
 {
     int i = 1;
+    const char *group = NULL;
     if (i + 1 < argc && strcmp(argv[i], "--sync") == 0) {
         if (sscanf(argv[i + 1], "%d,%d", &sync_write_fd, &sync_read_fd) != 2) {
             usage(stderr, argv[0], extra);
             return 2;
         }
+        i += 2;
+    }
+    if (i + 1 < argc && strcmp(argv[i], "--group") == 0) {
+        group = argv[i + 1];
         i += 2;
     }
     if (i + 1 != argc) {
@@ -506,6 +511,10 @@ int crasher_main(int argc, char **argv, const struct crasher_mode *extra, void (
     }
     if (after_init)
         after_init();
+    if (group && (r = coroner_hook_join_group(group)) < 0) {
+        fprintf(stderr, "coroner_hook_join_group: %s\n", strerror(-r));
+        return 1;
+    }
 
     for (int k = 0; k < CRASHER_STATE_BYTES; k++)
         state_buffer[k] = (unsigned char)k;

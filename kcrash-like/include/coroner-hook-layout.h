@@ -61,6 +61,12 @@ enum {
     CORONER_HOOK_STRING_VERSION,
     CORONER_HOOK_STRING_BUG_ADDRESS,
     CORONER_HOOK_STRING_DSN,
+    /*
+     * The group the app joined (coroner_hook_join_group()): when one member
+     * crashes, the service dumps the other running members of the same user
+     * live.  Added after the first five; a reader takes the table's count.
+     */
+    CORONER_HOOK_STRING_GROUP,
     CORONER_HOOK_STRING_COUNT,
 };
 

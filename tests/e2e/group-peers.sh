@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Group peers through the real kernel (docs/recept.md, "Group peers"): four
+# copies of the hook sample crasher run as one unprivileged user, three in
+# group "g" and one in "other", and a fifth in "g" as another user.  One "g"
+# member crashes: the two other "g" members of its user are dumped live, each
+# its own record (live_dump, peer_of the crash) that the crash's record lists
+# (peers) and coronerctl info shows both ways; both still run, untraced,
+# afterwards, and eu-stack unwinds a peer's core.  The "other" member and the
+# other user's "g" member are not dumped.
+HARNESS_TOOLS=(setpriv eu-stack)
+source "${CORONER_TEST_LIB:-$(dirname "$0")/../lib}/harness.sh"
+CORONER_CRASHER=${CORONER_HOOK_CRASHER:-$CORONER_BUILD_DIR/kcrash-like/coroner-hook-crasher}
+: "${CORONERCTL:=$CORONER_BUILD_DIR/handler/coronerctl}"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0:handle_abort=0:disable_coredump=0"
+harness_init "$@"
+require_built "$CORONER_HANDLER" "$CORONER_CRASHER" "$CORONERCTL"
+
+USER_A=61301
+USER_B=61302
+for id in $USER_A $USER_B; do
+    grep -q ":$id:" /etc/passwd /etc/group && die "uid/gid $id is taken on this machine"
+done
+cp /etc/passwd "$T/passwd"
+cp /etc/group "$T/group"
+for id in $USER_A $USER_B; do
+    echo "coroner-peer-$id:x:$id:$id:Coroner e2e:/nonexistent:/usr/sbin/nologin" >>"$T/passwd"
+    echo "coroner-peer-$id:x:$id:" >>"$T/group"
+done
+mount --bind "$T/passwd" /etc/passwd
+mount --bind "$T/group" /etc/group
+
+# Copies both users can read and run (a crash through an unreadable binary is
+# not dumpable); the crasher finds its library beside it ($ORIGIN).
+mkdir -m 0755 "$T/bin"
+install -m 0755 "$CORONER_CRASHER" "$T/bin/crasher"
+install -m 0644 "$(dirname "$CORONER_CRASHER")/libcoroner-hook.so.0" "$T/bin/libcoroner-hook.so.0"
+CORONER_CRASHER=$T/bin/crasher
+
+handler_via_kernel
+
+# start_member UID GROUP: an idle member of GROUP running as UID; sets MEMBER.
+start_member() {
+    local log=$LOGDIR/member.$RANDOM.log
+    setpriv --reuid="$1" --regid="$1" --clear-groups -- "$CORONER_CRASHER" --group "$2" idle >"$log" 2>&1 9>&- &
+    MEMBER=$!
+    on_exit "kill -KILL $MEMBER 2>/dev/null || true"
+    wait_for "grep -q 'ready $MEMBER' '$log'" 10 || die "member $MEMBER of $2 did not start: $(cat "$log")"
+}
+
+start_member $USER_A g
+PEER1=$MEMBER
+start_member $USER_A g
+PEER2=$MEMBER
+start_member $USER_A other
+OTHER=$MEMBER
+start_member $USER_B g
+FOREIGN=$MEMBER
+
+crash_and_wait --as=$USER_A:$USER_A --group g segv
+[ -n "$RECORD" ] || harness_done
+CRASH_ID=$(basename "$RECORD" .json)
+assert_eq present "$(rec "$CRASH_PID" .core.state)" "the crash's own core is stored"
+assert_eq g "$(rec "$CRASH_PID" .app.group)" "the crash's record names its group"
+
+for pid in $PEER1 $PEER2; do
+    f=$(record_path "$pid") || {
+        fail "no live dump of group peer $pid" "store: $(ls -A "$STORE" | tr '\n' ' ')"
+        continue
+    }
+    pass "group peer $pid was dumped: $(basename "$f")"
+    assert_eq true "$(rec "$pid" .live_dump)" "peer $pid: live_dump"
+    assert_eq "$CRASH_ID" "$(rec "$pid" .peer_of)" "peer $pid: peer_of names the crash"
+    assert_eq 19 "$(rec "$pid" .signal.number)" "peer $pid: the signal is SIGSTOP"
+    assert_eq g "$(rec "$pid" .app.group)" "peer $pid: its hook metadata names the group"
+    assert_eq present "$(rec "$pid" .core.state)" "peer $pid: its core is stored"
+    assert_contains "$(basename "$f" .json)" "$(rec "$CRASH_PID" '.peers')" "the crash's record lists peer $pid"
+    assert_eq "0" "$(awk '/^TracerPid:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)" "peer $pid: no tracer is left"
+    assert_match '^[RS]$' "$(awk '/^State:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)" "peer $pid runs on"
+done
+assert_eq 2 "$(rec "$CRASH_PID" '.peers | length')" "the crash's record lists two peers"
+assert_eq "" "$(record_path "$OTHER" || true)" "the member of group \"other\" was not dumped"
+assert_eq "" "$(record_path "$FOREIGN" || true)" "the other user's member of \"g\" was not dumped"
+
+# A peer's core unwinds: its main thread sits in pause() under the idle mode.
+if CORE=$(core_path "$PEER1") && [ -f "$CORE" ]; then
+    zstd -q -d -o "$T/peer.core" "$CORE"
+    STACK=$(timeout 60 eu-stack --core "$T/peer.core" -e "$CORONER_CRASHER" 2>&1 || true)
+    assert_contains "TID $PEER1:" "$STACK" "eu-stack lists the peer's thread"
+    assert_contains "pause" "$STACK" "eu-stack unwinds the peer into pause()"
+    assert_contains "idle" "$STACK" "eu-stack unwinds the peer through the idle mode"
+else
+    fail "no stored core for peer $PEER1"
+fi
+
+# coronerctl info shows the link both ways.
+mkdir -p "$T/nojournal"
+ctl() { "$CORONERCTL" --store="$STORE" --journal-directory="$T/nojournal" --no-pager "$@" 2>&1; }
+INFO=$(ctl info "$CRASH_PID") || true
+assert_contains "Group peers" "$INFO" "coronerctl info on the crash lists its group peers"
+assert_contains "$(basename "$(record_path "$PEER1")" .json)" "$INFO" "coronerctl info on the crash names a peer's record"
+INFO=$(ctl info "$PEER2") || true
+assert_contains "Peer of" "$INFO" "coronerctl info on a peer says whose peer it is"
+assert_contains "$CRASH_ID" "$INFO" "coronerctl info on a peer names the crash's record"
+assert_contains "Live dump" "$INFO" "coronerctl info on a peer says it is a live dump"
+
+# The peers were not stopped for good: a SIGTERM still ends them.
+for pid in $PEER1 $PEER2; do
+    kill -TERM "$pid"
+    STATUS=0
+    timeout 10 tail --pid="$pid" -f /dev/null || true
+    wait "$pid" 2>/dev/null || STATUS=$?
+    assert_eq 143 "$STATUS" "peer $pid ends on SIGTERM: it was not left stopped"
+done
+harness_done
