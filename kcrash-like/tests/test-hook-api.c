@@ -44,6 +44,7 @@ static void test_before_init(void)
     g_assert_cmpint(coroner_hook_set_annotation("k", "v"), ==, -ENODEV);
     g_assert_cmpint(coroner_hook_remove_annotation("k"), ==, -ENODEV);
     g_assert_cmpint(coroner_hook_add_breadcrumb("b"), ==, -ENODEV);
+    g_assert_cmpint(coroner_hook_join_group("g"), ==, -ENODEV);
     g_assert_cmpint(coroner_hook_register_buffer("b", &data, sizeof(data), 0), ==, -ENODEV);
     g_assert_cmpint(coroner_hook_unregister_buffer(&data), ==, -ENODEV);
     g_assert_cmpint(coroner_hook_set_emergency_save(save_nothing, NULL, 0), ==, -ENODEV);

@@ -52,6 +52,10 @@ static GBytes *genuine_blob(void)
     g_assert_cmpint(coroner_hook_register_buffer("binary", binary_buffer, sizeof(binary_buffer), 0),
                     ==, 0);
     g_assert_cmpint(coroner_hook_set_exception("demo::error", "what happened"), ==, 0);
+    /* Joined, left and joined again: the slot holds the last group. */
+    g_assert_cmpint(coroner_hook_join_group("org.coroner.Other"), ==, 0);
+    g_assert_cmpint(coroner_hook_join_group(NULL), ==, 0);
+    g_assert_cmpint(coroner_hook_join_group("org.coroner.Suite"), ==, 0);
 
     int dir = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     g_assert_no_errno(dir);
@@ -75,7 +79,7 @@ static void assert_valid_utf8_everywhere(const CoronerAppInfo *app)
 {
     const char *strings[] = {app->app_id,         app->name,          app->version,
                              app->bug_address,    app->dsn,           app->crashed_thread_name,
-                             app->exception_type, app->exception_what};
+                             app->exception_type, app->exception_what, app->group};
     for (gsize i = 0; i < G_N_ELEMENTS(strings); i++)
         g_assert_true(!strings[i] || g_utf8_validate(strings[i], -1, NULL));
     for (guint i = 0; i < app->annotations->len; i++) {
@@ -128,6 +132,7 @@ static void test_genuine(void)
     g_assert_no_error(error);
     g_assert_cmpstr(app->app_id, ==, "org.coroner.ParserTest");
     g_assert_cmpstr(app->name, ==, "Parser \xc3\xa9 test");
+    g_assert_cmpstr(app->group, ==, "org.coroner.Suite");
     g_assert_cmpstr(hook_test_annotation(app, "key"), ==, "value");
     /* Invalid UTF-8 from the app is repaired, not passed on. */
     const char *bad = hook_test_annotation(app, "bad");

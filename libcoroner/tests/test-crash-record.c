@@ -40,6 +40,7 @@ static CoronerCrashRecord *make_full_record(void)
     r->app = coroner_app_info_new();
     r->app->app_id = g_strdup("org.example.App");
     r->app->version = g_strdup("1.2.3");
+    r->app->group = g_strdup("org.example.Suite");
     r->app->hook_tid = 7;
     r->app->emergency_save = g_strdup("done");
     CoronerAnnotation *a = g_new0(CoronerAnnotation, 1);
@@ -74,6 +75,9 @@ static CoronerCrashRecord *make_full_record(void)
     r->suppressed = 3;
     r->suppressed_start_usec = 1699999990000000;
     r->suppressed_end_usec = 1700000000000000;
+    r->live_dump = TRUE;
+    r->peer_of = g_strdup("core.app.1000.0123456789abcdef0123456789abcdef.41.1700000000000000");
+    g_ptr_array_add(r->peers, g_strdup("core.app.1000.0123456789abcdef0123456789abcdef.44.1700000000500000"));
     coroner_crash_record_add_error(r, "could not read %s", "x");
     return r;
 }
@@ -125,6 +129,11 @@ static void test_roundtrip(void)
     g_assert_cmpuint(ns->inode, ==, 4026531836u);
     g_assert_true(ns->own);
     g_assert_cmpint(back->suppressed_end_usec, ==, 1700000000000000);
+    g_assert_cmpstr(back->app->group, ==, "org.example.Suite");
+    g_assert_true(back->live_dump);
+    g_assert_cmpstr(back->peer_of, ==, r->peer_of);
+    g_assert_cmpuint(back->peers->len, ==, 1);
+    g_assert_cmpstr(back->peers->pdata[0], ==, r->peers->pdata[0]);
 
     /* Writing what was read gives the same bytes: nothing is lost or invented. */
     g_autofree char *again = coroner_crash_record_to_json(back, NULL);
@@ -156,6 +165,10 @@ static void test_rejects(void)
         "{\"schema\":\"coroner.crash-record/1\",\"signal\":{\"address\":\"12\"}}",
         "{\"schema\":\"coroner.crash-record/1\",\"backtrace\":{\"threads\":[1]}}",
         "{\"schema\":\"coroner.crash-record/1\",\"errors\":[1]}",
+        "{\"schema\":\"coroner.crash-record/1\",\"peers\":[1]}",
+        "{\"schema\":\"coroner.crash-record/1\",\"peers\":[\"../x\"]}",
+        "{\"schema\":\"coroner.crash-record/1\",\"peer_of\":\"a/b\"}",
+        "{\"schema\":\"coroner.crash-record/1\",\"live_dump\":1}",
         "{\"schema\":\"coroner.crash-record/1\",\"backtrace\":{\"threads\":[{\"frames\":"
         "[{\"line\":\"12\"}]}]}}",
         "{\"schema\":\"coroner.crash-record/1\",\"backtrace\":{\"modules\":[{\"start\":4096}]}}",
