@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proc-maps.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -38,14 +40,6 @@ extern "C" {
 #define CORONER_NT_FILE_COPY 2
 
 typedef struct CoronerMinimalCore CoronerMinimalCore;
-
-/* A mapping as /proc/PID/maps shows it. */
-typedef struct {
-    uint64_t start, end;
-    uint64_t file_offset;
-    bool writable;
-    const char *name; /* path, "[heap]", "[stack]", "[vdso]", "[anon:…]", or "" */
-} CoronerMapping;
 
 /* Extra memory to keep, e.g. a buffer the application registered with the hook. */
 typedef struct {
@@ -134,13 +128,6 @@ typedef struct {
 void coroner_minimal_core_stats(const CoronerMinimalCore *m, CoronerMinimalStats *ret);
 
 void coroner_minimal_core_free(CoronerMinimalCore *m);
-
-/*
- * Parses /proc/PID/maps text into mappings (names point into a copy owned by
- * the returned array: free both with coroner_mappings_free).  NULL if none.
- */
-CoronerMapping *coroner_mappings_parse(const char *maps_text, size_t *ret_n);
-void coroner_mappings_free(CoronerMapping *maps, size_t n);
 
 #ifdef __cplusplus
 }
