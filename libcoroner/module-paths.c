@@ -1,99 +1,76 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "module-paths.h"
 
-#include <inttypes.h>
-#include <stdio.h>
+#include "proc-maps.h"
+
 #include <string.h>
 
-typedef struct {
-    uint64_t start;
-    uint64_t end;
-    const char *path; /* points into the maps text copy */
-} Mapping;
-
-/* "start-end perms offset dev inode   /path" lines with an absolute path. */
-static GArray *parse_maps(char *maps)
+static bool is_file(const CoronerMapping *m)
 {
-    GArray *mappings = g_array_new(FALSE, FALSE, sizeof(Mapping));
-    char *save = NULL;
-
-    for (char *line = strtok_r(maps, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        Mapping m = {0};
-        int consumed = 0;
-        char *path;
-
-        if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %*s %*s %*s %*s %n", &m.start, &m.end, &consumed) < 2 ||
-            consumed <= 0)
-            continue;
-        path = line + consumed;
-        while (*path == ' ')
-            path++;
-        if (*path != '/')
-            continue;
-        /* " (deleted)": the file was replaced after it was mapped; its name still says which it was. */
-        char *deleted = g_strrstr(path, " (deleted)");
-        if (deleted && deleted[strlen(" (deleted)")] == '\0')
-            *deleted = '\0';
-        m.path = path;
-        g_array_append_val(mappings, m);
-    }
-    return mappings;
+    return m->name[0] == '/';
 }
 
-static const char *path_at(GArray *mappings, uint64_t address)
+/* " (deleted)": the file was replaced after it was mapped; its name still says which it was. */
+static size_t path_length(const char *path)
 {
-    for (guint i = 0; i < mappings->len; i++) {
-        const Mapping *m = &g_array_index(mappings, Mapping, i);
-        if (address >= m->start && address < m->end)
-            return m->path;
+    size_t len = strlen(path);
+    return g_str_has_suffix(path, " (deleted)") ? len - strlen(" (deleted)") : len;
+}
+
+static const char *path_at(const CoronerMapping *maps, size_t n, uint64_t address)
+{
+    for (size_t i = 0; i < n; i++)
+        if (is_file(&maps[i]) && address >= maps[i].start && address < maps[i].end)
+            return maps[i].name;
+    return NULL;
+}
+
+static const char *path_named(const CoronerMapping *maps, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!is_file(&maps[i]))
+            continue;
+        const char *base = strrchr(maps[i].name, '/') + 1;
+        size_t len = path_length(maps[i].name) - (size_t)(base - maps[i].name);
+        if (strlen(name) == len && strncmp(base, name, len) == 0)
+            return maps[i].name;
     }
     return NULL;
 }
 
-static const char *path_named(GArray *mappings, const char *name)
+/*
+ * A bare module name becomes the file mapped at address (a soname such as
+ * libstdc++.so.6 need not be its file name), else the mapped file of that name.
+ */
+static void resolve(char **name, uint64_t address, const CoronerMapping *maps, size_t n)
 {
-    for (guint i = 0; i < mappings->len; i++) {
-        const Mapping *m = &g_array_index(mappings, Mapping, i);
-        const char *slash = strrchr(m->path, '/');
-        if (slash && strcmp(slash + 1, name) == 0)
-            return m->path;
-    }
-    return NULL;
-}
-
-static void replace(char **name, const char *path)
-{
-    if (path && g_strcmp0(*name, path) != 0) {
-        g_free(*name);
-        *name = g_strdup(path);
-    }
+    if (!*name || (*name)[0] == '/')
+        return;
+    const char *path = path_at(maps, n, address);
+    if (!path)
+        path = path_named(maps, n, *name);
+    if (!path)
+        return;
+    g_free(*name);
+    *name = g_strndup(path, path_length(path));
 }
 
 void coroner_crash_record_resolve_module_paths(CoronerCrashRecord *record)
 {
-    g_autofree char *maps = NULL;
-    g_autoptr(GArray) mappings = NULL;
-
     if (!record || !record->process.proc_maps)
         return;
-    maps = g_strdup(record->process.proc_maps);
-    mappings = parse_maps(maps);
+    size_t n = 0;
+    CoronerMapping *maps = coroner_mappings_parse(record->process.proc_maps, &n);
     for (guint i = 0; record->modules && i < record->modules->len; i++) {
         CoronerModule *module = g_ptr_array_index(record->modules, i);
-        if (!module->path || module->path[0] == '/')
-            continue;
-        const char *path = path_at(mappings, module->start);
-        replace(&module->path, path ? path : path_named(mappings, module->path));
+        resolve(&module->path, module->start, maps, n);
     }
     for (guint t = 0; record->threads && t < record->threads->len; t++) {
         CoronerThread *thread = g_ptr_array_index(record->threads, t);
         for (guint f = 0; thread->frames && f < thread->frames->len; f++) {
             CoronerFrame *frame = g_ptr_array_index(thread->frames, f);
-            if (!frame->module || frame->module[0] == '/')
-                continue;
-            /* The file mapped at the pc (a soname such as libstdc++.so.6 need not be its file name). */
-            const char *path = path_at(mappings, frame->pc);
-            replace(&frame->module, path ? path : path_named(mappings, frame->module));
+            resolve(&frame->module, frame->pc, maps, n);
         }
     }
+    coroner_mappings_free(maps, n);
 }
