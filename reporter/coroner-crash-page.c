@@ -12,6 +12,7 @@
 #include "coroner-bug-tracker.h"
 #include "coroner-debug-hint.h"
 #include "coroner-format.h"
+#include "coroner-page.h"
 #include "coroner-report-text.h"
 
 struct _CoronerCrashPage {
@@ -707,10 +708,7 @@ static void coroner_crash_page_dispose(GObject *object)
     g_clear_pointer(&self->bug_tracker, g_free);
     observe(self, NULL);
     g_clear_object(&self->reports);
-    gtk_widget_dispose_template(GTK_WIDGET(self), CORONER_TYPE_CRASH_PAGE);
-    /* The template's root is not a bound child: unparent it ourselves. */
-    for (GtkWidget *child; (child = gtk_widget_get_first_child(GTK_WIDGET(object)));)
-        gtk_widget_unparent(child);
+    coroner_page_dispose_template(GTK_WIDGET(object), CORONER_TYPE_CRASH_PAGE);
     G_OBJECT_CLASS(coroner_crash_page_parent_class)->dispose(object);
 }
 

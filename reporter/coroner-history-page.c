@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "coroner-crash.h"
+#include "coroner-page.h"
 
 /*
  * The list shows the newest crashes only: a crash-looping program can leave
@@ -142,10 +143,7 @@ static void coroner_history_page_dispose(GObject *object)
     g_clear_pointer(&self->only, g_hash_table_unref);
     g_clear_pointer(&self->title, g_free);
     g_clear_object(&self->model);
-    gtk_widget_dispose_template(GTK_WIDGET(object), CORONER_TYPE_HISTORY_PAGE);
-    /* The template's root is not a bound child: unparent it ourselves. */
-    for (GtkWidget *child; (child = gtk_widget_get_first_child(GTK_WIDGET(object)));)
-        gtk_widget_unparent(child);
+    coroner_page_dispose_template(GTK_WIDGET(object), CORONER_TYPE_HISTORY_PAGE);
     G_OBJECT_CLASS(coroner_history_page_parent_class)->dispose(object);
 }
 

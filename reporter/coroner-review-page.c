@@ -6,6 +6,7 @@
 #include "coroner-a11y.h"
 #include "coroner-app-choice.h"
 #include "coroner-format.h"
+#include "coroner-page.h"
 
 struct _CoronerReviewPage {
     GtkWidget parent_instance;
@@ -531,10 +532,7 @@ static void coroner_review_page_dispose(GObject *object)
     g_clear_pointer(&self->sent_comment, g_free);
     g_clear_pointer(&self->envelope, g_bytes_unref);
     g_clear_object(&self->reports);
-    gtk_widget_dispose_template(GTK_WIDGET(self), CORONER_TYPE_REVIEW_PAGE);
-    /* The template's root is not a bound child: unparent it ourselves. */
-    for (GtkWidget *child; (child = gtk_widget_get_first_child(GTK_WIDGET(object)));)
-        gtk_widget_unparent(child);
+    coroner_page_dispose_template(GTK_WIDGET(object), CORONER_TYPE_REVIEW_PAGE);
     G_OBJECT_CLASS(coroner_review_page_parent_class)->dispose(object);
 }
 
