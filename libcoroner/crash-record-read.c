@@ -126,30 +126,29 @@ static gboolean get_hex(JsonObject *o, const char *name, uint64_t *out, gboolean
     return TRUE;
 }
 
-static JsonObject *get_object(JsonObject *o, const char *name, GError **error, gboolean *ok)
+/* The member name when it is of type (an object or an array); *ok is FALSE only for another type. */
+static JsonNode *get_node(JsonObject *o, const char *name, JsonNodeType type, GError **error,
+                          gboolean *ok)
 {
     JsonNode *n = member(o, name);
     *ok = TRUE;
-    if (!n)
-        return NULL;
-    if (!JSON_NODE_HOLDS_OBJECT(n)) {
-        *ok = type_error(name, "an object", error);
+    if (n && JSON_NODE_TYPE(n) != type) {
+        *ok = type_error(name, type == JSON_NODE_OBJECT ? "an object" : "an array", error);
         return NULL;
     }
-    return json_node_get_object(n);
+    return n;
+}
+
+static JsonObject *get_object(JsonObject *o, const char *name, GError **error, gboolean *ok)
+{
+    JsonNode *n = get_node(o, name, JSON_NODE_OBJECT, error, ok);
+    return n ? json_node_get_object(n) : NULL;
 }
 
 static JsonArray *get_array(JsonObject *o, const char *name, GError **error, gboolean *ok)
 {
-    JsonNode *n = member(o, name);
-    *ok = TRUE;
-    if (!n)
-        return NULL;
-    if (!JSON_NODE_HOLDS_ARRAY(n)) {
-        *ok = type_error(name, "an array", error);
-        return NULL;
-    }
-    return json_node_get_array(n);
+    JsonNode *n = get_node(o, name, JSON_NODE_ARRAY, error, ok);
+    return n ? json_node_get_array(n) : NULL;
 }
 
 /* The i-th element of an array that must hold only objects. */
