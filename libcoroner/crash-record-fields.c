@@ -4,6 +4,8 @@
 
 #include "crash-record.h"
 
+#include <string.h>
+
 #define FIELD(type, json, kind, member) {json, CORONER_FIELD_##kind, offsetof(type, member)}
 #define TABLE(name, ...)                                                                           \
     static const CoronerField name##_list[] = {__VA_ARGS__};                                       \
@@ -145,4 +147,13 @@ void coroner_fields_free_strings(void *object, const CoronerFieldTable *table)
     for (guint i = 0; i < table->n; i++)
         if (table->fields[i].kind == CORONER_FIELD_STRING)
             g_clear_pointer((char **)((char *)object + table->fields[i].offset), g_free);
+}
+
+const char *coroner_fields_get_string(const void *object, const CoronerFieldTable *table,
+                                      const char *name)
+{
+    for (guint i = 0; i < table->n; i++)
+        if (table->fields[i].kind == CORONER_FIELD_STRING && strcmp(table->fields[i].name, name) == 0)
+            return *(char *const *)((const char *)object + table->fields[i].offset);
+    return NULL;
 }

@@ -58,5 +58,9 @@ extern const CoronerFieldTable coroner_fields_frame;
 extern const CoronerFieldTable coroner_fields_module;
 extern const CoronerFieldTable coroner_fields_suppressed_window;
 
+/* The string member of object that table names name (NULL if it names none, or not a string). */
+const char *coroner_fields_get_string(const void *object, const CoronerFieldTable *table,
+                                      const char *name);
+
 /* Frees the string members the table lists (not the struct itself). */
 void coroner_fields_free_strings(void *object, const CoronerFieldTable *table);

@@ -1,28 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "minimal-plan.h"
 
+#include "crash-record-fields.h"
+
 #include <string.h>
 
-/* The record's copy of a /proc file, by the name a recept uses. */
+/*
+ * The record's copy of a /proc file, by the name a recept uses: the name of
+ * its member of the record's "process"."proc".
+ */
 static GBytes *proc_file(const CoronerCrashRecord *r, const char *name)
 {
     const CoronerProcessInfo *p = &r->process;
-    const char *text = NULL;
-    if (strcmp(name, "status") == 0)
-        text = p->proc_status;
-    else if (strcmp(name, "maps") == 0)
-        text = p->proc_maps;
-    else if (strcmp(name, "limits") == 0)
-        text = p->proc_limits;
-    else if (strcmp(name, "cgroup") == 0)
-        text = p->proc_cgroup;
-    else if (strcmp(name, "mountinfo") == 0)
-        text = p->proc_mountinfo;
-    else if (strcmp(name, "open_fds") == 0)
-        text = p->open_fds;
-    else if (strcmp(name, "environ") == 0)
-        text = p->environ;
-    else if (strcmp(name, "auxv") == 0 && p->proc_auxv_hex) {
+    if (strcmp(name, "auxv") == 0) {
+        if (!p->proc_auxv_hex)
+            return NULL;
         /* Binary in /proc: the record keeps it as hex, the core gets the bytes back. */
         size_t n = strlen(p->proc_auxv_hex) / 2;
         guint8 *bytes = g_malloc(n ? n : 1);
@@ -31,6 +23,7 @@ static GBytes *proc_file(const CoronerCrashRecord *r, const char *name)
                                 g_ascii_xdigit_value(p->proc_auxv_hex[2 * i + 1]));
         return g_bytes_new_take(bytes, n);
     }
+    const char *text = coroner_fields_get_string(p, &coroner_fields_proc, name);
     return text ? g_bytes_new(text, strlen(text)) : NULL;
 }
 
