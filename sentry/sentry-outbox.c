@@ -466,17 +466,25 @@ static gboolean queue_one(CoronerSentryOutbox *o, const char *event_id, GBytes *
     return TRUE;
 }
 
+/* An envelope (or its feedback, what) parsed, with the valid event_id its outbox name is made of. */
+static CoronerSentryEnvelopeInfo *parse_queueable(GBytes *envelope, const char *what,
+                                                  GError **error)
+{
+    g_autoptr(CoronerSentryEnvelopeInfo) info = coroner_sentry_envelope_parse(envelope, error);
+    if (info && !coroner_sentry_event_id_is_valid(info->event_id)) {
+        g_set_error(error, CORONER_SENTRY_ERROR, CORONER_SENTRY_ERROR_INVALID_DATA,
+                    "The %s has no valid event_id", what);
+        return NULL;
+    }
+    return g_steal_pointer(&info);
+}
+
 gboolean coroner_sentry_outbox_add(CoronerSentryOutbox *o, GBytes *envelope, char **ret_event_id,
                                    GError **error)
 {
-    g_autoptr(CoronerSentryEnvelopeInfo) info = coroner_sentry_envelope_parse(envelope, error);
+    g_autoptr(CoronerSentryEnvelopeInfo) info = parse_queueable(envelope, "envelope", error);
     if (!info)
         return FALSE;
-    if (!coroner_sentry_event_id_is_valid(info->event_id)) {
-        g_set_error(error, CORONER_SENTRY_ERROR, CORONER_SENTRY_ERROR_INVALID_DATA,
-                    "The envelope has no valid event_id");
-        return FALSE;
-    }
     if (!info->dsn) {
         g_set_error(error, CORONER_SENTRY_ERROR, CORONER_SENTRY_ERROR_INVALID_DATA,
                     "The envelope names no DSN: the outbox would not know where to send it");
@@ -493,14 +501,9 @@ gboolean coroner_sentry_outbox_add(CoronerSentryOutbox *o, GBytes *envelope, cha
         return FALSE;
     g_autoptr(CoronerSentryEnvelopeInfo) feedback_info = NULL;
     if (feedback_bytes) {
-        feedback_info = coroner_sentry_envelope_parse(feedback_bytes, error);
+        feedback_info = parse_queueable(feedback_bytes, "envelope's feedback", error);
         if (!feedback_info)
             return FALSE;
-        if (!coroner_sentry_event_id_is_valid(feedback_info->event_id)) {
-            g_set_error(error, CORONER_SENTRY_ERROR, CORONER_SENTRY_ERROR_INVALID_DATA,
-                        "The envelope's feedback has no valid event_id");
-            return FALSE;
-        }
     }
     gsize size = g_bytes_get_size(main_bytes) + (feedback_bytes ? g_bytes_get_size(feedback_bytes) : 0);
     if (size > o->policy.max_bytes) {
