@@ -262,3 +262,17 @@ int coroner_open_dir_nofollow(const char *path, GError **error)
     }
     return fd;
 }
+
+DIR *coroner_opendir_at(int dir_fd, const char *name)
+{
+    int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    DIR *dir = fdopendir(fd);
+    if (!dir) {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
+    return dir;
+}

@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include <dirent.h>
 #include <glib.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -72,5 +73,11 @@ ssize_t coroner_read_full(int fd, void *data, size_t length);
  * could be swapped: the last component must be a real directory.
  */
 int coroner_open_dir_nofollow(const char *path, GError **error);
+
+/*
+ * A listing of the directory name under dir_fd (".": dir_fd itself, read from
+ * the start with a descriptor of its own).  NULL with errno set on failure.
+ */
+DIR *coroner_opendir_at(int dir_fd, const char *name);
 
 G_END_DECLS

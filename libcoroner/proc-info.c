@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "container.h"
+#include "fs-util.h"
 
 /* Caps so a process with a million mappings or fds cannot make the record huge. */
 #define PROC_TEXT_MAX (8u * 1024u * 1024u)
@@ -176,11 +177,8 @@ static char *read_text(int proc_fd, const char *name, gsize max, CoronerCrashRec
 
 static void collect_threads(int proc_fd, CoronerCrashRecord *record)
 {
-    int task_fd = openat(proc_fd, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *dir = task_fd >= 0 ? fdopendir(task_fd) : NULL;
+    DIR *dir = coroner_opendir_at(proc_fd, "task");
     if (!dir) {
-        if (task_fd >= 0)
-            close(task_fd);
         coroner_crash_record_add_error(record, "cannot list threads: %s", g_strerror(errno));
         return;
     }
@@ -210,11 +208,8 @@ static gint compare_fd_names(gconstpointer a, gconstpointer b)
 /* The same layout as systemd-coredump's COREDUMP_OPEN_FDS: "fd:target" then its fdinfo. */
 static char *collect_open_fds(int proc_fd, CoronerCrashRecord *record)
 {
-    int fd_dir = openat(proc_fd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *dir = fd_dir >= 0 ? fdopendir(fd_dir) : NULL;
+    DIR *dir = coroner_opendir_at(proc_fd, "fd");
     if (!dir) {
-        if (fd_dir >= 0)
-            close(fd_dir);
         coroner_crash_record_add_error(record, "cannot list open fds: %s", g_strerror(errno));
         return NULL;
     }

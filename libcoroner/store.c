@@ -171,12 +171,9 @@ static gint compare_entries(gconstpointer a, gconstpointer b)
 
 GPtrArray *coroner_store_list(CoronerStore *store, GError **error)
 {
-    int fd = openat(store->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+    DIR *dir = coroner_opendir_at(store->dir_fd, ".");
     if (!dir) {
         int e = errno;
-        if (fd >= 0)
-            close(fd);
         g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot list store %s: %s",
                     store->path, g_strerror(e));
         return NULL;

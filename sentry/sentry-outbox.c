@@ -17,7 +17,6 @@
 #include "sentry-event.h"
 #include "sentry-outbox-private.h"
 #include "sentry-ratelimit.h"
-#include "fs-util.h"
 
 /* "<what happened>: <strerror>", with the what formatted by the caller. */
 gboolean outbox_set_errno_error(GError **error, int err, const char *format, ...)
@@ -245,11 +244,8 @@ GPtrArray *outbox_list_dir(CoronerSentryOutbox *o, int dir_fd, CoronerSentryEntr
 {
     GPtrArray *entries =
         g_ptr_array_new_with_free_func((GDestroyNotify)coroner_sentry_outbox_entry_free);
-    int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    DIR *d = coroner_opendir_at(dir_fd, ".");
     if (!d) {
-        if (fd >= 0)
-            close(fd);
         g_ptr_array_unref(entries);
         return outbox_set_errno_error(error, errno, "Cannot list %s", o->path), NULL;
     }
@@ -387,10 +383,7 @@ guint outbox_enforce_bounds(CoronerSentryOutbox *o, guint64 reserve_bytes, guint
         return 0;
     g_ptr_array_sort(pending, outbox_oldest_first);
 
-    DIR *d = NULL;
-    int fd = openat(o->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0 && !(d = fdopendir(fd)))
-        close(fd);
+    DIR *d = coroner_opendir_at(o->dir_fd, ".");
     if (d) {
         struct dirent *de;
         struct stat st;

@@ -96,13 +96,9 @@ gboolean upload_state_mark_uploaded(UploadState *s, const char *entry_id, const 
 static GPtrArray *list_dir(int dir_fd)
 {
     GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-    int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-    if (!d) {
-        if (fd >= 0)
-            close(fd);
+    DIR *d = coroner_opendir_at(dir_fd, ".");
+    if (!d)
         return names;
-    }
     struct dirent *de;
     while ((de = readdir(d)))
         if (de->d_name[0] != '.')
