@@ -128,14 +128,9 @@ int main(int argc, char **argv)
     /* Stop at the first positional argument: a comm may well start with '-'. */
     g_option_context_set_strict_posix(context, TRUE);
     g_autoptr(GError) error = NULL;
-    if (!g_option_context_parse(context, &argc, &argv, &error)) {
-        coroner_log(LOG_ERR, "%s", error->message);
-        return EXIT_USAGE;
-    }
-    if (version) {
-        printf("coroner-handler %s\n", CORONER_VERSION);
-        return 0;
-    }
+    int status;
+    if (!coroner_crash_service_parse(context, &argc, &argv, &version, "coroner-handler", &status))
+        return status;
     if (install || uninstall) {
         const char *saved = state_file ? state_file : CORONER_SAVED_SYSCTL;
         g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);

@@ -296,14 +296,9 @@ int main(int argc, char **argv)
         "See docs/coronerd.md.");
     g_option_context_add_main_entries(context, entries, NULL);
     g_autoptr(GError) error = NULL;
-    if (!g_option_context_parse(context, &argc, &argv, &error)) {
-        coroner_log(LOG_ERR, "%s", error->message);
-        return EXIT_USAGE;
-    }
-    if (version) {
-        printf("coronerd %s\n", CORONER_VERSION);
-        return 0;
-    }
+    int status;
+    if (!coroner_crash_service_parse(context, &argc, &argv, &version, "coronerd", &status))
+        return status;
     if (argc > 1) {
         coroner_log(LOG_ERR, "unexpected argument: %s", argv[1]);
         return EXIT_USAGE;

@@ -7,10 +7,13 @@
 #include <locale.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sysexits.h>
 #include <unistd.h>
 
+#include "build-config.h"
 #include "log.h"
 
 /* Below this, an account belongs to the system (Debian's SYS_UID_MAX is 999). */
@@ -79,4 +82,22 @@ void coroner_crash_service_start(const char *identifier, mode_t mask)
     setlocale(LC_ALL, "C.UTF-8");
     umask(mask);
     signal(SIGPIPE, SIG_IGN);
+}
+
+gboolean coroner_crash_service_parse(GOptionContext *context, int *argc, char ***argv,
+                                     const gboolean *version, const char *identifier,
+                                     int *ret_status)
+{
+    g_autoptr(GError) error = NULL;
+    if (!g_option_context_parse(context, argc, argv, &error)) {
+        coroner_log(LOG_ERR, "%s", error->message);
+        *ret_status = EX_USAGE;
+        return FALSE;
+    }
+    if (*version) {
+        printf("%s %s\n", identifier, CORONER_VERSION);
+        *ret_status = 0;
+        return FALSE;
+    }
+    return TRUE;
 }

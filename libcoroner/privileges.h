@@ -37,6 +37,15 @@ void coroner_caller_parser_identity(uid_t *ret_uid, gid_t *ret_gid);
 void coroner_crash_service_start(const char *identifier, mode_t mask);
 
 /*
+ * Parses a crash service's command line (its entries include "version",
+ * stored at *version).  FALSE when the service is done: a usage error was
+ * logged (*ret_status EX_USAGE, 64) or the version printed (*ret_status 0).
+ */
+gboolean coroner_crash_service_parse(GOptionContext *context, int *argc, char ***argv,
+                                     const gboolean *version, const char *identifier,
+                                     int *ret_status);
+
+/*
  * Irrevocably becomes uid/gid with no supplementary groups, no new privileges
  * and not dumpable (so the user cannot ptrace the parser).  Returns 0 or -errno.
  */
