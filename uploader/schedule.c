@@ -70,39 +70,38 @@ CronSchedule *cron_schedule_parse(const char *text, GError **error)
     for (char **p = f; *p; p++)
         if (**p)
             g_ptr_array_add(fields, *p);
-    g_autofree CronSchedule *s = g_new0(CronSchedule, 1);
-    uint64_t bits;
-    gboolean any;
+    /* minute hour day-of-month month day-of-week, as cron(8) reads them. */
+    static const struct {
+        int lo, hi;
+        const char *what;
+    } ranges[5] = {
+        {0, 59, "bad minute field (0-59)"},
+        {0, 23, "bad hour field (0-23)"},
+        {1, 31, "bad day-of-month field (1-31)"},
+        {1, 12, "bad month field (1-12)"},
+        {0, 7, "bad day-of-week field (0-7, Sunday 0 or 7)"},
+    };
+    uint64_t bits[5];
+    gboolean any[5];
     const char *what = NULL;
     if (fields->len != 5) {
         what = "five fields are needed: minute hour day-of-month month day-of-week";
         goto invalid;
     }
-    if (!parse_field(fields->pdata[0], 0, 59, &s->minutes, &any)) {
-        what = "bad minute field (0-59)";
-        goto invalid;
-    }
-    if (!parse_field(fields->pdata[1], 0, 23, &bits, &any)) {
-        what = "bad hour field (0-23)";
-        goto invalid;
-    }
-    s->hours = (uint32_t)bits;
-    if (!parse_field(fields->pdata[2], 1, 31, &bits, &s->days_any)) {
-        what = "bad day-of-month field (1-31)";
-        goto invalid;
-    }
-    s->days = (uint32_t)bits;
-    if (!parse_field(fields->pdata[3], 1, 12, &bits, &any)) {
-        what = "bad month field (1-12)";
-        goto invalid;
-    }
-    s->months = (uint16_t)bits;
-    if (!parse_field(fields->pdata[4], 0, 7, &bits, &s->weekdays_any)) {
-        what = "bad day-of-week field (0-7, Sunday 0 or 7)";
-        goto invalid;
-    }
-    s->weekdays = (uint8_t)((bits | (bits >> 7)) & 0x7f);
-    return g_steal_pointer(&s);
+    for (guint i = 0; i < 5; i++)
+        if (!parse_field(fields->pdata[i], ranges[i].lo, ranges[i].hi, &bits[i], &any[i])) {
+            what = ranges[i].what;
+            goto invalid;
+        }
+    CronSchedule *s = g_new0(CronSchedule, 1);
+    s->minutes = bits[0];
+    s->hours = (uint32_t)bits[1];
+    s->days = (uint32_t)bits[2];
+    s->days_any = any[2];
+    s->months = (uint16_t)bits[3];
+    s->weekdays = (uint8_t)((bits[4] | (bits[4] >> 7)) & 0x7f);
+    s->weekdays_any = any[4];
+    return s;
 
 invalid:
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "Schedule=%s: %s", copy, what);
