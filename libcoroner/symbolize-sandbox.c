@@ -60,7 +60,11 @@ static gboolean symbolize_in_sandbox(gpointer data, CoronerCrashRecord *r, GErro
     }
     r->signal.number = input->signal.number;
     r->signal.name = g_strdup(input->signal.name);
-    if (!coroner_symbolize_core_fd(job->core_fd, job->executable, &mine, r, error))
+    /* For the modules' full paths; not sent back (the caller has them). */
+    r->process.proc_maps = g_strdup(input->process.proc_maps);
+    gboolean ok = coroner_symbolize_core_fd(job->core_fd, job->executable, &mine, r, error);
+    g_clear_pointer(&r->process.proc_maps, g_free);
+    if (!ok)
         return FALSE;
     fit_result_cap(r);
     return TRUE;

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "module-paths.h"
 #include "signature.h"
 #include "symbolize-internal.h"
 
@@ -157,6 +158,8 @@ static gboolean symbolize_elf(Elf *core, const char *executable, const CoronerSy
                                            cm->build_id ? cm->build_id : "unknown");
     }
     g_ptr_array_sort(record->modules, symbolize_module_cmp);
+    /* libdwfl names a core's libraries by soname; the record names the files the process mapped. */
+    coroner_crash_record_resolve_module_paths(record);
 
     g_clear_pointer(&record->signature, g_free);
     record->signature = coroner_crash_signature(record);

@@ -91,6 +91,14 @@ ingest 11
 gdb_release
 ID=$(short_id "$(entry_id "$RECORD")")
 log "crash $ID (pid $CRASH_PID)"
+# The stored record names modules by the files the process mapped, not by soname.
+LIBC=$(jq -r '.backtrace.modules[].path | select(endswith("/libc.so.6"))' "$RECORD")
+assert_match '^/(usr/)?lib(64)?/.*libc\.so\.6$' "$LIBC" "the record's libc module is its full path"
+assert_eq "" "$(jq -r '.backtrace.modules[].path, .backtrace.threads[].frames[].module // empty |
+    select(startswith("/") | not) | select(startswith("linux-vdso") | not)' "$RECORD")" \
+    "no module or frame in the record is a bare name"
+assert_ne "" "$(jq -r --arg libc "$LIBC" '.backtrace.threads[].frames[] | select(.module == $libc) | .pc' "$RECORD")" \
+    "frames in libc name its full path"
 
 # ------------------------------------------------------------ no DSN: off
 ctl_run submit "$ID"
@@ -150,6 +158,10 @@ FNS=$(event | jq -r '[.threads.values[] | select(.crashed) | .stacktrace.frames[
 # Sentry's order: oldest first, the crashing frame last.
 assert_match '(^| )main crash_segv$' "$FNS" "Spotlight: main, then crash_segv, the crashing frame last"
 assert_eq "crasher" "$(event | jq -r '.contexts.app.app_identifier')" "Spotlight: the app"
+IN_APP=$(event | jq -r '.threads.values[] | select(.crashed) | .stacktrace.frames[] | "\(.package) \(.in_app)"' | sort -u)
+assert_contains "$LIBC false" "$IN_APP" "Spotlight: libc's frames are not in_app, with libc's full path"
+assert_contains "$(readlink -f "$CORONER_CRASHER") true" "$IN_APP" "Spotlight: the program's own frames are in_app"
+assert_eq "" "$(grep -E '^/(usr/)?lib.* true$' <<<"$IN_APP" || true)" "Spotlight: no system library frame is in_app"
 assert_eq "" "$(jq -c '.[1][] | select(.[0].type == "user_report" or .[0].type == "feedback")' <<<"$ENV")" \
     "the crash's envelope carries no comment: it goes as a feedback of its own"
 # The comment: a feedback envelope of its own (its own event_id), naming the crash.

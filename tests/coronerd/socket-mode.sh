@@ -30,6 +30,9 @@ core=$(core_path "$CRASH_PID")
 assert_file "$core" "the core"
 assert_cmd "the stored core is a valid ELF core" -- sh -c "zstd -dc '$core' >'$T/core' && '$CORONER_CHECK_CORE' '$T/core'"
 assert_match '.+' "$(rec "$CRASH_PID" '.backtrace.threads[0].frames[0].function')" "a backtrace in the record"
+assert_match '^/(usr/)?lib(64)?/.*libc\.so\.6$' \
+    "$(rec "$CRASH_PID" '[.backtrace.threads[0].frames[].module | select(. != null and endswith("libc.so.6"))][0]')" \
+    "the record names libc's frames by its full path"
 
 entry=$(journal_entry "$CRASH_PID")
 assert_eq 11 "$(jfield "$entry" COREDUMP_SIGNAL)" "journal COREDUMP_SIGNAL"
