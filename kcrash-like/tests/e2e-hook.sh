@@ -14,13 +14,9 @@ MODE=${1:?usage: e2e-hook.sh MODE}
 TEST_NAME=hook-$MODE
 source "${CORONER_TEST_LIB:-$(dirname "$0")/../../tests/lib}/harness.sh"
 case $MODE in
-cxx-*) CORONER_CRASHER=${CORONER_HOOK_CRASHER_CXX:-$CORONER_BUILD_DIR/kcrash-like/coroner-hook-crasher-cxx} ;;
-*) CORONER_CRASHER=${CORONER_HOOK_CRASHER:-$CORONER_BUILD_DIR/kcrash-like/coroner-hook-crasher} ;;
+cxx-*) use_hook_crasher cxx ;;
+*) use_hook_crasher ;;
 esac
-export CORONER_CRASHER
-# In a sanitizer build the crasher is instrumented too: ASan must leave the
-# crash signals to the hook, and RLIMIT_CORE alone (it would set it to 0).
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0:handle_abort=0:disable_coredump=0"
 harness_init "$@"
 require_built "$CORONER_HANDLER" "$CORONER_CRASHER" "$CORONER_CHECK_CORE"
 

@@ -8,8 +8,7 @@
 # when the recept leaves buffers out.
 HARNESS_TOOLS=(gdb)
 source "${CORONER_TEST_LIB:-$(dirname "$0")/../lib}/harness.sh"
-CORONER_CRASHER=${CORONER_HOOK_CRASHER:-$CORONER_BUILD_DIR/kcrash-like/coroner-hook-crasher}
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0:handle_abort=0:disable_coredump=0"
+use_hook_crasher
 harness_init "$@"
 require_built "$CORONER_HANDLER" "$CORONER_CRASHER"
 

@@ -150,6 +150,20 @@ require_built() {
     done
 }
 
+# use_hook_crasher [cxx]: the crasher is libcoroner-hook's sample crasher
+# (CORONER_HOOK_CRASHER, or CORONER_HOOK_CRASHER_CXX; else the build
+# directory's).  In a sanitizer build it is instrumented too: ASan must leave
+# the crash signals to the hook, and RLIMIT_CORE alone (it would set it to 0).
+use_hook_crasher() {
+    if [ "${1:-}" = cxx ]; then
+        CORONER_CRASHER=${CORONER_HOOK_CRASHER_CXX:-$CORONER_BUILD_DIR/kcrash-like/coroner-hook-crasher-cxx}
+    else
+        CORONER_CRASHER=${CORONER_HOOK_CRASHER:-$CORONER_BUILD_DIR/kcrash-like/coroner-hook-crasher}
+    fi
+    export CORONER_CRASHER
+    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0:handle_abort=0:disable_coredump=0"
+}
+
 # ------------------------------------------------------------------ cleanup
 
 # on_exit COMMAND: run at exit, last registered first.
