@@ -16,7 +16,10 @@
 #    the first process is held) and leaves SIGKILL pending on the process,
 #    which dies of it the moment the file system lets go.
 #
-# Usage: stalled-dump.sh socket|pipe
+# In socket and pipe mode coronerd takes the dump; in handler mode the pipe
+# handler works alone (no coronerd), with the same deadline.
+#
+# Usage: stalled-dump.sh socket|pipe|handler
 
 source "$CORONER_TEST_LIB/harness.sh"
 source "$CORONER_TEST_LIB/coronerd.sh"
@@ -56,8 +59,21 @@ store_config Service.DumpTimeoutSec=5
 private_journal_start
 stall_fs_start DRIP_PID drip --delay=2
 stall_fs_start STALL_PID stall
-coronerd_start
-if [ "$MODE" = socket ]; then coronerd_socket_mode; else coronerd_pipe_mode; fi
+case $MODE in
+socket) coronerd_start && coronerd_socket_mode ;;
+pipe) coronerd_start && coronerd_pipe_mode ;;
+handler) core_pattern_use "$CORONER_HANDLER" "$CONFIG" ;;
+*) die "unknown mode $MODE" ;;
+esac
+
+# left_running PID: what of ours still runs for a crash (coronerd's workers, or PID's handler).
+left_running() {
+    if [ "$MODE" = handler ]; then
+        handler_running "$1" && echo "coroner-handler for $1" || true
+    else
+        coronerd_descendants | tr '\n' ' '
+    fi
+}
 
 log "a dump that drips"
 before=$(date +%s%N)
@@ -94,11 +110,11 @@ assert_cmd "the partial core is a whole zstd stream" -- zstd -tq "$(core_path "$
 assert_contains "read " "$(cat "$LOGDIR/stall.log")" "the kernel is waiting for the stalled file"
 assert_cmd "the kernel still holds the process" -- kill -0 "$held"
 wait_for "sigkill_pending $held" 5 || true
-assert_cmd "coronerd left SIGKILL pending on it" -- sigkill_pending "$held"
+assert_cmd "the deadline left SIGKILL pending on it" -- sigkill_pending "$held"
 crash_and_wait segv
 assert_eq present "$(rec "$CRASH_PID" .core.state)" "a crash meanwhile is stored"
 sleep 0.5
-assert_eq "" "$(coronerd_descendants | tr '\n' ' ')" "no worker left behind"
+assert_eq "" "$(left_running "$held")" "nothing of ours left running"
 
 stop_process STALL_PID KILL 0
 status=0
