@@ -10,6 +10,7 @@
 #include "coronerctl-core.h"
 
 #include "core-access.h"
+#include "module-paths.h"
 #include "privileges.h"
 #include "symbolize.h"
 
@@ -19,6 +20,17 @@ static gboolean has_backtrace(const CoronerCrashRecord *r)
         if (((CoronerThread *)r->threads->pdata[i])->frames->len > 0)
             return TRUE;
     return FALSE;
+}
+
+/*
+ * The backtrace the record already has stands.  Records written before the
+ * symbolizer named the mapped files, and systemd-coredump's (sonames from its
+ * MESSAGE), get the files' full paths from the record's maps.
+ */
+static gboolean keep_backtrace(CoronerCrashRecord *r)
+{
+    coroner_crash_record_resolve_module_paths(r);
+    return TRUE;
 }
 
 static void no_backtrace(const CoronerCrashRecord *r, const char *why, GError **error)
@@ -72,7 +84,7 @@ gboolean ctl_ensure_backtrace(const CoronerCrashIndex *index, CoronerCrashEntry 
      * hand, ours is better.
      */
     if (had && (e->by_coroner || !core_kept))
-        return TRUE;
+        return keep_backtrace(r);
     if (!core_kept) {
         no_backtrace(r, r->core.reason ? r->core.reason : "no core was kept", error);
         return FALSE;
@@ -81,7 +93,7 @@ gboolean ctl_ensure_backtrace(const CoronerCrashIndex *index, CoronerCrashEntry 
     int fd = ctl_open_core_for_parsing(index, e, &local);
     if (fd < 0) {
         if (had)
-            return TRUE;
+            return keep_backtrace(r);
         no_backtrace(r, local->message, error);
         return FALSE;
     }
@@ -101,7 +113,7 @@ gboolean ctl_ensure_backtrace(const CoronerCrashIndex *index, CoronerCrashEntry 
     if (had) {
         /* The journal's backtrace stands; the failed attempt is no error of it. */
         g_clear_pointer(&r->backtrace_error, g_free);
-        return TRUE;
+        return keep_backtrace(r);
     }
     if (!ok)
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "no backtrace: %s", local->message);

@@ -283,4 +283,25 @@ assert_cmd "the envelope with the core parses with @sentry/core; the attachment 
       assert.ok(Buffer.from(core[0].raw).equals(fs.readFileSync(process.argv[3])), "the attachment differs from the stored core");
     ' "$CORONER_SENTRY_NODE" "$T/core.envelope" "$CORE_FILE" "$DSN"
 
+# ------------------------------------------ a record with bare module names
+# As records were written before the symbolizer named the mapped files (and
+# as systemd-coredump's backtraces are): coronerctl names the files from the
+# record's maps, so libc's frames are still not the application's.
+jq '(.backtrace.modules[].path, .backtrace.threads[].frames[].module) |= (if . == null then . else sub(".*/"; "") end)' \
+    "$RECORD" >"$T/bare.json"
+assert_eq "libc.so.6" "$(jq -r '.backtrace.modules[].path | select(. == "libc.so.6")' "$T/bare.json")" "the record now names libc bare"
+cat "$T/bare.json" >"$RECORD"
+RC=0
+ctl submit --dry-run "$ID" >"$T/bare.envelope" 2>"$LOGDIR/bare.err" || RC=$?
+assert_eq 0 "$RC" "submit --dry-run of the record with bare names"
+IN_APP=$(node --input-type=module -e '
+      import fs from "node:fs";
+      const { parse } = await import(process.argv[1] + "/envelope-checks.mjs");
+      const { byType } = parse(fs.readFileSync(process.argv[2]));
+      for (const t of byType.event[0].parsed.threads.values)
+        for (const f of t.stacktrace?.frames ?? []) console.log(`${f.package} ${f.in_app}`);
+    ' "$CORONER_SENTRY_NODE" "$T/bare.envelope" | sort -u)
+assert_contains "$LIBC false" "$IN_APP" "libc's frames: its full path, not in_app"
+assert_contains "$(readlink -f "$CORONER_CRASHER") true" "$IN_APP" "the program's own frames: in_app"
+
 harness_done
