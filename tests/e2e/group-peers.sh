@@ -9,9 +9,15 @@
 # (peers) and coronerctl info shows both ways; both still run, untraced,
 # afterwards, and eu-stack unwinds a peer's core.  The "other" member and the
 # other user's "g" member are not dumped.
+#
+# Usage: group-peers.sh [handler|coronerd]: coroner-handler alone in pipe
+# mode, or coronerd in socket mode (the same ingestion path, in its worker).
+MODE=${1:-handler}
+TEST_NAME=group-peers-$MODE
 HARNESS_TOOLS=(setpriv eu-stack)
 source "${CORONER_TEST_LIB:-$(dirname "$0")/../lib}/harness.sh"
 use_hook_crasher
+if [ "$MODE" = coronerd ]; then source "$CORONER_TEST_LIB/coronerd.sh"; fi
 : "${CORONERCTL:=$CORONER_BUILD_DIR/handler/coronerctl}"
 harness_init "$@"
 require_built "$CORONER_HANDLER" "$CORONER_CRASHER" "$CORONERCTL"
@@ -37,7 +43,13 @@ install -m 0755 "$CORONER_CRASHER" "$T/bin/crasher"
 install -m 0644 "$(dirname "$CORONER_CRASHER")/libcoroner-hook.so.0" "$T/bin/libcoroner-hook.so.0"
 CORONER_CRASHER=$T/bin/crasher
 
-handler_via_kernel
+if [ "$MODE" = coronerd ]; then
+    store_and_journal
+    coronerd_start
+    coronerd_socket_mode
+else
+    handler_via_kernel
+fi
 
 # start_member UID GROUP: an idle member of GROUP running as UID; sets MEMBER.
 start_member() {
@@ -112,4 +124,12 @@ for pid in $PEER1 $PEER2; do
     wait "$pid" 2>/dev/null || STATUS=$?
     assert_eq 143 "$STATUS" "peer $pid ends on SIGTERM: it was not left stopped"
 done
+if [ "$MODE" = coronerd ]; then
+    assert_contains "PID $CRASH_PID (crasher-main, uid $USER_A): dumping (coredump socket)" \
+        "$(cat "$LOGDIR/coronerd.log")" "coronerd took the crash"
+    assert_eq "" "$(coronerd_descendants | tr '\n' ' ')" "no worker or live dumper left behind"
+    TIMES=$(grep -o 'peer [0-9]* dumped live as [^ ]* in [0-9]* ms' "$LOGDIR/coronerd.log" | sed 's/ as [^ ]*//')
+    assert_eq 2 "$(grep -c 'dumped live' <<<"$TIMES")" "coronerd logged both peer dumps"
+    log "time per peer dump: $(tr '\n' ';' <<<"$TIMES")"
+fi
 harness_done
