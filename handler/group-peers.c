@@ -33,7 +33,7 @@
 #include "store.h"
 #include "trust.h"
 
-/* Hook regions parsed while looking for peers: bounds the work a user's many processes cost. */
+/* Hook regions parsed while looking for peers: bounds the sandboxes a user's processes cost. */
 #define CANDIDATES_MAX 64u
 #define STATUS_MAX (64u * 1024u)
 
@@ -60,13 +60,18 @@ static gboolean dumpable_by(int proc_fd, uid_t uid)
     return ok;
 }
 
-/* Whether pid's hook region, read and parsed as the crasher's was, names group. */
+/*
+ * Whether pid's hook region, read and parsed as the crasher's was, names
+ * group.  *parsed counts the regions parsed (the processes without one cost
+ * only a read of their maps).
+ */
 static gboolean in_group(int proc_fd, pid_t pid, const char *group, uid_t parse_uid,
-                         gid_t parse_gid, unsigned timeout_ms)
+                         gid_t parse_gid, unsigned timeout_ms, guint *parsed)
 {
     uint64_t start, size;
     if (!coroner_hook_metadata_find(proc_fd, &start, &size, NULL))
         return FALSE;
+    (*parsed)++;
     g_autoptr(GBytes) raw = coroner_hook_metadata_read_raw(proc_fd, start, size, NULL);
     if (!raw)
         return FALSE;
@@ -78,16 +83,16 @@ static gboolean in_group(int proc_fd, pid_t pid, const char *group, uid_t parse_
 
 /* The group's members other than the crash: at most CORONER_PEERS_MAX, each with a pidfd. */
 static GArray *find_peers(const CoronerCrashRecord *crash, uid_t parse_uid, gid_t parse_gid,
-                          unsigned timeout_ms)
+                          unsigned timeout_ms, int64_t deadline)
 {
     GArray *peers = g_array_new(FALSE, FALSE, sizeof(Peer));
     DIR *proc = opendir("/proc");
     if (!proc)
         return peers;
-    guint candidates = 0;
+    guint parsed = 0;
     struct dirent *de;
-    while ((de = readdir(proc)) && peers->len < CORONER_PEERS_MAX &&
-           candidates < CANDIDATES_MAX) {
+    while ((de = readdir(proc)) && peers->len < CORONER_PEERS_MAX && parsed < CANDIDATES_MAX &&
+           g_get_monotonic_time() < deadline) {
         guint64 number;
         if (!g_ascii_string_to_unsigned(de->d_name, 10, 1, G_MAXINT32, &number, NULL))
             continue;
@@ -100,10 +105,9 @@ static GArray *find_peers(const CoronerCrashRecord *crash, uid_t parse_uid, gid_
         gboolean verified = FALSE;
         int proc_fd = coroner_proc_open(pid, pidfd, &verified, NULL);
         gboolean member = FALSE;
-        if (proc_fd >= 0 && verified && dumpable_by(proc_fd, (uid_t)crash->process.uid)) {
-            candidates++;
-            member = in_group(proc_fd, pid, crash->app->group, parse_uid, parse_gid, timeout_ms);
-        }
+        if (proc_fd >= 0 && verified && dumpable_by(proc_fd, (uid_t)crash->process.uid))
+            member = in_group(proc_fd, pid, crash->app->group, parse_uid, parse_gid, timeout_ms,
+                              &parsed);
         if (proc_fd >= 0)
             close(proc_fd);
         if (member) {
@@ -186,6 +190,7 @@ static CoronerCapture *capture_peer(const CoronerCrashRecord *crash, const Peer 
 static char *dump_peer(const CoronerCrashRecord *crash, const Peer *peer,
                        const CoronerIngestOptions *options)
 {
+    int64_t started = g_get_monotonic_time();
     g_autoptr(CoronerCapture) capture = capture_peer(crash, peer);
     CoronerCrashRecord *r = capture->record;
     /* Read again with the peer pinned: it may have changed identity since it was found. */
@@ -194,19 +199,19 @@ static char *dump_peer(const CoronerCrashRecord *crash, const Peer *peer,
                     (int)crash->process.pid, (int)peer->pid);
         return NULL;
     }
+    /* A peer that asked for no core (RLIMIT_CORE 0) gets its record only, as a crash would. */
     pid_t child = -1;
-    int core_fd = start_live_dump(peer->pid, &child);
-    if (core_fd < 0) {
+    int core_fd = r->process.rlimit_core == 0 ? -1 : start_live_dump(peer->pid, &child);
+    if (core_fd < 0 && r->process.rlimit_core != 0) {
         coroner_log(LOG_WARNING, "PID %d: cannot dump group peer %d: %s",
                     (int)crash->process.pid, (int)peer->pid, g_strerror(errno));
         return NULL;
     }
     CoronerIngestOptions o = *options;
     o.dump_deadline = g_get_monotonic_time() + CORONER_PEER_DUMP_TIMEOUT_SEC * G_USEC_PER_SEC;
-    int64_t started = g_get_monotonic_time();
     int rc = coroner_ingest(capture, core_fd, &o);
     int status = 0;
-    while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+    while (child > 0 && waitpid(child, &status, 0) < 0 && errno == EINTR)
         ;
     coroner_log(LOG_INFO, "PID %d: group \"%s\" peer %d dumped live as %s in %" G_GINT64_FORMAT " ms",
                 (int)crash->process.pid, crash->app->group, (int)peer->pid, r->id,
@@ -221,7 +226,7 @@ void coroner_group_peers_dump(CoronerCrashRecord *crash, const CoronerIngestOpti
         !coroner_crash_owner_may_read(crash->process.dumpable, &crash->process))
         return;
     int64_t deadline = g_get_monotonic_time() + CORONER_PEERS_TIMEOUT_SEC * G_USEC_PER_SEC;
-    GArray *peers = find_peers(crash, parse_uid, parse_gid, options->child_timeout_ms);
+    GArray *peers = find_peers(crash, parse_uid, parse_gid, options->child_timeout_ms, deadline);
     for (guint i = 0; i < peers->len; i++) {
         Peer *p = &g_array_index(peers, Peer, i);
         if (g_get_monotonic_time() < deadline) {

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# Group peers through the real kernel (docs/recept.md, "Group peers"): four
-# copies of the hook sample crasher run as one unprivileged user, three in
-# group "g" and one in "other", and a fifth in "g" as another user.  One "g"
-# member crashes: the two other "g" members of its user are dumped live, each
-# its own record (live_dump, peer_of the crash) that the crash's record lists
-# (peers) and coronerctl info shows both ways; both still run, untraced,
+# Group peers through the real kernel (docs/recept.md, "Group peers"): copies
+# of the hook sample crasher run as one unprivileged user, four in group "g"
+# (one with RLIMIT_CORE 0) and one in "other", and one more in "g" as another
+# user.  One "g" member crashes: the three other "g" members of its user are
+# dumped live, each its own record (live_dump, peer_of the crash) that the
+# crash's record lists (peers) and coronerctl info shows both ways; the one
+# with RLIMIT_CORE 0 gets a record without a core.  They still run, untraced,
 # afterwards, and eu-stack unwinds a peer's core.  The "other" member and the
 # other user's "g" member are not dumped.
 #
@@ -14,7 +15,7 @@
 # mode, or coronerd in socket mode (the same ingestion path, in its worker).
 MODE=${1:-handler}
 TEST_NAME=group-peers-$MODE
-HARNESS_TOOLS=(setpriv eu-stack)
+HARNESS_TOOLS=(setpriv prlimit eu-stack)
 source "${CORONER_TEST_LIB:-$(dirname "$0")/../lib}/harness.sh"
 use_hook_crasher
 if [ "$MODE" = coronerd ]; then source "$CORONER_TEST_LIB/coronerd.sh"; fi
@@ -51,10 +52,12 @@ else
     handler_via_kernel
 fi
 
-# start_member UID GROUP: an idle member of GROUP running as UID; sets MEMBER.
+# start_member UID GROUP [CORE_LIMIT]: an idle member of GROUP running as
+# UID (with RLIMIT_CORE CORE_LIMIT); sets MEMBER.
 start_member() {
     local log=$LOGDIR/member.$RANDOM.log
-    setpriv --reuid="$1" --regid="$1" --clear-groups -- "$CORONER_CRASHER" --group "$2" idle >"$log" 2>&1 9>&- &
+    prlimit --core="${3:-unlimited}" -- setpriv --reuid="$1" --regid="$1" --clear-groups -- \
+        "$CORONER_CRASHER" --group "$2" idle >"$log" 2>&1 9>&- &
     MEMBER=$!
     on_exit "kill -KILL $MEMBER 2>/dev/null || true"
     wait_for "grep -q 'ready $MEMBER' '$log'" 10 || die "member $MEMBER of $2 did not start: $(cat "$log")"
@@ -64,6 +67,8 @@ start_member $USER_A g
 PEER1=$MEMBER
 start_member $USER_A g
 PEER2=$MEMBER
+start_member $USER_A g 0
+NO_CORE=$MEMBER
 start_member $USER_A other
 OTHER=$MEMBER
 start_member $USER_B g
@@ -90,7 +95,11 @@ for pid in $PEER1 $PEER2; do
     assert_eq "0" "$(awk '/^TracerPid:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)" "peer $pid: no tracer is left"
     assert_match '^[RS]$' "$(awk '/^State:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)" "peer $pid runs on"
 done
-assert_eq 2 "$(rec "$CRASH_PID" '.peers | length')" "the crash's record lists two peers"
+# A peer that asked for no core (RLIMIT_CORE 0) has its record, as a crash would, and no core.
+assert_eq true "$(rec "$NO_CORE" .live_dump)" "the peer without cores: its record is a live dump"
+assert_eq none "$(rec "$NO_CORE" .core.state)" "the peer without cores: no core, as it asked"
+assert_eq "$CRASH_ID" "$(rec "$NO_CORE" .peer_of)" "the peer without cores: linked to the crash"
+assert_eq 3 "$(rec "$CRASH_PID" '.peers | length')" "the crash's record lists three peers"
 assert_eq "" "$(record_path "$OTHER" || true)" "the member of group \"other\" was not dumped"
 assert_eq "" "$(record_path "$FOREIGN" || true)" "the other user's member of \"g\" was not dumped"
 
@@ -129,7 +138,7 @@ if [ "$MODE" = coronerd ]; then
         "$(cat "$LOGDIR/coronerd.log")" "coronerd took the crash"
     assert_eq "" "$(coronerd_descendants | tr '\n' ' ')" "no worker or live dumper left behind"
     TIMES=$(grep -o 'peer [0-9]* dumped live as [^ ]* in [0-9]* ms' "$LOGDIR/coronerd.log" | sed 's/ as [^ ]*//')
-    assert_eq 2 "$(grep -c 'dumped live' <<<"$TIMES")" "coronerd logged both peer dumps"
+    assert_eq 3 "$(grep -c 'dumped live' <<<"$TIMES")" "coronerd logged the three peer dumps"
     log "time per peer dump: $(tr '\n' ';' <<<"$TIMES")"
 fi
 harness_done
