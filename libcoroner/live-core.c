@@ -283,6 +283,43 @@ static uint64_t dump_size(const CoronerMapping *m, const char *perms)
     return m->file_offset == 0 ? PAGE : 0;
 }
 
+/*
+ * The start addresses of the mappings the kernel leaves out of every core
+ * (VM_DONTDUMP: madvise(MADV_DONTDUMP), e.g. a sanitizer's terabytes of
+ * shadow memory): /proc/PID/smaps lists "dd" in their VmFlags.
+ */
+static GHashTable *dont_dump_starts(pid_t pid)
+{
+    GHashTable *starts = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+    g_autofree char *path = g_strdup_printf("/proc/%d/smaps", (int)pid);
+    g_autofree char *text = NULL;
+    if (!g_file_get_contents(path, &text, NULL, NULL))
+        return starts;
+    guint64 start = 0;
+    gboolean in_mapping = FALSE;
+    for (char *line = text; line && *line;) {
+        char *next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        /*
+         * A mapping's header ("start-end perms ..."), or one of its "Key: value"
+         * lines (a key may start with a hex digit: sscanf into a scratch pair).
+         */
+        guint64 a, b;
+        if (sscanf(line, "%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x ", &a, &b) == 2) {
+            start = a;
+            in_mapping = TRUE;
+        } else if (in_mapping && g_str_has_prefix(line, "VmFlags:")) {
+            g_auto(GStrv) flags = g_strsplit(line + strlen("VmFlags:"), " ", -1);
+            if (g_strv_contains((const char *const *)flags, "dd"))
+                g_hash_table_add(starts, g_memdup2(&start, sizeof start));
+            in_mapping = FALSE;
+        }
+        line = next;
+    }
+    return starts;
+}
+
 /* The permissions column of each line of the maps text, in order. */
 static char **maps_perms(const char *text, size_t n)
 {
@@ -324,6 +361,7 @@ static int stream_memory(int mem_fd, uint64_t address, uint64_t size, CoronerMin
 static gboolean write_core(Live *l, CoronerMinimalWriteFn write, void *user, GError **error)
 {
     g_auto(GStrv) perms = maps_perms(l->maps_text, l->n_maps);
+    g_autoptr(GHashTable) dont_dump = dont_dump_starts(l->pid);
     size_t phnum = 1 + l->n_maps;
     uint64_t notes_off = sizeof(Elf64_Ehdr) + phnum * sizeof(Elf64_Phdr);
     uint64_t data_off = (notes_off + l->notes->len + PAGE - 1) / PAGE * PAGE;
@@ -333,7 +371,7 @@ static gboolean write_core(Live *l, CoronerMinimalWriteFn write, void *user, GEr
     for (size_t i = 0; i < l->n_maps; i++) {
         const CoronerMapping *m = &l->maps[i];
         const char *p = perms[i];
-        uint64_t size = dump_size(m, p);
+        uint64_t size = g_hash_table_contains(dont_dump, &m->start) ? 0 : dump_size(m, p);
         ph[i + 1] = (Elf64_Phdr){
             .p_type = PT_LOAD,
             .p_flags = (p[0] == 'r' ? PF_R : 0) | (p[1] == 'w' ? PF_W : 0) | (p[2] == 'x' ? PF_X : 0),

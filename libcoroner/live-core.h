@@ -12,7 +12,8 @@
  *
  * What is dumped of each mapping follows the kernel's default
  * coredump_filter: private and anonymous shared memory whole, the first page
- * of a file mapped from offset 0, nothing of a mapping that cannot be read.
+ * of a file mapped from offset 0, nothing of a mapping that cannot be read
+ * or that the kernel never dumps (MADV_DONTDUMP, "dd" in smaps' VmFlags).
  * x86_64 and aarch64.
  */
 #pragma once
