@@ -76,6 +76,10 @@ FOREIGN=$MEMBER
 
 crash_and_wait --as=$USER_A:$USER_A --group g segv
 [ -n "$RECORD" ] || harness_done
+# coronerd's worker stores the peers after the crash's record: wait for it to end.
+if [ "$MODE" = coronerd ]; then
+    wait_for '[ -z "$(coronerd_descendants)" ]' 60 || fail "coronerd's worker still runs after 60 s"
+fi
 CRASH_ID=$(basename "$RECORD" .json)
 assert_eq present "$(rec "$CRASH_PID" .core.state)" "the crash's own core is stored"
 assert_eq g "$(rec "$CRASH_PID" .app.group)" "the crash's record names its group"
