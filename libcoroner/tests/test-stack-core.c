@@ -19,6 +19,7 @@
 #include "symbolize.h"
 #include "test-util.h"
 #include "coroner-test.h"
+#include "coroner-test-record.h"
 
 /* Feeds path into a new stack core in chunks of random size (seed) or of chunk bytes. */
 static char *build_stack_core(const char *path, guint32 seed, gsize chunk, uint64_t max_bytes,
@@ -58,28 +59,16 @@ static void assert_same_backtrace(const CoronerCrashRecord *a, const CoronerCras
     g_assert_cmpuint(a->threads->len, ==, b->threads->len);
     for (guint i = 0; i < a->threads->len; i++) {
         const CoronerThread *x = a->threads->pdata[i], *y = b->threads->pdata[i];
-        g_assert_cmpint(x->tid, ==, y->tid);
+        coroner_test_assert_same_fields(x, y, &coroner_fields_thread);
         g_assert_cmpuint(x->frames->len, ==, y->frames->len);
-        for (guint j = 0; j < x->frames->len; j++) {
-            const CoronerFrame *f = x->frames->pdata[j], *g = y->frames->pdata[j];
-            g_assert_cmpuint(f->pc, ==, g->pc);
-            g_assert_cmpstr(f->function, ==, g->function);
-            g_assert_cmpstr(f->module, ==, g->module);
-            g_assert_cmpuint(f->module_offset, ==, g->module_offset);
-            g_assert_cmpstr(f->file, ==, g->file);
-            g_assert_cmpint(f->line, ==, g->line);
-            g_assert_cmpint(f->inlined, ==, g->inlined);
-        }
+        for (guint j = 0; j < x->frames->len; j++)
+            coroner_test_assert_same_fields(x->frames->pdata[j], y->frames->pdata[j],
+                                            &coroner_fields_frame);
     }
     g_assert_cmpuint(a->modules->len, ==, b->modules->len);
-    for (guint i = 0; i < a->modules->len; i++) {
-        const CoronerModule *m = a->modules->pdata[i], *n = b->modules->pdata[i];
-        g_assert_cmpstr(m->path, ==, n->path);
-        g_assert_cmpstr(m->build_id, ==, n->build_id);
-        g_assert_cmpuint(m->start, ==, n->start);
-        g_assert_cmpuint(m->end, ==, n->end);
-        g_assert_cmpint(m->has_debug_info, ==, n->has_debug_info);
-    }
+    for (guint i = 0; i < a->modules->len; i++)
+        coroner_test_assert_same_fields(a->modules->pdata[i], b->modules->pdata[i],
+                                        &coroner_fields_module);
     g_assert_cmpstr(a->signature, ==, b->signature);
     g_assert_cmpint(a->signal.code, ==, b->signal.code);
     g_assert_cmpuint(a->signal.address, ==, b->signal.address);

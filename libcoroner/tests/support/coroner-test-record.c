@@ -49,3 +49,34 @@ CoronerModule *coroner_test_add_module(CoronerCrashRecord *r, const char *path,
     g_ptr_array_add(r->modules, m);
     return m;
 }
+
+static char *field_text(const void *object, const CoronerField *f)
+{
+    const char *at = (const char *)object + f->offset;
+    switch (f->kind) {
+    case CORONER_FIELD_STRING: {
+        const char *s = *(char *const *)at;
+        return s ? g_strdup_printf("%s=\"%s\"", f->name, s) : g_strdup_printf("%s=null", f->name);
+    }
+    case CORONER_FIELD_INT:
+    case CORONER_FIELD_ID:
+        return g_strdup_printf("%s=%" G_GINT64_FORMAT, f->name, *(const int64_t *)at);
+    case CORONER_FIELD_INT32:
+        return g_strdup_printf("%s=%d", f->name, *(const int *)at);
+    case CORONER_FIELD_U64:
+    case CORONER_FIELD_HEX:
+        return g_strdup_printf("%s=%" G_GUINT64_FORMAT, f->name, *(const uint64_t *)at);
+    case CORONER_FIELD_BOOL:
+        return g_strdup_printf("%s=%d", f->name, *(const gboolean *)at ? 1 : 0);
+    }
+    g_assert_not_reached();
+}
+
+void coroner_test_assert_same_fields(const void *a, const void *b, const CoronerFieldTable *t)
+{
+    for (guint i = 0; i < t->n; i++) {
+        g_autofree char *x = field_text(a, &t->fields[i]);
+        g_autofree char *y = field_text(b, &t->fields[i]);
+        g_assert_cmpstr(x, ==, y);
+    }
+}

@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include "crash-record-fields.h"
 #include "crash-record.h"
 
 /* A new record of the process pid (crashing thread tid) running exe as comm, crashed at
@@ -24,3 +25,10 @@ CoronerFrame *coroner_test_add_frame(CoronerThread *t, uint64_t pc, const char *
 /* A module appended to r. */
 CoronerModule *coroner_test_add_module(CoronerCrashRecord *r, const char *path,
                                        const char *build_id, uint64_t start, uint64_t end);
+
+/*
+ * Asserts that a and b, two objects of the type table describes
+ * (crash-record-fields.h, e.g. &coroner_fields_frame), hold the same plain
+ * members; a failure names the member.
+ */
+void coroner_test_assert_same_fields(const void *a, const void *b, const CoronerFieldTable *table);
