@@ -19,7 +19,6 @@
 #include <gio/gio.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -174,41 +173,27 @@ void coroner_parse_hook_metadata(GBytes *raw, uid_t uid, gid_t gid, unsigned tim
 static gboolean stream_unprivileged(int in_fd, int out_fd, const CoreStreamOptions *options,
                                     uid_t uid, gid_t gid, CoreStreamResult *ret, GError **error)
 {
-    int result_pipe[2];
-    if (pipe2(result_pipe, O_CLOEXEC) < 0) {
-        int e = errno;
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "pipe: %s", g_strerror(e));
-        return FALSE;
-    }
     pid_t parent = getpid();
-    pid_t child = fork();
-    if (child < 0) {
-        int e = errno;
-        close(result_pipe[0]);
-        close(result_pipe[1]);
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "fork: %s", g_strerror(e));
+    int result_fd;
+    pid_t child = coroner_sandbox_fork(&result_fd, error);
+    if (child < 0)
         return FALSE;
-    }
     if (child == 0) {
-        close(result_pipe[0]);
-        int r = coroner_drop_privileges(uid, gid);
+        /* The stream ends with whoever waits for it. */
+        int r = coroner_sandbox_enter(TRUE, uid, gid, parent);
         if (r < 0) {
-            coroner_log(LOG_ERR, "cannot drop privileges to %u:%u: %s", (unsigned)uid,
-                        (unsigned)gid, g_strerror(-r));
+            if (r != -ESRCH)
+                coroner_log(LOG_ERR, "cannot drop privileges to %u:%u: %s", (unsigned)uid,
+                            (unsigned)gid, g_strerror(-r));
             _exit(1);
         }
-        /* After the drop, which clears it: the stream ends with whoever waits for it. */
-        (void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-        if (getppid() != parent)
-            _exit(1);
         CoreStreamResult result;
         core_stream(in_fd, out_fd, options, &result);
-        _exit(coroner_write_all(result_pipe[1], &result, sizeof result) < 0 ? 1 : 0);
+        _exit(coroner_write_all(result_fd, &result, sizeof result) < 0 ? 1 : 0);
     }
-    close(result_pipe[1]);
     CoreStreamResult result;
-    ssize_t n = coroner_read_full(result_pipe[0], &result, sizeof result);
-    close(result_pipe[0]);
+    ssize_t n = coroner_read_full(result_fd, &result, sizeof result);
+    close(result_fd);
     int status = 0;
     while (waitpid(child, &status, 0) < 0 && errno == EINTR)
         ;

@@ -59,6 +59,45 @@ static int write_error(int out_fd, const GError *error)
     return coroner_write_all(out_fd, msg, strlen(msg));
 }
 
+int coroner_sandbox_enter(gboolean drop_privileges, uid_t uid, gid_t gid, pid_t parent)
+{
+    if (drop_privileges && geteuid() == 0) {
+        int r = coroner_drop_privileges(uid, gid);
+        if (r < 0)
+            return r;
+    } else {
+        /* What the drop does besides changing identity: no ptrace by others, no setuid exec. */
+        (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        (void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    }
+    /* After the drop, which clears it; and the caller may already be gone. */
+    (void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    return getppid() == parent ? 0 : -ESRCH;
+}
+
+pid_t coroner_sandbox_fork(int *ret_fd, GError **error)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) {
+        int e = errno;
+        g_set_error(error, CORONER_SANDBOX_ERROR, CORONER_SANDBOX_ERROR_FAILED, "pipe: %s",
+                    g_strerror(e));
+        return -1;
+    }
+    pid_t child = fork();
+    if (child < 0) {
+        int e = errno;
+        close(p[0]);
+        close(p[1]);
+        g_set_error(error, CORONER_SANDBOX_ERROR, CORONER_SANDBOX_ERROR_FAILED, "fork: %s",
+                    g_strerror(e));
+        return -1;
+    }
+    close(p[child == 0 ? 0 : 1]);
+    *ret_fd = p[child == 0 ? 1 : 0];
+    return child;
+}
+
 static G_NORETURN void child_main(const CoronerSandboxLimits *limits, CoronerSandboxFunc func,
                                   gpointer data, int out_fd, pid_t parent)
 {
@@ -70,24 +109,16 @@ static G_NORETURN void child_main(const CoronerSandboxLimits *limits, CoronerSan
         dup2(null_fd, STDOUT_FILENO);
         close(null_fd);
     }
-    if (limits->drop_privileges && geteuid() == 0) {
-        int r = coroner_drop_privileges(limits->uid, limits->gid);
-        if (r < 0) {
+    int r = coroner_sandbox_enter(limits->drop_privileges, limits->uid, limits->gid, parent);
+    if (r < 0) {
+        if (r != -ESRCH) {
             g_autoptr(GError) error =
                 g_error_new(CORONER_SANDBOX_ERROR, CORONER_SANDBOX_ERROR_FAILED,
                             "cannot drop privileges: %s", g_strerror(-r));
             (void)write_error(out_fd, error);
-            _exit(1);
         }
-    } else {
-        /* What the drop does besides changing identity: no ptrace by others, no setuid exec. */
-        (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-        (void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-    }
-    /* After the drop, which clears it; and the caller may already be gone. */
-    (void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    if (getppid() != parent)
         _exit(1);
+    }
     if (limits->address_space) {
         rlim_t as = current_address_space() + limits->address_space;
         set_limit(RLIMIT_AS, as, as);
@@ -197,36 +228,21 @@ CoronerCrashRecord *coroner_sandbox_run(const CoronerSandboxLimits *limits, Coro
                                         gpointer data, GError **error)
 {
     const char *name = limits->name ? limits->name : "the parser";
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0) {
-        int e = errno;
-        g_set_error(error, CORONER_SANDBOX_ERROR, CORONER_SANDBOX_ERROR_FAILED, "pipe: %s",
-                    g_strerror(e));
-        return NULL;
-    }
     pid_t parent = getpid();
-    pid_t child = fork();
-    if (child < 0) {
-        int e = errno;
-        close(p[0]);
-        close(p[1]);
-        g_set_error(error, CORONER_SANDBOX_ERROR, CORONER_SANDBOX_ERROR_FAILED, "fork: %s",
-                    g_strerror(e));
+    int fd;
+    pid_t child = coroner_sandbox_fork(&fd, error);
+    if (child < 0)
         return NULL;
-    }
-    if (child == 0) {
-        close(p[0]);
-        child_main(limits, func, data, p[1], parent);
-    }
-    close(p[1]);
+    if (child == 0)
+        child_main(limits, func, data, fd, parent);
     unsigned timeout_ms = limits->timeout_ms ? limits->timeout_ms : DEFAULT_TIMEOUT_MS;
     gsize max_output = limits->max_output ? limits->max_output : DEFAULT_MAX_OUTPUT;
     gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
     gboolean timed_out, too_big;
     /* One more byte than the JSON: the tag. */
     g_autoptr(GByteArray) answer =
-        read_answer(p[0], max_output + 1, deadline, &timed_out, &too_big);
-    close(p[0]);
+        read_answer(fd, max_output + 1, deadline, &timed_out, &too_big);
+    close(fd);
     if (timed_out || too_big)
         kill(child, SIGKILL);
     int status = 0;

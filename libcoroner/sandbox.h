@@ -70,4 +70,21 @@ typedef struct {
 CoronerCrashRecord *coroner_sandbox_run(const CoronerSandboxLimits *limits, CoronerSandboxFunc func,
                                         gpointer data, GError **error);
 
+/*
+ * The two steps of coroner_sandbox_run() for a child whose answer is of
+ * another kind (the handler's core writer sends a status struct).
+ *
+ * Forks with a pipe from the child to the parent: in the child (0) *ret_fd
+ * is the pipe's write end, in the parent (the child's pid) its read end;
+ * -1 with error set when there is no pipe or no child.
+ */
+pid_t coroner_sandbox_fork(int *ret_fd, GError **error);
+
+/*
+ * In the child: becomes uid/gid (with drop_privileges, when root; else only
+ * not dumpable and no new privileges) and dies with parent.  0, or -errno:
+ * -ESRCH when parent is already gone, else why the drop failed.
+ */
+int coroner_sandbox_enter(gboolean drop_privileges, uid_t uid, gid_t gid, pid_t parent);
+
 G_END_DECLS
