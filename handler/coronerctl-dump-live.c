@@ -74,7 +74,8 @@ int ctl_dump_live(CtlContext *ctx, char **args, GError **error)
     if (fd < 0)
         return CTL_EXIT_DATA;
     g_autofree char *warning = NULL;
-    gboolean ok = coroner_live_core_write(pid, plan ? &plan->options : &full, fd, &warning, &local);
+    gboolean ok = coroner_live_core_write(pid, (uid_t)-1, plan ? &plan->options : &full, fd,
+                                          &warning, &local);
     if (warning)
         g_printerr("coronerctl: note: %s\n", warning);
     if (!to_stdout && close(fd) < 0 && ok) {

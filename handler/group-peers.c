@@ -43,14 +43,15 @@ typedef struct {
 } Peer;
 
 /*
- * A process the crasher's user could dump alone: /proc/PID is owned by root
- * for a process that is not dumpable, else by its effective uid; and its
- * real, effective, saved and filesystem uids (and gids) are all the same.
+ * A process the crasher's user could dump alone: the entries of /proc/PID
+ * (not the directory itself) belong to root while a process is not dumpable,
+ * else to its effective uid; and its real, effective, saved and filesystem
+ * uids (and gids) are all the same.
  */
 static gboolean dumpable_by(int proc_fd, uid_t uid)
 {
     struct stat st;
-    if (fstat(proc_fd, &st) < 0 || st.st_uid != uid)
+    if (fstatat(proc_fd, "status", &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_uid != uid)
         return FALSE;
     CoronerProcessInfo p = {0};
     if (!coroner_read_proc_file_at(proc_fd, "status", STATUS_MAX, &p.proc_status, NULL, NULL))
@@ -122,7 +123,7 @@ static GArray *find_peers(const CoronerCrashRecord *crash, uid_t parse_uid, gid_
 }
 
 /* A child writing pid's live core into a pipe; returns the read end, or -1. */
-static int start_live_dump(pid_t pid, pid_t *ret_child)
+static int start_live_dump(pid_t pid, uid_t owner, pid_t *ret_child)
 {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) < 0)
@@ -148,7 +149,7 @@ static int start_live_dump(pid_t pid, pid_t *ret_child)
         alarm(CORONER_PEER_DUMP_TIMEOUT_SEC);
         CoronerMinimalOptions full = {.keep_all = true};
         g_autoptr(GError) error = NULL;
-        if (!coroner_live_core_write(pid, &full, fds[1], NULL, &error)) {
+        if (!coroner_live_core_write(pid, owner, &full, fds[1], NULL, &error)) {
             coroner_log(LOG_WARNING, "PID %d: no live core: %s", (int)pid, error->message);
             _exit(1);
         }
@@ -157,6 +158,16 @@ static int start_live_dump(pid_t pid, pid_t *ret_child)
     close(fds[1]);
     *ret_child = child;
     return fds[0];
+}
+
+static gboolean still_dumpable_by(const Peer *peer, uid_t uid)
+{
+    gboolean verified = FALSE;
+    int proc_fd = coroner_proc_open(peer->pid, peer->pidfd, &verified, NULL);
+    gboolean ok = proc_fd >= 0 && verified && dumpable_by(proc_fd, uid);
+    if (proc_fd >= 0)
+        close(proc_fd);
+    return ok;
 }
 
 /* The capture of a peer, as if the kernel had reported it stopped by SIGSTOP now. */
@@ -193,15 +204,21 @@ static char *dump_peer(const CoronerCrashRecord *crash, const Peer *peer,
     int64_t started = g_get_monotonic_time();
     g_autoptr(CoronerCapture) capture = capture_peer(crash, peer);
     CoronerCrashRecord *r = capture->record;
-    /* Read again with the peer pinned: it may have changed identity since it was found. */
-    if (r->process.uid != crash->process.uid || !coroner_crash_owner_may_read(1, &r->process)) {
+    /*
+     * Read again with the peer pinned: it may have changed identity since it
+     * was found.  The live dumper checks once more with every thread stopped.
+     */
+    if (r->process.uid != crash->process.uid || !coroner_crash_owner_may_read(1, &r->process) ||
+        !still_dumpable_by(peer, (uid_t)crash->process.uid)) {
         coroner_log(LOG_INFO, "PID %d: group peer %d is no longer dumpable by its user: skipped",
                     (int)crash->process.pid, (int)peer->pid);
         return NULL;
     }
     /* A peer that asked for no core (RLIMIT_CORE 0) gets its record only, as a crash would. */
     pid_t child = -1;
-    int core_fd = r->process.rlimit_core == 0 ? -1 : start_live_dump(peer->pid, &child);
+    int core_fd = r->process.rlimit_core == 0
+                      ? -1
+                      : start_live_dump(peer->pid, (uid_t)crash->process.uid, &child);
     if (core_fd < 0 && r->process.rlimit_core != 0) {
         coroner_log(LOG_WARNING, "PID %d: cannot dump group peer %d: %s",
                     (int)crash->process.pid, (int)peer->pid, g_strerror(errno));

@@ -419,7 +419,22 @@ static gboolean write_core(Live *l, CoronerMinimalWriteFn write, void *user, GEr
     return TRUE;
 }
 
-gboolean coroner_live_core(pid_t pid, CoronerMinimalWriteFn write, void *user, GError **error)
+/* Whether the stopped process's /proc entries still belong to owner (see coroner_live_core()). */
+static gboolean owned_by(pid_t pid, uid_t owner, GError **error)
+{
+    if (owner == (uid_t)-1)
+        return TRUE;
+    g_autofree char *path = g_strdup_printf("/proc/%d/status", (int)pid);
+    struct stat st;
+    if (stat(path, &st) == 0 && st.st_uid == owner)
+        return TRUE;
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                "process %d is no longer dumpable by uid %u", (int)pid, (unsigned)owner);
+    return FALSE;
+}
+
+gboolean coroner_live_core(pid_t pid, uid_t owner, CoronerMinimalWriteFn write, void *user,
+                           GError **error)
 {
 #ifndef LIVE_MACHINE
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
@@ -428,7 +443,7 @@ gboolean coroner_live_core(pid_t pid, CoronerMinimalWriteFn write, void *user, G
 #else
     Live l = {.pid = pid, .threads = g_array_new(FALSE, TRUE, sizeof(Thread)),
               .notes = g_byte_array_new()};
-    gboolean ok = stop_all(&l, error);
+    gboolean ok = stop_all(&l, error) && owned_by(pid, owner, error);
     if (ok) {
         g_autofree char *maps_path = g_strdup_printf("/proc/%d/maps", (int)pid);
         ok = g_file_get_contents(maps_path, &l.maps_text, NULL, error);
@@ -469,11 +484,11 @@ static int sink_minimal(void *user, const void *data, size_t n)
     return coroner_minimal_core_feed(user, data, n);
 }
 
-gboolean coroner_live_core_write(pid_t pid, const CoronerMinimalOptions *options, int fd,
-                                 char **ret_warning, GError **error)
+gboolean coroner_live_core_write(pid_t pid, uid_t owner, const CoronerMinimalOptions *options,
+                                 int fd, char **ret_warning, GError **error)
 {
     CoronerMinimalCore *m = coroner_minimal_core_new(options, sink_fd, &fd);
-    gboolean ok = coroner_live_core(pid, sink_minimal, m, error);
+    gboolean ok = coroner_live_core(pid, owner, sink_minimal, m, error);
     int r = ok ? coroner_minimal_core_finish(m) : 0;
     const char *warning = coroner_minimal_core_warning(m);
     if (ok && r < 0) {

@@ -25,15 +25,23 @@
 
 G_BEGIN_DECLS
 
-/* Streams pid's core to write; FALSE with error (ptrace refused, the process went away…). */
-gboolean coroner_live_core(pid_t pid, CoronerMinimalWriteFn write, void *user, GError **error);
+/*
+ * Streams pid's core to write; FALSE with error (ptrace refused, the process
+ * went away…).  owner is (uid_t)-1, or the uid the process's /proc entries
+ * must belong to once every thread is stopped (the kernel makes them root's
+ * while a process is not dumpable): a process that became set[ug]id or not
+ * dumpable after it was chosen fails with G_IO_ERROR_PERMISSION_DENIED, and
+ * none of its memory is read.
+ */
+gboolean coroner_live_core(pid_t pid, uid_t owner, CoronerMinimalWriteFn write, void *user,
+                           GError **error);
 
 /*
  * Streams pid's core through the minimal core writer (options: keep_all for a
  * full core, or a recept's plan) into fd.  *ret_warning (may be NULL) gets
  * what the writer noted, NULL when nothing.
  */
-gboolean coroner_live_core_write(pid_t pid, const CoronerMinimalOptions *options, int fd,
-                                 char **ret_warning, GError **error);
+gboolean coroner_live_core_write(pid_t pid, uid_t owner, const CoronerMinimalOptions *options,
+                                 int fd, char **ret_warning, GError **error);
 
 G_END_DECLS

@@ -413,6 +413,13 @@ static void idle(void)
         pause();
 }
 
+/* Idle, but its memory is off limits to its own user (as after a set[ug]id exec). */
+static void idle_undumpable(void)
+{
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    idle();
+}
+
 static void exit_cleanly(void)
 {
 }
@@ -441,6 +448,7 @@ static const struct crasher_mode builtin_modes[] = {
     {"fork-child", crash_fork_child, "a forked child crashes (exit code 128 + its signal)"},
     {"restart", crash_restart, "SIGSEGV with restart enabled (60 s crash-loop window)"},
     {"idle", idle, "print \"ready <pid>\" and wait for a signal"},
+    {"idle-undumpable", idle_undumpable, "idle, not dumpable (PR_SET_DUMPABLE 0)"},
     {"exit", exit_cleanly, "do not crash"},
     {NULL, NULL, NULL},
 };

@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # Group peers through the real kernel (docs/recept.md, "Group peers"): copies
-# of the hook sample crasher run as one unprivileged user, four in group "g"
-# (one with RLIMIT_CORE 0) and one in "other", and one more in "g" as another
-# user.  One "g" member crashes: the three other "g" members of its user are
+# of the hook sample crasher run as one unprivileged user, five in group "g"
+# (one with RLIMIT_CORE 0, one not dumpable) and one in "other", and one more
+# in "g" as another user.  One "g" member crashes: the three other "g" members of its user are
 # dumped live, each its own record (live_dump, peer_of the crash) that the
 # crash's record lists (peers) and coronerctl info shows both ways; the one
 # with RLIMIT_CORE 0 gets a record without a core.  They still run, untraced,
-# afterwards, and eu-stack unwinds a peer's core.  The "other" member and the
-# other user's "g" member are not dumped.
+# afterwards, and eu-stack unwinds a peer's core.  The "other" member, a "g"
+# member that made itself not dumpable, and the other user's "g" member are
+# not dumped.
 #
 # Usage: group-peers.sh [handler|coronerd]: coroner-handler alone in pipe
 # mode, or coronerd in socket mode (the same ingestion path, in its worker).
@@ -52,12 +53,12 @@ else
     handler_via_kernel
 fi
 
-# start_member UID GROUP [CORE_LIMIT]: an idle member of GROUP running as
-# UID (with RLIMIT_CORE CORE_LIMIT); sets MEMBER.
+# start_member UID GROUP [CORE_LIMIT [MODE]]: an idle member of GROUP running
+# as UID (with RLIMIT_CORE CORE_LIMIT, in the crasher's MODE); sets MEMBER.
 start_member() {
     local log=$LOGDIR/member.$RANDOM.log
     prlimit --core="${3:-unlimited}" -- setpriv --reuid="$1" --regid="$1" --clear-groups -- \
-        "$CORONER_CRASHER" --group "$2" idle >"$log" 2>&1 9>&- &
+        "$CORONER_CRASHER" --group "$2" "${4:-idle}" >"$log" 2>&1 9>&- &
     MEMBER=$!
     on_exit "kill -KILL $MEMBER 2>/dev/null || true"
     wait_for "grep -q 'ready $MEMBER' '$log'" 10 || die "member $MEMBER of $2 did not start: $(cat "$log")"
@@ -71,6 +72,8 @@ start_member $USER_A g 0
 NO_CORE=$MEMBER
 start_member $USER_A other
 OTHER=$MEMBER
+start_member $USER_A g unlimited idle-undumpable
+UNDUMPABLE=$MEMBER
 start_member $USER_B g
 FOREIGN=$MEMBER
 
@@ -106,6 +109,7 @@ assert_eq "$CRASH_ID" "$(rec "$NO_CORE" .peer_of)" "the peer without cores: link
 assert_eq 3 "$(rec "$CRASH_PID" '.peers | length')" "the crash's record lists three peers"
 assert_eq "" "$(record_path "$OTHER" || true)" "the member of group \"other\" was not dumped"
 assert_eq "" "$(record_path "$FOREIGN" || true)" "the other user's member of \"g\" was not dumped"
+assert_eq "" "$(record_path "$UNDUMPABLE" || true)" "the member of \"g\" that is not dumpable was not dumped"
 
 # A peer's core unwinds: its main thread sits in pause() under the idle mode.
 if CORE=$(core_path "$PEER1") && [ -f "$CORE" ]; then
