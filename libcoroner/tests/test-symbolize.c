@@ -29,15 +29,14 @@ static void test_c_segv(void)
     g_autoptr(CoronerCrashRecord) r = test_program_record("CRASH_C", "segv", &pid, NULL);
     const CoronerThread *t = crashed(r);
     g_assert_cmpint(t->tid, ==, pid);
-    test_assert_frame(t, 0, "crash_write", "crash-c.c",
-                      test_mark_line("CRASH_C_SOURCE", "crash_write"), FALSE);
-    test_assert_frame(t, 1, "inlined_helper", "crash-c.c",
-                      test_mark_line("CRASH_C_SOURCE", "inlined_helper"), TRUE);
-    test_assert_frame(t, 2, "outer_function", "crash-c.c",
-                      test_mark_line("CRASH_C_SOURCE", "outer_function"), FALSE);
-    test_assert_frame(t, 3, "run_segv", "crash-c.c", test_mark_line("CRASH_C_SOURCE", "run_segv"),
-                      FALSE);
-    test_assert_frame(t, 4, "main", "crash-c.c", 0, FALSE);
+    static const TestFrame frames[] = {
+        {"crash_write", "crash_write", FALSE},
+        {"inlined_helper", "inlined_helper", TRUE},
+        {"outer_function", "outer_function", FALSE},
+        {"run_segv", "run_segv", FALSE},
+        {"main", NULL, FALSE},
+    };
+    test_assert_frames(t, 0, "crash-c.c", "CRASH_C_SOURCE", frames, G_N_ELEMENTS(frames));
     /* The inlined frame and its caller share a PC; their module offsets are ASLR-free. */
     const CoronerFrame *f1 = t->frames->pdata[1], *f2 = t->frames->pdata[2];
     g_assert_cmpuint(f1->pc, ==, f2->pc);
@@ -75,13 +74,13 @@ static void test_c_abort(void)
     const CoronerThread *t = crashed(r);
     int a = test_find_frame(t, 0, "abort");
     g_assert_cmpint(a, >=, 0);
-    test_assert_frame(t, a + 1, "check_invariant", "crash-c.c",
-                      test_mark_line("CRASH_C_SOURCE", "check_invariant"), TRUE);
-    test_assert_frame(t, a + 2, "validate_input", "crash-c.c",
-                      test_mark_line("CRASH_C_SOURCE", "validate_input"), FALSE);
-    test_assert_frame(t, a + 3, "run_abort", "crash-c.c",
-                      test_mark_line("CRASH_C_SOURCE", "run_abort"), FALSE);
-    test_assert_frame(t, a + 4, "main", "crash-c.c", 0, FALSE);
+    static const TestFrame frames[] = {
+        {"check_invariant", "check_invariant", TRUE},
+        {"validate_input", "validate_input", FALSE},
+        {"run_abort", "run_abort", FALSE},
+        {"main", NULL, FALSE},
+    };
+    test_assert_frames(t, a + 1, "crash-c.c", "CRASH_C_SOURCE", frames, G_N_ELEMENTS(frames));
     g_assert_cmpint(r->signal.number, ==, SIGABRT);
     g_assert_true(r->signal.has_code);
     g_assert_cmpint(r->signal.code, ==, SI_TKILL);
@@ -149,16 +148,14 @@ static void test_cxx(void)
     const CoronerThread *t = crashed(r);
     g_autofree char *text = coroner_backtrace_format(r, 1);
     g_test_message("%s", text);
-    test_assert_frame(t, 0, "ns::detail::store(int* volatile*, int)", "crash-cxx.cc",
-                      test_mark_line("CRASH_CXX_SOURCE", "store"), FALSE);
-    test_assert_frame(t, 1, "ns::poke", "crash-cxx.cc", test_mark_line("CRASH_CXX_SOURCE", "poke"),
-                      TRUE);
-    test_assert_frame(t, 2, "ns::Klass::method(int)", "crash-cxx.cc",
-                      test_mark_line("CRASH_CXX_SOURCE", "method"), FALSE);
-    test_assert_frame(t, 3, "int ns::apply<ns::Klass>(ns::Klass&, int)", "crash-cxx.cc",
-                      test_mark_line("CRASH_CXX_SOURCE", "apply"), FALSE);
-    test_assert_frame(t, 4, "main", "crash-cxx.cc", test_mark_line("CRASH_CXX_SOURCE", "main_segv"),
-                      FALSE);
+    static const TestFrame frames[] = {
+        {"ns::detail::store(int* volatile*, int)", "store", FALSE},
+        {"ns::poke", "poke", TRUE},
+        {"ns::Klass::method(int)", "method", FALSE},
+        {"int ns::apply<ns::Klass>(ns::Klass&, int)", "apply", FALSE},
+        {"main", "main_segv", FALSE},
+    };
+    test_assert_frames(t, 0, "crash-cxx.cc", "CRASH_CXX_SOURCE", frames, G_N_ELEMENTS(frames));
     g_assert_cmpuint(r->threads->len, ==, 4);
     for (guint i = 1; i < r->threads->len; i++)
         g_assert_cmpint(test_find_frame(r->threads->pdata[i], 0, "park"), >=, 0);

@@ -126,6 +126,15 @@ void test_assert_frame(const CoronerThread *t, int i, const char *function, cons
     g_assert_cmpint(f->inlined, ==, inlined);
 }
 
+void test_assert_frames(const CoronerThread *t, int first, const char *file,
+                        const char *source_variable, const TestFrame *expected, gsize n)
+{
+    for (gsize i = 0; i < n; i++)
+        test_assert_frame(t, first + (int)i, expected[i].function, file,
+                          expected[i].mark ? test_mark_line(source_variable, expected[i].mark) : 0,
+                          expected[i].inlined);
+}
+
 char *test_program_core(const char *program_variable, const char *mode, int *ret_pid)
 {
     g_autofree char *name =

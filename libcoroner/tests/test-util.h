@@ -36,6 +36,17 @@ int test_find_frame(const CoronerThread *t, guint from, const char *function);
 void test_assert_frame(const CoronerThread *t, int i, const char *function, const char *file,
                        int line, gboolean inlined);
 
+/* An expected frame: its function, the mark of its line (NULL: not checked), inlined. */
+typedef struct {
+    const char *function;
+    const char *mark;
+    gboolean inlined;
+} TestFrame;
+
+/* Asserts frames first, first + 1, … of t: expected[0 … n-1], in file, marks in source_variable's. */
+void test_assert_frames(const CoronerThread *t, int first, const char *file,
+                        const char *source_variable, const TestFrame *expected, gsize n);
+
 /* The core of the test program named by program_variable ("CRASH_C" or "CRASH_CXX") run in
  * mode, cached as "c-<mode>" or "cxx-<mode>" (see test_make_core()). */
 char *test_program_core(const char *program_variable, const char *mode, int *ret_pid);
