@@ -62,13 +62,24 @@ static void update_chrome(CoronerWindow *self)
     }
 }
 
+/* Shows the page name with its title and back button, and puts the focus on it. */
+static void show(CoronerWindow *self, const char *name)
+{
+    show_page(self, name);
+    update_chrome(self);
+    if (g_str_equal(name, "history"))
+        coroner_history_page_focus(self->history_page);
+    else if (g_str_equal(name, "crash"))
+        coroner_crash_page_focus(self->crash_page);
+    else
+        coroner_review_page_focus(self->review_page);
+}
+
 void coroner_window_show_history(CoronerWindow *self)
 {
     g_clear_pointer(&self->list_title, g_free);
     coroner_history_page_set_only(self->history_page, NULL, NULL);
-    show_page(self, "history");
-    update_chrome(self);
-    coroner_history_page_focus(self->history_page);
+    show(self, "history");
 }
 
 /* "Crashes of Text Editor", "Crashes of Text Editor and Maps", "Crashes of Text Editor, Maps and 3 More". */
@@ -100,27 +111,21 @@ void coroner_window_show_crashes(CoronerWindow *self, const char *const *ids)
     g_free(self->list_title);
     self->list_title = group_title(self->reports, ids);
     coroner_history_page_set_only(self->history_page, ids, self->list_title);
-    show_page(self, "history");
-    update_chrome(self);
-    coroner_history_page_focus(self->history_page);
+    show(self, "history");
 }
 
 void coroner_window_show_crash(CoronerWindow *self, CoronerCrash *crash)
 {
     g_set_object(&self->crash, crash);
     coroner_crash_page_set_crash(self->crash_page, crash);
-    show_page(self, "crash");
-    update_chrome(self);
-    coroner_crash_page_focus(self->crash_page);
+    show(self, "crash");
 }
 
 void coroner_window_show_review(CoronerWindow *self, CoronerCrash *crash)
 {
     g_set_object(&self->crash, crash);
     coroner_review_page_set_crash(self->review_page, crash);
-    show_page(self, "review");
-    update_chrome(self);
-    coroner_review_page_focus(self->review_page);
+    show(self, "review");
 }
 
 CoronerCrash *coroner_window_get_crash(CoronerWindow *self)
