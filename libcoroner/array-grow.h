@@ -15,3 +15,18 @@
  * out of memory; items is then left as it was.
  */
 void *coroner_array_grow(void *items, size_t n, size_t *cap, size_t item_size);
+
+/*
+ * Appends value to the array items (n used, cap allocated; all three are
+ * lvalues), growing it with coroner_array_grow().  true, or false when out
+ * of memory (the array is then left as it was).
+ */
+#define CORONER_ARRAY_APPEND(items, n, cap, value)                                                 \
+    ({                                                                                             \
+        __typeof__(items) grown_ = coroner_array_grow((items), (n), &(cap), sizeof *(items));     \
+        if (grown_) {                                                                              \
+            (items) = grown_;                                                                      \
+            (items)[(n)++] = (value);                                                              \
+        }                                                                                          \
+        grown_ != NULL;                                                                            \
+    })

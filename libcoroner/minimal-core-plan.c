@@ -21,14 +21,8 @@
 
 static bool want(CoronerMinimalCore *m, uint64_t start, uint64_t end, int priority)
 {
-    if (end <= start)
-        return true;
-    Want *w = coroner_array_grow(m->wants, m->n_wants, &m->cap_wants, sizeof *w);
-    if (!w)
-        return false;
-    m->wants = w;
-    m->wants[m->n_wants++] = (Want){start, end, priority};
-    return true;
+    return end <= start ||
+           CORONER_ARRAY_APPEND(m->wants, m->n_wants, m->cap_wants, ((Want){start, end, priority}));
 }
 
 typedef struct {
@@ -156,17 +150,13 @@ static void want_globs(CoronerMinimalCore *m, const CoronerMapping *maps, size_t
 static bool add_keep(CoronerMinimalCore *m, const CoronerCoreSegment *g, uint64_t start,
                      uint64_t end)
 {
-    Keep *k = coroner_array_grow(m->keep, m->n_keep, &m->cap_keep, sizeof *k);
-    if (!k)
-        return false;
-    m->keep = k;
-    m->keep[m->n_keep++] = (Keep){
+    Keep k = {
         .in_off = g->offset + (start - g->vaddr),
         .vaddr = start,
         .size = end - start,
         .flags = g->flags,
     };
-    return true;
+    return CORONER_ARRAY_APPEND(m->keep, m->n_keep, m->cap_keep, k);
 }
 
 static uint64_t page_up(uint64_t x)

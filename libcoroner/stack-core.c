@@ -67,14 +67,8 @@ static void stop(CoronerStackCore *s, const char *why)
 
 static bool add_range(CoronerStackCore *s, uint64_t start, uint64_t end)
 {
-    if (end <= start)
-        return true;
-    Range *k = coroner_array_grow(s->keep, s->n_keep, &s->cap_keep, sizeof *k);
-    if (!k)
-        return false;
-    s->keep = k;
-    s->keep[s->n_keep++] = (Range){start, end};
-    return true;
+    return end <= start ||
+           CORONER_ARRAY_APPEND(s->keep, s->n_keep, s->cap_keep, ((Range){start, end}));
 }
 
 static int range_cmp(const void *a, const void *b)
