@@ -18,7 +18,6 @@
 #include <gio/gio.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -30,6 +29,7 @@
 #include "live-core.h"
 #include "log.h"
 #include "proc-info.h"
+#include "sandbox.h"
 #include "store.h"
 #include "trust.h"
 
@@ -122,42 +122,37 @@ static GArray *find_peers(const CoronerCrashRecord *crash, uid_t parse_uid, gid_
     return peers;
 }
 
-/* A child writing pid's live core into a pipe; returns the read end, or -1. */
-static int start_live_dump(pid_t pid, uid_t owner, pid_t *ret_child)
+/*
+ * A child writing pid's live core into a pipe; returns the read end, or -1.
+ * It stays root (ptrace of another user's process), and has only the deadline.
+ */
+static int start_live_dump(pid_t pid, uid_t owner, pid_t *ret_child, GError **error)
 {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) < 0)
-        return -1;
     pid_t parent = getpid();
-    pid_t child = fork();
-    if (child < 0) {
-        close(fds[0]);
-        close(fds[1]);
+    int fd = -1;
+    pid_t child = coroner_sandbox_fork(&fd, error);
+    if (child < 0)
         return -1;
-    }
     if (child == 0) {
-        close(fds[0]);
-        (void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-        if (getppid() != parent)
+        if (coroner_sandbox_enter(FALSE, 0, 0, parent) < 0)
             _exit(1);
         /* The deadline: dying detaches every thread it seized, and they run on. */
         signal(SIGALRM, SIG_DFL);
-        sigset_t all;
-        sigemptyset(&all);
-        sigaddset(&all, SIGALRM);
-        sigprocmask(SIG_UNBLOCK, &all, NULL);
+        sigset_t alarm_only;
+        sigemptyset(&alarm_only);
+        sigaddset(&alarm_only, SIGALRM);
+        sigprocmask(SIG_UNBLOCK, &alarm_only, NULL);
         alarm(CORONER_PEER_DUMP_TIMEOUT_SEC);
         CoronerMinimalOptions full = {.keep_all = true};
-        g_autoptr(GError) error = NULL;
-        if (!coroner_live_core_write(pid, owner, &full, fds[1], NULL, &error)) {
-            coroner_log(LOG_WARNING, "PID %d: no live core: %s", (int)pid, error->message);
+        g_autoptr(GError) local = NULL;
+        if (!coroner_live_core_write(pid, owner, &full, fd, NULL, &local)) {
+            coroner_log(LOG_WARNING, "PID %d: no live core: %s", (int)pid, local->message);
             _exit(1);
         }
         _exit(0);
     }
-    close(fds[1]);
     *ret_child = child;
-    return fds[0];
+    return fd;
 }
 
 static gboolean still_dumpable_by(const Peer *peer, uid_t uid)
@@ -216,12 +211,13 @@ static char *dump_peer(const CoronerCrashRecord *crash, const Peer *peer,
     }
     /* A peer that asked for no core (RLIMIT_CORE 0) gets its record only, as a crash would. */
     pid_t child = -1;
+    g_autoptr(GError) error = NULL;
     int core_fd = r->process.rlimit_core == 0
                       ? -1
-                      : start_live_dump(peer->pid, (uid_t)crash->process.uid, &child);
-    if (core_fd < 0 && r->process.rlimit_core != 0) {
+                      : start_live_dump(peer->pid, (uid_t)crash->process.uid, &child, &error);
+    if (error) {
         coroner_log(LOG_WARNING, "PID %d: cannot dump group peer %d: %s",
-                    (int)crash->process.pid, (int)peer->pid, g_strerror(errno));
+                    (int)crash->process.pid, (int)peer->pid, error->message);
         return NULL;
     }
     CoronerIngestOptions o = *options;
