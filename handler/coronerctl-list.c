@@ -52,11 +52,13 @@ static void print_table(CtlContext *ctx, GPtrArray *shown)
         ctl_table_add(table, core_color(e->core_status), e->core_status);
         ctl_table_add(table, CTL_COLOR_NONE, size);
         const char *exe = r->process.exe ? r->process.exe : r->process.comm;
+        /* Storm summaries and a crashed group member's live-dumped peers are not crashes. */
         g_autofree char *what =
             r->suppressed > 0
                 ? g_strdup_printf("… and %" G_GUINT64_FORMAT " more crashes of %s suppressed", r->suppressed, exe)
-                : NULL;
-        ctl_table_add(table, r->suppressed > 0 ? CTL_COLOR_YELLOW : CTL_COLOR_NONE, what ? what : exe);
+            : r->live_dump ? g_strdup_printf("%s (live dump, a crashed group member's peer)", exe)
+                           : NULL;
+        ctl_table_add(table, what ? CTL_COLOR_YELLOW : CTL_COLOR_NONE, what ? what : exe);
     }
     ctl_table_print(table, &ctx->out, !ctx->no_legend);
     if (!ctx->no_legend)

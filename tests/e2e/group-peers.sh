@@ -132,6 +132,8 @@ INFO=$(ctl info "$PEER2") || true
 assert_contains "Peer of" "$INFO" "coronerctl info on a peer says whose peer it is"
 assert_contains "$CRASH_ID" "$INFO" "coronerctl info on a peer names the crash's record"
 assert_contains "Live dump" "$INFO" "coronerctl info on a peer says it is a live dump"
+LIST=$(ctl list --no-legend) || true
+assert_eq 3 "$(grep -c 'live dump, a crashed group member' <<<"$LIST")" "coronerctl list marks the three peers as live dumps"
 
 # The peers were not stopped for good: a SIGTERM still ends them.
 for pid in $PEER1 $PEER2; do
