@@ -45,15 +45,11 @@ void coroner_crash_index_free(CoronerCrashIndex *index)
 static CoronerCrashRecord *record_from_store_entry(const CoronerStoreEntry *se)
 {
     CoronerCrashRecord *r = coroner_crash_record_new();
-    g_auto(GStrv) parts = g_strsplit(se->id, ".", -1);
     r->id = g_strdup(se->id);
     r->timestamp_usec = (int64_t)se->usec;
     r->process.uid = se->uid;
     r->process.pid = se->pid;
-    if (g_strv_length(parts) == 6) {
-        r->process.comm = coroner_unescape_comm(parts[1]);
-        r->boot_id = g_strdup(parts[3]);
-    }
+    (void)coroner_parse_entry_id(se->id, &r->process.comm, NULL, &r->boot_id, NULL, NULL);
     if (se->core_name) {
         r->core.state = CORONER_CORE_PRESENT;
         r->core.file = g_strdup(se->core_name);

@@ -103,6 +103,33 @@ static gboolean is_boot_id(const char *s)
     return strlen(s) == 32 && coroner_str_is_hex(s);
 }
 
+gboolean coroner_parse_entry_id(const char *id, char **ret_comm, int64_t *ret_uid,
+                                char **ret_boot_id, int64_t *ret_pid, uint64_t *ret_usec)
+{
+    if (!g_str_has_prefix(id, "core."))
+        return FALSE;
+    g_auto(GStrv) parts = g_strsplit(id, ".", -1);
+    /* core . comm . uid . boot . pid . usec; an escaped comm holds no dots */
+    if (g_strv_length(parts) != 6 || parts[1][0] == '\0' || !is_boot_id(parts[3]))
+        return FALSE;
+    guint64 uid, pid, usec;
+    if (!g_ascii_string_to_unsigned(parts[2], 10, 0, G_MAXUINT32, &uid, NULL) ||
+        !g_ascii_string_to_unsigned(parts[4], 10, 1, G_MAXINT32, &pid, NULL) ||
+        !g_ascii_string_to_unsigned(parts[5], 10, 0, G_MAXUINT64, &usec, NULL))
+        return FALSE;
+    if (ret_comm)
+        *ret_comm = coroner_unescape_comm(parts[1]);
+    if (ret_uid)
+        *ret_uid = (int64_t)uid;
+    if (ret_boot_id)
+        *ret_boot_id = g_strdup(parts[3]);
+    if (ret_pid)
+        *ret_pid = (int64_t)pid;
+    if (ret_usec)
+        *ret_usec = usec;
+    return TRUE;
+}
+
 gboolean coroner_parse_store_name(const char *name, char **ret_id, int64_t *ret_uid,
                                   int64_t *ret_pid, uint64_t *ret_usec, CoronerStoreFileKind *ret_kind)
 {
@@ -126,24 +153,10 @@ gboolean coroner_parse_store_name(const char *name, char **ret_id, int64_t *ret_
             kind = suffixes[i].kind;
             break;
         }
-    g_auto(GStrv) parts = g_strsplit(id, ".", -1);
-    guint n = g_strv_length(parts);
-    /* core . comm . uid . boot . pid . usec; an escaped comm holds no dots */
-    if (n != 6 || parts[1][0] == '\0' || !is_boot_id(parts[3]))
-        return FALSE;
-    guint64 uid, pid, usec;
-    if (!g_ascii_string_to_unsigned(parts[2], 10, 0, G_MAXUINT32, &uid, NULL) ||
-        !g_ascii_string_to_unsigned(parts[4], 10, 1, G_MAXINT32, &pid, NULL) ||
-        !g_ascii_string_to_unsigned(parts[5], 10, 0, G_MAXUINT64, &usec, NULL))
+    if (!coroner_parse_entry_id(id, NULL, ret_uid, NULL, ret_pid, ret_usec))
         return FALSE;
     if (ret_id)
         *ret_id = g_steal_pointer(&id);
-    if (ret_uid)
-        *ret_uid = (int64_t)uid;
-    if (ret_pid)
-        *ret_pid = (int64_t)pid;
-    if (ret_usec)
-        *ret_usec = usec;
     if (ret_kind)
         *ret_kind = kind;
     return TRUE;

@@ -42,6 +42,13 @@ char *coroner_unescape_comm(const char *escaped);
 char *coroner_entry_id(const char *comm, int64_t uid, const char *boot_id, int64_t pid,
                        uint64_t usec);
 
+/*
+ * The other way: what an entry id says (the comm unescaped); FALSE for
+ * anything that is not one.  Each ret_* may be NULL.
+ */
+gboolean coroner_parse_entry_id(const char *id, char **ret_comm, int64_t *ret_uid,
+                                char **ret_boot_id, int64_t *ret_pid, uint64_t *ret_usec);
+
 typedef struct {
     char *id;            /* entry id */
     int64_t uid;

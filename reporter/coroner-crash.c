@@ -113,11 +113,9 @@ static void coroner_crash_init(CoronerCrash *self)
 
 static char *comm_from_id(const char *id)
 {
-    g_auto(GStrv) parts = g_strsplit(id, ".", -1);
+    char *comm = NULL;
 
-    if (g_strv_length(parts) < 2)
-        return g_strdup(id);
-    return coroner_unescape_comm(parts[1]);
+    return coroner_parse_entry_id(id, &comm, NULL, NULL, NULL, NULL) ? comm : g_strdup(id);
 }
 
 CoronerCrash *coroner_crash_new_from_store(const char *store_path, const char *id, gint64 usec,

@@ -72,6 +72,13 @@ static void test_names_roundtrip(void)
     g_assert_cmpuint(usec, ==, 1700000000000000);
     g_assert_cmpint(kind, ==, CORONER_STORE_FILE_CORE);
     g_free(parsed);
+    /* The id alone gives the comm back, unescaped, and the boot id. */
+    g_autofree char *comm = NULL;
+    g_autofree char *boot = NULL;
+    g_assert_true(coroner_parse_entry_id(id, &comm, NULL, &boot, NULL, NULL));
+    g_assert_cmpstr(comm, ==, "my.app/x");
+    g_assert_cmpstr(boot, ==, BOOT);
+    g_assert_false(coroner_parse_entry_id(core, NULL, NULL, NULL, NULL, NULL));
     g_assert_true(coroner_parse_store_name(record, NULL, NULL, NULL, NULL, &kind));
     g_assert_cmpint(kind, ==, CORONER_STORE_FILE_RECORD);
     g_autofree char *stack = g_strconcat(id, ".stack", NULL);
