@@ -14,6 +14,7 @@
 #include "fs-util.h"
 #include "store.h"
 #include "backtrace-format.h"
+#include "str-util.h"
 
 #define COPY_CHUNK (1u << 20)
 
@@ -168,15 +169,6 @@ static char *journal_lines(const CoronerCrashRecord *r, const CoronerBundleOptio
     return g_string_free(out, FALSE);
 }
 
-static GBytes *hex_to_bytes(const char *hex)
-{
-    gsize n = strlen(hex) / 2;
-    guint8 *raw = g_malloc(n ? n : 1);
-    for (gsize i = 0; i < n; i++)
-        raw[i] = (guint8)(g_ascii_xdigit_value(hex[2 * i]) << 4 | g_ascii_xdigit_value(hex[2 * i + 1]));
-    return g_bytes_new_take(raw, n);
-}
-
 static gboolean add_proc(struct archive *a, Writer *w, const CoronerProcessInfo *p, time_t mtime,
                          GError **error)
 {
@@ -192,7 +184,7 @@ static gboolean add_proc(struct archive *a, Writer *w, const CoronerProcessInfo 
             !add_text(a, w, files[i].name, files[i].text, strlen(files[i].text), mtime, error))
             return FALSE;
     if (p->proc_auxv_hex) {
-        g_autoptr(GBytes) auxv = hex_to_bytes(p->proc_auxv_hex);
+        g_autoptr(GBytes) auxv = coroner_hex_decode(p->proc_auxv_hex);
         gsize n;
         const void *data = g_bytes_get_data(auxv, &n);
         if (!add_text(a, w, "proc/auxv", data, n, mtime, error))

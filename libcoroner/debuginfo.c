@@ -11,6 +11,8 @@
 
 #include "symbolize-internal.h"
 
+#include "str-util.h"
+
 char *symbolize_module_build_id(Dwfl_Module *mod)
 {
     const unsigned char *bits;
@@ -18,10 +20,7 @@ char *symbolize_module_build_id(Dwfl_Module *mod)
     int len = dwfl_module_build_id(mod, &bits, &vaddr);
     if (len <= 0)
         return NULL;
-    GString *s = g_string_sized_new((gsize)len * 2);
-    for (int i = 0; i < len; i++)
-        g_string_append_printf(s, "%02x", bits[i]);
-    return g_string_free(s, FALSE);
+    return coroner_hex_encode(bits, (gsize)len);
 }
 
 char *symbolize_fd_build_id(int fd)
@@ -29,15 +28,10 @@ char *symbolize_fd_build_id(int fd)
     Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
     const void *id = NULL;
     ssize_t len = elf ? dwelf_elf_gnu_build_id(elf, &id) : -1;
-    GString *hex = NULL;
-    if (len > 0) {
-        hex = g_string_new(NULL);
-        for (ssize_t i = 0; i < len; i++)
-            g_string_append_printf(hex, "%02x", ((const unsigned char *)id)[i]);
-    }
+    char *hex = len > 0 ? coroner_hex_encode(id, (gsize)len) : NULL;
     if (elf)
         elf_end(elf);
-    return hex ? g_string_free(hex, FALSE) : NULL;
+    return hex;
 }
 
 /* The GNU build-id of an ELF file, as lowercase hex; NULL when it has none or cannot be read. */

@@ -10,6 +10,7 @@
 #include "fs-util.h"
 #include "journal-writer.h"
 #include "store.h"
+#include "str-util.h"
 #include "trust.h"
 
 /*
@@ -100,10 +101,7 @@ static char *field_hex(GHashTable *fields, const char *name)
     gsize n;
     if (!field_bytes(fields, name, &data, &n))
         return NULL;
-    GString *hex = g_string_sized_new(n * 2);
-    for (gsize i = 0; i < n; i++)
-        g_string_append_printf(hex, "%02x", data[i]);
-    return g_string_free(hex, FALSE);
+    return coroner_hex_encode(data, n);
 }
 
 /* "core.comm.uid.boot.pid.usec" from COREDUMP_FILENAME when it has that form. */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "backtrace-format.h"
+#include "str-util.h"
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 /* Enough to see the crash; the record has all of them. */
@@ -42,15 +43,6 @@ static void add_number(GPtrArray *fields, const char *name, int64_t value)
         return;
     g_autofree char *s = g_strdup_printf("%" G_GINT64_FORMAT, value);
     add_text(fields, name, s);
-}
-
-static GBytes *hex_decode(const char *hex)
-{
-    gsize n = hex ? strlen(hex) / 2 : 0;
-    guint8 *raw = g_malloc(n ? n : 1);
-    for (gsize i = 0; i < n; i++)
-        raw[i] = (guint8)(g_ascii_xdigit_value(hex[2 * i]) << 4 | g_ascii_xdigit_value(hex[2 * i + 1]));
-    return g_bytes_new_take(raw, n);
 }
 
 char *coroner_journal_message(const CoronerCrashRecord *r)
@@ -116,7 +108,7 @@ GPtrArray *coroner_journal_fields(const CoronerCrashRecord *r, const char *rlimi
     add_text(f, "COREDUMP_PROC_CGROUP", p->proc_cgroup);
     add_text(f, "COREDUMP_PROC_MOUNTINFO", p->proc_mountinfo);
     if (p->proc_auxv_hex) {
-        g_autoptr(GBytes) auxv = hex_decode(p->proc_auxv_hex);
+        g_autoptr(GBytes) auxv = coroner_hex_decode(p->proc_auxv_hex);
         gsize n;
         const void *data = g_bytes_get_data(auxv, &n);
         add_field(f, "COREDUMP_PROC_AUXV", data, n);

@@ -2,6 +2,7 @@
 #include "minimal-plan.h"
 
 #include "crash-record-fields.h"
+#include "str-util.h"
 
 #include <string.h>
 
@@ -13,15 +14,8 @@ static GBytes *proc_file(const CoronerCrashRecord *r, const char *name)
 {
     const CoronerProcessInfo *p = &r->process;
     if (strcmp(name, "auxv") == 0) {
-        if (!p->proc_auxv_hex)
-            return NULL;
         /* Binary in /proc: the record keeps it as hex, the core gets the bytes back. */
-        size_t n = strlen(p->proc_auxv_hex) / 2;
-        guint8 *bytes = g_malloc(n ? n : 1);
-        for (size_t i = 0; i < n; i++)
-            bytes[i] = (guint8)(g_ascii_xdigit_value(p->proc_auxv_hex[2 * i]) << 4 |
-                                g_ascii_xdigit_value(p->proc_auxv_hex[2 * i + 1]));
-        return g_bytes_new_take(bytes, n);
+        return p->proc_auxv_hex ? coroner_hex_decode(p->proc_auxv_hex) : NULL;
     }
     const char *text = coroner_fields_get_string(p, &coroner_fields_proc, name);
     return text ? g_bytes_new(text, strlen(text)) : NULL;

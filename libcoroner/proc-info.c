@@ -16,6 +16,7 @@
 
 #include "container.h"
 #include "fs-util.h"
+#include "str-util.h"
 
 /* Caps so a process with a million mappings or fds cannot make the record huge. */
 #define PROC_TEXT_MAX (8u * 1024u * 1024u)
@@ -296,10 +297,7 @@ void coroner_proc_collect(int proc_fd, pid_t pid, CoronerCrashRecord *record)
     g_autofree char *auxv = NULL;
     if (coroner_read_proc_file_at(proc_fd, "auxv", PROC_SMALL_MAX, &auxv, &len, NULL)) {
         p->secure_exec = coroner_auxv_is_secure(auxv, len);
-        GString *hex = g_string_sized_new(len * 2);
-        for (gsize i = 0; i < len; i++)
-            g_string_append_printf(hex, "%02x", (guint8)auxv[i]);
-        p->proc_auxv_hex = g_string_free(hex, FALSE);
+        p->proc_auxv_hex = coroner_hex_encode(auxv, len);
     } else {
         coroner_crash_record_add_error(record, "cannot read /proc/PID/auxv");
     }

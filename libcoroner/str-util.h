@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Checks on untrusted text: what a string is made of. */
+/* Checks on untrusted text (what a string is made of), and hex text to bytes and back. */
 #pragma once
 
 #include <glib.h>
@@ -12,5 +12,10 @@ gboolean coroner_str_is_digits(const char *s);
 gboolean coroner_str_is_hex(const char *s);
 /* Non-empty and only ASCII letters and digits. */
 gboolean coroner_str_is_alnum(const char *s);
+
+/* n bytes of data as lower-case hex. */
+char *coroner_hex_encode(const void *data, gsize n);
+/* The bytes hex stands for, two digits each (a last odd digit is ignored); NULL: none. */
+GBytes *coroner_hex_decode(const char *hex);
 
 G_END_DECLS

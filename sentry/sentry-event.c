@@ -9,6 +9,7 @@
 #include "sentry-breadcrumbs.h"
 #include "sentry-dsn.h"
 #include "sentry-envelope.h"
+#include "str-util.h"
 
 /* Sentry truncates tag values longer than this; we cut them ourselves, predictably. */
 #define MAX_TAG_VALUE 200
@@ -44,10 +45,7 @@ char *coroner_sentry_feedback_event_id(const char *associated_event_id)
     /* Version 5 and RFC 4122 variant bits, so it reads as a proper name-based UUID. */
     digest[6] = (guint8)((digest[6] & 0x0f) | 0x50);
     digest[8] = (guint8)((digest[8] & 0x3f) | 0x80);
-    GString *id = g_string_sized_new(32);
-    for (guint i = 0; i < 16; i++)
-        g_string_append_printf(id, "%02x", digest[i]);
-    return g_string_free(id, FALSE);
+    return coroner_hex_encode(digest, 16);
 }
 
 char *coroner_sentry_debug_id_from_build_id(const char *build_id_hex)

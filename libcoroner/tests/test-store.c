@@ -42,6 +42,14 @@ static void test_str_checks(void)
     g_assert_true(coroner_str_is_alnum("abcXYZ019"));
     g_assert_false(coroner_str_is_alnum("ab\r\nc"));
     g_assert_false(coroner_str_is_alnum("a%0a"));
+
+    static const guint8 bytes[] = {0x00, 0x7f, 0xa5, 0xff};
+    g_autofree char *hex = coroner_hex_encode(bytes, sizeof bytes);
+    g_assert_cmpstr(hex, ==, "007fa5ff");
+    g_autoptr(GBytes) back = coroner_hex_decode("007FA5ff0");
+    g_assert_cmpmem(g_bytes_get_data(back, NULL), g_bytes_get_size(back), bytes, sizeof bytes);
+    g_autoptr(GBytes) none = coroner_hex_decode(NULL);
+    g_assert_cmpuint(g_bytes_get_size(none), ==, 0);
 }
 
 static void test_unescape(void)
