@@ -30,7 +30,14 @@ static void handle_new_crash(CoronerIntake *self, CoronerCrash *crash)
         return;
     }
     choice = coroner_app_choice_get(settings, coroner_crash_get_app(crash)->key);
-    if (!g_settings_get_boolean(settings, "notifications") || g_strcmp0(choice, "never") == 0) {
+    /*
+     * A group peer's live dump (its record is in memory once the application
+     * was matched) is not a crash: the process ran on.  It is listed, linked to
+     * the crash it belongs to, but never announced.
+     */
+    const CoronerCrashRecord *record = coroner_crash_peek_record(crash);
+    gboolean live_dump = record && record->live_dump;
+    if (live_dump || !g_settings_get_boolean(settings, "notifications") || g_strcmp0(choice, "never") == 0) {
         coroner_state_set_seen(state, id, coroner_crash_get_time(crash));
         return;
     }

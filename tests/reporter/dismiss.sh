@@ -59,5 +59,27 @@ a11y wait-text "· Dismissed" 30 && pass "the history shows the dismissed crash"
 a11y wait-text "· New" 30 && pass "the history shows the new crash" || fail "no new crash in the history"
 screenshot history "Crash Reports" 64
 assert_ne "$FIRST" "$SECOND" "two different crashes"
+
+# A group peer's live dump (the process ran on) is listed but never announced;
+# a crash of that application, written the same way, is.
+cp "$CORONER_CRASHER" "$T/bin/peer-app"
+printf '[Desktop Entry]\nType=Application\nName=Peer App\nExec=%s\nIcon=utilities-system-monitor\n' \
+    "$T/bin/peer-app" >"$T/data/applications/org.coroner.PeerApp.desktop"
+# store_record_as PID [JQ-FILTER]: a record of peer-app (from the last one) put in the store.
+store_record_as() {
+    local pid=$1 id
+    id=$(jq -r --arg pid "$pid" '.id | split(".") | .[1] = "peer-app" | .[4] = $pid | join(".")' "$LAST_RECORD")
+    jq --arg id "$id" --arg exe "$T/bin/peer-app" --argjson pid "$pid" \
+        '.id = $id | .process.pid = $pid | .process.exe = $exe | .process.comm = "peer-app" | del(.core.file) | .core.state = "none" | '"${2:-.}" \
+        "$LAST_RECORD" >"$T/record.tmp"
+    mv "$T/record.tmp" "$STORE/$id.json"
+}
+BEFORE=$(notify_count)
+store_record_as 4000001 ".live_dump = true | .peer_of = \"$SECOND\""
+sleep 4 # the longest a crash waits to be grouped, and then some
+assert_eq "$BEFORE" "$(notify_count)" "a group peer's live dump is not announced"
+store_record_as 4000002
+wait_notifications $((BEFORE + 1)) || fail "a crash of peer-app stored the same way was not announced"
+assert_eq "Peer App crashed" "$(last_notification | jq -r .summary)" "while that application's crash is"
 logout
 session_done
