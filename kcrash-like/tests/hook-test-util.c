@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -41,9 +42,33 @@ const char *hook_test_crasher_cxx_path(void)
     return env_path("HOOK_TEST_CRASHER_CXX");
 }
 
+/*
+ * RLIMIT_CORE 1 (below) keeps these crashes from every file or pipe pattern,
+ * but not from the kernel's coredump socket ("@@..."), which an end-to-end
+ * suite may have set meanwhile: our crashes would land in its coronerd.  So the
+ * crashing tests hold the core_pattern lock shared (the suites that set a
+ * pattern hold it exclusively), taken once and kept until the test ends.
+ */
+static void hold_core_pattern_lock_shared(void)
+{
+    static int fd = -2;
+    if (fd != -2)
+        return;
+    const char *path = g_getenv("CORONER_CORE_PATTERN_LOCK");
+    fd = open(path ? path : "/run/lock/coroner-core-pattern.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        /* Without the lock file (not root, no /run/lock) the tests go on unprotected. */
+        g_test_message("no core_pattern lock: %s", g_strerror(errno));
+        return;
+    }
+    while (flock(fd, LOCK_SH) < 0 && errno == EINTR)
+        ;
+}
+
 HookCrasher *hook_crasher_spawn(const char *binary, const char *mode, gboolean sync,
                                 const char *const *env)
 {
+    hold_core_pattern_lock_shared();
     HookCrasher *c = g_new0(HookCrasher, 1);
     c->from_child_fd = c->to_child_fd = -1;
     c->output = g_string_new(NULL);
