@@ -31,6 +31,14 @@ poll_eval 10 'grep -A3 -F "[crash $ID]" "$XDG_STATE_HOME/coroner/reporter-state.
 assert_eq "" "$(spotlight_events)" "nothing reached the (stopped) receiver"
 ls "$XDG_STATE_HOME"/coroner/outbox/*.envelope >/dev/null 2>&1 && pass "the envelope waits in the outbox" ||
     fail "no envelope in the outbox"
+# (the comment waits beside it as a feedback envelope of its own)
+for f in "$XDG_STATE_HOME"/coroner/outbox/*.envelope; do
+    [ "$(sed -n 2p "$f" | jq -r .type)" = event ] && QUEUED_ID=$(head -n 1 "$f" | jq -r .event_id)
+done
+assert_ne "" "${QUEUED_ID:-}" "the outbox holds the event's envelope"
+NAMES=$(a11y names)
+assert_contains "Queued as report $QUEUED_ID" "$NAMES" "the page names the queued report's event id"
+assert_not_contains "push button	Send" "$NAMES" "Send is gone once the report is queued"
 
 spotlight_start "$PORT"
 poll 60 spotlight_has_comment "$COMMENT" && pass "the queued report arrived once the receiver was back" ||
