@@ -13,6 +13,7 @@
 #include "core-parser.h"
 #include "fs-util.h"
 #include "minimal-core.h"
+#include "sparse-file.h"
 #include "stack-core.h"
 
 /* One read from the pipe.  Big enough to amortise syscalls, small enough for the memory cap. */
@@ -27,12 +28,6 @@
  * here, 0.1-0.2 s with write-behind (the rest is ext4's commit).
  */
 #define WRITE_BEHIND (8u * 1024u * 1024u)
-
-static bool is_zero(const uint8_t *p, size_t n)
-{
-    /* The first byte decides quickly for most data; memcmp with itself shifted checks the rest. */
-    return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
-}
 
 /*
  * The dumping thread's signal and id, from the notes: the kernel writes the
@@ -133,7 +128,7 @@ static CoreStreamStatus sink_sparse(Sink *s, const uint8_t *data, size_t n, int 
     size_t i = 0;
     while (i < n) {
         size_t block = MIN((size_t)ZERO_BLOCK, n - i);
-        if (block == ZERO_BLOCK && is_zero(data + i, block)) {
+        if (block == ZERO_BLOCK && coroner_is_hole(data + i, block)) {
             if (lseek(s->fd, (off_t)block, SEEK_CUR) < 0) {
                 *ret_errno = errno;
                 return CORE_STREAM_WRITE_ERROR;

@@ -11,6 +11,7 @@
 #include <zstd.h>
 
 #include "fs-util.h"
+#include "sparse-file.h"
 #include "store.h"
 
 #define ZERO_BLOCK 4096u
@@ -61,28 +62,15 @@ static int open_scratch(GError **error)
     return -1;
 }
 
-static gboolean is_zero(const uint8_t *p, size_t n)
-{
-    return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
-}
-
 /* pwrite(2) all of data at offset, within the byte limit. */
 static int write_run(int fd, const uint8_t *data, size_t n, uint64_t offset, uint64_t *written)
 {
     if (*written + n > CORONER_CORE_ACCESS_MAX_BYTES)
         return -EFBIG;
-    while (n > 0) {
-        ssize_t w = pwrite(fd, data, n, (off_t)offset);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return w < 0 ? -errno : -EIO;
-        data += w;
-        n -= (size_t)w;
-        offset += (uint64_t)w;
-        *written += (uint64_t)w;
-    }
-    return 0;
+    int r = coroner_pwrite_all(fd, data, n, offset);
+    if (r == 0)
+        *written += n;
+    return r;
 }
 
 /*
@@ -98,7 +86,7 @@ static int write_sparse(int fd, const uint8_t *p, size_t n, uint64_t *pos, uint6
         size_t block = ZERO_BLOCK - (size_t)((base + off) % ZERO_BLOCK);
         if (block > n - off)
             block = n - off;
-        gboolean hole = block == ZERO_BLOCK && is_zero(p + off, block);
+        gboolean hole = block == ZERO_BLOCK && coroner_is_hole(p + off, block);
         if (!hole) {
             if (run_len == 0)
                 run_start = off;

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "core-parser.h"
+#include "sparse-file.h"
 
 #define PAGE 4096u
 /* Below the stack pointer: x86-64's red zone and a margin for the unwinder's first reads. */
@@ -120,27 +121,6 @@ uint64_t coroner_stack_core_bytes_written(const CoronerStackCore *s)
     return s->written;
 }
 
-static bool is_zero(const uint8_t *p, size_t n)
-{
-    return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
-}
-
-static int pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off)
-{
-    while (n > 0) {
-        ssize_t w = pwrite(fd, p, n, (off_t)off);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        p += w;
-        n -= (size_t)w;
-        off += (uint64_t)w;
-    }
-    return 0;
-}
-
 /* Writes [off, off+n), leaving page-aligned zero pages as holes. */
 static void write_kept(CoronerStackCore *s, const uint8_t *p, size_t n, uint64_t off)
 {
@@ -148,12 +128,12 @@ static void write_kept(CoronerStackCore *s, const uint8_t *p, size_t n, uint64_t
         size_t block = PAGE - (size_t)(off % PAGE);
         if (block > n)
             block = n;
-        if (!(block == PAGE && is_zero(p, block))) {
+        if (!(block == PAGE && coroner_is_hole(p, block))) {
             if (s->written + block > s->max_bytes) {
                 stop(s, "the stack core reached its size cap; later data was not kept");
                 return;
             }
-            int r = pwrite_all(s->fd, p, block, off);
+            int r = coroner_pwrite_all(s->fd, p, block, off);
             if (r < 0) {
                 s->error = r;
                 return;
