@@ -186,6 +186,17 @@ static const char *const core_state_names[] = {
     [CORONER_CORE_MISSING] = "missing",
 };
 
+const char *coroner_crash_record_thread_name(const CoronerCrashRecord *record, int64_t tid)
+{
+    GPtrArray *names = record ? record->process.threads : NULL;
+    for (guint i = 0; names && i < names->len; i++) {
+        const CoronerThreadName *n = names->pdata[i];
+        if (n->tid == tid)
+            return n->name;
+    }
+    return NULL;
+}
+
 const CoronerThread *coroner_crash_record_crashed_thread(const CoronerCrashRecord *r)
 {
     for (guint i = 0; r->threads && i < r->threads->len; i++) {

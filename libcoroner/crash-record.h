@@ -250,6 +250,9 @@ CoronerModule *coroner_module_new(void);
 
 /* The thread marked crashed in the backtrace, or NULL when there is none (not symbolized). */
 const CoronerThread *coroner_crash_record_crashed_thread(const CoronerCrashRecord *record);
+
+/* The name /proc gave thread tid (process.threads), or NULL. */
+const char *coroner_crash_record_thread_name(const CoronerCrashRecord *record, int64_t tid);
 /* The crashed thread's tid: the backtrace's crashed thread, else the signalled tid from /proc. */
 int64_t coroner_crash_record_crashed_tid(const CoronerCrashRecord *record);
 

@@ -169,18 +169,6 @@ static void blank_environment(const CoronerElfCore *c, const CoronerCrashRecord 
     }
 }
 
-static const char *thread_name(const CoronerCrashRecord *record, uint32_t tid)
-{
-    if (!record || !record->process.threads)
-        return NULL;
-    for (guint i = 0; i < record->process.threads->len; i++) {
-        const CoronerThreadName *n = record->process.threads->pdata[i];
-        if (n->tid == (int64_t)tid)
-            return n->name;
-    }
-    return NULL;
-}
-
 gboolean md_write_threads(Out *o, CoronerElfCore *c, const CoronerCrashRecord *record,
                               const CoronerMinidumpOptions *opts, guint crashed,
                               ThreadOut *ret_crashed, GError **error)
@@ -228,7 +216,7 @@ gboolean md_write_threads(Out *o, CoronerElfCore *c, const CoronerCrashRecord *r
             if (len == max && max < opts->max_stack_bytes)
                 md_warn(o, "thread %u: its stack was cut to fit the minidump's size cap", t->tid);
         }
-        const char *name = thread_name(record, t->tid);
+        const char *name = coroner_crash_record_thread_name(record, t->tid);
         if (name) {
             uint32_t nrva = md_out_string(o, name, error);
             if (!nrva)

@@ -41,17 +41,6 @@ void coroner_symbolize_options_init(CoronerSymbolizeOptions *o)
     };
 }
 
-static const char *thread_name(const CoronerCrashRecord *record, pid_t tid)
-{
-    GPtrArray *names = record->process.threads;
-    for (guint i = 0; names && i < names->len; i++) {
-        const CoronerThreadName *n = names->pdata[i];
-        if (n->tid == tid)
-            return n->name;
-    }
-    return NULL;
-}
-
 static gboolean symbolize_elf(Elf *core, const char *executable, const CoronerSymbolizeOptions *o,
                               CoronerCrashRecord *record, DebuginfodEnv *env, GError **error)
 {
@@ -121,7 +110,7 @@ static gboolean symbolize_elf(Elf *core, const char *executable, const CoronerSy
     for (guint n = 0; n < job.threads->len; n++) {
         guint i = n == 0 ? crashed : (n <= crashed ? n - 1 : n);
         RawThread *t = job.threads->pdata[i];
-        CoronerThread *ct = coroner_thread_new(t->tid, thread_name(record, t->tid));
+        CoronerThread *ct = coroner_thread_new(t->tid, coroner_crash_record_thread_name(record, t->tid));
         ct->crashed = n == 0;
         for (guint j = 0; j < t->frames->len && ct->frames->len < o->max_frames; j++) {
             gboolean late = symbolize_past(job.deadline);
