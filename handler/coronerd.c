@@ -41,6 +41,7 @@
 #include "build-config.h"
 #include "coredump-socket.h"
 #include "coronerd.h"
+#include "fs-util.h"
 #include "log.h"
 #include "privileges.h"
 
@@ -211,20 +212,11 @@ static gboolean setup(Daemon *dm, GError **error)
     dm->store = coroner_store_open(dm->config->store_path, TRUE, error);
     if (!dm->store)
         return FALSE;
-    if (mkdirat(dm->store->dir_fd, IN_PROGRESS_DIR, 0755) < 0 && errno != EEXIST) {
-        int e = errno;
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot create %s/%s: %s",
-                    dm->store->path, IN_PROGRESS_DIR, g_strerror(e));
+    g_autofree char *in_progress = g_build_filename(dm->store->path, IN_PROGRESS_DIR, NULL);
+    dm->in_progress_fd =
+        coroner_open_subdir(dm->store->dir_fd, IN_PROGRESS_DIR, 0755, in_progress, error);
+    if (dm->in_progress_fd < 0)
         return FALSE;
-    }
-    dm->in_progress_fd = openat(dm->store->dir_fd, IN_PROGRESS_DIR,
-                                O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (dm->in_progress_fd < 0) {
-        int e = errno;
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot open %s/%s: %s",
-                    dm->store->path, IN_PROGRESS_DIR, g_strerror(e));
-        return FALSE;
-    }
     coronerd_recover_markers(dm);
     prepare_cache(dm->config);
 

@@ -276,3 +276,21 @@ DIR *coroner_opendir_at(int dir_fd, const char *name)
     }
     return dir;
 }
+
+int coroner_open_subdir(int dir_fd, const char *name, mode_t mode, const char *what,
+                        GError **error)
+{
+    if (mkdirat(dir_fd, name, mode) < 0 && errno != EEXIST) {
+        int e = errno;
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot create %s: %s", what,
+                    g_strerror(e));
+        return -1;
+    }
+    int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot open %s: %s", what,
+                    g_strerror(e));
+    }
+    return fd;
+}

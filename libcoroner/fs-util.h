@@ -80,4 +80,12 @@ int coroner_open_dir_nofollow(const char *path, GError **error);
  */
 DIR *coroner_opendir_at(int dir_fd, const char *name);
 
+/*
+ * Makes the directory name under dir_fd (with mode) unless it is there, and
+ * opens it, never through a symbolic link.  -1 with error set ("cannot
+ * create WHAT", "cannot open WHAT") on failure.
+ */
+int coroner_open_subdir(int dir_fd, const char *name, mode_t mode, const char *what,
+                        GError **error);
+
 G_END_DECLS

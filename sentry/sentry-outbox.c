@@ -34,18 +34,6 @@ char *coroner_sentry_outbox_default_path(void)
     return g_build_filename(g_get_user_state_dir(), "coroner", "outbox", NULL);
 }
 
-static int open_subdir(int dir_fd, const char *name, GError **error)
-{
-    if (mkdirat(dir_fd, name, 0700) < 0 && errno != EEXIST) {
-        outbox_set_errno_error(error, errno, "Cannot create the outbox directory %s", name);
-        return -1;
-    }
-    int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        outbox_set_errno_error(error, errno, "Cannot open the outbox directory %s", name);
-    return fd;
-}
-
 CoronerSentryOutbox *coroner_sentry_outbox_open(const char *dir,
                                                 const CoronerSentryOutboxPolicy *policy,
                                                 GError **error)
@@ -56,8 +44,10 @@ CoronerSentryOutbox *coroner_sentry_outbox_open(const char *dir,
     int dir_fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (dir_fd < 0)
         return outbox_set_errno_error(error, errno, "Cannot open the outbox %s", path), NULL;
-    int sent_fd = open_subdir(dir_fd, SENT_DIR, error);
-    int rejected_fd = sent_fd >= 0 ? open_subdir(dir_fd, REJECTED_DIR, error) : -1;
+    int sent_fd = coroner_open_subdir(dir_fd, SENT_DIR, 0700, "the outbox's " SENT_DIR, error);
+    int rejected_fd = sent_fd >= 0 ? coroner_open_subdir(dir_fd, REJECTED_DIR, 0700,
+                                                         "the outbox's " REJECTED_DIR, error)
+                                   : -1;
     if (rejected_fd < 0) {
         if (sent_fd >= 0)
             close(sent_fd);

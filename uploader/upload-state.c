@@ -11,23 +11,6 @@
 
 #include "fs-util.h"
 
-static int open_subdir(int dir_fd, const char *name, GError **error)
-{
-    if (mkdirat(dir_fd, name, 0700) < 0 && errno != EEXIST) {
-        int e = errno;
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot create %s: %s", name,
-                    g_strerror(e));
-        return -1;
-    }
-    int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) {
-        int e = errno;
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot open %s: %s", name,
-                    g_strerror(e));
-    }
-    return fd;
-}
-
 UploadState *upload_state_open(const char *path, GError **error)
 {
     if (g_mkdir_with_parents(path, 0700) < 0) {
@@ -42,8 +25,8 @@ UploadState *upload_state_open(const char *path, GError **error)
     UploadState *s = g_new0(UploadState, 1);
     s->dir_fd = dir_fd;
     s->uploaded_fd = s->pending_fd = -1;
-    if ((s->uploaded_fd = open_subdir(dir_fd, "uploaded", error)) < 0 ||
-        (s->pending_fd = open_subdir(dir_fd, "pending", error)) < 0) {
+    if ((s->uploaded_fd = coroner_open_subdir(dir_fd, "uploaded", 0700, "uploaded", error)) < 0 ||
+        (s->pending_fd = coroner_open_subdir(dir_fd, "pending", 0700, "pending", error)) < 0) {
         g_prefix_error(error, "state directory %s: ", path);
         upload_state_free(s);
         return NULL;
