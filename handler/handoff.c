@@ -20,12 +20,6 @@ typedef struct {
     uint32_t hook_length;
 } HandoffHeader;
 
-static gboolean set_errno_error(GError **error, int e, const char *what)
-{
-    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "%s: %s", what, g_strerror(e));
-    return FALSE;
-}
-
 gboolean coroner_handoff_send(const char *socket_path, const CoronerCapture *capture, int core_fd,
                               int pidfd, unsigned timeout_ms, GError **error)
 {
@@ -47,14 +41,14 @@ gboolean coroner_handoff_send(const char *socket_path, const CoronerCapture *cap
 
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        return set_errno_error(error, errno, "socket");
+        return coroner_set_errno_error(error, errno, "socket");
     struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
     (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
         int e = errno;
         close(fd);
-        return set_errno_error(error, e, socket_path);
+        return coroner_set_errno_error(error, e, "%s", socket_path);
     }
 
     HandoffHeader header = {.json_length = (uint32_t)json_length, .hook_length = (uint32_t)hook_length};
@@ -93,7 +87,7 @@ gboolean coroner_handoff_send(const char *socket_path, const CoronerCapture *cap
     }
     close(fd);
     if (e)
-        return set_errno_error(error, e, "hand-off to coronerd");
+        return coroner_set_errno_error(error, e, "hand-off to coronerd");
     return TRUE;
 }
 
@@ -167,6 +161,6 @@ gboolean coroner_handoff_ack(int conn_fd, GError **error)
 {
     char taken = ACK_TAKEN;
     if (send(conn_fd, &taken, 1, MSG_NOSIGNAL) != 1)
-        return set_errno_error(error, errno, "hand-off answer");
+        return coroner_set_errno_error(error, errno, "hand-off answer");
     return TRUE;
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -293,4 +294,14 @@ int coroner_open_subdir(int dir_fd, const char *name, mode_t mode, const char *w
                     g_strerror(e));
     }
     return fd;
+}
+
+gboolean coroner_set_errno_error(GError **error, int err, const char *format, ...)
+{
+    va_list ap;
+    va_start(ap, format);
+    g_autofree char *what = g_strdup_vprintf(format, ap);
+    va_end(ap);
+    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(err), "%s: %s", what, g_strerror(err));
+    return FALSE;
 }

@@ -80,6 +80,10 @@ int coroner_open_dir_nofollow(const char *path, GError **error);
  */
 DIR *coroner_opendir_at(int dir_fd, const char *name);
 
+/* Sets error to "<what happened>: <strerror(err)>" (G_IO_ERROR from err); FALSE. */
+gboolean coroner_set_errno_error(GError **error, int err, const char *format, ...)
+    G_GNUC_PRINTF(3, 4);
+
 /*
  * Makes the directory name under dir_fd (with mode) unless it is there, and
  * opens it, never through a symbolic link.  -1 with error set ("cannot

@@ -33,12 +33,6 @@ void coroner_journal_crash_free(CoronerJournalCrash *c)
     g_free(c);
 }
 
-static void set_errno_error(GError **error, int negative_errno, const char *what)
-{
-    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-negative_errno), "%s: %s", what,
-                g_strerror(-negative_errno));
-}
-
 sd_journal *coroner_journal_open(const char *directory, const char *const *files, GError **error)
 {
     sd_journal *j = NULL;
@@ -46,20 +40,20 @@ sd_journal *coroner_journal_open(const char *directory, const char *const *files
     if (files && files[0]) {
         r = sd_journal_open_files(&j, (const char **)files, 0);
         if (r < 0) {
-            set_errno_error(error, r, "cannot open the journal files");
+            coroner_set_errno_error(error, -r, "cannot open the journal files");
             return NULL;
         }
     } else if (directory) {
         r = sd_journal_open_directory(&j, directory, 0);
         if (r < 0) {
             g_autofree char *what = g_strdup_printf("cannot open the journal in %s", directory);
-            set_errno_error(error, r, what);
+            coroner_set_errno_error(error, -r, "%s", what);
             return NULL;
         }
     } else {
         r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
         if (r < 0) {
-            set_errno_error(error, r, "cannot open the system journal");
+            coroner_set_errno_error(error, -r, "cannot open the system journal");
             return NULL;
         }
     }
@@ -383,7 +377,7 @@ GPtrArray *coroner_journal_read_crashes(sd_journal *j, gboolean include_unverifi
     sd_journal_flush_matches(j);
     int r = sd_journal_add_match(j, "MESSAGE_ID=" CORONER_COREDUMP_MESSAGE_ID, 0);
     if (r < 0) {
-        set_errno_error(error, r, "cannot filter the journal");
+        coroner_set_errno_error(error, -r, "cannot filter the journal");
         g_ptr_array_unref(crashes);
         return NULL;
     }
@@ -395,7 +389,7 @@ GPtrArray *coroner_journal_read_crashes(sd_journal *j, gboolean include_unverifi
             g_ptr_array_add(crashes, c);
     }
     if (r < 0) {
-        set_errno_error(error, r, "cannot read the journal");
+        coroner_set_errno_error(error, -r, "cannot read the journal");
         g_ptr_array_unref(crashes);
         return NULL;
     }
@@ -430,7 +424,7 @@ int coroner_journal_core_memfd(sd_journal *j, const char *cursor, GError **error
     if (r >= 0 && sd_journal_test_cursor(j, cursor) <= 0)
         r = -ENOENT;
     if (r < 0) {
-        set_errno_error(error, r, "cannot find the journal entry");
+        coroner_set_errno_error(error, -r, "cannot find the journal entry");
         return -1;
     }
     const void *data;
@@ -439,18 +433,19 @@ int coroner_journal_core_memfd(sd_journal *j, const char *cursor, GError **error
     r = sd_journal_get_data(j, "COREDUMP", &data, &length);
     (void)sd_journal_set_data_threshold(j, FIELD_THRESHOLD);
     if (r < 0) {
-        set_errno_error(error, r, "the journal entry holds no core");
+        coroner_set_errno_error(error, -r, "the journal entry holds no core");
         return -1;
     }
     const size_t prefix = strlen("COREDUMP=");
     int fd = memfd_create("coroner-journal-core", MFD_CLOEXEC);
     if (fd < 0) {
-        set_errno_error(error, -errno, "memfd_create");
+        coroner_set_errno_error(error, errno, "memfd_create");
         return -1;
     }
     r = coroner_write_all(fd, (const char *)data + prefix, length - prefix);
     if (r < 0 || lseek(fd, 0, SEEK_SET) < 0) {
-        set_errno_error(error, r < 0 ? r : -errno, "cannot copy the core out of the journal");
+        coroner_set_errno_error(error, r < 0 ? -r : errno,
+                                "cannot copy the core out of the journal");
         close(fd);
         return -1;
     }

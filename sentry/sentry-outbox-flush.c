@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "sentry-envelope.h"
+#include "fs-util.h"
 #include "sentry-outbox-private.h"
 #include "sentry-ratelimit.h"
 
@@ -88,9 +89,9 @@ static gboolean move_done(CoronerSentryOutbox *o, int to_fd, const char *event_i
 {
     g_autofree char *name = outbox_name_for(event_id, ENVELOPE_SUFFIX);
     if (renameat(o->dir_fd, name, to_fd, name) < 0)
-        return outbox_set_errno_error(error, errno, "Cannot move %s out of the outbox", name);
+        return coroner_set_errno_error(error, errno, "Cannot move %s out of the outbox", name);
     if (fsync(to_fd) < 0 || fsync(o->dir_fd) < 0)
-        return outbox_set_errno_error(error, errno, "Cannot sync the outbox after moving %s", name);
+        return coroner_set_errno_error(error, errno, "Cannot sync the outbox after moving %s", name);
     g_autofree char *state = outbox_name_for(event_id, STATE_SUFFIX);
     unlinkat(o->dir_fd, state, 0);
     return write_response(to_fd, event_id, status, response, error_text, attempts, dropped, error);

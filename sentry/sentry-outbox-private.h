@@ -42,10 +42,6 @@ typedef struct {
 } EntryState;
 
 
-/* "<what happened>: <strerror>", with the what formatted by the caller. */
-gboolean outbox_set_errno_error(GError **error, int err, const char *format, ...)
-    G_GNUC_PRINTF(3, 4);
-
 /* "<event_id><suffix>". Caller frees. */
 char *outbox_name_for(const char *event_id, const char *suffix);
 /* Reads a key file of the outbox; an empty one when it is absent or unreadable. */

@@ -18,17 +18,6 @@
 #include "sentry-outbox-private.h"
 #include "sentry-ratelimit.h"
 
-/* "<what happened>: <strerror>", with the what formatted by the caller. */
-gboolean outbox_set_errno_error(GError **error, int err, const char *format, ...)
-{
-    va_list ap;
-    va_start(ap, format);
-    g_autofree char *what = g_strdup_vprintf(format, ap);
-    va_end(ap);
-    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(err), "%s: %s", what, g_strerror(err));
-    return FALSE;
-}
-
 char *coroner_sentry_outbox_default_path(void)
 {
     return g_build_filename(g_get_user_state_dir(), "coroner", "outbox", NULL);
@@ -40,10 +29,10 @@ CoronerSentryOutbox *coroner_sentry_outbox_open(const char *dir,
 {
     g_autofree char *path = dir ? g_strdup(dir) : coroner_sentry_outbox_default_path();
     if (g_mkdir_with_parents(path, 0700) < 0)
-        return outbox_set_errno_error(error, errno, "Cannot create the outbox %s", path), NULL;
+        return coroner_set_errno_error(error, errno, "Cannot create the outbox %s", path), NULL;
     int dir_fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (dir_fd < 0)
-        return outbox_set_errno_error(error, errno, "Cannot open the outbox %s", path), NULL;
+        return coroner_set_errno_error(error, errno, "Cannot open the outbox %s", path), NULL;
     int sent_fd = coroner_open_subdir(dir_fd, SENT_DIR, 0700, "the outbox's " SENT_DIR, error);
     int rejected_fd = sent_fd >= 0 ? coroner_open_subdir(dir_fd, REJECTED_DIR, 0700,
                                                          "the outbox's " REJECTED_DIR, error)
@@ -150,9 +139,9 @@ GBytes *outbox_read_fd(int fd, GError **error)
 {
     struct stat st;
     if (fstat(fd, &st) < 0)
-        return outbox_set_errno_error(error, errno, "Cannot stat %s", "an envelope"), NULL;
+        return coroner_set_errno_error(error, errno, "Cannot stat %s", "an envelope"), NULL;
     if (!S_ISREG(st.st_mode))
-        return outbox_set_errno_error(error, EINVAL, "Cannot read %s", "an envelope that is not a regular file"), NULL;
+        return coroner_set_errno_error(error, EINVAL, "Cannot read %s", "an envelope that is not a regular file"), NULL;
     gsize size = (gsize)st.st_size;
     guint8 *data = g_malloc(size ? size : 1);
     gsize done = 0;
@@ -163,7 +152,7 @@ GBytes *outbox_read_fd(int fd, GError **error)
         if (n <= 0) {
             int err = n < 0 ? errno : EIO;
             g_free(data);
-            return outbox_set_errno_error(error, err, "Cannot read %s", "an envelope"), NULL;
+            return coroner_set_errno_error(error, err, "Cannot read %s", "an envelope"), NULL;
         }
         done += (gsize)n;
     }
@@ -237,7 +226,7 @@ GPtrArray *outbox_list_dir(CoronerSentryOutbox *o, int dir_fd, CoronerSentryEntr
     DIR *d = coroner_opendir_at(dir_fd, ".");
     if (!d) {
         g_ptr_array_unref(entries);
-        return outbox_set_errno_error(error, errno, "Cannot list %s", o->path), NULL;
+        return coroner_set_errno_error(error, errno, "Cannot list %s", o->path), NULL;
     }
     struct dirent *de;
     while ((de = readdir(d))) {
