@@ -54,7 +54,7 @@ G_STATIC_ASSERT(sizeof(CoredumpReq) == REQ_SIZE_VER0);
 
 static gboolean errno_error(GError **error, int e, const char *what)
 {
-    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "%s: %s", what, g_strerror(e));
+    coroner_set_errno_error(error, e, "%s", what);
     return FALSE;
 }
 

@@ -102,8 +102,7 @@ static gboolean output_finish(Output *o, GError **error)
 
 static gboolean read_error(int e, GError **error)
 {
-    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot read the stored core: %s",
-                g_strerror(e));
+    coroner_set_errno_error(error, e, "cannot read the stored core");
     return FALSE;
 }
 

@@ -15,6 +15,7 @@
 
 #include "coredump-socket.h"
 #include "coronerd.h"
+#include "fs-util.h"
 #include "handoff.h"
 #include "log.h"
 #include "proc-info.h"
@@ -155,13 +156,13 @@ int coronerd_listen_on(const char *path, GError **error)
     g_autofree char *dir = g_path_get_dirname(path);
     if (g_mkdir_with_parents(dir, 0755) < 0) {
         int e = errno;
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot create %s: %s", dir, g_strerror(e));
+        coroner_set_errno_error(error, e, "cannot create %s", dir);
         return -1;
     }
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) {
         int e = errno;
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "socket: %s", g_strerror(e));
+        coroner_set_errno_error(error, e, "socket");
         return -1;
     }
     /* A socket file left by a coronerd that was killed: nobody listens on it any more. */
@@ -175,8 +176,7 @@ int coronerd_listen_on(const char *path, GError **error)
     if (r < 0 || listen(fd, SOMAXCONN) < 0) {
         int e = errno;
         close(fd);
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot listen on %s: %s", path,
-                    g_strerror(e));
+        coroner_set_errno_error(error, e, "cannot listen on %s", path);
         return -1;
     }
     return fd;

@@ -83,8 +83,7 @@ static gboolean write_sysctl(const char *path, const char *value, GError **error
     FILE *f = fopen(path, "we");
     if (!f || fputs(line, f) < 0 || fclose(f) != 0) {
         int e = errno;
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot write %s: %s", path,
-                    g_strerror(e));
+        coroner_set_errno_error(error, e, "cannot write %s", path);
         return FALSE;
     }
     return TRUE;
@@ -116,8 +115,7 @@ gboolean coroner_install(const char *handler_path, const char *config_path, cons
         g_autofree char *dir = g_path_get_dirname(saved_path);
         if (g_mkdir_with_parents(dir, 0755) < 0) {
             int e = errno;
-            g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot create %s: %s", dir,
-                        g_strerror(e));
+            coroner_set_errno_error(error, e, "cannot create %s", dir);
             return FALSE;
         }
         if (!g_key_file_save_to_file(kf, saved_path, error))

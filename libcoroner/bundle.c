@@ -225,8 +225,7 @@ gboolean coroner_bundle_write(int store_dir_fd, const CoronerCrashRecord *record
         own_core_fd = openat(store_dir_fd, record->core.file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
         if (own_core_fd < 0) {
             int e = errno;
-            g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot open the core %s: %s",
-                        record->core.file, g_strerror(e));
+            coroner_set_errno_error(error, e, "cannot open the core %s", record->core.file);
             return FALSE;
         }
         core_fd = own_core_fd;
@@ -293,8 +292,7 @@ gboolean coroner_bundle_write_file(int store_dir_fd, const CoronerCrashRecord *r
     int dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir_fd < 0) {
         int e = errno;
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot open %s: %s", dir,
-                    g_strerror(e));
+        coroner_set_errno_error(error, e, "cannot open %s", dir);
         return FALSE;
     }
     CoronerTmpfile tmp;

@@ -57,8 +57,7 @@ static int open_scratch(GError **error)
     if (fd >= 0)
         return fd;
     int e = errno;
-    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e),
-                "no temporary file for the decompressed core: %s", g_strerror(e));
+    coroner_set_errno_error(error, e, "no temporary file for the decompressed core");
     return -1;
 }
 
@@ -129,8 +128,7 @@ static int decompress_zstd(int in_fd, GError **error)
             continue;
         if (n < 0) {
             int e = errno;
-            g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "reading the core: %s",
-                        g_strerror(e));
+            coroner_set_errno_error(error, e, "reading the core");
             goto out;
         }
         if (n == 0)
@@ -173,8 +171,7 @@ static int decompress_zstd(int in_fd, GError **error)
     }
     if (ftruncate(out_fd, (off_t)pos) < 0) {
         int e = errno;
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e),
-                    "writing the decompressed core: %s", g_strerror(e));
+        coroner_set_errno_error(error, e, "writing the decompressed core");
         goto out;
     }
     ok = TRUE;
@@ -254,8 +251,7 @@ int coroner_core_open_for_backtrace(int store_dir_fd, const CoronerCrashRecord *
     int fd = openat(store_dir_fd, record->core.file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         int e = errno;
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot open the core %s: %s",
-                    record->core.file, g_strerror(e));
+        coroner_set_errno_error(error, e, "cannot open the core %s", record->core.file);
         return -1;
     }
     return for_backtrace(fd, record->core.file, error);
@@ -266,8 +262,7 @@ int coroner_core_open_path_for_backtrace(const char *core_path, GError **error)
     int fd = open(core_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         int e = errno;
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot open the core %s: %s",
-                    core_path, g_strerror(e));
+        coroner_set_errno_error(error, e, "cannot open the core %s", core_path);
         return -1;
     }
     if (g_str_has_suffix(core_path, ".xz") || g_str_has_suffix(core_path, ".lz4")) {

@@ -128,8 +128,7 @@ gboolean coroner_tmpfile_open(int dir_fd, mode_t mode, CoronerTmpfile *ret_tmp, 
     if (tmp.fd < 0) {
         int e = errno;
         g_free(tmp.fallback_name);
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e),
-                    "cannot create a temporary file: %s", g_strerror(e));
+        coroner_set_errno_error(error, e, "cannot create a temporary file");
         return FALSE;
     }
     /* The mode passed to open is masked by the umask; the store's modes are policy. */
@@ -143,8 +142,7 @@ static gboolean tmpfile_sync(CoronerTmpfile *tmp, const char *name, GError **err
     if (fsync(tmp->fd) == 0)
         return TRUE;
     int e = errno;
-    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot sync %s: %s", name,
-                g_strerror(e));
+    coroner_set_errno_error(error, e, "cannot sync %s", name);
     return FALSE;
 }
 
@@ -184,8 +182,7 @@ static gboolean tmpfile_publish(CoronerTmpfile *tmp, const char *name, gboolean 
     }
     if (r < 0) {
         int e = errno;
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot %s %s: %s",
-                    replace ? "replace" : "create", name, g_strerror(e));
+        coroner_set_errno_error(error, e, "cannot %s %s", replace ? "replace" : "create", name);
         return FALSE;
     }
     (void)fsync(tmp->dir_fd);
@@ -283,15 +280,13 @@ int coroner_open_subdir(int dir_fd, const char *name, mode_t mode, const char *w
 {
     if (mkdirat(dir_fd, name, mode) < 0 && errno != EEXIST) {
         int e = errno;
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot create %s: %s", what,
-                    g_strerror(e));
+        coroner_set_errno_error(error, e, "cannot create %s", what);
         return -1;
     }
     int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot open %s: %s", what,
-                    g_strerror(e));
+        coroner_set_errno_error(error, e, "cannot open %s", what);
     }
     return fd;
 }

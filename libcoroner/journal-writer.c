@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "backtrace-format.h"
+#include "fs-util.h"
 #include "str-util.h"
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
@@ -172,7 +173,7 @@ gboolean coroner_journal_send(GPtrArray *fields, unsigned timeout_ms, GError **e
     pid_t child = fork();
     if (child < 0) {
         int e = errno;
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot fork: %s", g_strerror(e));
+        coroner_set_errno_error(error, e, "cannot fork");
         return FALSE;
     }
     if (child == 0) {
@@ -194,8 +195,7 @@ gboolean coroner_journal_send(GPtrArray *fields, unsigned timeout_ms, GError **e
     }
     if (r < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         int e = r < 0 ? -r : (WIFEXITED(status) ? WEXITSTATUS(status) : EIO);
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "journald refused the entry: %s",
-                    g_strerror(e));
+        coroner_set_errno_error(error, e, "journald refused the entry");
         return FALSE;
     }
     return TRUE;

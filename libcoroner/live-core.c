@@ -100,8 +100,7 @@ static gboolean stop_all(Live *l, GError **error)
         DIR *d = opendir(task);
         if (!d) {
             int e = errno;
-            g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot list %s: %s", task,
-                        g_strerror(e));
+            coroner_set_errno_error(error, e, "cannot list %s", task);
             return FALSE;
         }
         struct dirent *de;

@@ -29,7 +29,7 @@ gboolean coroner_read_proc_file_at(int dir_fd, const char *name, gsize max_bytes
     int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
     if (fd < 0) {
         int e = errno;
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "%s: %s", name, g_strerror(e));
+        coroner_set_errno_error(error, e, "%s", name);
         return FALSE;
     }
     g_autoptr(GByteArray) buf = g_byte_array_sized_new(4096);
@@ -41,8 +41,7 @@ gboolean coroner_read_proc_file_at(int dir_fd, const char *name, gsize max_bytes
         if (n < 0) {
             int e = errno;
             close(fd);
-            g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "%s: %s", name,
-                        g_strerror(e));
+            coroner_set_errno_error(error, e, "%s", name);
             return FALSE;
         }
         if (n == 0)

@@ -29,8 +29,7 @@ CoronerStore *coroner_store_open(const char *path, gboolean create, GError **err
     if (fstat(fd, &st) < 0) {
         int e = errno;
         close(fd);
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot stat store %s: %s", path,
-                    g_strerror(e));
+        coroner_set_errno_error(error, e, "cannot stat store %s", path);
         return NULL;
     }
     /* A store that others can write to would let them plant links and fake records. */
@@ -187,8 +186,7 @@ GPtrArray *coroner_store_list(CoronerStore *store, GError **error)
     DIR *dir = coroner_opendir_at(store->dir_fd, ".");
     if (!dir) {
         int e = errno;
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot list store %s: %s",
-                    store->path, g_strerror(e));
+        coroner_set_errno_error(error, e, "cannot list store %s", store->path);
         return NULL;
     }
     g_autoptr(GHashTable) by_id = g_hash_table_new(g_str_hash, g_str_equal);
@@ -242,12 +240,12 @@ gboolean coroner_store_set_access(int fd, int64_t reader_uid, GError **error)
 {
     if (geteuid() == 0 && fchown(fd, 0, 0) < 0) {
         int e = errno;
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot chown: %s", g_strerror(e));
+        coroner_set_errno_error(error, e, "cannot chown");
         return FALSE;
     }
     if (fchmod(fd, 0640) < 0) {
         int e = errno;
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot chmod: %s", g_strerror(e));
+        coroner_set_errno_error(error, e, "cannot chmod");
         return FALSE;
     }
     if (reader_uid < 0)

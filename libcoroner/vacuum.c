@@ -6,6 +6,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "fs-util.h"
 #include "log.h"
 
 /* Like coredump.conf: percentages of the file system, but never more than this. */
@@ -22,8 +23,7 @@ gboolean coroner_store_space(CoronerStore *store, const CoronerConfig *config,
     struct statvfs sv;
     if (fstatvfs(store->dir_fd, &sv) < 0) {
         int e = errno;
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot stat file system of %s: %s",
-                    store->path, g_strerror(e));
+        coroner_set_errno_error(error, e, "cannot stat file system of %s", store->path);
         return FALSE;
     }
     g_autoptr(GPtrArray) entries = coroner_store_list(store, error);

@@ -11,6 +11,7 @@
 
 #include "bundle-name.h"
 #include "bundle.h"
+#include "fs-util.h"
 #include "log.h"
 
 /* S3 allows 10,000 parts; leave room for the bundle's non-core members and misestimates. */
@@ -127,8 +128,7 @@ gboolean upload_crash(Uploader *u, const char *entry_id, const char *record_name
         core_fd = openat(u->store->dir_fd, r->core.file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
         if (core_fd < 0 && errno != ENOENT) {
             int e = errno;
-            g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot open %s: %s",
-                        r->core.file, g_strerror(e));
+            coroner_set_errno_error(error, e, "cannot open %s", r->core.file);
             return FALSE;
         }
         if (core_fd < 0) {

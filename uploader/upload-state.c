@@ -15,8 +15,7 @@ UploadState *upload_state_open(const char *path, GError **error)
 {
     if (g_mkdir_with_parents(path, 0700) < 0) {
         int e = errno;
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot create %s: %s", path,
-                    g_strerror(e));
+        coroner_set_errno_error(error, e, "cannot create %s", path);
         return NULL;
     }
     int dir_fd = coroner_open_dir_nofollow(path, error);
