@@ -34,6 +34,11 @@ static void name_one(GtkWidget *widget)
         coroner_a11y_set_name(GTK_ACCESSIBLE(widget), inside(widget, "AdwHeaderBar") || is_type(widget, "AdwWindowTitle")
                                                           ? _("Title bar")
                                                           : _("Group"));
+    } else if (GTK_IS_EXPANDER(widget)) {
+        /* GTK 4.8 calls an expander "GtkExpander" whatever its label says: the label, without its mnemonic, is its name. */
+        GtkWidget *label = gtk_expander_get_label_widget(GTK_EXPANDER(widget));
+        if (GTK_IS_LABEL(label))
+            coroner_a11y_set_name(GTK_ACCESSIBLE(widget), gtk_label_get_text(GTK_LABEL(label)));
     } else if (GTK_IS_FRAME(widget) || GTK_IS_VIEWPORT(widget)) {
         coroner_a11y_set_name(GTK_ACCESSIBLE(widget), _("Group"));
     } else if (GTK_IS_LIST_BOX(widget) && !inside(widget, "CoronerHistoryPage")) {

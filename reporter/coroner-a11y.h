@@ -3,8 +3,9 @@
  * Names for what a screen reader can reach.  GTK 4.8 (Debian 12) names every
  * object without a label after its type: a header bar's boxes "AdwGizmo", a
  * scroll bar "GtkScrollbar", a frame "GtkFrame", a stack's page
- * "GtkStackPage".  Screen readers read that out; this gives each a name in
- * words, or hides the inner parts of a control that has one.
+ * "GtkStackPage", an expander "GtkExpander" whatever its label says.  Screen
+ * readers read that out; this gives each a name in words, or hides the inner
+ * parts of a control that has one.
  */
 #pragma once
 
@@ -12,7 +13,11 @@
 
 G_BEGIN_DECLS
 
-/* Names (or hides) the unnamed objects of GTK's and libadwaita's own types under root. */
+/*
+ * Names (or hides) the unnamed objects of GTK's and libadwaita's own types
+ * under root, an expander after its label.  What a collapsed expander holds is
+ * outside the widget tree until it opens: name it again then.
+ */
 void coroner_a11y_name_generic(GtkWidget *root);
 
 /* Sets widget's accessible name (a label, not a relation). */

@@ -27,6 +27,7 @@ struct _CoronerCrashPage {
     GtkScrolledWindow *backtrace_scroller;
     GtkImage *app_icon;
     GtkLabel *title_label;
+    GtkLabel *version_label;
     GtkLabel *summary_label;
     GtkButton *restart_button;
     GtkButton *dismiss_button;
@@ -36,6 +37,7 @@ struct _CoronerCrashPage {
     GtkButton *save_button;
     GtkLabel *destination_label;
     char *bug_tracker; /* where Report Bug… goes, NULL when the application names none */
+    GtkExpander *technical_expander; /* the backtrace and everything else only a developer reads */
     AdwActionRow *notify_row;
     GtkSwitch *notify_switch;
     GtkLevelBar *quality_bar;
@@ -232,9 +234,6 @@ static void render_backtrace(CoronerCrashPage *self, const CoronerCrashRecord *r
         g_autofree char *heading = coroner_backtrace_text_heading(thread);
         g_autofree char *text = coroner_backtrace_text_thread(thread);
         GtkWidget *expander = gtk_expander_new(heading);
-
-        /* GTK 4.8 would call it "GtkExpander": its label is no name for a screen reader. */
-        coroner_a11y_set_name(GTK_ACCESSIBLE(expander), heading);
         GtkWidget *frame = gtk_frame_new(NULL);
         GtkWidget *scroller = gtk_scrolled_window_new();
 
@@ -388,6 +387,18 @@ static void render_actions(CoronerCrashPage *self, const CoronerCrashRecord *rec
     gtk_widget_set_visible(GTK_WIDGET(self->destination_label), dsn == NULL);
 }
 
+static void render_version(CoronerCrashPage *self, const CoronerCrashRecord *record)
+{
+    const char *version = record && record->app ? record->app->version : NULL;
+    g_autofree char *text = NULL;
+
+    if (version && *version)
+        /* Translators: %s is an application's version, such as 46.1 */
+        text = g_strdup_printf(_("Version %s"), version);
+    gtk_label_set_text(self->version_label, text ? text : "");
+    gtk_widget_set_visible(GTK_WIDGET(self->version_label), text != NULL);
+}
+
 static void render(CoronerCrashPage *self)
 {
     g_autoptr(GError) error = NULL;
@@ -403,6 +414,7 @@ static void render(CoronerCrashPage *self)
     summary = coroner_crash_dup_summary(self->crash);
     gtk_image_set_from_icon_name(self->app_icon, coroner_crash_get_app(self->crash)->icon_name);
     gtk_label_set_text(self->title_label, title);
+    render_version(self, record);
     if (!record && error) {
         g_autofree char *with_error = g_strdup_printf("%s\n%s", summary, error->message);
         gtk_label_set_text(self->summary_label, with_error);
@@ -417,6 +429,13 @@ static void render(CoronerCrashPage *self)
     render_backtrace(self, record);
     render_details(self, record);
     coroner_a11y_name_generic(GTK_WIDGET(self));
+}
+
+/* What the expander holds joins the widget tree only as it opens: its scroll bars and frames are named then. */
+static void on_technical_expanded(GtkExpander *expander, GParamSpec *pspec, gpointer data)
+{
+    if (gtk_expander_get_expanded(expander))
+        coroner_a11y_name_generic(gtk_expander_get_child(expander));
 }
 
 static void on_record_changed(CoronerCrash *crash, gpointer data)
@@ -463,7 +482,8 @@ void coroner_crash_page_set_crash(CoronerCrashPage *self, CoronerCrash *crash)
     observe(self, crash);
     render(self);
     update_symbols_button(self);
-    /* Each crash opens at its top, wherever the page was scrolled to for the one before. */
+    /* Each crash opens with its technical details folded away and at its top, however the one before was left. */
+    gtk_expander_set_expanded(self->technical_expander, FALSE);
     gtk_adjustment_set_value(gtk_scrolled_window_get_vadjustment(self->page_scroller), 0);
 }
 
@@ -734,6 +754,7 @@ static void coroner_crash_page_class_init(CoronerCrashPageClass *klass)
     gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, backtrace_scroller);
     gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, app_icon);
     gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, title_label);
+    gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, version_label);
     gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, summary_label);
     gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, restart_button);
     gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, dismiss_button);
@@ -742,6 +763,7 @@ static void coroner_crash_page_class_init(CoronerCrashPageClass *klass)
     gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, copy_report_button);
     gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, save_button);
     gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, destination_label);
+    gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, technical_expander);
     gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, notify_row);
     gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, notify_switch);
     gtk_widget_class_bind_template_child(widget_class, CoronerCrashPage, quality_bar);
@@ -770,4 +792,5 @@ static void coroner_crash_page_init(CoronerCrashPage *self)
     g_signal_connect(self->copy_button, "clicked", G_CALLBACK(on_copy), self);
     g_signal_connect(self->debuginfod_button, "clicked", G_CALLBACK(on_debuginfod), self);
     g_signal_connect(self->notify_switch, "notify::active", G_CALLBACK(on_notify_switched), self);
+    g_signal_connect(self->technical_expander, "notify::expanded", G_CALLBACK(on_technical_expanded), self);
 }

@@ -5,7 +5,8 @@
 # coroner-handler → the reporter, started as at login, announces it (the
 # Notify call observed on the bus, named after the application's .desktop
 # file) → dunst invokes the default action → the window opens on that crash
-# (found through AT-SPI) → its backtrace is what the record holds → a comment
+# (found through AT-SPI) with its technical details folded away → opened,
+# its backtrace is what the record holds → a comment
 # is typed and Send pressed → the event with the comment arrives at a real
 # Spotlight receiver, and the crash is marked sent.
 TEST_NAME=reporter-flow
@@ -39,16 +40,34 @@ a11y wait-text "Test Crasher crashed" 30 && pass "the window names the crashed a
 assert_cmd "the crash page states the reason in plain words" -- a11y wait-text "tried to use memory" 10
 screenshot crash-page "Crash Reports" 64
 
+# The first view speaks plain words: the backtrace, signal names, build ids,
+# addresses and the process id wait in the collapsed Technical Details.
+FUNCTIONS=$(jq -r '.backtrace.threads[0].frames // [] | map(.function // empty) | .[]' "$LAST_RECORD")
+CRASHING=$(head -n 1 <<<"$FUNCTIONS")
+PID=$(jq -r .process.pid "$LAST_RECORD")
+TECHNICAL="SIG[A-Z]+|[0-9a-f]{16,}|0x[0-9a-f]+|Backtrace|\\b$PID\\b${CRASHING:+|$CRASHING}"
+assert_eq "" "$(a11y shown-matching "$TECHNICAL" || true)" \
+    "the first view shows no signal name, build id, address, process id or backtrace"
+assert_match "(push|toggle) button	Technical Details" "$(a11y names)" "the expander is named by its label"
+assert_eq "" "$(a11y gtk-named || true)" "no accessible object on the first view is named after a GTK type"
+screenshot crash-page-collapsed "Crash Reports" 64
+open_technical_details
+if [ -n "$CRASHING" ]; then
+    assert_contains "$CRASHING" "$(a11y shown-matching "$CRASHING" || true)" "the open details show the crashing function"
+fi
+assert_contains "SIG" "$(a11y shown-matching "SIG[A-Z]+" || true)" "and the signal's name"
+assert_eq "" "$(a11y gtk-named || true)" "what the details hold is named too (scroll bars, frames, thread expanders)"
+screenshot crash-page-expanded "Crash Reports" 64
+
 # The backtrace shows what the record holds: every function of the crashing
 # thread the handler's symbolizer found, innermost first; or, when it found
 # none, the record's reason.
-FUNCTIONS=$(jq -r '.backtrace.threads[0].frames // [] | map(.function // empty) | .[]' "$LAST_RECORD")
 BACKTRACE=$(a11y text text "Backtrace of the crashing thread")
 if [ -n "$FUNCTIONS" ]; then
     while IFS= read -r function; do
         assert_contains "$function" "$BACKTRACE" "the backtrace view shows the record's frame"
     done <<<"$FUNCTIONS"
-    assert_match "^#0 +0x[0-9a-f]+ $(head -n 1 <<<"$FUNCTIONS") " "$BACKTRACE" "the innermost frame comes first"
+    assert_match "^#0 +0x[0-9a-f]+ $CRASHING " "$BACKTRACE" "the innermost frame comes first"
 else
     EXPECTED=$(jq -r '.backtrace.error // "No backtrace is available."' "$LAST_RECORD")
     assert_eq "$EXPECTED" "$BACKTRACE" "the backtrace view says why there is none"

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # The reporter in German (LANGUAGE=de): the notification, the .desktop name of
-# the crashed application and the window's labels are translated.
+# the crashed application and the window's labels are translated; the first
+# view has no technical terms, and "Technische Details" opens to show them.
 TEST_NAME=reporter-german
 export LANG=C.UTF-8 LANGUAGE=de
 source "${CORONER_REPORTER_TEST_LIB:-$(dirname "$0")/lib}/session.sh"
@@ -27,6 +28,11 @@ a11y wait-text "von hier aus nicht gesendet werden" 10 && pass "why it cannot be
     fail "no German word on where the report goes"
 a11y wait-text "es Speicher verwenden wollte" 30 && pass "the reason is German" || fail "no German reason"
 a11y wait-text "Absturzdetails" 30 && pass "the page title is German" || fail "no German page title"
+assert_eq "" "$(a11y shown-matching 'SIG[A-Z]+|[0-9a-f]{16,}|0x[0-9a-f]+|Backtrace' || true)" \
+    "the German first view shows no signal name, build id, address or backtrace"
 screenshot crash-page-de "Absturzberichte" 64
+open_technical_details "Technische Details"
+assert_contains "SIG" "$(a11y shown-matching "SIG[A-Z]+" || true)" "the German details, opened, name the signal"
+screenshot crash-page-de-expanded "Absturzberichte" 64
 logout
 session_done

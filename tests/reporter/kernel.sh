@@ -31,6 +31,7 @@ screenshot notification Dunst 8
 invoke_default
 a11y wait-window "Crash Reports" 60 || fail "no window"
 a11y wait-text "Test Crasher crashed" 30 || fail "the crash page does not show the application"
+open_technical_details
 BACKTRACE=$(a11y text text "Backtrace of the crashing thread")
 FUNCTIONS=$(jq -r '.backtrace.threads[0].frames // [] | map(.function // empty) | .[]' "$RECORD")
 if [ -n "$FUNCTIONS" ]; then
@@ -80,6 +81,9 @@ poll_eval 30 '[ "$(notify_count)" -gt "$BEFORE" ]' && pass "the journal-only cra
 assert_eq "sleep crashed" "$(last_notification | jq -r .summary)" "the journal-only crash is named from COREDUMP_EXE"
 invoke_default
 a11y wait-text "sleep crashed" 30 && pass "the window shows the journal-only crash" || fail "no window for the journal-only crash"
+# The details were left open on the crash before; this one opens with them folded away.
+assert_eq "" "$(a11y shown-matching "clock_nanosleep|Backtrace" || true)" "the next crash opens with its details collapsed"
+open_technical_details
 assert_contains "clock_nanosleep" "$(a11y text text "Backtrace of the crashing thread")" \
     "its backtrace comes from systemd-coredump's stack trace"
 screenshot journal-crash "Crash Reports" 64

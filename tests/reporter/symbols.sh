@@ -44,6 +44,7 @@ login
 wait_notifications 1 || fail "no notification"
 invoke_default
 a11y wait-window "Crash Reports" 60 || fail "no window"
+open_technical_details
 a11y wait-text "no debugging symbols" 30 && pass "the page says symbols are missing" || fail "no hint about missing symbols"
 assert_eq "false" "$(gsettings get org.coroner.Reporter debuginfod)" "debuginfod is off until the user asks"
 screenshot missing-symbols "Crash Reports" 64
@@ -76,6 +77,7 @@ assert_not_contains "crash_segv" "$(jq -r '[.backtrace.threads[0].frames[].funct
 login
 app_action report "<'$ID'>"
 a11y wait-window "Crash Reports" 60 || fail "no window after the restart"
+open_technical_details
 poll_eval 30 '"$PY" "$CORONER_REPORTER_TEST_LIB/a11y.py" text text "Backtrace of the crashing thread" | grep -q crash_segv' &&
     pass "after a restart the page shows the kept backtrace" ||
     fail "the better backtrace was lost in the restart" "$(a11y text text "Backtrace of the crashing thread" 2>&1 | head -5)"

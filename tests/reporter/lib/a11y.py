@@ -10,6 +10,10 @@ or a keyboard user would (dogtail over the accessibility bus).
   a11y.py toggle NAME [ROLE]               does the toggle action of a check box or switch (GTK 4.8 exposes
                                            a GtkSwitch as a check box, the default ROLE; "any": any role)
   a11y.py checked NAME [ROLE]              prints true or false: whether the check box or switch is on
+  a11y.py expand NAME                      opens the expander NAME with its own action, as a screen reader
+                                           user does, and waits until it says it is expanded
+  a11y.py shown-matching REGEX             lists every showing node whose name or text matches REGEX
+                                           (role, the matching line); exit 1 when there is one
   a11y.py type NAME TEXT                   focuses the editable node and types TEXT via the keyboard
   a11y.py keys KEY…                        key presses on the focused window: Return, Tab, <Alt>s, space
   a11y.py point TITLE                      moves the pointer over the frame TITLE (no click): without a
@@ -38,6 +42,7 @@ config.config.searchShowingOnly = True
 config.config.actionDelay = 0.2
 config.config.typingDelay = 0.03
 config.config.defaultDelay = 0.3
+import pyatspi  # noqa: E402
 from dogtail import rawinput, tree  # noqa: E402
 from dogtail.predicate import GenericPredicate  # noqa: E402
 
@@ -162,6 +167,31 @@ def main(argv):
         if action is None:
             sys.exit(f"a11y: {argv[2]!r} has no toggle action (it has {sorted(actions)})")
         actions[action].do()
+    elif cmd == "expand":
+        node = find(argv[2])
+        # GTK 4.8 gives an expander one action ("activate"); other versions call it "click" or "toggle".
+        actions = node.actions
+        action = next((a for a in ("activate", "click", "toggle") if a in actions), None)
+        if action is None:
+            sys.exit(f"a11y: {argv[2]!r} ({node.roleName}) has no action to open it (it has {sorted(actions)})")
+        actions[action].do()
+        deadline = time.time() + 10
+        while not node.getState().contains(pyatspi.STATE_EXPANDED):
+            if time.time() > deadline:
+                sys.exit(f"a11y: {argv[2]!r} did not say it is expanded after {action!r}")
+            time.sleep(0.2)
+        time.sleep(0.5)  # its content is laid out in the next frame
+    elif cmd == "shown-matching":
+        pattern = re.compile(argv[2])
+        hits = []
+        for node in walk(app()):
+            if not showing(node):
+                continue
+            for line in f"{node.name or ''}\n{node_text(node)}".splitlines():
+                if pattern.search(line):
+                    hits.append(f"{node.roleName}\t{line}")
+        print("\n".join(hits))
+        return 1 if hits else 0
     elif cmd == "checked":
         node = find(argv[2], argv[3] if len(argv) > 3 else "check box")
         print("true" if node.checked else "false")

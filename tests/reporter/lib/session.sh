@@ -253,6 +253,13 @@ app_action() {
         --method org.freedesktop.Application.ActivateAction "$1" "[${param}]" '{}' >/dev/null
 }
 
+# open_technical_details [NAME]: opens the crash page's collapsed "Technical
+# Details" (the backtrace, its quality, signal names, module paths) through
+# AT-SPI, as a screen reader user does; NAME is its label in another language.
+open_technical_details() {
+    a11y expand "${1:-Technical Details}" || fail "could not open ${1:-Technical Details}" "$(a11y names | grep -i -e detail -e expand)"
+}
+
 # show_exact_data: opens the review page's exact envelope bytes ("Report contents").
 show_exact_data() {
     a11y toggle "Show Exact Data" any || fail "could not press Show Exact Data" "$(a11y names | grep -i exact)"
