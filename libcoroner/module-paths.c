@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "module-paths.h"
 
+#include "elf-core.h"
 #include "proc-maps.h"
 
 #include <string.h>
@@ -55,12 +56,8 @@ static void resolve(char **name, uint64_t address, const CoronerMapping *maps, s
     *name = g_strndup(path, path_length(path));
 }
 
-void coroner_crash_record_resolve_module_paths(CoronerCrashRecord *record)
+static void resolve_all(CoronerCrashRecord *record, const CoronerMapping *maps, size_t n)
 {
-    if (!record || !record->process.proc_maps)
-        return;
-    size_t n = 0;
-    CoronerMapping *maps = coroner_mappings_parse(record->process.proc_maps, &n);
     for (guint i = 0; record->modules && i < record->modules->len; i++) {
         CoronerModule *module = g_ptr_array_index(record->modules, i);
         resolve(&module->path, module->start, maps, n);
@@ -72,5 +69,33 @@ void coroner_crash_record_resolve_module_paths(CoronerCrashRecord *record)
             resolve(&frame->module, frame->pc, maps, n);
         }
     }
+}
+
+void coroner_crash_record_resolve_module_paths(CoronerCrashRecord *record)
+{
+    if (!record || !record->process.proc_maps)
+        return;
+    size_t n = 0;
+    CoronerMapping *maps = coroner_mappings_parse(record->process.proc_maps, &n);
+    resolve_all(record, maps, n);
     coroner_mappings_free(maps, n);
+}
+
+void coroner_crash_record_resolve_module_paths_core(CoronerCrashRecord *record, int core_fd)
+{
+    if (!record || record->process.proc_maps) {
+        coroner_crash_record_resolve_module_paths(record);
+        return;
+    }
+    /* A core elf-core.h does not read (a pipe, a 32-bit core) leaves libdwfl's names. */
+    g_autoptr(CoronerElfCore) core = coroner_elf_core_open(core_fd, NULL, NULL);
+    if (!core || core->files->len == 0)
+        return;
+    g_autofree CoronerMapping *maps = g_new0(CoronerMapping, core->files->len);
+    for (guint i = 0; i < core->files->len; i++) {
+        const CoronerElfCoreFile *f = &g_array_index(core->files, CoronerElfCoreFile, i);
+        maps[i] = (CoronerMapping){
+            .start = f->start, .end = f->end, .file_offset = f->offset, .name = f->name};
+    }
+    resolve_all(record, maps, core->files->len);
 }

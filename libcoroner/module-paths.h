@@ -3,8 +3,9 @@
  * Full paths for a record's modules.  libdwfl names a module found in a core
  * by its DT_SONAME ("libc.so.6"), not by the file the process mapped; the
  * debug-symbol hint (dpkg -S) and Sentry's in_app need the file.  The
- * record's /proc maps (the same mappings the core's NT_FILE note lists) say
- * which file each address belongs to.
+ * record's /proc maps say which file each address belongs to; a record
+ * without them (a core from elsewhere, maps that could not be read) has the
+ * core's NT_FILE note, which lists the same mapped files.
  */
 #pragma once
 
@@ -19,5 +20,13 @@ G_BEGIN_DECLS
  * explains, are left as they are.
  */
 void coroner_crash_record_resolve_module_paths(CoronerCrashRecord *record);
+
+/*
+ * The same, from the record's /proc maps when it has them, else from the
+ * NT_FILE note of the core behind core_fd (a regular file, read through
+ * elf-core.h; the fd stays the caller's).  A core that cannot be read
+ * changes nothing.
+ */
+void coroner_crash_record_resolve_module_paths_core(CoronerCrashRecord *record, int core_fd);
 
 G_END_DECLS

@@ -41,8 +41,9 @@ void coroner_symbolize_options_init(CoronerSymbolizeOptions *o)
     };
 }
 
-static gboolean symbolize_elf(Elf *core, const char *executable, const CoronerSymbolizeOptions *o,
-                              CoronerCrashRecord *record, DebuginfodEnv *env, GError **error)
+static gboolean symbolize_elf(Elf *core, int core_fd, const char *executable,
+                              const CoronerSymbolizeOptions *o, CoronerCrashRecord *record,
+                              DebuginfodEnv *env, GError **error)
 {
     Job job = {
         .o = o,
@@ -148,7 +149,7 @@ static gboolean symbolize_elf(Elf *core, const char *executable, const CoronerSy
     }
     g_ptr_array_sort(record->modules, symbolize_module_cmp);
     /* libdwfl names a core's libraries by soname; the record names the files the process mapped. */
-    coroner_crash_record_resolve_module_paths(record);
+    coroner_crash_record_resolve_module_paths_core(record, core_fd);
 
     g_clear_pointer(&record->signature, g_free);
     record->signature = coroner_crash_signature(record);
@@ -208,7 +209,7 @@ gboolean coroner_symbolize_core_fd(int core_fd, const char *executable,
     }
     DebuginfodEnv env = {0};
     symbolize_debuginfod_env_save(&env);
-    gboolean ok = symbolize_elf(core, executable, o, record, &env, error);
+    gboolean ok = symbolize_elf(core, core_fd, executable, o, record, &env, error);
     symbolize_debuginfod_env_restore(&env);
     elf_end(core);
     return ok;

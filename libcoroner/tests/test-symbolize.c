@@ -223,6 +223,38 @@ static void test_sandboxed(void)
 }
 
 /*
+ * libdwfl names a core's libraries by soname ("libc.so.6").  A record without
+ * /proc maps (a core from elsewhere) gets the files the process mapped from
+ * the core's NT_FILE note: the dbgsym hint and in_app need the full path.
+ */
+static void test_module_paths_from_core(void)
+{
+    g_autoptr(CoronerCrashRecord) r = test_program_record("CRASH_C", "segv", NULL, NULL);
+    const CoronerThread *t = crashed(r);
+    const char *libc = NULL;
+
+    g_assert_null(r->process.proc_maps);
+    for (guint i = 0; i < t->frames->len; i++) {
+        const CoronerFrame *f = t->frames->pdata[i];
+        g_test_message("#%u %s in %s", i, f->function ? f->function : "?",
+                       f->module ? f->module : "?");
+        g_assert_nonnull(f->module);
+        g_assert_true(g_path_is_absolute(f->module));
+        if (g_str_has_suffix(f->module, "/libc.so.6"))
+            libc = f->module;
+    }
+    g_assert_nonnull(libc);
+    g_assert_true(g_file_test(libc, G_FILE_TEST_EXISTS));
+    gboolean listed = FALSE;
+    for (guint i = 0; i < r->modules->len; i++) {
+        const CoronerModule *m = r->modules->pdata[i];
+        listed = listed || g_strcmp0(m->path, libc) == 0;
+        g_assert_false(g_str_equal(m->path ? m->path : "", "libc.so.6"));
+    }
+    g_assert_true(listed);
+}
+
+/*
  * A child that cannot finish in time is killed: 5 ms is far less than
  * loading libc's debug info takes, so the parent's deadline always fires.
  */
@@ -338,6 +370,7 @@ static const CoronerTestCase tests[] = {
     {"/symbolize/cxx/segv", test_cxx},
     {"/symbolize/cxx/throw", test_cxx_throw},
     {"/symbolize/signature/aslr", test_signature},
+    {"/symbolize/module-paths/nt-file", test_module_paths_from_core},
     {"/symbolize/sandbox/result", test_sandboxed},
     {"/symbolize/sandbox/timeout", test_sandbox_timeout},
     {"/symbolize/sandbox/pipe", test_sandbox_pipe},
