@@ -35,8 +35,7 @@ static void name_one(GtkWidget *widget)
                                                           ? _("Title bar")
                                                           : _("Group"));
     } else if (GTK_IS_EXPANDER(widget)) {
-        /* GTK 4.8 calls an expander "GtkExpander" whatever its label says: the label's text
-           (without its mnemonic) is its name. */
+        /* GTK 4.8 calls an expander "GtkExpander" whatever its label says: its label's text is its name. */
         GtkWidget *label = gtk_expander_get_label_widget(GTK_EXPANDER(widget));
         if (GTK_IS_LABEL(label))
             coroner_a11y_set_name(GTK_ACCESSIBLE(widget), gtk_label_get_text(GTK_LABEL(label)));
