@@ -98,7 +98,7 @@ int main(int argc, char **argv)
         .arch = "x86_64", .memory_size = (uint64_t)16 << 30,
     };
     CoronerSentryReportOptions o = {
-        .dsn = "https://0123456789abcdef@sentry.example.org/42",
+        .dsn = "https://0123456789abcdef0123456789abcdef@sentry.example.org/42",
         .comment = "It crashed while I was benchmarking.",
         .skip_journal = TRUE,
         .machine = &machine,

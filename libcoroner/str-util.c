@@ -24,11 +24,6 @@ gboolean coroner_str_is_hex(const char *s)
     return all_of(s, G_ASCII_XDIGIT);
 }
 
-gboolean coroner_str_is_alnum(const char *s)
-{
-    return all_of(s, G_ASCII_ALNUM);
-}
-
 char *coroner_hex_encode(const void *data, gsize n)
 {
     static const char digits[] = "0123456789abcdef";

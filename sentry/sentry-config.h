@@ -4,7 +4,7 @@
  * administrator's) and $XDG_CONFIG_HOME/coroner (the user's):
  *
  *   [Sentry]
- *   DSN=https://key@sentry.example.org/42   default for every application
+ *   DSN=https://<key>@sentry.example.org/42 default for every application
  *   Disabled=true                           system file only: submission off, whatever else says
  *   AllowCore=true                          the core may be attached (the user must still consent)
  *   Minidump=no|attach|only                 a minidump with the report: none, besides our stack

@@ -5,6 +5,9 @@
 
 #include "str-util.h"
 
+/* Sentry's public and (legacy) secret keys. */
+#define SENTRY_KEY_DIGITS 32
+
 G_DEFINE_QUARK(coroner-sentry-error-quark, coroner_sentry_error)
 
 void coroner_sentry_dsn_free(CoronerSentryDsn *dsn)
@@ -41,6 +44,11 @@ static gboolean has_control(const char *s)
         }
     }
     return FALSE;
+}
+
+static gboolean is_sentry_key(const char *key)
+{
+    return strlen(key) == SENTRY_KEY_DIGITS && coroner_str_is_hex(key);
 }
 
 CoronerSentryDsn *coroner_sentry_dsn_parse(const char *text, GError **error)
@@ -100,23 +108,20 @@ CoronerSentryDsn *coroner_sentry_dsn_parse(const char *text, GError **error)
 
     const char *password = g_uri_get_password(uri);
     /*
-     * A key goes verbatim into the X-Sentry-Auth header: Sentry's are 32 hex
-     * digits.  Letters and digits only, so that no control character (CR/LF
-     * would split the header; libsoup then drops it and the request leaves
-     * unauthenticated) and no percent-encoded one can get there.
+     * A key goes verbatim into the X-Sentry-Auth header.  Sentry (Relay) takes
+     * only keys of 32 hexadecimal digits, so anything else is refused here,
+     * before any request: a control character (CR/LF would split the header;
+     * libsoup then drops it and the request leaves unauthenticated), a
+     * percent-encoded one, or a key no Sentry would accept anyway.
      */
-    if (!coroner_str_is_alnum(user) || (password && *password && !coroner_str_is_alnum(password))) {
-        fail(error, dsn, "a key may only hold letters and digits (Sentry's are hexadecimal)");
+    if (!is_sentry_key(user) || (password && *password && !is_sentry_key(password))) {
+        fail(error, dsn, "a key must be 32 hexadecimal digits");
         return NULL;
     }
     g_autoptr(CoronerSentryDsn) out = g_new0(CoronerSentryDsn, 1);
     out->scheme = g_ascii_strdown(scheme, -1);
-    out->public_key = g_uri_unescape_string(user, NULL);
-    out->secret_key = password && *password ? g_uri_unescape_string(password, NULL) : NULL;
-    if (!out->public_key) {
-        fail(error, dsn, "the public key is not valid percent-encoding");
-        return NULL;
-    }
+    out->public_key = g_strdup(user);
+    out->secret_key = password && *password ? g_strdup(password) : NULL;
     out->host = g_ascii_strdown(host, -1);
     int port = g_uri_get_port(uri);
     out->port = port > 0 ? port : (strcmp(out->scheme, "https") == 0 ? 443 : 80);

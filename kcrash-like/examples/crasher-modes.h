@@ -16,7 +16,7 @@ extern "C" {
 #define CRASHER_NAME "Hook Crasher"
 #define CRASHER_VERSION "1.2.3"
 #define CRASHER_BUG_ADDRESS "https://bugs.example.org/coroner"
-#define CRASHER_DSN "https://public@sentry.example.invalid/42"
+#define CRASHER_DSN "https://0123456789abcdef0123456789abcdef@sentry.example.invalid/42"
 #define CRASHER_LOG_TEXT "line one\nline two\n"
 #define CRASHER_STATE_BYTES 64 /* the binary buffer holds 0, 1, ..., 63 */
 #define CRASHER_THREAD_NAME "crasher-main"

@@ -85,7 +85,7 @@ assert_eq org.coroner.HookCrasher "$(rec "$PID" .app.app_id)" "record app.app_id
 assert_eq "Hook Crasher" "$(rec "$PID" .app.name)" "record app.name"
 assert_eq 1.2.3 "$(rec "$PID" .app.version)" "record app.version"
 assert_eq https://bugs.example.org/coroner "$(rec "$PID" .app.bug_address)" "record app.bug_address"
-assert_eq https://public@sentry.example.invalid/42 "$(rec "$PID" .app.dsn)" "record app.dsn"
+assert_eq https://0123456789abcdef0123456789abcdef@sentry.example.invalid/42 "$(rec "$PID" .app.dsn)" "record app.dsn"
 assert_eq "$MODE" "$(rec "$PID" '.app.annotations[] | select(.key == "mode") | .value')" "record annotation mode"
 assert_eq 42 "$(rec "$PID" '.app.annotations[] | select(.key == "answer") | .value')" "record annotation answer"
 if [ "$MODE" != annotation-race ]; then

@@ -80,7 +80,7 @@ static void test_init(void)
         .app_id = "org.coroner.ApiTest",
         .name = long_name,
         .version = "0.0.1",
-        .dsn = "https://key@example.invalid/7",
+        .dsn = "https://0123456789abcdef0123456789abcdef@example.invalid/7",
     };
     g_assert_cmpint(coroner_hook_init(&o), ==, CORONER_HOOK_TRUNCATED);
     o.app_id = "org.coroner.Other";
@@ -92,7 +92,7 @@ static void test_init(void)
     g_assert_cmpuint(strlen(app->name), ==, CORONER_HOOK_MAX_STRING);
     g_assert_cmpstr(app->version, ==, "0.0.1");
     g_assert_null(app->bug_address);
-    g_assert_cmpstr(app->dsn, ==, "https://key@example.invalid/7");
+    g_assert_cmpstr(app->dsn, ==, "https://0123456789abcdef0123456789abcdef@example.invalid/7");
     g_assert_cmpint(crash.signal_number, ==, 0);
     g_assert_cmpstr(crash.emergency_save, ==, "none");
     coroner_app_info_free(app);

@@ -39,9 +39,6 @@ static void test_str_checks(void)
     g_assert_false(coroner_str_is_digits(NULL));
     g_assert_true(coroner_str_is_hex("deadBEEF09"));
     g_assert_false(coroner_str_is_hex("0x12"));
-    g_assert_true(coroner_str_is_alnum("abcXYZ019"));
-    g_assert_false(coroner_str_is_alnum("ab\r\nc"));
-    g_assert_false(coroner_str_is_alnum("a%0a"));
 
     static const guint8 bytes[] = {0x00, 0x7f, 0xa5, 0xff};
     g_autofree char *hex = coroner_hex_encode(bytes, sizeof bytes);

@@ -430,7 +430,8 @@ static void test_crash_uses_kept_backtrace(void)
     g_assert_cmpstr(innermost_function(record), ==, "better_function");
 
     g_assert_cmpint(g_mkdir_with_parents(config_dir, 0700), ==, 0);
-    g_assert_true(g_file_set_contents(conf, "[Sentry]\nDSN=http://key@127.0.0.1:9/7\n", -1, NULL));
+    g_assert_true(g_file_set_contents(
+        conf, "[Sentry]\nDSN=http://" CORONER_TEST_SENTRY_KEY "@127.0.0.1:9/7\n", -1, NULL));
     submission = coroner_submission_new(&error);
     g_assert_no_error(error);
     dsn = coroner_submission_resolve_dsn(submission, record, NULL, &error);
@@ -488,11 +489,11 @@ static void test_crash_uses_kept_backtrace(void)
 static void test_describe_envelope(void)
 {
     static const char envelope[] =
-        "{\"event_id\":\"0123\",\"dsn\":\"http://k@h/1\"}\n"
+        "{\"event_id\":\"0123\",\"dsn\":\"http://" CORONER_TEST_SENTRY_KEY "@h/1\"}\n"
         "{\"type\":\"event\",\"length\":25}\n"
         "{\"message\":\"hello\",\"n\":1}\n"
         "{\"type\":\"attachment\",\"length\":5,\"filename\":\"log.txt\"}\n"
-        "abcde\n";
+        "vwxyz\n";
     g_autoptr(GBytes) bytes = g_bytes_new_static(envelope, strlen(envelope));
     g_autofree char *text = coroner_submission_describe(bytes);
 
@@ -500,7 +501,7 @@ static void test_describe_envelope(void)
     g_assert_nonnull(strstr(text, "Item: event"));
     g_assert_nonnull(strstr(text, "\"message\" : \"hello\""));
     g_assert_nonnull(strstr(text, "Attachment: log.txt (5 bytes)"));
-    g_assert_null(strstr(text, "abcde"));
+    g_assert_null(strstr(text, "vwxyz"));
 
     g_autoptr(CoronerSubmissionContents) contents = coroner_submission_contents(bytes);
     g_assert_cmpstr(contents->event_id, ==, "0123");
@@ -513,8 +514,10 @@ static void test_describe_envelope(void)
 static void test_dsn_host(void)
 {
     g_autofree char *project = NULL;
-    g_autofree char *host = coroner_submission_dsn_host("https://key@o1.ingest.example.org/42", &project);
-    g_autofree char *local = coroner_submission_dsn_host("http://key@127.0.0.1:9000/7", NULL);
+    g_autofree char *host = coroner_submission_dsn_host(
+        "https://" CORONER_TEST_SENTRY_KEY "@o1.ingest.example.org/42", &project);
+    g_autofree char *local =
+        coroner_submission_dsn_host("http://" CORONER_TEST_SENTRY_KEY "@127.0.0.1:9000/7", NULL);
 
     g_assert_cmpstr(host, ==, "o1.ingest.example.org");
     g_assert_cmpstr(project, ==, "42");

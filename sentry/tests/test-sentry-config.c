@@ -19,26 +19,32 @@ static char *resolve(const char *sys_text, const char *user_text, const CoronerC
 
 static void test_order(void)
 {
-    const char *sys = "[Sentry]\nDSN=https://k@sys/1\n[App:org.a]\nDSN=https://k@sysapp/1\n";
-    const char *user = "[Sentry]\nDSN=https://k@user/1\n[App:org.a]\nDSN=https://k@userapp/1\n";
+    const char *sys = "[Sentry]\nDSN=https://" CORONER_TEST_SENTRY_KEY
+                      "@sys/1\n[App:org.a]\nDSN=https://" CORONER_TEST_SENTRY_KEY "@sysapp/1\n";
+    const char *user = "[Sentry]\nDSN=https://" CORONER_TEST_SENTRY_KEY
+                       "@user/1\n[App:org.a]\nDSN=https://" CORONER_TEST_SENTRY_KEY "@userapp/1\n";
     g_autoptr(CoronerCrashRecord) r = coroner_crash_record_new();
     r->app = coroner_app_info_new();
     r->app->app_id = g_strdup("org.a");
-    r->app->dsn = g_strdup("https://k@hook/1");
+    r->app->dsn = g_strdup("https://" CORONER_TEST_SENTRY_KEY "@hook/1");
 
     g_autofree char *a = resolve(sys, user, r, NULL, NULL);
-    g_assert_cmpstr(a, ==, "https://k@userapp/1");
+    g_assert_cmpstr(a, ==, "https://" CORONER_TEST_SENTRY_KEY "@userapp/1");
     g_autofree char *b = resolve(sys, "", r, NULL, NULL);
-    g_assert_cmpstr(b, ==, "https://k@sysapp/1");
+    g_assert_cmpstr(b, ==, "https://" CORONER_TEST_SENTRY_KEY "@sysapp/1");
     /* The record's (hook's) DSN is never believed: whoever writes a record could redirect it. */
-    g_autofree char *c = resolve("[Sentry]\nDSN=https://k@sys/1\n", user, r, "org.other", NULL);
-    g_assert_cmpstr(c, ==, "https://k@user/1");
-    g_autofree char *d = resolve("[Sentry]\nDSN=https://k@sys/1\n", "", NULL, "org.desktop", NULL);
-    g_assert_cmpstr(d, ==, "https://k@desktop/5");
-    g_autofree char *e = resolve("[Sentry]\nDSN=https://k@sys/1\n", user, NULL, "org.none", NULL);
-    g_assert_cmpstr(e, ==, "https://k@user/1");
-    g_autofree char *f = resolve("[Sentry]\nDSN=https://k@sys/1\n", "", NULL, NULL, NULL);
-    g_assert_cmpstr(f, ==, "https://k@sys/1");
+    g_autofree char *c = resolve("[Sentry]\nDSN=https://" CORONER_TEST_SENTRY_KEY "@sys/1\n", user,
+                                 r, "org.other", NULL);
+    g_assert_cmpstr(c, ==, "https://" CORONER_TEST_SENTRY_KEY "@user/1");
+    g_autofree char *d = resolve("[Sentry]\nDSN=https://" CORONER_TEST_SENTRY_KEY "@sys/1\n", "",
+                                 NULL, "org.desktop", NULL);
+    g_assert_cmpstr(d, ==, "https://" CORONER_TEST_SENTRY_KEY "@desktop/5");
+    g_autofree char *e = resolve("[Sentry]\nDSN=https://" CORONER_TEST_SENTRY_KEY "@sys/1\n", user,
+                                 NULL, "org.none", NULL);
+    g_assert_cmpstr(e, ==, "https://" CORONER_TEST_SENTRY_KEY "@user/1");
+    g_autofree char *f =
+        resolve("[Sentry]\nDSN=https://" CORONER_TEST_SENTRY_KEY "@sys/1\n", "", NULL, NULL, NULL);
+    g_assert_cmpstr(f, ==, "https://" CORONER_TEST_SENTRY_KEY "@sys/1");
 }
 
 static void test_off(void)
@@ -49,14 +55,16 @@ static void test_off(void)
     g_assert_error(error, CORONER_SENTRY_ERROR, CORONER_SENTRY_ERROR_DISABLED);
     g_clear_error(&error);
     /* The administrator's Disabled wins over every DSN. */
-    g_assert_null(resolve("[Sentry]\nDisabled=true\n", "[Sentry]\nDSN=https://k@user/1\n", NULL,
-                          NULL, &error));
+    g_assert_null(resolve("[Sentry]\nDisabled=true\n",
+                          "[Sentry]\nDSN=https://" CORONER_TEST_SENTRY_KEY "@user/1\n", NULL, NULL,
+                          &error));
     g_assert_error(error, CORONER_SENTRY_ERROR, CORONER_SENTRY_ERROR_DISABLED);
     g_clear_error(&error);
     /* A user's Disabled=false changes nothing; only the system file can force it off. */
-    g_autofree char *dsn = resolve("", "[Sentry]\nDSN=https://k@user/1\nDisabled=true\n", NULL,
-                                   NULL, &error);
-    g_assert_cmpstr(dsn, ==, "https://k@user/1");
+    g_autofree char *dsn =
+        resolve("", "[Sentry]\nDSN=https://" CORONER_TEST_SENTRY_KEY "@user/1\nDisabled=true\n",
+                NULL, NULL, &error);
+    g_assert_cmpstr(dsn, ==, "https://" CORONER_TEST_SENTRY_KEY "@user/1");
     /* A malformed DSN is an error that says where it came from. */
     g_assert_null(resolve("", "[Sentry]\nDSN=nonsense\n", NULL, NULL, &error));
     g_assert_error(error, CORONER_SENTRY_ERROR, CORONER_SENTRY_ERROR_INVALID_DSN);
@@ -145,7 +153,8 @@ int main(int argc, char **argv)
     g_setenv("XDG_DATA_DIRS", data_home, TRUE);
     g_free(coroner_test_write_file(tmp, "data/applications/org.desktop.desktop",
                                    "[Desktop Entry]\nType=Application\nName=D\nExec=true\n"
-                                   "X-Coroner-DSN=https://k@desktop/5\n"));
+                                   "X-Coroner-DSN=https://" CORONER_TEST_SENTRY_KEY
+                                   "@desktop/5\n"));
     int status = coroner_test_run(&argc, &argv, tests, G_N_ELEMENTS(tests));
     coroner_test_remove_tree(tmp);
     g_free(tmp);

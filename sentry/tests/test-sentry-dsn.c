@@ -2,6 +2,9 @@
 #include "sentry-dsn.h"
 #include "coroner-test.h"
 
+#define K CORONER_TEST_SENTRY_KEY
+#define S "fedcba9876543210fedcba9876543210"
+
 static void check(const char *text, const char *url, const char *key, const char *secret,
                   const char *project)
 {
@@ -18,23 +21,23 @@ static void check(const char *text, const char *url, const char *key, const char
 
 static void test_good(void)
 {
-    check("https://abc@o1.ingest.sentry.io/42", "https://o1.ingest.sentry.io/api/42/envelope/",
-          "abc", NULL, "42");
-    check("http://abc@localhost:9000/7", "http://localhost:9000/api/7/envelope/", "abc", NULL, "7");
-    check("https://k:s@sentry.example.org:8443/prefix/sub/99",
-          "https://sentry.example.org:8443/prefix/sub/api/99/envelope/", "k", "s", "99");
-    check("  http://k@127.0.0.1:80/1\n", "http://127.0.0.1/api/1/envelope/", "k", NULL, "1");
-    check("https://k@[::1]:9000/3", "https://[::1]:9000/api/3/envelope/", "k", NULL, "3");
-    check("HTTPS://k@Example.org/3", "https://example.org/api/3/envelope/", "k", NULL, "3");
+    check("https://" K "@o1.ingest.sentry.io/42", "https://o1.ingest.sentry.io/api/42/envelope/", K,
+          NULL, "42");
+    check("http://" K "@localhost:9000/7", "http://localhost:9000/api/7/envelope/", K, NULL, "7");
+    check("https://" K ":" S "@sentry.example.org:8443/prefix/sub/99",
+          "https://sentry.example.org:8443/prefix/sub/api/99/envelope/", K, S, "99");
+    check("  http://" K "@127.0.0.1:80/1\n", "http://127.0.0.1/api/1/envelope/", K, NULL, "1");
+    check("https://" K "@[::1]:9000/3", "https://[::1]:9000/api/3/envelope/", K, NULL, "3");
+    check("HTTPS://" K "@Example.org/3", "https://example.org/api/3/envelope/", K, NULL, "3");
 }
 
 static void test_auth_header(void)
 {
-    g_autoptr(CoronerSentryDsn) dsn = coroner_sentry_dsn_parse("https://pub:sec@h/1", NULL);
+    g_autoptr(CoronerSentryDsn) dsn = coroner_sentry_dsn_parse("https://" K ":" S "@h/1", NULL);
     g_autofree char *auth = coroner_sentry_dsn_auth_header(dsn, "coroner/1");
     g_assert_cmpstr(auth, ==,
-                    "Sentry sentry_version=7, sentry_client=coroner/1, sentry_key=pub, "
-                    "sentry_secret=sec");
+                    "Sentry sentry_version=7, sentry_client=coroner/1, sentry_key=" K ", "
+                    "sentry_secret=" S);
 }
 
 static void test_bad(void)
@@ -43,24 +46,29 @@ static void test_bad(void)
         "",
         "   ",
         "not a dsn",
-        "ftp://k@host/1",
-        "https://host/1",          /* no key */
-        "https://@host/1",         /* empty key */
-        "https://k@/1",            /* no host */
-        "https://k@host",          /* no project */
-        "https://k@host/",         /* empty project */
-        "https://k@host/1?x=y",    /* query */
-        "https://k@host/1#frag",   /* fragment */
-        "https://k@host:99999/1",  /* port */
-        "https://k@host/a b",      /* project */
-        "https://k@host/pro%2Fj",  /* project */
-        "https://k@host/abc",      /* project: not a number */
-        "https://k%0d%0a@host/1",  /* key: percent-encoded CR LF */
-        "https://k\r\n@host/1",    /* key: CR LF */
-        "https://k-y@host/1",      /* key: not letters and digits */
-        "https://k:s%0a@host/1",   /* secret key: percent-encoded LF */
-        "https://k@ho%00st/1",     /* host: percent-encoded NUL */
-        "https://k@host/1\x7f",    /* DEL */
+        "ftp://" K "@host/1",
+        "https://host/1",                                   /* no key */
+        "https://@host/1",                                  /* empty key */
+        "https://" K "@/1",                                 /* no host */
+        "https://" K "@host",                               /* no project */
+        "https://" K "@host/",                              /* empty project */
+        "https://" K "@host/1?x=y",                         /* query */
+        "https://" K "@host/1#frag",                        /* fragment */
+        "https://" K "@host:99999/1",                       /* port */
+        "https://" K "@host/a b",                           /* project */
+        "https://" K "@host/pro%2Fj",                       /* project */
+        "https://" K "@host/abc",                           /* project: not a number */
+        "https://" K "%0d%0a@host/1",                       /* key: percent-encoded CR LF */
+        "https://" K "\r\n@host/1",                         /* key: CR LF */
+        "https://k-y@host/1",                               /* key: not hexadecimal */
+        "https://examplePublicKey@host/1",                  /* key: not hexadecimal */
+        "https://0123456789abcdef0123456789abcdeg@host/1",  /* key: not hexadecimal */
+        "https://0123456789abcdef0123456789abcde@host/1",   /* key: 31 digits */
+        "https://0123456789abcdef0123456789abcdef0@host/1", /* key: 33 digits */
+        "https://" K ":s@host/1",                           /* secret key: not 32 digits */
+        "https://" K ":" S "%0a@host/1",                    /* secret key: percent-encoded LF */
+        "https://" K "@ho%00st/1",                          /* host: percent-encoded NUL */
+        "https://" K "@host/1\x7f",                         /* DEL */
     };
     for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
         g_autoptr(GError) error = NULL;

@@ -7,7 +7,7 @@
 #include "coroner-test.h"
 
 #define EID "0123456789abcdef0123456789abcdef"
-#define DSN "https://key@example.org/1"
+#define DSN "https://0123456789abcdef0123456789abcdef@example.org/1"
 
 static GBytes *make(void)
 {

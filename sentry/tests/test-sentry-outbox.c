@@ -12,7 +12,7 @@
 #include "coroner-test.h"
 
 /* Nothing listens on port 1 of the loopback: every send is refused at once. */
-#define REFUSED_DSN "http://key@127.0.0.1:1/1"
+#define REFUSED_DSN "http://0123456789abcdef0123456789abcdef@127.0.0.1:1/1"
 
 static GBytes *envelope(const char *event_id, const char *dsn, gsize padding)
 {

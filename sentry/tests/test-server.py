@@ -58,7 +58,7 @@ class Server:
             self.ctx.verify_mode = ssl.CERT_NONE
 
     def dsn(self, project="42", prefix="/prefix"):
-        return f"{self.scheme}://publickey@127.0.0.1:{self.port}{prefix}/{project}"
+        return f"{self.scheme}://0123456789abcdef0123456789abcdef@127.0.0.1:{self.port}{prefix}/{project}"
 
     def script(self, answers):
         req = urllib.request.Request(f"{self.scheme}://127.0.0.1:{self.port}/control",
@@ -143,7 +143,7 @@ def scenario_ok():
     check(r["path"] == "/prefix/api/42/envelope/", f"path {r['path']}")
     check(r["content_type"] == "application/x-sentry-envelope", f"content type {r['content_type']}")
     check(r["content_encoding"] == "gzip", "body not gzipped")
-    check("sentry_key=publickey" in r["auth"] and "sentry_version=7" in r["auth"], f"auth {r['auth']}")
+    check("sentry_key=0123456789abcdef0123456789abcdef" in r["auth"] and "sentry_version=7" in r["auth"], f"auth {r['auth']}")
     check(r["bytes"] < r["envelope_bytes"], "gzip made it bigger")
     e = outbox()
     check(e[eid]["state"] == "sent" and e[eid]["status"] == "200", f"outbox {e}")
@@ -370,7 +370,7 @@ def scenario_refused():
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()
-    eid = submit(f"http://publickey@127.0.0.1:{port}/1")
+    eid = submit(f"http://0123456789abcdef0123456789abcdef@127.0.0.1:{port}/1")
     f = flush()
     check(f["failed"] == 1, f"{f}")
     e = outbox()[eid]
@@ -447,7 +447,7 @@ def scenario_config():
     check(r.returncode != 0 and "No Sentry DSN is configured" in r.stderr, f"{r.returncode} {r.stderr}")
     # The user's per-application DSN (the fixture's app id) decides where it goes.
     with open(user_conf, "w") as f:
-        f.write(f"[Sentry]\nDSN=http://wrong@127.0.0.1:1/1\n[App:org.example.Demo]\nDSN={s.dsn(project='77')}\n")
+        f.write(f"[Sentry]\nDSN=http://badbadbadbadbadbadbadbadbadbad00@127.0.0.1:1/1\n[App:org.example.Demo]\nDSN={s.dsn(project='77')}\n")
     r = tool("submit", RECORD, "--system-config", none, "--user-config", user_conf)
     eid = r.stdout.split()[1]
     reqs = requests_for(s, eid)
@@ -518,7 +518,7 @@ def scenario_bad_dsn():
     s = Server()
     for dsn in (f"http://public%0d%0aX-Evil:%201@127.0.0.1:{s.port}/42",
                 f"http://public\r\nX-Evil: 1@127.0.0.1:{s.port}/42",
-                f"http://public@127.0.0.1:{s.port}/forty-two"):
+                f"http://0123456789abcdef0123456789abcdef@127.0.0.1:{s.port}/forty-two"):
         r = tool("submit", RECORD, "--dsn", dsn, check_rc=False)
         check(0 < r.returncode < 128, f"{dsn!r}: exit {r.returncode}")
         check("Invalid Sentry DSN" in r.stderr, f"{dsn!r}: {r.stderr}")

@@ -64,7 +64,7 @@ rm -f "$STORE/core.fifo.0.$BOOT.1.1.json"
 export XDG_STATE_HOME=$T/state XDG_CONFIG_HOME=$T/config
 OUTBOX=$XDG_STATE_HOME/coroner/outbox
 mkdir -p "$OUTBOX" "$XDG_CONFIG_HOME/coroner"
-printf '[Sentry]\nDSN=http://0123456789abcdef@127.0.0.1:9/1\n' >"$XDG_CONFIG_HOME/coroner/reporting.conf"
+printf '[Sentry]\nDSN=http://0123456789abcdef0123456789abcdef@127.0.0.1:9/1\n' >"$XDG_CONFIG_HOME/coroner/reporting.conf"
 # Queued, and not sent: nothing listens on the discard port.
 RC=0
 OUT=$(timeout 60 "$CORONERCTL" --store="$STORE" --no-journal submit "$ID" 2>&1) || RC=$?

@@ -134,7 +134,7 @@ ctl info --json "$ID" | jq .record >"$T/record.json"
 
 # ------------------------------------------------- submit to Spotlight
 spotlight_start 0
-DSN="http://coronertest@127.0.0.1:$PORT/7"
+DSN="http://0123456789abcdef0123456789abcdef@127.0.0.1:$PORT/7"
 mkdir -p "$(dirname "$USER_CONF")"
 printf '[Sentry]\nDSN=%s\n' "$DSN" >"$USER_CONF"
 
@@ -213,8 +213,8 @@ assert_cmd "--dry-run's bytes parse with @sentry/core and match the record" -- \
 # The reviewed bytes hold the feedback next to the event; the outbox splits them.
 DRY_ID=$(head -n 1 "$T/dry.envelope" | jq -r .event_id)
 assert_eq "$before" "$(envelopes_queued)" "--dry-run queues nothing"
-ctl_run submit --dry-run --dsn="http://other@127.0.0.1:$PORT/9" "$ID"
-assert_eq "http://other@127.0.0.1:$PORT/9" "$(head -n 1 <<<"$OUT" | jq -r .dsn)" "--dsn wins over reporting.conf"
+ctl_run submit --dry-run --dsn="http://fedcba9876543210fedcba9876543210@127.0.0.1:$PORT/9" "$ID"
+assert_eq "http://fedcba9876543210fedcba9876543210@127.0.0.1:$PORT/9" "$(head -n 1 <<<"$OUT" | jq -r .dsn)" "--dsn wins over reporting.conf"
 sleep 1
 assert_eq "" "$(streamed "$DRY_ID")" "--dry-run sends nothing"
 

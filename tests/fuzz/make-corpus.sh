@@ -78,7 +78,7 @@ journal-fields)
     ;;
 sentry-headers)
     seed limits '60:error;transaction:organization, 2700:default:project:reason\0120\0https://0123456789abcdef0123456789abcdef@o1.ingest.sentry.io/42'
-    seed dates '1:::\0Wed, 21 Oct 2015 07:28:00 GMT\0http://key@127.0.0.1:9000/prefix/7'
+    seed dates '1:::\0Wed, 21 Oct 2015 07:28:00 GMT\0http://0123456789abcdef0123456789abcdef@127.0.0.1:9000/prefix/7'
     seed bad 'x:y:z:w:v,,,,\0-1\0https://k%0d%0a@host/1'
     ;;
 *)

@@ -136,7 +136,7 @@ CRASH_PID=$FIRST_PID RECORD=$FIRST_RECORD TID=$FIRST_TID
 export XDG_CONFIG_HOME=$T/config XDG_STATE_HOME=$T/state
 mkdir -p "$XDG_CONFIG_HOME/coroner"
 for mode in attach only; do
-    printf '[Sentry]\nDSN=http://key@127.0.0.1:9/42\nMinidump=%s\n' "$mode" >"$XDG_CONFIG_HOME/coroner/reporting.conf"
+    printf '[Sentry]\nDSN=http://0123456789abcdef0123456789abcdef@127.0.0.1:9/42\nMinidump=%s\n' "$mode" >"$XDG_CONFIG_HOME/coroner/reporting.conf"
     RC=0
     ctl submit --dry-run "$CRASH_PID" >"$T/$mode.envelope" 2>"$LOGDIR/submit.$mode.err" || RC=$?
     assert_eq 0 "$RC" "submit --dry-run with Minidump=$mode"
@@ -149,7 +149,7 @@ for mode in attach only; do
     assert_match "Crash reason: +SIGSEGV" "$(cat "$LOGDIR/walk.$mode")" "Minidump=$mode: the attached minidump walks"
     assert_eq 0 "$(grep -ac "$SECRET" "$T/$mode.envelope" || true)" "Minidump=$mode: no environment in the report"
 done
-printf '[Sentry]\nDSN=http://key@127.0.0.1:9/42\n' >"$XDG_CONFIG_HOME/coroner/reporting.conf"
+printf '[Sentry]\nDSN=http://0123456789abcdef0123456789abcdef@127.0.0.1:9/42\n' >"$XDG_CONFIG_HOME/coroner/reporting.conf"
 ctl submit --dry-run "$CRASH_PID" >"$T/none.envelope" 2>/dev/null || true
 assert_not_contains "event.minidump" "$(cat "$T/none.envelope")" "no minidump unless reporting.conf asks"
 

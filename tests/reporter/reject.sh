@@ -15,7 +15,7 @@ PORT=$FAKE_PORT
 curl_post() { "$PY" -c 'import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), method="POST")).read()' "$@"; }
 curl_post "http://127.0.0.1:$PORT/control" '{"script": ["413"]}'
 mkdir -p "$XDG_CONFIG_HOME/coroner"
-printf '[Sentry]\nDSN=http://coronertest@127.0.0.1:%s/7\n' "$PORT" >"$XDG_CONFIG_HOME/coroner/reporting.conf"
+printf '[Sentry]\nDSN=http://0123456789abcdef0123456789abcdef@127.0.0.1:%s/7\n' "$PORT" >"$XDG_CONFIG_HOME/coroner/reporting.conf"
 
 crash_via_handler 1
 ID=$(jq -r .id "$LAST_RECORD")

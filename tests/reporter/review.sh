@@ -19,7 +19,7 @@ PORT=$FAKE_PORT
 received() { curl -sf "http://127.0.0.1:$PORT/log"; }
 
 # No reporting.conf at all: only the application's .desktop file names a DSN.
-printf 'X-Coroner-DSN=http://coronertest@127.0.0.1:%s/7\n' "$PORT" \
+printf 'X-Coroner-DSN=http://0123456789abcdef0123456789abcdef@127.0.0.1:%s/7\n' "$PORT" \
     >>"$T/data/applications/org.coroner.TestCrasher.desktop"
 [ ! -e "$XDG_CONFIG_HOME/coroner/reporting.conf" ] || die "a reporting.conf exists"
 

@@ -8,6 +8,9 @@
 
 #include <glib.h>
 
+/* A Sentry project key of the only form Sentry accepts: 32 hexadecimal digits. */
+#define CORONER_TEST_SENTRY_KEY "0123456789abcdef0123456789abcdef"
+
 typedef struct {
     const char *path; /* the GLib test path, e.g. "/store/escape" */
     GTestFunc func;

@@ -426,7 +426,7 @@ spotlight_start() {
     fi
     poll 30 grep -qx 'spotlight-listen: connected' "$LOGDIR/spotlight-listen.log" || die "could not subscribe to Spotlight's stream"
     mkdir -p "$XDG_CONFIG_HOME/coroner"
-    printf '[Sentry]\nDSN=http://coronertest@127.0.0.1:%s/7\n' "$SPOTLIGHT_PORT" >"$XDG_CONFIG_HOME/coroner/reporting.conf"
+    printf '[Sentry]\nDSN=http://0123456789abcdef0123456789abcdef@127.0.0.1:%s/7\n' "$SPOTLIGHT_PORT" >"$XDG_CONFIG_HOME/coroner/reporting.conf"
     log "Spotlight on port $SPOTLIGHT_PORT"
 }
 

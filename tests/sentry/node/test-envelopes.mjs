@@ -14,7 +14,7 @@ import { checkAgainstRecord, parse } from "./envelope-checks.mjs";
 
 const { values: args } = parseArgs({ options: { tool: { type: "string" }, "make-record": { type: "string" } } });
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sentry-envelopes-"));
-const DSN = "https://0123456789abcdef@sentry.example.org/prefix/42";
+const DSN = "https://0123456789abcdef0123456789abcdef@sentry.example.org/prefix/42";
 const SECRET = `env-secret-${process.pid}-b0b5`;
 let n = 0, failures = 0;
 

@@ -37,7 +37,7 @@ function run(cmd, argv, opts = {}) {
 }
 
 async function submitAndReadBack(port, stream, recordPath, name, { comment, secret } = {}) {
-  const dsn = `http://coronertest@127.0.0.1:${port}/7`;
+  const dsn = `http://0123456789abcdef0123456789abcdef@127.0.0.1:${port}/7`;
   const outbox = path.join(tmp, `outbox-${name}`);
   const out = run(args.tool, ["submit", recordPath, "--dsn", dsn, "--outbox", outbox, "--no-journal",
     ...(comment ? ["--comment", comment] : [])]);
