@@ -13,6 +13,8 @@ session_init
 session_start
 crash_via_handler 1
 ID=$(jq -r .id "$LAST_RECORD")
+# The version a hooked application states (the crasher has no hook): the first view names it.
+jq '.app = {"version": "2.5.1"}' "$LAST_RECORD" >"$T/versioned.json" && cat "$T/versioned.json" >"$LAST_RECORD"
 login
 wait_notifications 1 || fail "no notification"
 N=$(last_notification)
@@ -27,6 +29,7 @@ a11y wait-text "Bericht speichern …" 10 && pass "the save button is German" ||
 a11y wait-text "von hier aus nicht gesendet werden" 10 && pass "why it cannot be sent is German" ||
     fail "no German word on where the report goes"
 a11y wait-text "es Speicher verwenden wollte" 30 && pass "the reason is German" || fail "no German reason"
+assert_cmd "the first view names the application's version" -- a11y wait-text "Version 2.5.1" 10
 a11y wait-text "Absturzdetails" 30 && pass "the page title is German" || fail "no German page title"
 assert_eq "" "$(a11y shown-matching 'SIG[A-Z]+|[0-9a-f]{16,}|0x[0-9a-f]+|Backtrace' || true)" \
     "the German first view shows no signal name, build id, address or backtrace"
