@@ -10,8 +10,8 @@
  */
 #include "core-parser.h"
 
-#include <elf.h>
 #include <errno.h>
+#include <gelf.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +40,7 @@ struct CoronerCoreParser {
     uint64_t table_end;
     bool is64;
     uint16_t machine;
+    GElf_Ehdr ehdr;
 
     CoronerCoreSegment *segments;
     size_t n_segments;
@@ -73,6 +74,7 @@ CoronerCoreParser *coroner_core_parser_new(const CoronerCoreParserCallbacks *cal
     p->note_max = note_max;
     p->note_segment = SIZE_MAX;
     p->first_load = UINT64_MAX;
+    elf_version(EV_CURRENT);
     return p;
 }
 
@@ -101,14 +103,9 @@ uint64_t coroner_core_parser_position(const CoronerCoreParser *p)
     return p->pos;
 }
 
-bool coroner_core_parser_is64(const CoronerCoreParser *p)
+const GElf_Ehdr *coroner_core_parser_ehdr(const CoronerCoreParser *p)
 {
-    return p->is64;
-}
-
-uint16_t coroner_core_parser_machine(const CoronerCoreParser *p)
-{
-    return p->machine;
+    return &p->ehdr;
 }
 
 const CoronerCoreSegment *coroner_core_parser_segments(const CoronerCoreParser *p, size_t *ret_n)
@@ -164,27 +161,23 @@ static bool parse_head(CoronerCoreParser *p)
     size_t ehsize = p->is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
     if (have < ehsize)
         return false;
-    uint64_t phoff;
-    unsigned phnum, phentsize, type;
-    if (p->is64) {
-        Elf64_Ehdr eh;
-        memcpy(&eh, b, sizeof eh);
-        phoff = eh.e_phoff, phnum = eh.e_phnum, phentsize = eh.e_phentsize, type = eh.e_type;
-        p->machine = eh.e_machine;
-    } else {
-        Elf32_Ehdr eh;
-        memcpy(&eh, b, sizeof eh);
-        phoff = eh.e_phoff, phnum = eh.e_phnum, phentsize = eh.e_phentsize, type = eh.e_type;
-        p->machine = eh.e_machine;
-    }
-    if (type != ET_CORE || phentsize != (p->is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr))) {
+    /* libelf reads either class into its class-neutral GElf structures. */
+    Elf *elf = elf_memory((char *)b, have);
+    GElf_Ehdr *eh = elf ? gelf_getehdr(elf, &p->ehdr) : NULL;
+    if (!eh || eh->e_type != ET_CORE ||
+        eh->e_phentsize != gelf_fsize(elf, ELF_T_PHDR, 1, EV_CURRENT)) {
+        elf_end(elf);
         p->state = CORONER_CORE_PARSER_NOT_CORE;
         set_problem(p, "not an ELF core");
         return true;
     }
+    uint64_t phoff = eh->e_phoff;
+    unsigned phnum = eh->e_phnum, phentsize = eh->e_phentsize;
+    p->machine = eh->e_machine;
     /* With PN_XNUM the real count is in section 0, which the kernel writes after the memory. */
     if (phnum == PN_XNUM || phoff > CORONER_CORE_PARSER_HEAD_MAX ||
         phoff + (uint64_t)phnum * phentsize > CORONER_CORE_PARSER_HEAD_MAX) {
+        elf_end(elf);
         p->state = CORONER_CORE_PARSER_UNSUPPORTED;
         set_problem(p, "the core's program header table is too big or out of place");
         return true;
@@ -192,11 +185,14 @@ static bool parse_head(CoronerCoreParser *p)
     uint64_t table_end = phoff + (uint64_t)phnum * phentsize;
     if (table_end < ehsize)
         table_end = ehsize;
-    if (have < table_end)
+    if (have < table_end) {
+        elf_end(elf);
         return false;
+    }
 
     p->segments = calloc(phnum ? phnum : 1, sizeof *p->segments);
     if (!p->segments) {
+        elf_end(elf);
         p->state = CORONER_CORE_PARSER_UNSUPPORTED;
         set_problem(p, "out of memory while reading the program headers");
         return true;
@@ -205,18 +201,13 @@ static bool parse_head(CoronerCoreParser *p)
     p->expected = table_end;
     for (unsigned i = 0; i < phnum; i++) {
         CoronerCoreSegment *g = &p->segments[p->n_segments];
-        const uint8_t *at = b + phoff + (uint64_t)i * phentsize;
-        if (p->is64) {
-            Elf64_Phdr ph;
-            memcpy(&ph, at, sizeof ph);
-            *g = (CoronerCoreSegment){ph.p_type,  ph.p_flags, ph.p_offset, ph.p_vaddr,
-                                      ph.p_filesz, ph.p_memsz, ph.p_align};
-        } else {
-            Elf32_Phdr ph;
-            memcpy(&ph, at, sizeof ph);
-            *g = (CoronerCoreSegment){ph.p_type,  ph.p_flags, ph.p_offset, ph.p_vaddr,
-                                      ph.p_filesz, ph.p_memsz, ph.p_align};
+        GElf_Phdr ph;
+        if (!gelf_getphdr(elf, (int)i, &ph)) {
+            set_problem(p, "the core has a program header libelf cannot read; it was ignored");
+            continue;
         }
+        *g = (CoronerCoreSegment){ph.p_type,  ph.p_flags, ph.p_offset, ph.p_vaddr,
+                                  ph.p_filesz, ph.p_memsz, ph.p_align};
         /* A loaded segment's file bytes are memory too, whatever p_memsz claims. */
         if (g->type == PT_LOAD && g->memsz < g->filesz)
             g->memsz = g->filesz;
@@ -233,6 +224,7 @@ static bool parse_head(CoronerCoreParser *p)
             p->notes_end = g->offset + g->filesz;
         p->n_segments++;
     }
+    elf_end(elf);
     if (p->first_load < p->notes_end)
         set_problem(p, "the core's notes come after its memory (not a kernel core?)");
     p->state = CORONER_CORE_PARSER_PARSED;
@@ -439,6 +431,19 @@ int coroner_core_parser_feed(CoronerCoreParser *p, const void *data, size_t n)
     return p->error;
 }
 
+size_t coroner_core_word_size(const CoronerCoreParser *p)
+{
+    return p->is64 ? 8 : 4;
+}
+
+uint64_t coroner_core_word(const CoronerCoreParser *p, const uint8_t *at)
+{
+    /* Little-endian cores only (see parse_head), on a little-endian host. */
+    uint64_t v = 0;
+    memcpy(&v, at, coroner_core_word_size(p));
+    return v;
+}
+
 bool coroner_core_note_is_kernel(const CoronerCoreNote *note, const char *name)
 {
     size_t len = strlen(name) + 1;
@@ -474,14 +479,21 @@ static bool prstatus_sp_offset(const CoronerCoreParser *p, size_t *ret_sp)
     }
 }
 
+/* n bytes at offset at of an NT_PRSTATUS's desc; false if the note is none or too short. */
+static bool prstatus_field(const CoronerCoreNote *note, size_t at, void *ret, size_t n)
+{
+    if (note->type != NT_PRSTATUS || !note->desc || note->descsz < at + n)
+        return false;
+    memcpy(ret, note->desc + at, n);
+    return true;
+}
+
 bool coroner_core_prstatus_tid(const CoronerCoreParser *p, const CoronerCoreNote *note,
                                int64_t *ret_tid)
 {
-    size_t at = prstatus_pid_offset(p);
     int32_t tid;
-    if (note->type != NT_PRSTATUS || !note->desc || note->descsz < at + sizeof tid)
+    if (!prstatus_field(note, prstatus_pid_offset(p), &tid, sizeof tid))
         return false;
-    memcpy(&tid, note->desc + at, sizeof tid);
     *ret_tid = tid;
     return true;
 }
@@ -490,9 +502,8 @@ bool coroner_core_prstatus_signal(const CoronerCoreParser *p, const CoronerCoreN
                                   int *ret_signal)
 {
     int16_t sig;
-    if (note->type != NT_PRSTATUS || !note->desc || note->descsz < PRSTATUS_CURSIG + sizeof sig)
+    if (!prstatus_field(note, PRSTATUS_CURSIG, &sig, sizeof sig))
         return false;
-    memcpy(&sig, note->desc + PRSTATUS_CURSIG, sizeof sig);
     *ret_signal = sig;
     return true;
 }
@@ -501,18 +512,10 @@ bool coroner_core_prstatus_sp(const CoronerCoreParser *p, const CoronerCoreNote 
                               uint64_t *ret_sp)
 {
     size_t sp_at;
-    size_t word = p->is64 ? 8 : 4;
-    if (note->type != NT_PRSTATUS || !note->desc || !prstatus_sp_offset(p, &sp_at) ||
-        note->descsz < sp_at + word)
+    uint8_t word[8];
+    if (!prstatus_sp_offset(p, &sp_at) ||
+        !prstatus_field(note, sp_at, word, coroner_core_word_size(p)))
         return false;
-    if (p->is64) {
-        uint64_t v;
-        memcpy(&v, note->desc + sp_at, sizeof v);
-        *ret_sp = v;
-    } else {
-        uint32_t v;
-        memcpy(&v, note->desc + sp_at, sizeof v);
-        *ret_sp = v;
-    }
+    *ret_sp = coroner_core_word(p, word);
     return true;
 }

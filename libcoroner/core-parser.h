@@ -28,6 +28,7 @@
  */
 #pragma once
 
+#include <gelf.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -101,8 +102,8 @@ const char *coroner_core_parser_problem(const CoronerCoreParser *p);
 uint64_t coroner_core_parser_position(const CoronerCoreParser *p);
 
 /* Valid from headers() on. */
-bool coroner_core_parser_is64(const CoronerCoreParser *p);
-uint16_t coroner_core_parser_machine(const CoronerCoreParser *p);
+/* The core's ELF header in libelf's class-neutral form (its class: e_ident[EI_CLASS]). */
+const GElf_Ehdr *coroner_core_parser_ehdr(const CoronerCoreParser *p);
 const CoronerCoreSegment *coroner_core_parser_segments(const CoronerCoreParser *p, size_t *ret_n);
 /* The ELF header and the program header table, as in the core (NULL after data_start()). */
 const uint8_t *coroner_core_parser_head(const CoronerCoreParser *p, size_t *ret_len);
@@ -127,6 +128,9 @@ bool coroner_core_prstatus_sp(const CoronerCoreParser *p, const CoronerCoreNote 
 
 /* A note named "CORE" or "LINUX" (the kernel's), as the types are only unique per name. */
 bool coroner_core_note_is_kernel(const CoronerCoreNote *note, const char *name);
+/* A word of the core's class (8 bytes in ELFCLASS64, 4 in ELFCLASS32) and its value at at. */
+size_t coroner_core_word_size(const CoronerCoreParser *p);
+uint64_t coroner_core_word(const CoronerCoreParser *p, const uint8_t *at);
 
 #ifdef __cplusplus
 }

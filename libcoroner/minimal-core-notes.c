@@ -127,13 +127,12 @@ static void count_dropped(CoronerMinimalCore *m, uint32_t type, uint64_t bytes)
 static void parse_nt_file(CoronerMinimalCore *m, const CoronerCoreParser *p,
                           const CoronerCoreNote *note)
 {
-    size_t word = coroner_core_parser_is64(p) ? 8 : 4;
+    size_t word = coroner_core_word_size(p);
     const uint8_t *d = note->desc;
     size_t size = note->descsz;
     if (m->file_maps || size < 2 * word)
         return;
-#define WORD(at) (word == 8 ? ({ uint64_t v_; memcpy(&v_, d + (at), 8); v_; }) \
-                            : ({ uint32_t v_; memcpy(&v_, d + (at), 4); (uint64_t)v_; }))
+#define WORD(at) coroner_core_word(p, d + (at))
     uint64_t count = WORD(0), page_size = WORD(word);
     if (count > (size - 2 * word) / (3 * word))
         return;
@@ -165,11 +164,10 @@ static void parse_nt_file(CoronerMinimalCore *m, const CoronerCoreParser *p,
 static void parse_auxv(CoronerMinimalCore *m, const CoronerCoreParser *p,
                        const CoronerCoreNote *note)
 {
-    size_t word = coroner_core_parser_is64(p) ? 8 : 4;
+    size_t word = coroner_core_word_size(p);
     for (size_t at = 0; at + 2 * word <= note->descsz; at += 2 * word) {
-        uint64_t key = 0, value = 0;
-        memcpy(&key, note->desc + at, word);
-        memcpy(&value, note->desc + at + word, word);
+        uint64_t key = coroner_core_word(p, note->desc + at);
+        uint64_t value = coroner_core_word(p, note->desc + at + word);
         if (key == AT_SYSINFO_EHDR)
             m->sysinfo_ehdr = value;
     }

@@ -3,11 +3,11 @@
  * The minimal core and its recepts: real kernel cores fed in random chunk
  * sizes make the same bytes every time; eu-stack and our symbolizer give the
  * same backtrace as on the full core; a first-thread recept keeps one stack;
- * garbage and cut cores degrade without crashing.  The recept parser and
+ * garbage and cut cores degrade without crashing; a 32-bit core stays one.  The recept parser and
  * coroner.conf's recept keys; the shared core parser's notes.
  */
-#include <elf.h>
 #include <errno.h>
+#include <gelf.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -256,6 +256,187 @@ static void test_garbage(void)
     }
 }
 
+/*
+ * A 32-bit core (i386), made here as the kernel lays one out: ELFCLASS32
+ * headers, an NT_PRSTATUS with the thread's esp, an NT_FILE naming the
+ * executable, then the memory: the executable's first page, the stack, a
+ * heap too big to pass for module data.  (This machine runs no 32-bit programs, so the kernel cannot
+ * make one for us.)
+ */
+#define I386_PID 4242
+#define I386_EXE 0x08048000u
+#define I386_STACK 0xbfffe000u
+#define I386_ESP 0xbffff800u
+#define I386_HEAP 0x0a000000u
+#define I386_HEAP_SIZE (128u * 1024u)
+#define I386_CORE_SIZE (16384u + I386_HEAP_SIZE)
+
+static void put_note(GByteArray *b, guint32 type, const void *desc, guint32 descsz)
+{
+    static const guint8 zero[4];
+    guint32 header[3] = {5, descsz, type};
+    g_byte_array_append(b, (const guint8 *)header, sizeof header);
+    g_byte_array_append(b, (const guint8 *)"CORE\0\0\0", 8);
+    g_byte_array_append(b, desc, descsz);
+    g_byte_array_append(b, zero, (4 - descsz % 4) % 4);
+}
+
+static GByteArray *make_i386_core(void)
+{
+    GByteArray *notes = g_byte_array_new();
+    guint8 prstatus[144] = {0};
+    guint32 pid = I386_PID, esp = I386_ESP;
+    gint16 sig = 11;
+    memcpy(prstatus + 12, &sig, sizeof sig);
+    memcpy(prstatus + 24, &pid, sizeof pid);
+    memcpy(prstatus + 72 + 15 * 4, &esp, sizeof esp);
+    prstatus[72 + 16 * 4] = 0x2b; /* xss, right after esp */
+    put_note(notes, NT_PRSTATUS, prstatus, sizeof prstatus);
+    static const char exe_name[] = "/usr/bin/crash32";
+    guint32 files[5] = {1, 4096, I386_EXE, I386_EXE + 4096, 0};
+    g_autoptr(GByteArray) nt_file = g_byte_array_new();
+    g_byte_array_append(nt_file, (const guint8 *)files, sizeof files);
+    g_byte_array_append(nt_file, (const guint8 *)exe_name, sizeof exe_name);
+    put_note(notes, NT_FILE, nt_file->data, nt_file->len);
+
+    /* The executable's page is kept only as a module named by NT_FILE: it is not writable. */
+    struct {
+        guint32 vaddr, offset, size, flags;
+    } loads[] = {{I386_EXE, 4096, 4096, PF_R | PF_X},
+                 {I386_STACK, 8192, 8192, PF_R | PF_W},
+                 {I386_HEAP, 16384, I386_HEAP_SIZE, PF_R | PF_W}};
+    guint phnum = 1 + G_N_ELEMENTS(loads);
+    Elf32_Ehdr eh = {
+        .e_ident = {ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS32, ELFDATA2LSB, EV_CURRENT},
+        .e_type = ET_CORE, .e_machine = EM_386, .e_version = EV_CURRENT,
+        .e_phoff = sizeof(Elf32_Ehdr), .e_ehsize = sizeof(Elf32_Ehdr),
+        .e_phentsize = sizeof(Elf32_Phdr), .e_phnum = (Elf32_Half)phnum,
+    };
+    GByteArray *core = g_byte_array_sized_new(I386_CORE_SIZE);
+    g_byte_array_set_size(core, I386_CORE_SIZE);
+    memset(core->data, 0, core->len);
+    memcpy(core->data, &eh, sizeof eh);
+    guint32 notes_off = sizeof eh + phnum * sizeof(Elf32_Phdr);
+    Elf32_Phdr note = {.p_type = PT_NOTE, .p_offset = notes_off, .p_filesz = notes->len};
+    memcpy(core->data + sizeof eh, &note, sizeof note);
+    memcpy(core->data + notes_off, notes->data, notes->len);
+    g_assert_cmpuint(notes_off + notes->len, <=, 4096);
+    for (guint i = 0; i < G_N_ELEMENTS(loads); i++) {
+        Elf32_Phdr ph = {.p_type = PT_LOAD, .p_flags = loads[i].flags, .p_offset = loads[i].offset,
+                         .p_vaddr = loads[i].vaddr, .p_filesz = loads[i].size,
+                         .p_memsz = loads[i].size, .p_align = 4096};
+        memcpy(core->data + sizeof eh + (i + 1) * sizeof ph, &ph, sizeof ph);
+        for (guint j = 0; j < loads[i].size; j++)
+            core->data[loads[i].offset + j] = (guint8)(i * 64 + j * 7);
+    }
+    /* The executable's first page starts like an ELF image. */
+    memcpy(core->data + 4096, ELFMAG, SELFMAG);
+    g_byte_array_unref(notes);
+    return core;
+}
+
+/* The PT_LOAD of an ELF image holding addr, read by libelf; FALSE if none. */
+static gboolean find_load(Elf *elf, guint64 addr, GElf_Phdr *ret)
+{
+    size_t n = 0;
+    g_assert_cmpint(elf_getphdrnum(elf, &n), ==, 0);
+    for (size_t i = 0; i < n; i++) {
+        g_assert_nonnull(gelf_getphdr(elf, (int)i, ret));
+        if (ret->p_type == PT_LOAD && ret->p_vaddr <= addr && addr < ret->p_vaddr + ret->p_filesz)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static int check_i386_note(void *user, const CoronerCoreParser *p, const CoronerCoreNote *note)
+{
+    guint *prstatus = user;
+    int64_t tid = 0;
+    uint64_t sp = 0;
+    int sig = 0;
+    if (note->type != NT_PRSTATUS || !coroner_core_note_is_kernel(note, "CORE"))
+        return 0;
+    g_assert_true(coroner_core_prstatus_tid(p, note, &tid));
+    g_assert_true(coroner_core_prstatus_sp(p, note, &sp));
+    g_assert_true(coroner_core_prstatus_signal(p, note, &sig));
+    g_assert_cmpint(tid, ==, I386_PID);
+    g_assert_cmpuint(sp, ==, I386_ESP);
+    g_assert_cmpint(sig, ==, 11);
+    (*prstatus)++;
+    return 0;
+}
+
+/* ELFCLASS32: the parser reads the i386 registers, the minimal core is a 32-bit core. */
+static void test_i386(void)
+{
+    g_autoptr(GByteArray) core = make_i386_core();
+    g_autoptr(CoronerRecept) r = recept("{}");
+    CoronerMinimalOptions o;
+    coroner_recept_to_options(r, &o);
+    CoronerMinimalStats stats;
+    g_autofree char *warning = NULL;
+    g_autoptr(GByteArray) out = build_minimal(core->data, core->len, &o, 1, 0, &stats, &warning, NULL);
+    g_assert_null(warning);
+    g_assert_cmpuint(stats.threads, ==, 1);
+    g_assert_cmpuint(stats.stacks, ==, 1);
+    g_autoptr(GByteArray) bytewise = build_minimal(core->data, core->len, &o, 0, 1, NULL, NULL, NULL);
+    g_assert_cmpmem(out->data, out->len, bytewise->data, bytewise->len);
+
+    /* Both the core and its minimal core, through our parser. */
+    GByteArray *both[] = {core, out};
+    for (guint i = 0; i < G_N_ELEMENTS(both); i++) {
+        guint prstatus = 0;
+        CoronerCoreParserCallbacks cb = {.note = check_i386_note};
+        CoronerCoreParser *p = coroner_core_parser_new(&cb, &prstatus, 1 << 20);
+        g_assert_cmpint(coroner_core_parser_feed(p, both[i]->data, both[i]->len), ==, 0);
+        g_assert_cmpint(coroner_core_parser_state(p), ==, CORONER_CORE_PARSER_PARSED);
+        g_assert_true(coroner_core_parser_complete(p));
+        g_assert_cmpuint(coroner_core_parser_ehdr(p)->e_ident[EI_CLASS], ==, ELFCLASS32);
+        g_assert_cmpuint(coroner_core_parser_ehdr(p)->e_machine, ==, EM_386);
+        g_assert_cmpuint(coroner_core_word_size(p), ==, 4);
+        g_assert_cmpuint(prstatus, ==, 1);
+        coroner_core_parser_free(p);
+    }
+
+    /* The minimal core through libelf: 32-bit headers, the stack and the executable's header kept, the heap not. */
+    g_assert_cmpuint(elf_version(EV_CURRENT), !=, EV_NONE);
+    Elf *elf = elf_memory((char *)out->data, out->len);
+    g_assert_nonnull(elf);
+    g_assert_cmpint(gelf_getclass(elf), ==, ELFCLASS32);
+    GElf_Ehdr eh;
+    g_assert_nonnull(gelf_getehdr(elf, &eh));
+    g_assert_cmpuint(eh.e_type, ==, ET_CORE);
+    g_assert_cmpuint(eh.e_machine, ==, EM_386);
+    GElf_Phdr first, ph;
+    g_assert_nonnull(gelf_getphdr(elf, 0, &first));
+    g_assert_cmpuint(first.p_type, ==, PT_NOTE);
+    g_assert_true(find_load(elf, I386_ESP, &ph));
+    g_assert_cmpuint(ph.p_offset + ph.p_filesz, <=, out->len);
+    guint64 kept_from = MAX(ph.p_vaddr, (guint64)I386_ESP - 128);
+    guint64 kept_to = MIN(ph.p_vaddr + ph.p_filesz, (guint64)I386_STACK + 8192);
+    g_assert_cmpuint(kept_to, ==, I386_STACK + 8192);
+    g_assert_cmpmem(out->data + ph.p_offset + (kept_from - ph.p_vaddr), kept_to - kept_from,
+                    core->data + 8192 + (kept_from - I386_STACK), kept_to - kept_from);
+    g_assert_true(find_load(elf, I386_EXE, &ph));
+    g_assert_cmpmem(out->data + ph.p_offset, SELFMAG, ELFMAG, SELFMAG);
+    g_assert_false(find_load(elf, I386_HEAP, &ph));
+    elf_end(elf);
+
+    /* Unmodified eu-readelf reads it as a 32-bit i386 core with the thread's pid. */
+    g_autofree char *path = test_write_tmp("i386.minimal", out->data, out->len);
+    const char *argv[] = {"eu-readelf", "-h", "-n", path, NULL};
+    g_autofree char *text = NULL;
+    int status = 0;
+    g_autoptr(GError) error = NULL;
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &text,
+                               NULL, &status, &error));
+    g_assert_no_error(error);
+    g_assert_true(g_spawn_check_wait_status(status, NULL));
+    g_assert_nonnull(strstr(text, "ELF32"));
+    g_assert_nonnull(strstr(text, "Intel 80386"));
+    g_assert_nonnull(strstr(text, "pid: 4242"));
+}
+
 static void test_recept_parse(void)
 {
     g_autoptr(CoronerRecept) d = recept("{}");
@@ -364,6 +545,7 @@ static const CoronerTestCase tests[] = {
     {"/minimal-core/first-thread", test_first_thread},
     {"/minimal-core/ranges-and-cap", test_ranges},
     {"/minimal-core/garbage", test_garbage},
+    {"/minimal-core/i386", test_i386},
     {"/recept/parse", test_recept_parse},
     {"/recept/choose", test_recept_choose},
     {"/recept/mappings", test_mappings_parse},
