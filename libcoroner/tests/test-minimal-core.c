@@ -56,12 +56,16 @@ static GByteArray *build_minimal(const guint8 *data, gsize length,
     return out;
 }
 
-/* The kernel core of crash-c in threads mode, read whole. */
-static guint8 *load_threads_core(int *ret_pid, char **ret_path, gsize *ret_length)
-{
-    *ret_path = test_program_core("CRASH_C", "threads", ret_pid);
-    return test_read_file(*ret_path, ret_length);
-}
+/* The kernel core of crash-c in a mode, read whole, and the options of a recept for it. */
+typedef struct {
+    const char *exe;
+    int pid;
+    char *path;
+    guint8 *data;
+    gsize length;
+    CoronerRecept *recept;
+    CoronerMinimalOptions options;
+} CrashCore;
 
 static CoronerRecept *recept(const char *json)
 {
@@ -70,6 +74,24 @@ static CoronerRecept *recept(const char *json)
     g_assert_no_error(error);
     return r;
 }
+
+static void crash_core_load(CrashCore *c, const char *mode, const char *recept_json)
+{
+    c->exe = test_path("CRASH_C");
+    c->path = test_program_core("CRASH_C", mode, &c->pid);
+    c->data = test_read_file(c->path, &c->length);
+    c->recept = recept(recept_json);
+    coroner_recept_to_options(c->recept, &c->options);
+}
+
+static void crash_core_clear(CrashCore *c)
+{
+    g_free(c->path);
+    g_free(c->data);
+    g_clear_pointer(&c->recept, coroner_recept_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CrashCore, crash_core_clear)
 
 /* The notes of a core as "type:name" lines, through the shared parser. */
 typedef struct {
@@ -103,48 +125,44 @@ static char *list_notes(const guint8 *data, gsize length, gsize chunk, guint *re
 
 static void test_threads(void)
 {
-    const char *exe = test_path("CRASH_C");
-    int pid = 0;
-    gsize length = 0;
-    g_autofree char *core = NULL;
-    g_autofree guint8 *data = load_threads_core(&pid, &core, &length);
-    g_autoptr(CoronerRecept) r =
-        recept("{\"name\":\"t\",\"notes\":{\"extended_registers\":\"crashing-thread\"}}");
-    CoronerMinimalOptions o;
-    coroner_recept_to_options(r, &o);
-
+    g_auto(CrashCore) crash = {0};
+    crash_core_load(&crash, "threads",
+                    "{\"name\":\"t\",\"notes\":{\"extended_registers\":\"crashing-thread\"}}");
     CoronerMinimalStats stats;
     g_autofree char *warning = NULL;
-    g_autoptr(GByteArray) first = build_minimal(data, length, &o, 1, 0, &stats, &warning, NULL);
+    g_autoptr(GByteArray) first =
+        build_minimal(crash.data, crash.length, &crash.options, 1, 0, &stats, &warning, NULL);
     g_assert_null(warning);
     g_assert_cmpuint(stats.threads, >=, 2);
     g_assert_cmpuint(stats.stacks, ==, stats.threads);
     g_assert_cmpuint(stats.size, ==, first->len);
-    g_assert_cmpuint(stats.size, <, length);
-    g_test_message("core %zu bytes, minimal %u bytes, %" G_GUINT64_FORMAT " threads", length,
+    g_assert_cmpuint(stats.size, <, crash.length);
+    g_test_message("core %zu bytes, minimal %u bytes, %" G_GUINT64_FORMAT " threads", crash.length,
                    first->len, stats.threads);
     /* The same bytes however the stream is cut. */
     for (guint32 seed = 2; seed <= 3; seed++) {
-        g_autoptr(GByteArray) again = build_minimal(data, length, &o, seed, 0, NULL, NULL, NULL);
+        g_autoptr(GByteArray) again =
+            build_minimal(crash.data, crash.length, &crash.options, seed, 0, NULL, NULL, NULL);
         g_assert_cmpmem(first->data, first->len, again->data, again->len);
     }
-    g_autoptr(GByteArray) bytewise = build_minimal(data, length, &o, 0, 1, NULL, NULL, NULL);
+    g_autoptr(GByteArray) bytewise =
+        build_minimal(crash.data, crash.length, &crash.options, 0, 1, NULL, NULL, NULL);
     g_assert_cmpmem(first->data, first->len, bytewise->data, bytewise->len);
 
     /* Every NT_PRSTATUS is there, and the note of what was left out. */
     guint full_threads = 0, min_threads = 0;
-    g_autofree char *full_notes = list_notes(data, length, 65536, &full_threads);
+    g_autofree char *full_notes = list_notes(crash.data, crash.length, 65536, &full_threads);
     g_autofree char *min_notes = list_notes(first->data, first->len, 777, &min_threads);
     g_assert_cmpuint(full_threads, ==, min_threads);
     g_assert_nonnull(strstr(min_notes, "1:CORONER"));
     g_assert_nonnull(strstr(full_notes, "202:LINUX"));
 
     g_autofree char *path = test_write_tmp("c-threads.minimal", first->data, first->len);
-    g_autofree char *eu_full = test_eu_stack(core, exe);
-    g_autofree char *eu_min = test_eu_stack(path, exe);
+    g_autofree char *eu_full = test_eu_stack(crash.path, crash.exe);
+    g_autofree char *eu_min = test_eu_stack(path, crash.exe);
     g_assert_cmpstr(eu_full, ==, eu_min);
-    g_autoptr(CoronerCrashRecord) full = test_symbolize(core, exe, pid);
-    g_autoptr(CoronerCrashRecord) small = test_symbolize(path, exe, pid);
+    g_autoptr(CoronerCrashRecord) full = test_symbolize(crash.path, crash.exe, crash.pid);
+    g_autoptr(CoronerCrashRecord) small = test_symbolize(path, crash.exe, crash.pid);
     g_assert_cmpuint(full->threads->len, ==, small->threads->len);
     for (guint i = 0; i < full->threads->len; i++) {
         const CoronerThread *a = full->threads->pdata[i], *b = small->threads->pdata[i];
@@ -159,21 +177,16 @@ static void test_threads(void)
 /* minicoredumper's first-thread-only: one stack, every thread's registers. */
 static void test_first_thread(void)
 {
-    const char *exe = test_path("CRASH_C");
-    int pid = 0;
-    gsize length = 0;
-    g_autofree char *core = NULL;
-    g_autofree guint8 *data = load_threads_core(&pid, &core, &length);
-    g_autoptr(CoronerRecept) r = recept("{\"stacks\":{\"threads\":\"crashing\"}}");
-    CoronerMinimalOptions o;
-    coroner_recept_to_options(r, &o);
+    g_auto(CrashCore) crash = {0};
+    crash_core_load(&crash, "threads", "{\"stacks\":{\"threads\":\"crashing\"}}");
     CoronerMinimalStats stats;
-    g_autoptr(GByteArray) out = build_minimal(data, length, &o, 5, 0, &stats, NULL, NULL);
+    g_autoptr(GByteArray) out =
+        build_minimal(crash.data, crash.length, &crash.options, 5, 0, &stats, NULL, NULL);
     g_assert_cmpuint(stats.stacks, ==, 1);
     g_assert_cmpuint(stats.threads, >=, 2);
     g_autofree char *path = test_write_tmp("c-threads.first", out->data, out->len);
-    g_autoptr(CoronerCrashRecord) full = test_symbolize(core, exe, pid);
-    g_autoptr(CoronerCrashRecord) small = test_symbolize(path, exe, pid);
+    g_autoptr(CoronerCrashRecord) full = test_symbolize(crash.path, crash.exe, crash.pid);
+    g_autoptr(CoronerCrashRecord) small = test_symbolize(path, crash.exe, crash.pid);
     /* The crashing thread unwinds as on the full core. */
     const CoronerThread *a = full->threads->pdata[0], *b = small->threads->pdata[0];
     g_assert_true(a->crashed && b->crashed);
@@ -184,14 +197,11 @@ static void test_first_thread(void)
 /* Registered ranges and mapping globs are kept at their real addresses. */
 static void test_ranges(void)
 {
-    const char *exe = test_path("CRASH_C");
-    int pid = 0;
-    g_autofree char *core = test_make_core("c-segv", &pid, exe, "segv", NULL);
-    gsize length = 0;
-    g_autofree guint8 *data = test_read_file(core, &length);
-    g_autoptr(CoronerRecept) r = recept("{\"mappings\":[\"[heap]\"],\"max_size\":\"16M\"}");
-    CoronerMinimalOptions o;
-    coroner_recept_to_options(r, &o);
+    g_auto(CrashCore) crash = {0};
+    crash_core_load(&crash, "segv", "{\"mappings\":[\"[heap]\"],\"max_size\":\"16M\"}");
+    const guint8 *data = crash.data;
+    gsize length = crash.length;
+    CoronerMinimalOptions o = crash.options;
     /* The [heap] glob needs /proc maps; NT_FILE names only files: nothing more is kept. */
     CoronerMinimalStats plain, with_range;
     g_autoptr(GByteArray) a = build_minimal(data, length, &o, 1, 0, &plain, NULL, NULL);
@@ -375,11 +385,13 @@ static void test_i386(void)
     coroner_recept_to_options(r, &o);
     CoronerMinimalStats stats;
     g_autofree char *warning = NULL;
-    g_autoptr(GByteArray) out = build_minimal(core->data, core->len, &o, 1, 0, &stats, &warning, NULL);
+    g_autoptr(GByteArray) out =
+        build_minimal(core->data, core->len, &o, 1, 0, &stats, &warning, NULL);
     g_assert_null(warning);
     g_assert_cmpuint(stats.threads, ==, 1);
     g_assert_cmpuint(stats.stacks, ==, 1);
-    g_autoptr(GByteArray) bytewise = build_minimal(core->data, core->len, &o, 0, 1, NULL, NULL, NULL);
+    g_autoptr(GByteArray) bytewise =
+        build_minimal(core->data, core->len, &o, 0, 1, NULL, NULL, NULL);
     g_assert_cmpmem(out->data, out->len, bytewise->data, bytewise->len);
 
     /* Both the core and its minimal core, through our parser. */
@@ -398,7 +410,7 @@ static void test_i386(void)
         coroner_core_parser_free(p);
     }
 
-    /* The minimal core through libelf: 32-bit headers, the stack and the executable's header kept, the heap not. */
+    /* The minimal core through libelf: 32-bit, the stack and the executable's header kept, no heap. */
     g_assert_cmpuint(elf_version(EV_CURRENT), !=, EV_NONE);
     Elf *elf = elf_memory((char *)out->data, out->len);
     g_assert_nonnull(elf);
