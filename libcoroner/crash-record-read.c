@@ -317,7 +317,11 @@ static gboolean read_backtrace(JsonObject *o, CoronerCrashRecord *r, GError **er
         if (!JSON_NODE_HOLDS_VALUE(q) || (json_node_get_value_type(q) != G_TYPE_DOUBLE &&
                                           json_node_get_value_type(q) != G_TYPE_INT64))
             return type_error("quality", "a number", error);
-        r->backtrace_quality = json_node_get_double(q);
+        double quality = json_node_get_double(q);
+        /* json-glib reads 1e999 as infinity, which no JSON writer can write back. */
+        if (!(quality >= 0 && quality <= 1))
+            return type_error("quality", "a number from 0 to 1", error);
+        r->backtrace_quality = quality;
     }
     if (!get_string(o, "error", &r->backtrace_error, error) ||
         !get_string(o, "signature", &r->signature, error))

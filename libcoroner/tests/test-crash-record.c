@@ -176,6 +176,10 @@ static void test_rejects(void)
         "{\"schema\":\"coroner.crash-record/1\",\"core\":{\"minimal\":{\"threads\":-1}}}",
         "{\"schema\":\"coroner.crash-record/1\",\"container\":{\"namespaces\":[1]}}",
         "{\"schema\":\"coroner.crash-record/1\",\"suppressed_window\":{\"start_usec\":\"x\"}}",
+        /* json-glib reads 1e999 as infinity, which would be written back as `inf`. */
+        "{\"schema\":\"coroner.crash-record/1\",\"backtrace\":{\"quality\":1e999}}",
+        "{\"schema\":\"coroner.crash-record/1\",\"backtrace\":{\"quality\":1.5}}",
+        "{\"schema\":\"coroner.crash-record/1\",\"backtrace\":{\"quality\":-0.5}}",
     };
     for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
         g_autoptr(GError) error = NULL;
