@@ -448,7 +448,7 @@ static void update_symbols_button(CoronerCrashPage *self)
     gboolean busy = self->crash && coroner_crash_get_symbolizing(self->crash);
 
     gtk_widget_set_sensitive(GTK_WIDGET(self->debuginfod_button), !busy);
-    set_button_text(self->debuginfod_button, busy ? _("Downloading Symbols…") : _("_Download Symbols and Retry"));
+    set_button_text(self->debuginfod_button, busy ? _("Downloading Symbols…") : _("Download Symbo_ls and Retry"));
 }
 
 static void on_symbolizing_changed(CoronerCrash *crash, GParamSpec *pspec, gpointer data)
