@@ -71,28 +71,16 @@ static gpointer writer_thread(gpointer p)
 
 static char *out_path;
 
-static void run(const guint8 *data, gsize length, CoreStreamOptions *o, CoreStreamResult *r,
-                int *ret_out_fd)
-{
-    int p[2];
-    g_assert_cmpint(pipe(p), ==, 0);
-    Writer w = {p[1], data, length};
-    GThread *t = g_thread_new("writer", writer_thread, &w);
-    int out = open(out_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-    g_assert_cmpint(out, >=, 0);
-    core_stream(p[0], out, o, r);
-    close(p[0]); /* the writer sees EPIPE if we stopped early, as the kernel would */
-    g_thread_join(t);
-    *ret_out_fd = out;
-}
 
-static GBytes *decompress_file(int fd)
+/* The whole output file, decompressed if compressed is set. */
+static GBytes *read_output(int fd, gboolean compressed)
 {
     struct stat st;
     g_assert_cmpint(fstat(fd, &st), ==, 0);
-    g_autofree guint8 *buf = g_malloc(st.st_size);
+    g_autofree guint8 *buf = g_malloc((gsize)st.st_size + 1);
     g_assert_cmpint(pread(fd, buf, st.st_size, 0), ==, st.st_size);
-    unsigned long long size = ZSTD_getFrameContentSize(buf, st.st_size);
+    if (!compressed)
+        return g_bytes_new_take(g_steal_pointer(&buf), (gsize)st.st_size);
     g_autoptr(GByteArray) out = g_byte_array_new();
     ZSTD_DStream *d = ZSTD_createDStream();
     ZSTD_inBuffer in = {buf, (size_t)st.st_size, 0};
@@ -104,30 +92,72 @@ static GBytes *decompress_file(int fd)
         g_byte_array_append(out, chunk, ob.pos);
     }
     ZSTD_freeDStream(d);
-    (void)size;
     return g_byte_array_free_to_bytes(g_steal_pointer(&out));
 }
 
-static CoreStreamOptions defaults(gboolean compress)
+/* A test's core, its options, and the result and output file of its latest run. */
+typedef struct {
+    GByteArray *core;
+    CoreStreamOptions o;
+    CoreStreamResult r;
+    int out;
+} Stream;
+
+static Stream stream_new(GByteArray *core, gboolean compress)
 {
-    return (CoreStreamOptions){.compress = compress, .level = 3, .workers = 1,
-                               .limit = UINT64_MAX, .budget = UINT64_MAX, .stack_fd = -1};
+    return (Stream){.core = core,
+                    .o = {.compress = compress, .level = 3, .workers = 1, .limit = UINT64_MAX,
+                          .budget = UINT64_MAX, .stack_fd = -1},
+                    .out = -1};
 }
+
+/* Feeds length bytes of data to core_stream() through a pipe, into a fresh output file. */
+static void stream_run(Stream *s, const guint8 *data, gsize length)
+{
+    int p[2];
+    g_assert_cmpint(pipe(p), ==, 0);
+    Writer w = {p[1], data, length};
+    GThread *t = g_thread_new("writer", writer_thread, &w);
+    if (s->out >= 0)
+        close(s->out);
+    s->out = open(out_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    g_assert_cmpint(s->out, >=, 0);
+    core_stream(p[0], s->out, &s->o, &s->r);
+    close(p[0]); /* the writer sees EPIPE if we stopped early, as the kernel would */
+    g_thread_join(t);
+}
+
+/* The output file holds exactly the core's first n bytes (decompressed when it is compressed). */
+static void assert_output(const Stream *s, gsize n)
+{
+    g_autoptr(GBytes) back = read_output(s->out, s->o.compress);
+    g_assert_cmpmem(g_bytes_get_data(back, NULL), g_bytes_get_size(back), s->core->data, n);
+}
+
+/* Streams the whole core. */
+static void stream_core(Stream *s)
+{
+    stream_run(s, s->core->data, s->core->len);
+}
+
+static void stream_clear(Stream *s)
+{
+    g_byte_array_unref(s->core);
+    if (s->out >= 0)
+        close(s->out);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Stream, stream_clear)
 
 static void test_complete_zstd(void)
 {
-    g_autoptr(GByteArray) core = make_core();
-    CoreStreamOptions o = defaults(TRUE);
-    CoreStreamResult r;
-    int out;
-    run(core->data, core->len, &o, &r, &out);
-    g_assert_cmpint(r.status, ==, CORE_STREAM_OK);
-    g_assert_cmpuint(r.bytes_in, ==, core->len);
-    g_assert_cmpuint(r.expected_size, ==, core->len);
-    g_assert_cmpuint(r.bytes_out, <, core->len / 10);
-    g_autoptr(GBytes) back = decompress_file(out);
-    g_assert_cmpmem(g_bytes_get_data(back, NULL), g_bytes_get_size(back), core->data, core->len);
-    close(out);
+    g_auto(Stream) s = stream_new(make_core(), TRUE);
+    stream_core(&s);
+    g_assert_cmpint(s.r.status, ==, CORE_STREAM_OK);
+    g_assert_cmpuint(s.r.bytes_in, ==, s.core->len);
+    g_assert_cmpuint(s.r.expected_size, ==, s.core->len);
+    g_assert_cmpuint(s.r.bytes_out, <, s.core->len / 10);
+    assert_output(&s, s.core->len);
 }
 
 /* The core tuning is in force on this libzstd (a refusal would silently cost speed and size). */
@@ -161,63 +191,40 @@ static GByteArray *make_big_core(void)
 
 static void test_big_core(gconstpointer compress)
 {
-    g_autoptr(GByteArray) core = make_big_core();
-    CoreStreamOptions o = defaults(GPOINTER_TO_INT(compress));
-    o.workers = 2;
-    CoreStreamResult r;
-    int out;
-    run(core->data, core->len, &o, &r, &out);
-    g_assert_cmpint(r.status, ==, CORE_STREAM_OK);
-    g_assert_cmpuint(r.bytes_in, ==, core->len);
-    if (GPOINTER_TO_INT(compress)) {
-        g_autoptr(GBytes) back = decompress_file(out);
-        g_assert_cmpmem(g_bytes_get_data(back, NULL), g_bytes_get_size(back), core->data, core->len);
-    } else {
-        g_autofree guint8 *back = g_malloc(core->len);
-        g_assert_cmpint(pread(out, back, core->len, 0), ==, (gssize)core->len);
-        g_assert_cmpmem(back, core->len, core->data, core->len);
-    }
-    close(out);
+    g_auto(Stream) s = stream_new(make_big_core(), GPOINTER_TO_INT(compress));
+    s.o.workers = 2;
+    stream_core(&s);
+    g_assert_cmpint(s.r.status, ==, CORE_STREAM_OK);
+    g_assert_cmpuint(s.r.bytes_in, ==, s.core->len);
+    assert_output(&s, s.core->len);
 }
 
 static void test_complete_sparse(void)
 {
-    g_autoptr(GByteArray) core = make_core();
-    CoreStreamOptions o = defaults(FALSE);
-    CoreStreamResult r;
-    int out;
-    run(core->data, core->len, &o, &r, &out);
-    g_assert_cmpint(r.status, ==, CORE_STREAM_OK);
+    g_auto(Stream) s = stream_new(make_core(), FALSE);
+    stream_core(&s);
+    g_assert_cmpint(s.r.status, ==, CORE_STREAM_OK);
     struct stat st;
-    g_assert_cmpint(fstat(out, &st), ==, 0);
-    g_assert_cmpint(st.st_size, ==, core->len);
+    g_assert_cmpint(fstat(s.out, &st), ==, 0);
+    g_assert_cmpint(st.st_size, ==, s.core->len);
     /* The zero segment is a hole: fewer bytes written than the file is long. */
-    g_assert_cmpuint(r.bytes_out, <=, core->len - SEGMENT + 4096);
-    g_autofree guint8 *back = g_malloc(core->len);
-    g_assert_cmpint(pread(out, back, core->len, 0), ==, core->len);
-    g_assert_cmpmem(back, core->len, core->data, core->len);
-    close(out);
+    g_assert_cmpuint(s.r.bytes_out, <=, s.core->len - SEGMENT + 4096);
+    assert_output(&s, s.core->len);
 }
 
 static void test_limit(void)
 {
-    g_autoptr(GByteArray) core = make_core();
-    CoreStreamOptions o = defaults(TRUE);
-    o.limit = 65536;
-    CoreStreamResult r;
-    int out;
-    run(core->data, core->len, &o, &r, &out);
-    g_assert_cmpint(r.status, ==, CORE_STREAM_LIMITED);
-    g_assert_cmpuint(r.bytes_in, ==, 65536);
-    g_autoptr(GBytes) back = decompress_file(out);
-    g_assert_cmpmem(g_bytes_get_data(back, NULL), g_bytes_get_size(back), core->data, 65536);
-    close(out);
+    g_auto(Stream) s = stream_new(make_core(), TRUE);
+    s.o.limit = 65536;
+    stream_core(&s);
+    g_assert_cmpint(s.r.status, ==, CORE_STREAM_LIMITED);
+    g_assert_cmpuint(s.r.bytes_in, ==, 65536);
+    assert_output(&s, 65536);
 
     /* A limit equal to the size is not a cut. */
-    o.limit = core->len;
-    run(core->data, core->len, &o, &r, &out);
-    g_assert_cmpint(r.status, ==, CORE_STREAM_OK);
-    close(out);
+    s.o.limit = s.core->len;
+    stream_core(&s);
+    g_assert_cmpint(s.r.status, ==, CORE_STREAM_OK);
 }
 
 /*
@@ -227,92 +234,74 @@ static void test_limit(void)
  */
 static void test_deadline(void)
 {
-    g_autoptr(GByteArray) core = make_core();
+    g_auto(Stream) s = stream_new(make_core(), TRUE);
     int p[2];
     g_assert_cmpint(pipe(p), ==, 0);
-    gsize half = core->len / 2;
-    g_assert_cmpint(coroner_write_all(p[1], core->data, MIN(half, (gsize)60000)), ==, 0);
-    int out = open(out_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-    g_assert_cmpint(out, >=, 0);
-    CoreStreamOptions o = defaults(TRUE);
-    o.deadline = g_get_monotonic_time() + 500 * G_TIME_SPAN_MILLISECOND;
-    CoreStreamResult r;
+    gsize half = s.core->len / 2;
+    g_assert_cmpint(coroner_write_all(p[1], s.core->data, MIN(half, (gsize)60000)), ==, 0);
+    s.out = open(out_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    g_assert_cmpint(s.out, >=, 0);
+    s.o.deadline = g_get_monotonic_time() + 500 * G_TIME_SPAN_MILLISECOND;
     gint64 start = g_get_monotonic_time();
-    core_stream(p[0], out, &o, &r);
+    core_stream(p[0], s.out, &s.o, &s.r);
     gint64 took_ms = (g_get_monotonic_time() - start) / 1000;
-    g_assert_cmpint(r.status, ==, CORE_STREAM_TIMED_OUT);
+    g_assert_cmpint(s.r.status, ==, CORE_STREAM_TIMED_OUT);
     g_assert_cmpint(took_ms, >=, 450);
     g_assert_cmpint(took_ms, <, 3000);
-    g_assert_cmpuint(r.bytes_in, ==, MIN(half, (gsize)60000));
-    g_autoptr(GBytes) back = decompress_file(out);
-    g_assert_cmpmem(g_bytes_get_data(back, NULL), g_bytes_get_size(back), core->data, r.bytes_in);
-    g_autofree char *what = core_stream_describe(&r);
+    g_assert_cmpuint(s.r.bytes_in, ==, MIN(half, (gsize)60000));
+    assert_output(&s, s.r.bytes_in);
+    g_autofree char *what = core_stream_describe(&s.r);
     g_assert_nonnull(strstr(what, "DumpTimeoutSec"));
-    close(out);
     close(p[0]);
     close(p[1]);
 }
 
 static void test_bad_endings(void)
 {
-    g_autoptr(GByteArray) core = make_core();
-    CoreStreamOptions o = defaults(TRUE);
-    CoreStreamResult r;
-    int out;
+    g_auto(Stream) s = stream_new(make_core(), TRUE);
 
-    run(core->data, core->len / 2, &o, &r, &out);
-    g_assert_cmpint(r.status, ==, CORE_STREAM_SHORT);
-    g_autofree char *why = core_stream_describe(&r);
+    stream_run(&s, s.core->data, s.core->len / 2);
+    g_assert_cmpint(s.r.status, ==, CORE_STREAM_SHORT);
+    g_autofree char *why = core_stream_describe(&s.r);
     g_assert_nonnull(strstr(why, "truncated"));
-    close(out);
 
-    run(core->data, 0, &o, &r, &out);
-    g_assert_cmpint(r.status, ==, CORE_STREAM_EMPTY);
-    close(out);
+    stream_run(&s, s.core->data, 0);
+    g_assert_cmpint(s.r.status, ==, CORE_STREAM_EMPTY);
 
     static const char garbage[] = "this is certainly not an ELF core file, just text";
-    run((const guint8 *)garbage, sizeof garbage, &o, &r, &out);
-    g_assert_cmpint(r.status, ==, CORE_STREAM_NOT_ELF);
-    close(out);
+    stream_run(&s, (const guint8 *)garbage, sizeof garbage);
+    g_assert_cmpint(s.r.status, ==, CORE_STREAM_NOT_ELF);
 
-    run(core->data, 10, &o, &r, &out);
-    g_assert_cmpint(r.status, ==, CORE_STREAM_NOT_ELF);
-    close(out);
+    stream_run(&s, s.core->data, 10);
+    g_assert_cmpint(s.r.status, ==, CORE_STREAM_NOT_ELF);
 
     /* Only the ELF header: the program headers never came, and the sentence says so. */
-    run(core->data, sizeof(Elf64_Ehdr), &o, &r, &out);
-    g_assert_cmpint(r.status, ==, CORE_STREAM_SHORT);
-    g_autofree char *short_why = core_stream_describe(&r);
+    stream_run(&s, s.core->data, sizeof(Elf64_Ehdr));
+    g_assert_cmpint(s.r.status, ==, CORE_STREAM_SHORT);
+    g_autofree char *short_why = core_stream_describe(&s.r);
     g_assert_null(strstr(short_why, "of the 0 bytes"));
     g_assert_nonnull(strstr(short_why, "before its program headers were complete"));
-    close(out);
 
     /* PN_XNUM: the size cannot be checked while streaming, and the result says so. */
     g_autoptr(GByteArray) xnum = make_core();
     ((Elf64_Ehdr *)xnum->data)->e_phnum = PN_XNUM;
-    run(xnum->data, xnum->len, &o, &r, &out);
-    g_assert_true(r.size_unchecked);
-    close(out);
+    stream_run(&s, xnum->data, xnum->len);
+    g_assert_true(s.r.size_unchecked);
 
     /* An ELF executable is ELF but not a core. */
     g_autoptr(GByteArray) exe = make_core();
     ((Elf64_Ehdr *)exe->data)->e_type = ET_EXEC;
-    run(exe->data, exe->len, &o, &r, &out);
-    g_assert_cmpint(r.status, ==, CORE_STREAM_NOT_ELF);
-    close(out);
+    stream_run(&s, exe->data, exe->len);
+    g_assert_cmpint(s.r.status, ==, CORE_STREAM_NOT_ELF);
 }
 
 static void test_budget(void)
 {
-    g_autoptr(GByteArray) core = make_core();
-    CoreStreamOptions o = defaults(FALSE);
-    o.budget = 100000;
-    CoreStreamResult r;
-    int out;
-    run(core->data, core->len, &o, &r, &out);
-    g_assert_cmpint(r.status, ==, CORE_STREAM_OVER_BUDGET);
-    g_assert_cmpuint(r.bytes_out, <=, 100000);
-    close(out);
+    g_auto(Stream) s = stream_new(make_core(), FALSE);
+    s.o.budget = 100000;
+    stream_core(&s);
+    g_assert_cmpint(s.r.status, ==, CORE_STREAM_OVER_BUDGET);
+    g_assert_cmpuint(s.r.bytes_out, <=, 100000);
 }
 
 int main(int argc, char **argv)
