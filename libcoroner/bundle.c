@@ -15,6 +15,7 @@
 #include "store.h"
 #include "backtrace-format.h"
 #include "str-util.h"
+#include "options-defaults.h"
 
 #define COPY_CHUNK (1u << 20)
 
@@ -198,10 +199,7 @@ gboolean coroner_bundle_write(int store_dir_fd, const CoronerCrashRecord *record
                               gpointer user_data, uint64_t *ret_bytes, GError **error)
 {
     CoronerBundleOptions defaults;
-    if (!options) {
-        coroner_bundle_options_init(&defaults);
-        options = &defaults;
-    }
+    options = CORONER_OPTIONS_OR_DEFAULTS(options, &defaults, coroner_bundle_options_init);
     time_t mtime = (time_t)(record->timestamp_usec / G_USEC_PER_SEC);
 
     /* The environment may hold secrets: it stays on this machine (docs/crash-record.md). */

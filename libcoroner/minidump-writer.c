@@ -22,6 +22,7 @@
 #include "minidump-format.h"
 #include "minidump-out.h"
 #include "sandbox.h"
+#include "options-defaults.h"
 
 G_STATIC_ASSERT(G_BYTE_ORDER == G_LITTLE_ENDIAN);
 
@@ -46,10 +47,7 @@ GBytes *coroner_minidump_from_core_fd(int core_fd, const CoronerCrashRecord *rec
                                       GError **error)
 {
     CoronerMinidumpOptions defaults;
-    if (!opts) {
-        coroner_minidump_options_init(&defaults);
-        opts = &defaults;
-    }
+    opts = CORONER_OPTIONS_OR_DEFAULTS(opts, &defaults, coroner_minidump_options_init);
     g_autoptr(GError) local = NULL;
     g_autoptr(CoronerElfCore) c = coroner_elf_core_open(core_fd, warnings, &local);
     if (!c) {
@@ -147,10 +145,7 @@ GBytes *coroner_minidump_sandboxed(int core_fd, const CoronerCrashRecord *record
                                    GPtrArray *warnings, GError **error)
 {
     CoronerMinidumpOptions defaults;
-    if (!opts) {
-        coroner_minidump_options_init(&defaults);
-        opts = &defaults;
-    }
+    opts = CORONER_OPTIONS_OR_DEFAULTS(opts, &defaults, coroner_minidump_options_init);
     int out_fd = memfd_create("coroner-minidump", MFD_CLOEXEC);
     if (out_fd < 0) {
         int e = errno;

@@ -9,6 +9,7 @@
 #include "core-access.h"
 #include "sandbox.h"
 #include "symbolize-internal.h"
+#include "options-defaults.h"
 
 /* The JSON a sandboxed child may send back; the caps on threads and frames keep it far below. */
 #define RESULT_MAX (32u * 1024u * 1024u)
@@ -143,10 +144,7 @@ gboolean coroner_symbolize_sandboxed(int core_fd, const char *executable,
                                      CoronerCrashRecord *record, GError **error)
 {
     CoronerSymbolizeOptions defaults;
-    if (!o) {
-        coroner_symbolize_options_init(&defaults);
-        o = &defaults;
-    }
+    o = CORONER_OPTIONS_OR_DEFAULTS(o, &defaults, coroner_symbolize_options_init);
     SandboxJob job = {.core_fd = core_fd, .executable = executable, .o = o, .input = record};
     CoronerSandboxLimits limits = {
         .name = "the symbolizer",

@@ -25,6 +25,7 @@
 #include "module-paths.h"
 #include "signature.h"
 #include "symbolize-internal.h"
+#include "options-defaults.h"
 
 G_DEFINE_QUARK(coroner-symbolize-error-quark, coroner_symbolize_error)
 
@@ -172,10 +173,7 @@ gboolean coroner_symbolize_core_fd(int core_fd, const char *executable,
                                    GError **error)
 {
     CoronerSymbolizeOptions defaults;
-    if (!o) {
-        coroner_symbolize_options_init(&defaults);
-        o = &defaults;
-    }
+    o = CORONER_OPTIONS_OR_DEFAULTS(o, &defaults, coroner_symbolize_options_init);
     elf_version(EV_CURRENT);
     struct stat st;
     if (fstat(core_fd, &st) < 0) {

@@ -636,14 +636,16 @@ static void test_kernel_core(void)
 {
     int pid;
     g_autofree char *path = test_program_core("CRASH_C", "threads", &pid);
-    CoronerMinidumpOptions o;
-    coroner_minidump_options_init(&o);
     g_autoptr(GError) error = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     g_assert_cmpint(fd, >=, 0);
-    g_autoptr(GBytes) dump = coroner_minidump_sandboxed(fd, NULL, &o, 65534, 65534, NULL, &error);
+    /* No options are the defaults, sandboxed and in-process alike. */
+    g_autoptr(GBytes) dump = coroner_minidump_sandboxed(fd, NULL, NULL, 65534, 65534, NULL, &error);
+    g_assert_no_error(error);
+    g_autoptr(GBytes) in_process = coroner_minidump_from_core_fd(fd, NULL, NULL, NULL, &error);
     close(fd);
     g_assert_no_error(error);
+    g_assert_true(g_bytes_equal(dump, in_process));
     uint32_t count;
     memcpy(&count, stream(dump, MD_THREAD_LIST_STREAM, NULL), 4);
     g_assert_cmpuint(count, ==, 5);

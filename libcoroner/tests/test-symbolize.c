@@ -291,6 +291,13 @@ static void test_sandbox_pipe(void)
     gboolean ok = coroner_symbolize_sandboxed(fds[0], NULL, &o, 65534, 65534, r, &error);
     g_assert_false(ok);
     g_assert_error(error, CORONER_SYMBOLIZE_ERROR, CORONER_SYMBOLIZE_ERROR_NOT_CORE);
+    /* No options are the defaults: the same answer, sandboxed and in-process. */
+    g_clear_error(&error);
+    g_assert_false(coroner_symbolize_sandboxed(fds[0], NULL, NULL, 65534, 65534, r, &error));
+    g_assert_error(error, CORONER_SYMBOLIZE_ERROR, CORONER_SYMBOLIZE_ERROR_NOT_CORE);
+    g_clear_error(&error);
+    g_assert_false(coroner_symbolize_core_fd(fds[0], NULL, NULL, r, &error));
+    g_assert_error(error, CORONER_SYMBOLIZE_ERROR, CORONER_SYMBOLIZE_ERROR_NOT_CORE);
     close(fds[0]);
     close(fds[1]);
 }
