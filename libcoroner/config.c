@@ -57,6 +57,17 @@ void coroner_config_free(CoronerConfig *c)
     g_free(c);
 }
 
+/* A coroner.conf value that is not what its key takes; FALSE for the caller to return. */
+static gboolean G_GNUC_PRINTF(2, 3) invalid_value(GError **error, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    g_propagate_error(error, g_error_new_valist(G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                                                format, args));
+    va_end(args);
+    return FALSE;
+}
+
 gboolean coroner_parse_size(const char *text, CoronerSize *ret, GError **error)
 {
     g_autofree char *s = g_strstrip(g_strdup(text ? text : ""));
@@ -109,9 +120,8 @@ gboolean coroner_parse_size(const char *text, CoronerSize *ret, GError **error)
     return TRUE;
 
 invalid:
-    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                "“%s” is not a size (use e.g. 512M, 2G, 10%% or infinity)", text ? text : "");
-    return FALSE;
+    return invalid_value(error, "“%s” is not a size (use e.g. 512M, 2G, 10%% or infinity)",
+                         text ? text : "");
 }
 
 uint64_t coroner_size_resolve(const CoronerSize *size, uint64_t fs_bytes, uint64_t cap)
@@ -148,9 +158,8 @@ static gboolean load_bool(GKeyFile *kf, const char *group, const char *key, gboo
     if (!text)
         return TRUE;
     if (!coroner_parse_bool(g_strstrip(text), out)) {
-        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                    "[%s] %s: “%s” is not a boolean (use yes or no)", group, key, text);
-        return FALSE;
+        return invalid_value(error, "[%s] %s: “%s” is not a boolean (use yes or no)", group,
+                             key, text);
     }
     return TRUE;
 }
@@ -164,9 +173,8 @@ static gboolean load_size(GKeyFile *kf, const char *group, const char *key, Coro
     g_autoptr(GError) local = NULL;
     CoronerSize v;
     if (!coroner_parse_size(text, &v, &local) || (!allow_percent && v.percent > 0)) {
-        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, "[%s] %s: %s",
-                    group, key, local ? local->message : "a percentage is not allowed here");
-        return FALSE;
+        return invalid_value(error, "[%s] %s: %s", group, key,
+                             local ? local->message : "a percentage is not allowed here");
     }
     *out = v;
     return TRUE;
@@ -180,9 +188,7 @@ static gboolean load_string(GKeyFile *kf, const char *group, const char *key, ch
         return TRUE;
     g_strstrip(text);
     if (*text == '\0') {
-        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                    "[%s] %s: must not be empty", group, key);
-        return FALSE;
+        return invalid_value(error, "[%s] %s: must not be empty", group, key);
     }
     g_free(*out);
     *out = g_steal_pointer(&text);
@@ -263,9 +269,8 @@ gboolean coroner_parse_timespan(const char *text, uint64_t *ret_usec, GError **e
     return TRUE;
 
 invalid:
-    g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                "“%s” is not a time span (use e.g. 30s, 10min, 1h)", text ? text : "");
-    return FALSE;
+    return invalid_value(error, "“%s” is not a time span (use e.g. 30s, 10min, 1h)",
+                         text ? text : "");
 }
 
 static gboolean load_uint(GKeyFile *kf, const char *group, const char *key, unsigned min,
@@ -276,9 +281,8 @@ static gboolean load_uint(GKeyFile *kf, const char *group, const char *key, unsi
         return TRUE;
     guint64 v;
     if (!g_ascii_string_to_unsigned(g_strstrip(text), 10, min, max, &v, NULL)) {
-        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                    "[%s] %s: “%s” is not a whole number from %u to %u", group, key, text, min, max);
-        return FALSE;
+        return invalid_value(error, "[%s] %s: “%s” is not a whole number from %u to %u", group,
+                             key, text, min, max);
     }
     *out = (unsigned)v;
     return TRUE;
@@ -292,9 +296,7 @@ static gboolean load_path(GKeyFile *kf, const char *group, const char *key, char
     if (!load_string(kf, group, key, &path, error))
         return FALSE;
     if (path && !g_path_is_absolute(path)) {
-        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                    "[%s] %s: “%s” is not an absolute path", group, key, path);
-        return FALSE;
+        return invalid_value(error, "[%s] %s: “%s” is not an absolute path", group, key, path);
     }
     if (path) {
         g_free(*out);
@@ -343,8 +345,7 @@ static gboolean load_upload(GKeyFile *kf, CoronerUploadConfig *u, const char *pa
             g_free(u->filename_template);
             u->filename_template = g_steal_pointer(&template_);
         } else {
-            g_set_error(&error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                        "[Upload] FilenameTemplate: %s", local->message);
+            invalid_value(&error, "[Upload] FilenameTemplate: %s", local->message);
             TRY(FALSE);
         }
     }
@@ -353,8 +354,7 @@ static gboolean load_upload(GKeyFile *kf, CoronerUploadConfig *u, const char *pa
     if (interval && *g_strstrip(interval)) {
         g_autoptr(GError) local = NULL;
         if (!coroner_parse_timespan(interval, &u->interval_usec, &local)) {
-            g_set_error(&error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                        "[Upload] Interval: %s", local->message);
+            invalid_value(&error, "[Upload] Interval: %s", local->message);
             TRY(FALSE);
         }
     }
@@ -367,8 +367,7 @@ static gboolean load_upload(GKeyFile *kf, CoronerUploadConfig *u, const char *pa
     CoronerSize part = {.bytes = u->part_size};
     TRY(load_size(kf, "Upload", "PartSize", &part, FALSE, &error));
     if (part.bytes < (5u << 20) || part.bytes > (UINT64_C(5) << 30)) {
-        g_set_error(&error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                    "[Upload] PartSize: S3 parts are 5M to 5G");
+        invalid_value(&error, "[Upload] PartSize: S3 parts are 5M to 5G");
         TRY(FALSE);
     } else {
         u->part_size = part.bytes;
@@ -391,8 +390,7 @@ CoronerConfig *coroner_config_load(const char *path, GPtrArray *problems)
     g_autofree char *store_path = NULL;
     TRY(load_string(kf, "Store", "Path", &store_path, &error));
     if (store_path && !g_path_is_absolute(store_path)) {
-        g_set_error(&error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                    "[Store] Path: “%s” is not an absolute path", store_path);
+        invalid_value(&error, "[Store] Path: “%s” is not an absolute path", store_path);
         TRY(FALSE);
     } else if (store_path) {
         g_free(c->store_path);
@@ -437,8 +435,8 @@ CoronerConfig *coroner_config_load(const char *path, GPtrArray *problems)
         g_strstrip(timeout);
         double seconds = g_ascii_strtod(timeout, &end);
         if (end == timeout || *end != '\0' || !(seconds >= 0 && seconds <= 60)) {
-            g_set_error(&error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                        "[Journal] Timeout: “%s” is not a number of seconds from 0 to 60", timeout);
+            invalid_value(&error, "[Journal] Timeout: “%s” is not a number of seconds from 0 to 60",
+                          timeout);
             TRY(FALSE);
         } else {
             c->journal_timeout_ms = (unsigned)(seconds * 1000);
