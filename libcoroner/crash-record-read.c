@@ -252,9 +252,24 @@ static gboolean read_array(JsonObject *o, const char *name, GPtrArray *into, gsi
     return TRUE;
 }
 
-static gboolean read_process(JsonObject *o, CoronerProcessInfo *p, CoronerCrashRecord *r,
-                             GError **error)
+/*
+ * The record's objects that have a shape of their own: each reader fills in
+ * (or makes) its part of r from the object o.
+ */
+typedef gboolean (*ObjectReader)(JsonObject *o, CoronerCrashRecord *r, GError **error);
+
+/* The object member name of o, read by read when it is there. */
+static gboolean read_optional(JsonObject *o, const char *name, ObjectReader read,
+                              CoronerCrashRecord *r, GError **error)
 {
+    gboolean ok;
+    JsonObject *member_object = get_object(o, name, error, &ok);
+    return ok && (!member_object || read(member_object, r, error));
+}
+
+static gboolean read_process(JsonObject *o, CoronerCrashRecord *r, GError **error)
+{
+    CoronerProcessInfo *p = &r->process;
     int64_t dumpable = p->dumpable;
     if (!read_fields(o, p, &coroner_fields_process, error) ||
         !get_int(o, "dumpable", &dumpable, error) ||
@@ -267,8 +282,15 @@ static gboolean read_process(JsonObject *o, CoronerProcessInfo *p, CoronerCrashR
            read_object(o, "proc", p, &coroner_fields_proc, error);
 }
 
-static gboolean read_app(JsonObject *o, CoronerAppInfo *app, CoronerCrashRecord *r, GError **error)
+static gboolean read_minimal(JsonObject *o, CoronerCrashRecord *r, GError **error)
 {
+    r->core.minimal = coroner_minimal_info_new();
+    return read_fields(o, r->core.minimal, &coroner_fields_minimal, error);
+}
+
+static gboolean read_app(JsonObject *o, CoronerCrashRecord *r, GError **error)
+{
+    CoronerAppInfo *app = r->app = coroner_app_info_new();
     gboolean ok;
     if (!read_fields(o, app, &coroner_fields_app, error) ||
         !read_object(o, "exception", app, &coroner_fields_exception, error) ||
@@ -301,9 +323,9 @@ static gboolean read_app(JsonObject *o, CoronerAppInfo *app, CoronerCrashRecord 
     return read_object(o, "hook", app, &coroner_fields_hook, error);
 }
 
-static gboolean read_container(JsonObject *o, CoronerContainerInfo *c, CoronerCrashRecord *r,
-                               GError **error)
+static gboolean read_container(JsonObject *o, CoronerCrashRecord *r, GError **error)
 {
+    CoronerContainerInfo *c = r->container = coroner_container_info_new();
     return read_fields(o, c, &coroner_fields_container, error) &&
            read_array(o, "namespaces", c->namespaces, sizeof(CoronerNamespace),
                       &coroner_fields_namespace, G_MAXUINT, NULL, r, error);
@@ -388,8 +410,7 @@ static gboolean read_record(JsonObject *root, CoronerCrashRecord *r, GError **er
     if (!read_fields(root, r, &coroner_fields_record, error))
         return FALSE;
 
-    JsonObject *process = get_object(root, "process", error, &ok);
-    if (!ok || (process && !read_process(process, &r->process, r, error)))
+    if (!read_optional(root, "process", read_process, r, error))
         return FALSE;
 
     JsonObject *sig = get_object(root, "signal", error, &ok);
@@ -412,38 +433,15 @@ static gboolean read_record(JsonObject *root, CoronerCrashRecord *r, GError **er
         return FALSE;
     if (state && !coroner_core_state_from_string(state, &r->core.state))
         return type_error("core.state", "a known core state", error);
-    JsonObject *minimal = get_object(core, "minimal", error, &ok);
-    if (!ok)
+    if (!read_optional(core, "minimal", read_minimal, r, error))
         return FALSE;
-    if (minimal) {
-        r->core.minimal = coroner_minimal_info_new();
-        if (!read_fields(minimal, r->core.minimal, &coroner_fields_minimal, error))
-            return FALSE;
-    }
     /* A core file name must stay inside the store. */
     if (r->core.file && !is_plain_name(r->core.file))
         return type_error("core.file", "a plain file name", error);
 
-    JsonObject *app = get_object(root, "app", error, &ok);
-    if (!ok)
-        return FALSE;
-    if (app) {
-        r->app = coroner_app_info_new();
-        if (!read_app(app, r->app, r, error))
-            return FALSE;
-    }
-
-    JsonObject *container = get_object(root, "container", error, &ok);
-    if (!ok)
-        return FALSE;
-    if (container) {
-        r->container = coroner_container_info_new();
-        if (!read_container(container, r->container, r, error))
-            return FALSE;
-    }
-
-    JsonObject *bt = get_object(root, "backtrace", error, &ok);
-    if (!ok || (bt && !read_backtrace(bt, r, error)))
+    if (!read_optional(root, "app", read_app, r, error) ||
+        !read_optional(root, "container", read_container, r, error) ||
+        !read_optional(root, "backtrace", read_backtrace, r, error))
         return FALSE;
 
     if (!get_u64(root, "suppressed", &r->suppressed, error))
