@@ -230,13 +230,19 @@ static gboolean load_journal(CoronerCrashIndex *index, GHashTable *by_id,
     return TRUE;
 }
 
-CoronerCrashIndex *coroner_crash_index_load(CoronerStore *store, sd_journal *journal,
-                                            gboolean include_unverified, GError **error)
+CoronerCrashIndex *coroner_crash_index_new(CoronerStore *store, sd_journal *journal)
 {
-    g_autoptr(CoronerCrashIndex) index = g_new0(CoronerCrashIndex, 1);
+    CoronerCrashIndex *index = g_new0(CoronerCrashIndex, 1);
     index->store = store;
     index->journal = journal;
     index->entries = g_ptr_array_new_with_free_func((GDestroyNotify)entry_free);
+    return index;
+}
+
+CoronerCrashIndex *coroner_crash_index_load(CoronerStore *store, sd_journal *journal,
+                                            gboolean include_unverified, GError **error)
+{
+    g_autoptr(CoronerCrashIndex) index = coroner_crash_index_new(store, journal);
     g_autoptr(GHashTable) by_id = g_hash_table_new(g_str_hash, g_str_equal);
 
     if (store && !load_store(index, by_id, error))

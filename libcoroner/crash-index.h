@@ -60,6 +60,9 @@ typedef struct {
     GPtrArray *entries;   /* CoronerCrashEntry*, oldest first */
 } CoronerCrashIndex;
 
+/* An empty index over store and journal (either may be NULL); it frees its entries. */
+CoronerCrashIndex *coroner_crash_index_new(CoronerStore *store, sd_journal *journal);
+
 /*
  * Reads the store and the journal (either may be NULL) into one list.  An
  * unreadable record is not an error: the entry is kept with what its file

@@ -109,21 +109,10 @@ static CoronerCrashEntry *fake_entry(const char *id, int64_t pid, const char *co
     return e;
 }
 
-static void entry_free(gpointer p)
-{
-    CoronerCrashEntry *e = p;
-    g_free(e->id);
-    g_free(e->hash);
-    g_free(e->short_id);
-    coroner_crash_record_free(e->record);
-    g_free(e);
-}
-
 /* Three crashes; the third's hash is forced to share 9 digits with the second's. */
 static CoronerCrashIndex *fake_index(void)
 {
-    CoronerCrashIndex *index = g_new0(CoronerCrashIndex, 1);
-    index->entries = g_ptr_array_new_with_free_func(entry_free);
+    CoronerCrashIndex *index = coroner_crash_index_new(NULL, NULL);
     g_ptr_array_add(index->entries, fake_entry("core.a.1000.00000000000000000000000000000001.10.1",
                                                10, "alpha", "/usr/bin/alpha", 11, 1));
     g_ptr_array_add(index->entries, fake_entry("core.b.1000.00000000000000000000000000000001.20.2",
