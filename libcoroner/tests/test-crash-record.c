@@ -37,9 +37,7 @@ static CoronerCrashRecord *make_full_record(void)
     r->core.limit_bytes = 65536;
     r->core.reason = g_strdup("cut");
 
-    r->app = coroner_app_info_new();
-    r->app->app_id = g_strdup("org.example.App");
-    r->app->version = g_strdup("1.2.3");
+    coroner_test_set_app(r, "org.example.App", "1.2.3");
     r->app->group = g_strdup("org.example.Suite");
     r->app->hook_tid = 7;
     r->app->emergency_save = g_strdup("done");

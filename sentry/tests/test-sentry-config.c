@@ -3,6 +3,7 @@
 
 #include "sentry-config.h"
 #include "sentry-dsn.h"
+#include "coroner-test-record.h"
 #include "coroner-test.h"
 
 static char *tmp;
@@ -24,8 +25,7 @@ static void test_order(void)
     const char *user = "[Sentry]\nDSN=https://" CORONER_TEST_SENTRY_KEY
                        "@user/1\n[App:org.a]\nDSN=https://" CORONER_TEST_SENTRY_KEY "@userapp/1\n";
     g_autoptr(CoronerCrashRecord) r = coroner_crash_record_new();
-    r->app = coroner_app_info_new();
-    r->app->app_id = g_strdup("org.a");
+    coroner_test_set_app(r, "org.a", NULL);
     r->app->dsn = g_strdup("https://" CORONER_TEST_SENTRY_KEY "@hook/1");
 
     g_autofree char *a = resolve(sys, user, r, NULL, NULL);

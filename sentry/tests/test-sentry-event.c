@@ -45,9 +45,7 @@ static CoronerCrashRecord *make_record(void)
     r->process.environ = g_strdup("SECRET=do-not-send");
     r->signal.number = 6;
     r->signal.name = g_strdup("ABRT");
-    r->app = coroner_app_info_new();
-    r->app->app_id = g_strdup("org.example.App");
-    r->app->version = g_strdup("2.0");
+    coroner_test_set_app(r, "org.example.App", "2.0");
     r->app->exception_type = g_strdup("std::bad_alloc");
     r->app->exception_what = g_strdup("out of memory");
     CoronerBreadcrumb *bc = g_new0(CoronerBreadcrumb, 1);

@@ -38,6 +38,16 @@ CoronerFrame *coroner_test_add_frame(CoronerThread *t, uint64_t pc, const char *
     return f;
 }
 
+CoronerAppInfo *coroner_test_set_app(CoronerCrashRecord *r, const char *app_id,
+                                     const char *version)
+{
+    g_clear_pointer(&r->app, coroner_app_info_free);
+    r->app = coroner_app_info_new();
+    r->app->app_id = g_strdup(app_id);
+    r->app->version = g_strdup(version);
+    return r->app;
+}
+
 CoronerModule *coroner_test_add_module(CoronerCrashRecord *r, const char *path,
                                        const char *build_id, uint64_t start, uint64_t end)
 {

@@ -22,6 +22,10 @@ CoronerFrame *coroner_test_add_frame(CoronerThread *t, uint64_t pc, const char *
                                      const char *module, uint64_t module_offset, const char *file,
                                      int line);
 
+/* r's application (a new one, replacing any): its id and version. */
+CoronerAppInfo *coroner_test_set_app(CoronerCrashRecord *r, const char *app_id,
+                                     const char *version);
+
 /* A module appended to r. */
 CoronerModule *coroner_test_add_module(CoronerCrashRecord *r, const char *path,
                                        const char *build_id, uint64_t start, uint64_t end);
