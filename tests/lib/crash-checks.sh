@@ -7,6 +7,24 @@
 # code with the handler), the journal entry and an unmodified coredumpctl.
 # Sourced by harness.sh.
 
+# assert_crash_identity WHAT SIGNAL_NAME GET FIELD...: the crashed process's
+# pid, uid, signal, signal name, comm and executable, as GET FIELD reads them
+# from WHAT (the record, the journal entry), its six fields named in that
+# order.  pid, uid, sig and comm are the caller's.
+assert_crash_identity() {
+    local what=$1 signame=$2 get=$3 i=0 field
+    shift 3
+    local want=("$pid" "$uid" "$sig" "$signame" "$comm" "$(readlink -f "$CORONER_CRASHER")")
+    for field in "$@"; do
+        assert_eq "${want[i]}" "$("$get" "$field")" "$what $field"
+        i=$((i + 1))
+    done
+}
+
+# A member of the caller's pid's record, of the caller's journal entry e.
+record_member() { rec "$pid" "$1"; }
+journal_member() { jfield "$e" "$1"; }
+
 # verify_record PID SIGNAL [STATE] [COMM] [UID]: the record's members.
 verify_record() {
     local pid=$1 sig=$2 state=${3:-present} comm=${4:-crasher} uid=${5:-0}
@@ -21,12 +39,8 @@ verify_record() {
     if jq -e . "$f" >/dev/null 2>&1; then pass "record is valid JSON"; else fail "record is not valid JSON" "$(head -c 500 "$f")"; fi
     assert_match '^coroner\.crash-record/1' "$(rec "$pid" .schema)" "record schema"
     assert_eq "$name" "$(rec "$pid" .id)" "record id is the entry name"
-    assert_eq "$pid" "$(rec "$pid" .process.pid)" "record process.pid"
-    assert_eq "$uid" "$(rec "$pid" .process.uid)" "record process.uid"
-    assert_eq "$sig" "$(rec "$pid" .signal.number)" "record signal.number"
-    assert_eq "$(signal_name "$sig")" "$(rec "$pid" .signal.name)" "record signal.name"
-    assert_eq "$comm" "$(rec "$pid" .process.comm)" "record process.comm"
-    assert_eq "$(readlink -f "$CORONER_CRASHER")" "$(rec "$pid" .process.exe)" "record process.exe"
+    assert_crash_identity record "$(signal_name "$sig")" record_member \
+        .process.pid .process.uid .signal.number .signal.name .process.comm .process.exe
     assert_eq "$BOOT_ID" "$(rec "$pid" .boot_id)" "record boot_id"
     assert_eq "$state" "$(rec "$pid" .core.state)" "record core.state"
 
@@ -135,12 +149,8 @@ verify_journal() {
     fi
     printf '%s\n' "$e" >"$LOGDIR/journal.$pid.json"
     pass "journal entry for pid $pid"
-    assert_eq "$pid" "$(jfield "$e" COREDUMP_PID)" "journal COREDUMP_PID"
-    assert_eq "$uid" "$(jfield "$e" COREDUMP_UID)" "journal COREDUMP_UID"
-    assert_eq "$sig" "$(jfield "$e" COREDUMP_SIGNAL)" "journal COREDUMP_SIGNAL"
-    assert_eq "SIG$(signal_name "$sig")" "$(jfield "$e" COREDUMP_SIGNAL_NAME)" "journal COREDUMP_SIGNAL_NAME"
-    assert_eq "$comm" "$(jfield "$e" COREDUMP_COMM)" "journal COREDUMP_COMM"
-    assert_eq "$(readlink -f "$CORONER_CRASHER")" "$(jfield "$e" COREDUMP_EXE)" "journal COREDUMP_EXE"
+    assert_crash_identity journal "SIG$(signal_name "$sig")" journal_member \
+        COREDUMP_PID COREDUMP_UID COREDUMP_SIGNAL COREDUMP_SIGNAL_NAME COREDUMP_COMM COREDUMP_EXE
     assert_eq "$(rec "$pid" .timestamp_usec)" "$(jfield "$e" COREDUMP_TIMESTAMP)" "journal COREDUMP_TIMESTAMP"
     assert_eq "$(record_path "$pid")" "$(jfield "$e" CORONER_RECORD)" "journal CORONER_RECORD"
     case $state in
