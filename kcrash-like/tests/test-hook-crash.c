@@ -42,10 +42,26 @@ static void release_and_reap(HookCrasher *c, CoronerAppInfo *app, int signo)
     hook_test_assert_killed_by(hook_crasher_wait_exit(c), signo);
 }
 
+/*
+ * Runs a crasher (with env, may be NULL) to its sync point and returns what
+ * the reader finds, its identity checked.
+ */
+static CoronerAppInfo *crash_and_read(const char *binary, const char *mode, const char *const *env,
+                                      HookCrasher **ret, CoronerHookCrash *crash)
+{
+    HookCrasher *c = hook_crasher_spawn(binary, mode, TRUE, env);
+    hook_crasher_wait_crashed(c);
+    g_autoptr(GError) error = NULL;
+    CoronerAppInfo *app = hook_test_read_metadata(c->crashed_pid, c->crashed_pid, crash, &error);
+    g_assert_no_error(error);
+    hook_test_assert_crasher_metadata(app, mode);
+    *ret = c;
+    return app;
+}
+
 static void check_crash(const CrashCase *t, const CoronerAppInfo *app,
                         const CoronerHookCrash *crash, pid_t pid)
 {
-    hook_test_assert_crasher_metadata(app, t->mode);
     g_assert_cmpint(crash->signal_number, ==, t->signo);
     g_assert_true(crash->has_code);
     if (t->code == OVERFLOW_CODE) {
@@ -74,40 +90,22 @@ static void run_case(gconstpointer data)
 {
     const CrashCase *t = data;
     const char *binary = t->cxx ? hook_test_crasher_cxx_path() : hook_test_crasher_path();
-    g_autoptr(HookCrasher) c = hook_crasher_spawn(binary, t->mode, TRUE, NULL);
-    hook_crasher_wait_crashed(c);
+    g_autoptr(HookCrasher) c = NULL;
+    CoronerHookCrash crash;
+    CoronerAppInfo *app = crash_and_read(binary, t->mode, NULL, &c, &crash);
     g_assert_cmpint(c->crashed_pid, ==, c->pid);
     g_assert_cmpint(c->crashed_signo, ==, t->signo);
-
-    g_autoptr(GError) error = NULL;
-    CoronerHookCrash crash;
-    CoronerAppInfo *app = hook_test_read_metadata(c->pid, c->pid, &crash, &error);
-    g_assert_no_error(error);
     check_crash(t, app, &crash, c->pid);
     release_and_reap(c, app, t->signo);
     if (t->output)
         g_assert_nonnull(strstr(c->output->str, t->output));
 }
 
-/* Runs a crasher to its sync point and returns what the reader finds. */
-static CoronerAppInfo *crash_and_read(const char *binary, const char *mode, HookCrasher **ret,
-                                      CoronerHookCrash *crash)
-{
-    HookCrasher *c = hook_crasher_spawn(binary, mode, TRUE, NULL);
-    hook_crasher_wait_crashed(c);
-    g_autoptr(GError) error = NULL;
-    CoronerAppInfo *app = hook_test_read_metadata(c->crashed_pid, c->crashed_pid, crash, &error);
-    g_assert_no_error(error);
-    *ret = c;
-    return app;
-}
-
 static void test_two_threads(void)
 {
     HookCrasher *c;
     CoronerHookCrash crash;
-    CoronerAppInfo *app = crash_and_read(hook_test_crasher_path(), "two-threads", &c, &crash);
-    hook_test_assert_crasher_metadata(app, "two-threads");
+    CoronerAppInfo *app = crash_and_read(hook_test_crasher_path(), "two-threads", NULL, &c, &crash);
     g_assert_cmpint(crash.signal_number, ==, SIGSEGV);
     g_assert_cmpint(crash.code, ==, SEGV_MAPERR);
     /* Exactly one of them owns the report; the other waits and dies with the process. */
@@ -140,8 +138,7 @@ static void test_annotation_race(void)
         HookCrasher *c;
         CoronerHookCrash crash;
         CoronerAppInfo *app =
-            crash_and_read(hook_test_crasher_path(), "annotation-race", &c, &crash);
-        hook_test_assert_crasher_metadata(app, "annotation-race");
+            crash_and_read(hook_test_crasher_path(), "annotation-race", NULL, &c, &crash);
         g_assert_cmpstr(app->crashed_thread_name, ==, "crasher-racer");
         g_assert_cmpint(crash.code, ==, SI_TKILL);
         const char *race = hook_test_annotation(app, "race");
@@ -164,9 +161,8 @@ static void test_init_twice(void)
 {
     HookCrasher *c;
     CoronerHookCrash crash;
-    CoronerAppInfo *app = crash_and_read(hook_test_crasher_path(), "init-twice", &c, &crash);
+    CoronerAppInfo *app = crash_and_read(hook_test_crasher_path(), "init-twice", NULL, &c, &crash);
     /* The second init changed nothing: the first identity stays. */
-    hook_test_assert_crasher_metadata(app, "init-twice");
     g_assert_cmpint(crash.signal_number, ==, SIGSEGV);
     release_and_reap(c, app, SIGSEGV);
     g_autofree char *expected = g_strdup_printf("second init: %d", -EALREADY);
@@ -178,8 +174,8 @@ static void test_prev_handler(void)
 {
     HookCrasher *c;
     CoronerHookCrash crash;
-    CoronerAppInfo *app = crash_and_read(hook_test_crasher_path(), "prev-handler", &c, &crash);
-    hook_test_assert_crasher_metadata(app, "prev-handler");
+    CoronerAppInfo *app =
+        crash_and_read(hook_test_crasher_path(), "prev-handler", NULL, &c, &crash);
     g_assert_cmpstr(crash.previous_handler, ==, "called");
     release_and_reap(c, app, SIGSEGV);
     /* The application's own handler ran, and the process still died by SIGSEGV. */
@@ -191,10 +187,9 @@ static void test_fork_child(void)
 {
     HookCrasher *c;
     CoronerHookCrash crash;
-    CoronerAppInfo *app = crash_and_read(hook_test_crasher_path(), "fork-child", &c, &crash);
+    CoronerAppInfo *app = crash_and_read(hook_test_crasher_path(), "fork-child", NULL, &c, &crash);
     g_assert_cmpint(c->crashed_pid, !=, c->pid);
     /* The child inherited the metadata and added its own; the region names the child. */
-    hook_test_assert_crasher_metadata(app, "fork-child");
     g_assert_cmpstr(hook_test_annotation(app, "process"), ==, "child");
     const CoronerBreadcrumb *last = app->breadcrumbs->pdata[app->breadcrumbs->len - 1];
     g_assert_cmpstr(last->message, ==, "in the forked child");
@@ -257,7 +252,7 @@ static void test_transport(void)
     const char *expected = hook_test_kernel_has_anon_names() ? "anon-name" : "memfd";
     HookCrasher *c;
     CoronerHookCrash crash;
-    CoronerAppInfo *app = crash_and_read(hook_test_crasher_path(), "segv", &c, &crash);
+    CoronerAppInfo *app = crash_and_read(hook_test_crasher_path(), "segv", NULL, &c, &crash);
     g_assert_cmpstr(crash.transport, ==, expected);
     g_test_message("default transport on this kernel: %s", crash.transport);
     release_and_reap(c, app, SIGSEGV);
@@ -265,13 +260,8 @@ static void test_transport(void)
 
     /* The memfd fallback, forced. */
     const char *env[] = {"CORONER_HOOK_TRANSPORT=memfd", NULL};
-    c = hook_crasher_spawn(hook_test_crasher_path(), "segv", TRUE, env);
-    hook_crasher_wait_crashed(c);
-    g_autoptr(GError) error = NULL;
-    app = hook_test_read_metadata(c->pid, c->pid, &crash, &error);
-    g_assert_no_error(error);
+    app = crash_and_read(hook_test_crasher_path(), "segv", env, &c, &crash);
     g_assert_cmpstr(crash.transport, ==, "memfd");
-    hook_test_assert_crasher_metadata(app, "segv");
     release_and_reap(c, app, SIGSEGV);
     hook_crasher_free(c);
 }
@@ -337,7 +327,7 @@ static void test_cxx_exception(const char *mode, const char *type, const char *w
 {
     HookCrasher *c;
     CoronerHookCrash crash;
-    CoronerAppInfo *app = crash_and_read(hook_test_crasher_cxx_path(), mode, &c, &crash);
+    CoronerAppInfo *app = crash_and_read(hook_test_crasher_cxx_path(), mode, NULL, &c, &crash);
     g_assert_cmpint(crash.signal_number, ==, SIGABRT);
     g_assert_cmpstr(app->exception_type, ==, type);
     g_assert_cmpstr(app->exception_what, ==, what);
