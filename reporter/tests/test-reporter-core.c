@@ -263,6 +263,16 @@ static const char *innermost_function(const CoronerCrashRecord *r)
     return frame->function;
 }
 
+/* The record id of store, read back. */
+static CoronerCrashRecord *load_stored(const char *store, const char *id)
+{
+    g_autofree char *name = g_strconcat(id, ".json", NULL);
+    g_autofree char *path = g_build_filename(store, name, NULL);
+    CoronerCrashRecord *r = coroner_crash_record_load_at(AT_FDCWD, path, NULL);
+    g_assert_nonnull(r);
+    return r;
+}
+
 static void test_backtrace_cache(void)
 {
     g_autofree char *store = g_build_filename(scratch, "cache-store", NULL);
@@ -270,8 +280,6 @@ static void test_backtrace_cache(void)
     gint64 now = g_get_real_time();
     g_autofree char *id = NULL;
     g_autofree char *other_id = NULL;
-    g_autofree char *record_name = NULL;
-    g_autofree char *record_path = NULL;
     g_autofree char *file = NULL;
     g_autoptr(CoronerCrashRecord) record = NULL;
     g_autoptr(GError) error = NULL;
@@ -280,13 +288,10 @@ static void test_backtrace_cache(void)
     g_assert_cmpint(g_mkdir(store, 0755), ==, 0);
     id = write_record(store, "crasher", getuid(), 200, now);
     other_id = write_record(store, "crasher", getuid(), 201, now);
-    record_name = g_strconcat(id, ".json", NULL);
-    record_path = g_build_filename(store, record_name, NULL);
-    file = g_build_filename(dir, record_name, NULL);
+    file = g_strconcat(dir, G_DIR_SEPARATOR_S, id, ".json", NULL);
 
     /* Nothing kept yet: the record keeps its own backtrace, and that is no error. */
-    record = coroner_crash_record_load_at(AT_FDCWD, record_path, NULL);
-    g_assert_nonnull(record);
+    record = load_stored(store, id);
     set_backtrace(record, "??", 0.2);
     g_assert_false(coroner_backtrace_cache_apply(dir, record, &error));
     g_assert_no_error(error);
@@ -309,7 +314,7 @@ static void test_backtrace_cache(void)
 
     /* Applied to a fresh copy of the record: the kept backtrace wins. */
     {
-        g_autoptr(CoronerCrashRecord) fresh = coroner_crash_record_load_at(AT_FDCWD, record_path, NULL);
+        g_autoptr(CoronerCrashRecord) fresh = load_stored(store, id);
         set_backtrace(fresh, "??", 0.2);
         g_assert_true(coroner_backtrace_cache_apply(dir, fresh, &error));
         g_assert_no_error(error);
@@ -404,8 +409,6 @@ static void test_crash_uses_kept_backtrace(void)
     g_autofree char *conf = g_build_filename(config_dir, "reporting.conf", NULL);
     gint64 now = g_get_real_time();
     g_autofree char *id = NULL;
-    g_autofree char *name = NULL;
-    g_autofree char *path = NULL;
     g_autofree char *dsn = NULL;
     g_autofree char *envelope_text = NULL;
     g_autoptr(CoronerCrashRecord) better = NULL;
@@ -417,9 +420,7 @@ static void test_crash_uses_kept_backtrace(void)
 
     g_assert_cmpint(g_mkdir(store, 0755), ==, 0);
     id = write_record(store, "crasher", getuid(), 300, now);
-    name = g_strconcat(id, ".json", NULL);
-    path = g_build_filename(store, name, NULL);
-    better = coroner_crash_record_load_at(AT_FDCWD, path, NULL);
+    better = load_stored(store, id);
     set_backtrace(better, "better_function", 0.9);
     g_assert_true(coroner_backtrace_cache_save(NULL, better, &error));
     g_assert_no_error(error);
