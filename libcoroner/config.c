@@ -90,27 +90,12 @@ gboolean coroner_parse_size(const char *text, CoronerSize *ret, GError **error)
         *ret = (CoronerSize){.bytes = value > 0 ? CORONER_SIZE_UNSET : 0, .percent = value};
         return TRUE;
     }
-    uint64_t factor = 1;
-    switch (g_ascii_toupper(*end)) {
-    case '\0':
-    case 'B':
-        factor = 1;
-        break;
-    case 'K':
-        factor = UINT64_C(1) << 10;
-        break;
-    case 'M':
-        factor = UINT64_C(1) << 20;
-        break;
-    case 'G':
-        factor = UINT64_C(1) << 30;
-        break;
-    case 'T':
-        factor = UINT64_C(1) << 40;
-        break;
-    default:
+    /* No suffix or B is bytes; K, M, G, T are powers of 1024. */
+    static const char units[] = "BKMGT";
+    const char *unit = *end ? strchr(units, g_ascii_toupper(*end)) : units;
+    if (!unit)
         goto invalid;
-    }
+    uint64_t factor = UINT64_C(1) << (10 * (unit - units));
     if (*end && end[1] != '\0' && g_ascii_strcasecmp(end + 1, "iB") != 0 &&
         g_ascii_strcasecmp(end + 1, "B") != 0)
         goto invalid;

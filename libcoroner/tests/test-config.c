@@ -18,6 +18,10 @@ static void test_sizes(void)
         {"2G", UINT64_C(2) << 30, 0},
         {"1.5M", 3u << 19, 0},
         {"4GiB", UINT64_C(4) << 30, 0},
+        {"7B", 7, 0},
+        {"2k", 2048, 0},
+        {"3 M", UINT64_C(3) << 20, 0},
+        {"1T", UINT64_C(1) << 40, 0},
         {" 10% ", CORONER_SIZE_UNSET, 10},
         {"infinity", UINT64_MAX, 0},
     };
