@@ -11,12 +11,12 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { checkAgainstRecord, parse } from "./envelope-checks.mjs";
+import { done, test } from "./tap.mjs";
 
 const { values: args } = parseArgs({ options: { tool: { type: "string" }, "make-record": { type: "string" } } });
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sentry-envelopes-"));
 const DSN = "https://0123456789abcdef0123456789abcdef@sentry.example.org/prefix/42";
 const SECRET = `env-secret-${process.pid}-b0b5`;
-let n = 0, failures = 0;
 
 function run(cmd, argv, encoding = "utf8") {
   const r = spawnSync(cmd, argv, { encoding, maxBuffer: 256 << 20 });
@@ -30,16 +30,6 @@ function record(name, ...extra) {
 }
 function envelope(rec, ...extra) {
   return run(args.tool, ["envelope", rec, "--dsn", DSN, "--no-journal", ...extra], "buffer");
-}
-async function test(name, fn) {
-  n++;
-  try {
-    await fn();
-    console.log(`ok ${n} - ${name}`);
-  } catch (e) {
-    failures++;
-    console.log(`not ok ${n} - ${name}\n${String(e.stack ?? e).split("\n").map((l) => `# ${l}`).join("\n")}`);
-  }
 }
 const load = (p) => JSON.parse(fs.readFileSync(p, "utf8"));
 
@@ -130,6 +120,4 @@ try {
 } finally {
   fs.rmSync(tmp, { recursive: true, force: true });
 }
-console.log(`1..${n}`);
-console.log(`# ${n - failures} passed, ${failures} failed`);
-process.exit(failures ? 1 : 0);
+done();

@@ -16,6 +16,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { checkAgainstRecord, checkEvent, checkFeedback, debugIdOf, feedbackIdFor, parse } from "./envelope-checks.mjs";
 import { ENVELOPE_EVENT, envelopeOf, startSpotlight, subscribe } from "./spotlight.mjs";
+import { done, test } from "./tap.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -27,8 +28,6 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sentry-spotlight-"));
 // coronerctl symbolizes as nobody when run by root: the victim must be readable to it.
 fs.chmodSync(tmp, 0o755);
 const children = [];
-let failures = 0;
-let count = 0;
 
 function run(cmd, argv, opts = {}) {
   const r = spawnSync(cmd, argv, { encoding: opts.encoding ?? "utf8", maxBuffer: 64 << 20, ...opts });
@@ -77,18 +76,6 @@ async function submitAndReadBack(port, stream, recordPath, name, { comment, secr
     if (secret) assert.ok(!JSON.stringify(byType.feedback[0].parsed).includes(secret), "secret in the feedback");
   }
   return { eventId, event, record };
-}
-
-async function test(name, fn) {
-  count++;
-  try {
-    await fn();
-    console.log(`ok ${count} - ${name}`);
-  } catch (e) {
-    failures++;
-    console.log(`not ok ${count} - ${name}`);
-    console.log(String(e.stack ?? e).split("\n").map((l) => `# ${l}`).join("\n"));
-  }
 }
 
 // Started inside the try, so that the finally stops Spotlight even when it
@@ -184,6 +171,4 @@ try {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
   fs.rmSync(tmp, { recursive: true, force: true });
 }
-console.log(`1..${count}`);
-console.log(`# ${count - failures} passed, ${failures} failed`);
-process.exit(failures ? 1 : 0);
+done();
