@@ -54,11 +54,23 @@ char *ctl_format_bytes(uint64_t bytes)
     return g_strdup_printf("%.1f%c", v, units[u]);
 }
 
-/* "1000 (alice)", or the number alone when it names nobody; "-" when unknown. */
-static char *format_id(int64_t id, const char *name)
+/*
+ * id with the name the system gives it as a user (or, with group, as a
+ * group): "1000 (alice)", or the number alone when it names nobody; "-" when
+ * unknown.
+ */
+static char *format_id(int64_t id, gboolean group)
 {
     if (id < 0)
         return g_strdup("-");
+    char buf[4096];
+    struct passwd pw, *user = NULL;
+    struct group gr, *grp = NULL;
+    const char *name = NULL;
+    if (group && getgrgid_r((gid_t)id, &gr, buf, sizeof buf, &grp) == 0 && grp)
+        name = grp->gr_name;
+    else if (!group && getpwuid_r((uid_t)id, &pw, buf, sizeof buf, &user) == 0 && user)
+        name = user->pw_name;
     if (name)
         return g_strdup_printf("%" G_GINT64_FORMAT " (%s)", id, name);
     return g_strdup_printf("%" G_GINT64_FORMAT, id);
@@ -66,18 +78,10 @@ static char *format_id(int64_t id, const char *name)
 
 char *ctl_format_uid(int64_t uid)
 {
-    struct passwd pw, *found = NULL;
-    char buf[4096];
-    if (uid >= 0 && getpwuid_r((uid_t)uid, &pw, buf, sizeof buf, &found) != 0)
-        found = NULL;
-    return format_id(uid, found ? found->pw_name : NULL);
+    return format_id(uid, FALSE);
 }
 
 char *ctl_format_gid(int64_t gid)
 {
-    struct group gr, *found = NULL;
-    char buf[4096];
-    if (gid >= 0 && getgrgid_r((gid_t)gid, &gr, buf, sizeof buf, &found) != 0)
-        found = NULL;
-    return format_id(gid, found ? found->gr_name : NULL);
+    return format_id(gid, TRUE);
 }

@@ -7,6 +7,7 @@
 #include <glib.h>
 #include <string.h>
 
+#include "coronerctl-format.h"
 #include "coronerctl-match.h"
 #include "coronerctl-time.h"
 #include "crash-index.h"
@@ -279,8 +280,29 @@ static void test_systemd_coredump_fields(void)
     g_assert_cmpuint(none->threads->len, ==, 0);
 }
 
+/* Ids with the names the system gives them (root is 0 as user and group on Linux). */
+static void test_format_ids(void)
+{
+    struct {
+        char *got;
+        const char *want;
+    } cases[] = {
+        {ctl_format_uid(0), "0 (root)"},
+        {ctl_format_gid(0), "0 (root)"},
+        {ctl_format_uid(-1), "-"},
+        {ctl_format_gid(-1), "-"},
+        {ctl_format_uid(4000000), "4000000"},
+        {ctl_format_gid(4000000), "4000000"},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_assert_cmpstr(cases[i].got, ==, cases[i].want);
+        g_free(cases[i].got);
+    }
+}
+
 static const CoronerTestCase tests[] = {
     {"/coronerctl/time", test_time},
+    {"/coronerctl/format-ids", test_format_ids},
     {"/coronerctl/short-id-lengths", test_short_id_lengths},
     {"/coronerctl/lookup", test_lookup},
     {"/coronerctl/matches", test_matches},
