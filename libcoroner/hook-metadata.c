@@ -19,6 +19,7 @@
 
 /* The layout contract is owned by the hook library; both sides compile it. */
 #include "coroner-hook-layout.h"
+#include "keyed.h"
 
 #define MAPS_MAX_BYTES (64u * 1024u * 1024u)
 #define SMALL_PROC_FILE_MAX (64u * 1024u)
@@ -494,36 +495,26 @@ static void parse_annotations(const Region *r, CoronerAppInfo *app, guint *dropp
     }
 }
 
-typedef struct {
-    uint64_t ordinal;
-    CoronerBreadcrumb *crumb;
-} OrderedCrumb;
-
-static gint compare_crumbs(gconstpointer a, gconstpointer b)
-{
-    const OrderedCrumb *x = a, *y = b;
-    return x->ordinal < y->ordinal ? -1 : x->ordinal > y->ordinal ? 1 : 0;
-}
-
 static void parse_breadcrumbs(const Region *r, CoronerAppInfo *app, guint *dropped)
 {
     const struct coroner_hook_table *t = &r->h.breadcrumbs;
-    GArray *crumbs = g_array_new(FALSE, FALSE, sizeof(OrderedCrumb));
+    /* The ring's slots are in no order: its ordinals say which crumb came first. */
+    GArray *crumbs = g_array_new(FALSE, FALSE, sizeof(CoronerKeyed));
     for (uint32_t i = 0; i < t->count; i++) {
         uint64_t e = entry_offset(t, i);
         if (!slot_usable(r, e, dropped, NULL))
             continue;
-        OrderedCrumb c = {.ordinal = u64_at(r, e + CORONER_HOOK_BREADCRUMB_ORDINAL)};
-        c.crumb = g_new0(CoronerBreadcrumb, 1);
-        c.crumb->timestamp_usec = (int64_t)u64_at(r, e + CORONER_HOOK_BREADCRUMB_TIMESTAMP);
-        c.crumb->message = text_at(r, e + CORONER_HOOK_BREADCRUMB_MESSAGE, t->cap1);
-        if (!c.crumb->message)
-            c.crumb->message = g_strdup("");
+        CoronerBreadcrumb *crumb = g_new0(CoronerBreadcrumb, 1);
+        crumb->timestamp_usec = (int64_t)u64_at(r, e + CORONER_HOOK_BREADCRUMB_TIMESTAMP);
+        crumb->message = text_at(r, e + CORONER_HOOK_BREADCRUMB_MESSAGE, t->cap1);
+        if (!crumb->message)
+            crumb->message = g_strdup("");
+        CoronerKeyed c = {(int64_t)u64_at(r, e + CORONER_HOOK_BREADCRUMB_ORDINAL), crumb};
         g_array_append_val(crumbs, c);
     }
-    g_array_sort(crumbs, compare_crumbs);
+    g_array_sort(crumbs, coroner_keyed_compare);
     for (guint i = 0; i < crumbs->len; i++)
-        g_ptr_array_add(app->breadcrumbs, g_array_index(crumbs, OrderedCrumb, i).crumb);
+        g_ptr_array_add(app->breadcrumbs, g_array_index(crumbs, CoronerKeyed, i).item);
     g_array_free(crumbs, TRUE);
 }
 

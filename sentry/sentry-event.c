@@ -10,6 +10,7 @@
 #include "sentry-dsn.h"
 #include "sentry-envelope.h"
 #include "str-util.h"
+#include "keyed.h"
 
 /* Sentry truncates tag values longer than this; we cut them ourselves, predictably. */
 #define MAX_TAG_VALUE 200
@@ -347,58 +348,44 @@ static double usec_to_seconds(int64_t usec)
     return (double)usec / (double)G_USEC_PER_SEC;
 }
 
-typedef struct {
-    int64_t usec;
-    JsonObject *crumb;
-} Crumb;
-
-static int crumb_compare(gconstpointer a, gconstpointer b)
+/* A breadcrumb of the event, put in crumbs by its time. */
+static void add_breadcrumb(GArray *crumbs, int64_t usec, const char *category, const char *level,
+                           const char *message)
 {
-    const Crumb *x = a, *y = b;
-    return x->usec < y->usec ? -1 : x->usec > y->usec ? 1 : 0;
+    JsonObject *o = json_object_new();
+    json_object_set_double_member(o, "timestamp", usec_to_seconds(usec));
+    json_object_set_string_member(o, "type", "default");
+    json_object_set_string_member(o, "category", category);
+    json_object_set_string_member(o, "level", level);
+    set_string_if(o, "message", message);
+    CoronerKeyed c = {usec, o};
+    g_array_append_val(crumbs, c);
 }
 
 static JsonObject *build_breadcrumbs(const CoronerCrashRecord *r, GPtrArray *journal_lines)
 {
-    g_autoptr(GArray) crumbs = g_array_new(FALSE, FALSE, sizeof(Crumb));
-    if (r->app) {
-        for (guint i = 0; i < r->app->breadcrumbs->len; i++) {
-            const CoronerBreadcrumb *b = r->app->breadcrumbs->pdata[i];
-            JsonObject *o = json_object_new();
-            json_object_set_double_member(o, "timestamp", usec_to_seconds(b->timestamp_usec));
-            json_object_set_string_member(o, "type", "default");
-            json_object_set_string_member(o, "category", "app");
-            json_object_set_string_member(o, "level", "info");
-            set_string_if(o, "message", b->message);
-            Crumb c = {b->timestamp_usec, o};
-            g_array_append_val(crumbs, c);
-        }
+    g_autoptr(GArray) crumbs = g_array_new(FALSE, FALSE, sizeof(CoronerKeyed));
+    for (guint i = 0; r->app && i < r->app->breadcrumbs->len; i++) {
+        const CoronerBreadcrumb *b = r->app->breadcrumbs->pdata[i];
+        add_breadcrumb(crumbs, b->timestamp_usec, "app", "info", b->message);
     }
-    if (journal_lines) {
-        for (guint i = 0; i < journal_lines->len; i++) {
-            const CoronerSentryJournalLine *l = journal_lines->pdata[i];
-            JsonObject *o = json_object_new();
-            json_object_set_double_member(o, "timestamp", usec_to_seconds(l->timestamp_usec));
-            json_object_set_string_member(o, "type", "default");
-            json_object_set_string_member(o, "category", "journal");
-            json_object_set_string_member(o, "level", level_from_priority(l->priority));
-            set_string_if(o, "message", l->message);
-            Crumb c = {l->timestamp_usec, o};
-            g_array_append_val(crumbs, c);
-        }
+    for (guint i = 0; journal_lines && i < journal_lines->len; i++) {
+        const CoronerSentryJournalLine *l = journal_lines->pdata[i];
+        add_breadcrumb(crumbs, l->timestamp_usec, "journal", level_from_priority(l->priority),
+                       l->message);
     }
-    /* g_array_sort is a stable merge sort: equal times keep hook-before-journal order. */
-    g_array_sort(crumbs, crumb_compare);
+    /* The sort is stable: equal times keep hook-before-journal order. */
+    g_array_sort(crumbs, coroner_keyed_compare);
     guint skip = crumbs->len > CORONER_SENTRY_MAX_BREADCRUMBS
                      ? crumbs->len - CORONER_SENTRY_MAX_BREADCRUMBS
                      : 0;
     JsonArray *values = json_array_new();
     for (guint i = 0; i < crumbs->len; i++) {
-        Crumb *c = &g_array_index(crumbs, Crumb, i);
+        JsonObject *crumb = g_array_index(crumbs, CoronerKeyed, i).item;
         if (i < skip)
-            json_object_unref(c->crumb);
+            json_object_unref(crumb);
         else
-            json_array_add_object_element(values, c->crumb);
+            json_array_add_object_element(values, crumb);
     }
     JsonObject *breadcrumbs = json_object_new();
     json_object_set_array_member(breadcrumbs, "values", values);
