@@ -508,6 +508,24 @@ bool coroner_core_prstatus_signal(const CoronerCoreParser *p, const CoronerCoreN
     return true;
 }
 
+int coroner_core_thread_sp(const CoronerCoreParser *p, const CoronerCoreNote *note,
+                           uint64_t **sps, size_t *n_sps, size_t max)
+{
+    uint64_t sp;
+    if (note->type != NT_PRSTATUS || !coroner_core_note_is_kernel(note, "CORE"))
+        return 0;
+    if (!coroner_core_prstatus_sp(p, note, &sp))
+        return -1;
+    if (*n_sps >= max)
+        return 1;
+    uint64_t *grown = realloc(*sps, (*n_sps + 1) * sizeof *grown);
+    if (grown) {
+        *sps = grown;
+        grown[(*n_sps)++] = sp;
+    }
+    return 1;
+}
+
 bool coroner_core_prstatus_sp(const CoronerCoreParser *p, const CoronerCoreNote *note,
                               uint64_t *ret_sp)
 {

@@ -125,6 +125,14 @@ bool coroner_core_prstatus_signal(const CoronerCoreParser *p, const CoronerCoreN
                                   int *ret_signal);
 bool coroner_core_prstatus_sp(const CoronerCoreParser *p, const CoronerCoreNote *note,
                               uint64_t *ret_sp);
+/*
+ * For a parser's note(): when note is a thread's NT_PRSTATUS, its stack
+ * pointer is appended to *sps (*n_sps used, at most max; a failed allocation
+ * leaves it out) and the answer is 1, or -1 when this architecture's stack
+ * pointer is not known; 0 for any other note.
+ */
+int coroner_core_thread_sp(const CoronerCoreParser *p, const CoronerCoreNote *note,
+                           uint64_t **sps, size_t *n_sps, size_t max);
 
 /* A note named "CORE" or "LINUX" (the kernel's), as the types are only unique per name. */
 bool coroner_core_note_is_kernel(const CoronerCoreNote *note, const char *name);

@@ -178,21 +178,14 @@ int minimal_on_note(void *user, const CoronerCoreParser *p, const CoronerCoreNot
     CoronerMinimalCore *m = user;
     bool kernel = coroner_core_note_is_kernel(note, "CORE");
     bool linux_note = coroner_core_note_is_kernel(note, "LINUX");
-    if (kernel && note->type == NT_PRSTATUS) {
+    int thread = coroner_core_thread_sp(p, note, &m->sps, &m->n_sps, SIZE_MAX);
+    if (thread != 0) {
         m->threads++;
         m->stats.threads++;
-        uint64_t sp;
-        if (coroner_core_prstatus_sp(p, note, &sp)) {
-            uint64_t *sps = realloc(m->sps, (m->n_sps + 1) * sizeof *sps);
-            if (sps) {
-                m->sps = sps;
-                m->sps[m->n_sps++] = sp;
-            }
-        } else {
-            minimal_warn(m, "the minimal core does not know this architecture's stack pointer: "
-                    "no thread stacks were kept");
-        }
     }
+    if (thread < 0)
+        minimal_warn(m, "the minimal core does not know this architecture's stack pointer: "
+                        "no thread stacks were kept");
     if (kernel && note->type == NT_FILE && note->desc && !m->o->maps)
         parse_nt_file(m, p, note);
     if (kernel && note->type == NT_AUXV && note->desc)

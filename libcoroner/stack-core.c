@@ -190,20 +190,8 @@ static int on_headers(void *user, const CoronerCoreParser *parser)
 static int on_note(void *user, const CoronerCoreParser *parser, const CoronerCoreNote *note)
 {
     CoronerStackCore *s = user;
-    uint64_t sp;
-    if (note->type != NT_PRSTATUS || !coroner_core_note_is_kernel(note, "CORE"))
-        return 0;
-    if (!coroner_core_prstatus_sp(parser, note, &sp)) {
+    if (coroner_core_thread_sp(parser, note, &s->sps, &s->n_sps, MAX_THREADS) < 0)
         s->unknown_machine = true;
-        return 0;
-    }
-    if (s->n_sps >= MAX_THREADS)
-        return 0;
-    uint64_t *sps = realloc(s->sps, (s->n_sps + 1) * sizeof *sps);
-    if (!sps)
-        return 0;
-    s->sps = sps;
-    s->sps[s->n_sps++] = sp;
     return 0;
 }
 

@@ -447,6 +447,18 @@ static void test_i386(void)
     g_assert_nonnull(strstr(text, "ELF32"));
     g_assert_nonnull(strstr(text, "Intel 80386"));
     g_assert_nonnull(strstr(text, "pid: 4242"));
+
+    /* A machine whose stack pointer we do not know: the thread counts, no stack is kept, and the
+     * warning says why. */
+    ((Elf32_Ehdr *)core->data)->e_machine = EM_ARM;
+    CoronerMinimalStats arm_stats;
+    g_autofree char *arm_warning = NULL;
+    g_autoptr(GByteArray) arm =
+        build_minimal(core->data, core->len, &o, 1, 0, &arm_stats, &arm_warning, NULL);
+    g_assert_cmpuint(arm_stats.threads, ==, 1);
+    g_assert_cmpuint(arm_stats.stacks, ==, 0);
+    g_assert_nonnull(arm_warning);
+    g_assert_nonnull(strstr(arm_warning, "stack pointer"));
 }
 
 static void test_recept_parse(void)
