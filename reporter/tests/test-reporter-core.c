@@ -273,25 +273,29 @@ static CoronerCrashRecord *load_stored(const char *store, const char *id)
     return r;
 }
 
+/* A new store called name under scratch, with a record of a crasher (pid, at usec): its id in
+ * *ret_id. */
+static char *store_with_crash(const char *name, gint64 pid, gint64 usec, char **ret_id)
+{
+    char *store = g_build_filename(scratch, name, NULL);
+    g_assert_cmpint(g_mkdir(store, 0755), ==, 0);
+    *ret_id = write_record(store, "crasher", getuid(), pid, usec);
+    return store;
+}
+
 static void test_backtrace_cache(void)
 {
-    g_autofree char *store = g_build_filename(scratch, "cache-store", NULL);
-    g_autofree char *dir = g_build_filename(scratch, "kept", "backtraces", NULL);
     gint64 now = g_get_real_time();
     g_autofree char *id = NULL;
-    g_autofree char *other_id = NULL;
-    g_autofree char *file = NULL;
-    g_autoptr(CoronerCrashRecord) record = NULL;
+    g_autofree char *store = store_with_crash("cache-store", 200, now, &id);
+    g_autofree char *other_id = write_record(store, "crasher", getuid(), 201, now);
+    g_autofree char *dir = g_build_filename(scratch, "kept", "backtraces", NULL);
+    g_autofree char *file = g_strconcat(dir, G_DIR_SEPARATOR_S, id, ".json", NULL);
     g_autoptr(GError) error = NULL;
     struct stat st;
 
-    g_assert_cmpint(g_mkdir(store, 0755), ==, 0);
-    id = write_record(store, "crasher", getuid(), 200, now);
-    other_id = write_record(store, "crasher", getuid(), 201, now);
-    file = g_strconcat(dir, G_DIR_SEPARATOR_S, id, ".json", NULL);
-
     /* Nothing kept yet: the record keeps its own backtrace, and that is no error. */
-    record = load_stored(store, id);
+    g_autoptr(CoronerCrashRecord) record = load_stored(store, id);
     set_backtrace(record, "??", 0.2);
     g_assert_false(coroner_backtrace_cache_apply(dir, record, &error));
     g_assert_no_error(error);
@@ -404,11 +408,11 @@ static void test_backtrace_cache(void)
 /* The crash the reporter shows, reviews and sends carries the kept backtrace (the default directory). */
 static void test_crash_uses_kept_backtrace(void)
 {
-    g_autofree char *store = g_build_filename(scratch, "kept-store", NULL);
-    g_autofree char *config_dir = g_build_filename(scratch, "config", "coroner", NULL);
-    g_autofree char *conf = g_build_filename(config_dir, "reporting.conf", NULL);
     gint64 now = g_get_real_time();
     g_autofree char *id = NULL;
+    g_autofree char *store = store_with_crash("kept-store", 300, now, &id);
+    g_autofree char *config_dir = g_build_filename(scratch, "config", "coroner", NULL);
+    g_autofree char *conf = g_build_filename(config_dir, "reporting.conf", NULL);
     g_autofree char *dsn = NULL;
     g_autofree char *envelope_text = NULL;
     g_autoptr(CoronerCrashRecord) better = NULL;
@@ -418,8 +422,6 @@ static void test_crash_uses_kept_backtrace(void)
     g_autoptr(GError) error = NULL;
     const CoronerCrashRecord *record;
 
-    g_assert_cmpint(g_mkdir(store, 0755), ==, 0);
-    id = write_record(store, "crasher", getuid(), 300, now);
     better = load_stored(store, id);
     set_backtrace(better, "better_function", 0.9);
     g_assert_true(coroner_backtrace_cache_save(NULL, better, &error));
