@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "coroner-debug-hint.h"
+#include "coroner-format.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -31,17 +32,12 @@ CoronerQuality coroner_debug_hint_quality(const CoronerCrashRecord *record)
 
 const char *coroner_debug_hint_quality_label(CoronerQuality quality)
 {
-    switch (quality) {
-    case CORONER_QUALITY_GOOD:
-        return _("Good");
-    case CORONER_QUALITY_PARTIAL:
-        return _("Partial");
-    case CORONER_QUALITY_POOR:
-        return _("Poor");
-    case CORONER_QUALITY_UNKNOWN:
-    default:
-        return _("Not available yet");
-    }
+    static const char *const labels[] = {
+        [CORONER_QUALITY_GOOD] = N_("Good"),
+        [CORONER_QUALITY_PARTIAL] = N_("Partial"),
+        [CORONER_QUALITY_POOR] = N_("Poor"),
+    };
+    return coroner_format_label(labels, G_N_ELEMENTS(labels), quality, N_("Not available yet"));
 }
 
 static const CoronerModule *find_module(const CoronerCrashRecord *record, const char *path)

@@ -43,28 +43,27 @@ char *coroner_format_when(gint64 usec, gint64 now_usec)
     }
 }
 
+const char *coroner_format_label(const char *const *labels, gsize n_labels, gint value,
+                                 const char *fallback)
+{
+    const char *label = value >= 0 && (gsize)value < n_labels ? labels[value] : NULL;
+    return _(label ? label : fallback);
+}
+
 const char *coroner_format_signal_reason(int signal_number)
 {
-    switch (signal_number) {
-    case SIGSEGV:
-        return _("it tried to use memory it was not allowed to use");
-    case SIGBUS:
-        return _("it tried to use memory that was no longer there");
-    case SIGABRT:
-        return _("it found a problem it could not recover from and stopped itself");
-    case SIGFPE:
-        return _("it made an arithmetic error, such as a division by zero");
-    case SIGILL:
-        return _("it tried to run an instruction the processor does not know");
-    case SIGTRAP:
-        return _("it stopped at a debugging trap");
-    case SIGSYS:
-        return _("it made a system call it was not allowed to make");
-    case SIGQUIT:
-        return _("it was asked to quit with a core dump");
-    default:
-        return _("it received a fatal signal");
-    }
+    static const char *const reasons[] = {
+        [SIGSEGV] = N_("it tried to use memory it was not allowed to use"),
+        [SIGBUS] = N_("it tried to use memory that was no longer there"),
+        [SIGABRT] = N_("it found a problem it could not recover from and stopped itself"),
+        [SIGFPE] = N_("it made an arithmetic error, such as a division by zero"),
+        [SIGILL] = N_("it tried to run an instruction the processor does not know"),
+        [SIGTRAP] = N_("it stopped at a debugging trap"),
+        [SIGSYS] = N_("it made a system call it was not allowed to make"),
+        [SIGQUIT] = N_("it was asked to quit with a core dump"),
+    };
+    return coroner_format_label(reasons, G_N_ELEMENTS(reasons), signal_number,
+                                N_("it received a fatal signal"));
 }
 
 char *coroner_format_signal(int signal_number)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "coroner-state.h"
+#include "coroner-format.h"
 
 #include <errno.h>
 #include <glib/gi18n.h>
@@ -47,19 +48,14 @@ CoronerReportState coroner_report_state_from_string(const char *text)
 
 const char *coroner_report_state_describe(CoronerReportState state)
 {
-    switch (state) {
-    case CORONER_REPORT_DISMISSED:
-        return _("Dismissed");
-    case CORONER_REPORT_QUEUED:
-        return _("Queued for sending");
-    case CORONER_REPORT_SENT:
-        return _("Sent");
-    case CORONER_REPORT_REJECTED:
-        return _("Rejected");
-    case CORONER_REPORT_NEW:
-    default:
-        return _("New");
-    }
+    static const char *const descriptions[] = {
+        [CORONER_REPORT_NEW] = N_("New"),
+        [CORONER_REPORT_DISMISSED] = N_("Dismissed"),
+        [CORONER_REPORT_QUEUED] = N_("Queued for sending"),
+        [CORONER_REPORT_SENT] = N_("Sent"),
+        [CORONER_REPORT_REJECTED] = N_("Rejected"),
+    };
+    return coroner_format_label(descriptions, G_N_ELEMENTS(descriptions), state, N_("New"));
 }
 
 static char *crash_group(const char *id)

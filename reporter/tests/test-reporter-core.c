@@ -4,6 +4,7 @@
  * words, hints, app matching, envelope display.
  */
 #include <fcntl.h>
+#include <signal.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -167,6 +168,25 @@ static void test_format(void)
     g_assert_true(g_str_has_prefix(long_ago, "on "));
     g_assert_true(g_str_has_prefix(segv, "SIGSEGV"));
     g_assert_nonnull(strstr(coroner_format_signal_reason(11), "memory"));
+}
+
+/* Labels of values: each its own, the fallback for a value without one or out of range. */
+static void test_labels(void)
+{
+    g_assert_cmpstr(coroner_format_signal_reason(SIGBUS), ==,
+                    "it tried to use memory that was no longer there");
+    g_assert_cmpstr(coroner_format_signal_reason(SIGQUIT), ==, "it was asked to quit with a core dump");
+    g_assert_cmpstr(coroner_format_signal_reason(SIGKILL), ==, "it received a fatal signal");
+    g_assert_cmpstr(coroner_format_signal_reason(0), ==, "it received a fatal signal");
+    g_assert_cmpstr(coroner_format_signal_reason(-1), ==, "it received a fatal signal");
+    g_assert_cmpstr(coroner_format_signal_reason(1000), ==, "it received a fatal signal");
+    g_assert_cmpstr(coroner_report_state_describe(CORONER_REPORT_QUEUED), ==, "Queued for sending");
+    g_assert_cmpstr(coroner_report_state_describe(CORONER_REPORT_NEW), ==, "New");
+    g_assert_cmpstr(coroner_report_state_describe((CoronerReportState)42), ==, "New");
+    g_assert_cmpstr(coroner_debug_hint_quality_label(CORONER_QUALITY_GOOD), ==, "Good");
+    g_assert_cmpstr(coroner_debug_hint_quality_label(CORONER_QUALITY_POOR), ==, "Poor");
+    g_assert_cmpstr(coroner_debug_hint_quality_label(CORONER_QUALITY_UNKNOWN), ==,
+                    "Not available yet");
 }
 
 static CoronerCrashRecord *record_with_backtrace(void)
@@ -549,6 +569,7 @@ static const CoronerTestCase tests[] = {
     {"/reporter/backtrace-cache", test_backtrace_cache},
     {"/reporter/backtrace-cache/crash", test_crash_uses_kept_backtrace},
     {"/reporter/format", test_format},
+    {"/reporter/labels", test_labels},
     {"/reporter/backtrace-text", test_backtrace_text},
     {"/reporter/debug-hint", test_debug_hint},
     {"/reporter/app-match", test_app_match},
