@@ -218,63 +218,6 @@ CoronerCrashRecord *coroner_record_from_journal_fields(GHashTable *fields, const
     return r;
 }
 
-static void parse_module_line(GRegex *re, const char *line, CoronerCrashRecord *r)
-{
-    g_autoptr(GMatchInfo) m = NULL;
-    if (!g_regex_match(re, line, 0, &m))
-        return;
-    g_autofree char *build_id = g_match_info_fetch(m, 2);
-    CoronerModule *module = coroner_module_new();
-    module->path = g_match_info_fetch(m, 1);
-    module->build_id = g_ascii_strdown(build_id, -1);
-    g_ptr_array_add(r->modules, module);
-}
-
-guint coroner_parse_stack_trace_message(const char *message, CoronerCrashRecord *r)
-{
-    g_autoptr(GRegex) thread_re = g_regex_new("^\\s*Stack trace of thread (\\d+):", 0, 0, NULL);
-    g_autoptr(GRegex) frame_re = g_regex_new(
-        "^\\s*#(\\d+)\\s+0x([0-9a-fA-F]+)\\s+(.*?)\\s+\\((.*) \\+ 0x([0-9a-fA-F]+)\\)\\s*$", 0, 0,
-        NULL);
-    /* "Module libfoo.so.1 with build-id 0123abcd…" (more may follow on the line). */
-    g_autoptr(GRegex) module_re =
-        g_regex_new("^\\s*Module (\\S+) with build-id ([0-9a-fA-F]+)", 0, 0, NULL);
-    g_auto(GStrv) lines = g_strsplit(message, "\n", -1);
-    CoronerThread *thread = NULL;
-    guint frames = 0;
-
-    for (char **l = lines; *l; l++) {
-        g_autoptr(GMatchInfo) m = NULL;
-        if (g_regex_match(thread_re, *l, 0, &m)) {
-            g_autofree char *tid = g_match_info_fetch(m, 1);
-            thread = coroner_thread_new(g_ascii_strtoll(tid, NULL, 10), NULL);
-            /* systemd-coredump, like us, puts the crashing thread first. */
-            thread->crashed = r->threads->len == 0;
-            g_ptr_array_add(r->threads, thread);
-            continue;
-        }
-        g_clear_pointer(&m, g_match_info_unref);
-        if (thread && g_regex_match(frame_re, *l, 0, &m)) {
-            g_autofree char *pc = g_match_info_fetch(m, 2);
-            g_autofree char *function = g_match_info_fetch(m, 3);
-            g_autofree char *module = g_match_info_fetch(m, 4);
-            g_autofree char *offset = g_match_info_fetch(m, 5);
-            CoronerFrame *f = coroner_frame_new();
-            f->pc = g_ascii_strtoull(pc, NULL, 16);
-            f->module_offset = g_ascii_strtoull(offset, NULL, 16);
-            if (!g_str_equal(function, "n/a"))
-                f->function = g_steal_pointer(&function);
-            if (!g_str_equal(module, "n/a"))
-                f->module = g_steal_pointer(&module);
-            g_ptr_array_add(thread->frames, f);
-            frames++;
-            continue;
-        }
-        parse_module_line(module_re, *l, r);
-    }
-    return frames;
-}
-
 static GHashTable *read_fields(sd_journal *j, gboolean *ret_core_in_journal)
 {
     GHashTable *fields =
