@@ -33,7 +33,8 @@ static gboolean field_uid(GHashTable *fields, const char *name, guint64 *ret)
         return FALSE;
     gsize n;
     const char *data = g_bytes_get_data(b, &n);
-    g_autofree char *text = g_strndup(data, n);
+    /* An empty field ("_UID=") has no data at all. */
+    g_autofree char *text = g_strndup(data ? data : "", n);
     return g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT32 - 1, ret, NULL);
 }
 

@@ -27,6 +27,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             char *name = g_strndup(p, (gsize)(eq - p));
             GString *value = g_string_new_len(eq + 1, line_end - eq - 1);
             if (g_str_equal(name, "MESSAGE")) {
+                /* g_strcompress() reads up to a NUL and warns about a lone trailing backslash. */
+                g_string_truncate(value, strlen(value->str));
+                gsize backslashes = 0;
+                while (backslashes < value->len && value->str[value->len - 1 - backslashes] == '\\')
+                    backslashes++;
+                if (backslashes % 2)
+                    g_string_truncate(value, value->len - 1);
                 g_autofree char *unescaped = g_strcompress(value->str);
                 g_string_assign(value, unescaped);
             }
