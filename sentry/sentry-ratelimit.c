@@ -7,6 +7,8 @@
 
 #define ALL_CATEGORIES "all"
 #define GROUP "RateLimits"
+/* More distinct categories than Sentry has; a server naming more is not believed. */
+#define MAX_CATEGORIES 64
 
 struct CoronerSentryRateLimits {
     GHashTable *until; /* category (or "all") → gint64* usec */
@@ -62,16 +64,34 @@ void coroner_sentry_rate_limits_free(CoronerSentryRateLimits *limits)
     g_free(limits);
 }
 
-static void extend(CoronerSentryRateLimits *l, const char *category, gint64 until)
+/*
+ * Sentry's data categories ("error", "attachment", "log_item", …): lower-case
+ * letters, digits and underscores.  Anything else from a server is not kept:
+ * the limits are saved as key file keys, which could not hold it.
+ */
+static gboolean is_category_name(const char *name)
+{
+    for (const char *p = name; *p; p++)
+        if (!(g_ascii_islower(*p) || g_ascii_isdigit(*p) || *p == '_'))
+            return FALSE;
+    return TRUE;
+}
+
+/* Limits category until then (or later, if it already is); FALSE when the category is not kept. */
+static gboolean extend(CoronerSentryRateLimits *l, const char *category, gint64 until)
 {
     gint64 *current = g_hash_table_lookup(l->until, category);
     if (current) {
         *current = MAX(*current, until);
-        return;
+        return TRUE;
     }
+    if (!is_category_name(category) ||
+        (g_hash_table_size(l->until) >= MAX_CATEGORIES && strcmp(category, ALL_CATEGORIES) != 0))
+        return FALSE;
     gint64 *v = g_new(gint64, 1);
     *v = until;
     g_hash_table_insert(l->until, g_strdup(category), v);
+    return TRUE;
 }
 
 gboolean coroner_sentry_rate_limits_add_header(CoronerSentryRateLimits *limits, const char *header,
@@ -103,8 +123,8 @@ gboolean coroner_sentry_rate_limits_add_header(CoronerSentryRateLimits *limits, 
         g_auto(GStrv) cats = g_strsplit(categories, ";", -1);
         for (char **c = cats; *c; c++) {
             char *cat = g_strstrip(*c);
-            if (*cat)
-                extend(limits, cat, until);
+            if (*cat && !extend(limits, cat, until))
+                ok = FALSE;
         }
     }
     return ok;

@@ -84,10 +84,39 @@ static void test_update(void)
     g_assert_false(g_key_file_has_group(later, "RateLimits"));
 }
 
+/* A server's category names are kept only as Sentry spells them, and only so many. */
+static void test_hostile_categories(void)
+{
+    g_autoptr(CoronerSentryRateLimits) l = coroner_sentry_rate_limits_new();
+    g_assert_false(coroner_sentry_rate_limits_add_header(l, "60:[;error;a=b;Error;log_item", NOW));
+    g_assert_cmpint(coroner_sentry_rate_limits_until(l, "error"), ==, NOW + 60 * SEC);
+    g_assert_cmpint(coroner_sentry_rate_limits_until(l, "log_item"), ==, NOW + 60 * SEC);
+    g_assert_cmpint(coroner_sentry_rate_limits_until(l, "["), ==, 0);
+    g_assert_cmpint(coroner_sentry_rate_limits_until(l, "a=b"), ==, 0);
+    /* What is kept can be saved (a key file key holds no "[" or "="), and read back. */
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    coroner_sentry_rate_limits_to_key_file(l, kf, NOW);
+    g_autoptr(CoronerSentryRateLimits) back = coroner_sentry_rate_limits_new();
+    coroner_sentry_rate_limits_from_key_file(back, kf);
+    g_assert_cmpint(coroner_sentry_rate_limits_until(back, "log_item"), ==, NOW + 60 * SEC);
+
+    /* A thousand categories: the first ones are kept, a limit on all still is. */
+    GString *many = g_string_new("30:");
+    for (int i = 0; i < 1000; i++)
+        g_string_append_printf(many, "c%d;", i);
+    g_assert_false(coroner_sentry_rate_limits_add_header(l, many->str, NOW));
+    g_assert_cmpint(coroner_sentry_rate_limits_until(l, "c0"), ==, NOW + 30 * SEC);
+    g_assert_cmpint(coroner_sentry_rate_limits_until(l, "c999"), ==, 0);
+    g_assert_true(coroner_sentry_rate_limits_add_header(l, "90", NOW));
+    g_assert_cmpint(coroner_sentry_rate_limits_until(l, "c999"), ==, NOW + 90 * SEC);
+    g_string_free(many, TRUE);
+}
+
 static const CoronerTestCase tests[] = {
     {"/sentry/ratelimit/retry-after", test_retry_after},
     {"/sentry/ratelimit/header", test_header},
     {"/sentry/ratelimit/update", test_update},
+    {"/sentry/ratelimit/hostile-categories", test_hostile_categories},
 };
 
 CORONER_TEST_MAIN(tests)
