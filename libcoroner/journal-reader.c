@@ -9,6 +9,7 @@
 
 #include "fs-util.h"
 #include "journal-writer.h"
+#include "stack-trace-message.h"
 #include "store.h"
 #include "str-util.h"
 #include "trust.h"

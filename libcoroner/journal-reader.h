@@ -60,13 +60,6 @@ CoronerCrashRecord *coroner_journal_entry_record(sd_journal *journal, const char
 CoronerCrashRecord *coroner_record_from_journal_fields(GHashTable *fields, const char *boot_id,
                                                        uint64_t realtime_usec);
 
-/*
- * Parses systemd-coredump's stack trace layout ("Stack trace of thread N:" and
- * "#0  0x… function (module + 0x…)" lines; "Module M with build-id B" lines)
- * into record->threads and record->modules.  Returns the number of frames found.
- */
-guint coroner_parse_stack_trace_message(const char *message, CoronerCrashRecord *record);
-
 /* The core kept inside the journal entry at cursor (COREDUMP=), in a memfd at offset 0. */
 int coroner_journal_core_memfd(sd_journal *journal, const char *cursor, GError **error);
 

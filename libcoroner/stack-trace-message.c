@@ -7,7 +7,7 @@
  * PCRE2 allocates its match frames anew for every line.  The message comes
  * from a trusted entry, but it is still bounded like any record.
  */
-#include "journal-reader.h"
+#include "stack-trace-message.h"
 
 #include <string.h>
 
@@ -50,10 +50,12 @@ static char *known_or_null(const char *start, const char *end)
 }
 
 /*
- * "#0  0x00007f…  function (module + 0x1f2e)" → a frame.  The function is
- * what comes before the first run of spaces followed by "(" (C++ names keep
- * their own parentheses), the module what lies between that "(" and the
- * last " + 0x"; "n/a" stands for unknown.
+ * "#0  0x00007f…  function (module + 0x1f2e)" → a frame.  The module is what
+ * lies between the last "(" that follows a space and the last " + 0x" (a
+ * module is a file name, which holds no " ("), the function what comes
+ * before, so C++ names keep their own parentheses, "(anonymous
+ * namespace)::f()" and "std::function<void ()>::operator()" included; "n/a"
+ * stands for unknown.
  */
 /* With ret_frame NULL the line is only recognised (the record has no room left). */
 static gboolean parse_frame_line(const char *line, CoronerFrame **ret_frame)
@@ -85,9 +87,9 @@ static gboolean parse_frame_line(const char *line, CoronerFrame **ret_frame)
     const char *module_end = offset - strlen(plus);
 
     const char *open = NULL;
-    for (const char *p = function; p < module_end; p++) {
-        if (*p == '(' && (p == function || g_ascii_isspace(p[-1]))) {
-            open = p;
+    for (const char *p = module_end; p > function; p--) {
+        if (p[-1] == '(' && p - 1 > function && g_ascii_isspace(p[-2])) {
+            open = p - 1;
             break;
         }
     }
@@ -136,6 +138,7 @@ guint coroner_parse_stack_trace_message(const char *message, CoronerCrashRecord 
 {
     g_auto(GStrv) lines = g_strsplit(message, "\n", -1);
     CoronerThread *thread = NULL;
+    gboolean dropping_thread = FALSE; /* the last thread line was one too many */
     guint frames = 0, dropped_threads = 0, dropped_frames = 0, dropped_modules = 0;
 
     for (char **l = lines; *l; l++) {
@@ -144,7 +147,8 @@ guint coroner_parse_stack_trace_message(const char *message, CoronerCrashRecord 
         CoronerModule *module = NULL;
         if (parse_thread_line(*l, &tid)) {
             thread = NULL;
-            if (r->threads->len >= CORONER_RECORD_MAX_THREADS) {
+            dropping_thread = r->threads->len >= CORONER_RECORD_MAX_THREADS;
+            if (dropping_thread) {
                 dropped_threads++;
                 continue;
             }
@@ -152,6 +156,8 @@ guint coroner_parse_stack_trace_message(const char *message, CoronerCrashRecord 
             /* systemd-coredump, like us, puts the crashing thread first. */
             thread->crashed = r->threads->len == 0;
             g_ptr_array_add(r->threads, thread);
+        } else if (dropping_thread && parse_frame_line(*l, NULL)) {
+            dropped_frames++;
         } else if (thread &&
                    parse_frame_line(*l, thread->frames->len < CORONER_RECORD_MAX_FRAMES ? &frame
                                                                                         : NULL)) {
