@@ -95,8 +95,11 @@ static gboolean extend(CoronerSentryRateLimits *l, const char *category, gint64 
 }
 
 gboolean coroner_sentry_rate_limits_add_header(CoronerSentryRateLimits *limits, const char *header,
-                                               gint64 now_usec)
+                                               gint64 now_usec, guint *ret_applied)
 {
+    guint applied = 0;
+    if (ret_applied)
+        *ret_applied = 0;
     if (!header)
         return FALSE;
     gboolean ok = TRUE;
@@ -118,15 +121,22 @@ gboolean coroner_sentry_rate_limits_add_header(CoronerSentryRateLimits *limits, 
         const char *categories = parts[0] && parts[1] ? g_strstrip(parts[1]) : "";
         if (!*categories) {
             extend(limits, ALL_CATEGORIES, until);
+            applied++;
             continue;
         }
         g_auto(GStrv) cats = g_strsplit(categories, ";", -1);
         for (char **c = cats; *c; c++) {
             char *cat = g_strstrip(*c);
-            if (*cat && !extend(limits, cat, until))
+            if (!*cat)
+                continue;
+            if (extend(limits, cat, until))
+                applied++;
+            else
                 ok = FALSE;
         }
     }
+    if (ret_applied)
+        *ret_applied = applied;
     return ok;
 }
 
@@ -134,11 +144,11 @@ void coroner_sentry_rate_limits_update(CoronerSentryRateLimits *limits, guint st
                                        const char *retry_after, const char *rate_limits,
                                        gint64 now_usec)
 {
-    if (rate_limits && *rate_limits) {
-        coroner_sentry_rate_limits_add_header(limits, rate_limits, now_usec);
-        return;
-    }
-    if (status != 429)
+    guint applied = 0;
+    if (rate_limits && *rate_limits)
+        coroner_sentry_rate_limits_add_header(limits, rate_limits, now_usec, &applied);
+    /* A header that limited nothing (no category we keep) does not stand in for a 429's own. */
+    if (applied > 0 || status != 429)
         return;
     gint64 until = 0;
     if (!coroner_sentry_parse_retry_after(retry_after, now_usec, &until))

@@ -25,13 +25,18 @@ CoronerSentryRateLimits *coroner_sentry_rate_limits_new(void);
 void coroner_sentry_rate_limits_free(CoronerSentryRateLimits *limits);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CoronerSentryRateLimits, coroner_sentry_rate_limits_free)
 
-/* Adds what one X-Sentry-Rate-Limits header says. FALSE if any part was malformed (the rest applies). */
+/*
+ * Adds what one X-Sentry-Rate-Limits header says.  FALSE if any part was
+ * malformed or named a category that is not kept (the rest applies);
+ * ret_applied (may be NULL) is how many limits were applied.
+ */
 gboolean coroner_sentry_rate_limits_add_header(CoronerSentryRateLimits *limits, const char *header,
-                                               gint64 now_usec);
+                                               gint64 now_usec, guint *ret_applied);
 
 /*
- * Applies a whole response: X-Sentry-Rate-Limits if present (any status), else
- * for a 429 Retry-After, else for a 429 the default minute.
+ * Applies a whole response: X-Sentry-Rate-Limits if present (any status) and
+ * it applies a limit, else for a 429 Retry-After, else for a 429 the default
+ * minute.
  */
 void coroner_sentry_rate_limits_update(CoronerSentryRateLimits *limits, guint status,
                                        const char *retry_after, const char *rate_limits,

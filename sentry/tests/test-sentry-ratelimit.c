@@ -32,7 +32,8 @@ static void test_header(void)
 {
     g_autoptr(CoronerSentryRateLimits) l = coroner_sentry_rate_limits_new();
     g_assert_true(coroner_sentry_rate_limits_add_header(
-        l, "60:error;attachment:organization:quota_exceeded, 2700:default:project, 5::key", NOW));
+        l, "60:error;attachment:organization:quota_exceeded, 2700:default:project, 5::key", NOW,
+        NULL));
     g_assert_cmpint(coroner_sentry_rate_limits_until(l, "error"), ==, NOW + 60 * SEC);
     g_assert_cmpint(coroner_sentry_rate_limits_until(l, "attachment"), ==, NOW + 60 * SEC);
     g_assert_cmpint(coroner_sentry_rate_limits_until(l, "default"), ==, NOW + 2700 * SEC);
@@ -43,7 +44,7 @@ static void test_header(void)
     g_assert_cmpint(coroner_sentry_rate_limits_until_any(l, cats), ==, NOW + 2700 * SEC);
 
     g_autoptr(CoronerSentryRateLimits) m = coroner_sentry_rate_limits_new();
-    g_assert_false(coroner_sentry_rate_limits_add_header(m, "x:error, 30:attachment", NOW));
+    g_assert_false(coroner_sentry_rate_limits_add_header(m, "x:error, 30:attachment", NOW, NULL));
     g_assert_cmpint(coroner_sentry_rate_limits_until(m, "error"), ==, 0);
     g_assert_cmpint(coroner_sentry_rate_limits_until(m, "attachment"), ==, NOW + 30 * SEC);
 }
@@ -65,6 +66,11 @@ static void test_update(void)
     g_autoptr(CoronerSentryRateLimits) c = coroner_sentry_rate_limits_new();
     coroner_sentry_rate_limits_update(c, 429, NULL, NULL, NOW);
     g_assert_cmpint(coroner_sentry_rate_limits_until(c, "error"), ==, NOW + 60 * SEC);
+
+    /* 429 whose header names no category we keep: its Retry-After applies after all. */
+    g_autoptr(CoronerSentryRateLimits) e = coroner_sentry_rate_limits_new();
+    coroner_sentry_rate_limits_update(e, 429, "42", "60:Error;foo-bar", NOW);
+    g_assert_cmpint(coroner_sentry_rate_limits_until(e, "error"), ==, NOW + 42 * SEC);
 
     /* A 200 with X-Sentry-Rate-Limits still limits; without it, nothing changes. */
     g_autoptr(CoronerSentryRateLimits) d = coroner_sentry_rate_limits_new();
@@ -88,7 +94,8 @@ static void test_update(void)
 static void test_hostile_categories(void)
 {
     g_autoptr(CoronerSentryRateLimits) l = coroner_sentry_rate_limits_new();
-    g_assert_false(coroner_sentry_rate_limits_add_header(l, "60:[;error;a=b;Error;log_item", NOW));
+    g_assert_false(
+        coroner_sentry_rate_limits_add_header(l, "60:[;error;a=b;Error;log_item", NOW, NULL));
     g_assert_cmpint(coroner_sentry_rate_limits_until(l, "error"), ==, NOW + 60 * SEC);
     g_assert_cmpint(coroner_sentry_rate_limits_until(l, "log_item"), ==, NOW + 60 * SEC);
     g_assert_cmpint(coroner_sentry_rate_limits_until(l, "["), ==, 0);
@@ -104,10 +111,10 @@ static void test_hostile_categories(void)
     GString *many = g_string_new("30:");
     for (int i = 0; i < 1000; i++)
         g_string_append_printf(many, "c%d;", i);
-    g_assert_false(coroner_sentry_rate_limits_add_header(l, many->str, NOW));
+    g_assert_false(coroner_sentry_rate_limits_add_header(l, many->str, NOW, NULL));
     g_assert_cmpint(coroner_sentry_rate_limits_until(l, "c0"), ==, NOW + 30 * SEC);
     g_assert_cmpint(coroner_sentry_rate_limits_until(l, "c999"), ==, 0);
-    g_assert_true(coroner_sentry_rate_limits_add_header(l, "90", NOW));
+    g_assert_true(coroner_sentry_rate_limits_add_header(l, "90", NOW, NULL));
     g_assert_cmpint(coroner_sentry_rate_limits_until(l, "c999"), ==, NOW + 90 * SEC);
     g_string_free(many, TRUE);
 }

@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const gint64 now = 1767225600000000;
     g_autoptr(CoronerSentryRateLimits) limits = coroner_sentry_rate_limits_new();
     if (parts[0])
-        (void)coroner_sentry_rate_limits_add_header(limits, parts[0], now);
+        (void)coroner_sentry_rate_limits_add_header(limits, parts[0], now, NULL);
     if (parts[1]) {
         gint64 until = 0;
         (void)coroner_sentry_parse_retry_after(parts[1], now, &until);
