@@ -21,6 +21,12 @@ static gboolean inside(GtkWidget *widget, const char *type_name)
     return FALSE;
 }
 
+static void on_expanded(GtkExpander *expander, GParamSpec *pspec, gpointer data)
+{
+    if (gtk_expander_get_expanded(expander) && gtk_expander_get_child(expander))
+        coroner_a11y_name_generic(gtk_expander_get_child(expander));
+}
+
 static void name_one(GtkWidget *widget)
 {
     if (GTK_IS_SCROLLBAR(widget)) {
@@ -39,6 +45,11 @@ static void name_one(GtkWidget *widget)
         GtkWidget *label = gtk_expander_get_label_widget(GTK_EXPANDER(widget));
         if (GTK_IS_LABEL(label))
             coroner_a11y_set_name(GTK_ACCESSIBLE(widget), gtk_label_get_text(GTK_LABEL(label)));
+        /* What it holds joins the widget tree only as it opens: named then. */
+        if (!g_object_get_data(G_OBJECT(widget), "coroner-a11y-watched")) {
+            g_object_set_data(G_OBJECT(widget), "coroner-a11y-watched", GINT_TO_POINTER(1));
+            g_signal_connect(widget, "notify::expanded", G_CALLBACK(on_expanded), NULL);
+        }
     } else if (GTK_IS_FRAME(widget) || GTK_IS_VIEWPORT(widget)) {
         coroner_a11y_set_name(GTK_ACCESSIBLE(widget), _("Group"));
     } else if (GTK_IS_LIST_BOX(widget) && !inside(widget, "CoronerHistoryPage")) {

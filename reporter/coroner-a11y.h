@@ -16,7 +16,8 @@ G_BEGIN_DECLS
 /*
  * Names (or hides) the unnamed objects of GTK's and libadwaita's own types
  * under root, an expander after its label.  What a collapsed expander holds is
- * outside the widget tree until it opens: name it again then.
+ * outside the widget tree until it opens: each expander found names its
+ * contents again whenever it opens.
  */
 void coroner_a11y_name_generic(GtkWidget *root);
 

@@ -431,13 +431,6 @@ static void render(CoronerCrashPage *self)
     coroner_a11y_name_generic(GTK_WIDGET(self));
 }
 
-/* What the expander holds joins the widget tree only as it opens: its scroll bars and frames are named then. */
-static void on_technical_expanded(GtkExpander *expander, GParamSpec *pspec, gpointer data)
-{
-    if (gtk_expander_get_expanded(expander))
-        coroner_a11y_name_generic(gtk_expander_get_child(expander));
-}
-
 static void on_record_changed(CoronerCrash *crash, gpointer data)
 {
     render(data);
@@ -792,5 +785,4 @@ static void coroner_crash_page_init(CoronerCrashPage *self)
     g_signal_connect(self->copy_button, "clicked", G_CALLBACK(on_copy), self);
     g_signal_connect(self->debuginfod_button, "clicked", G_CALLBACK(on_debuginfod), self);
     g_signal_connect(self->notify_switch, "notify::active", G_CALLBACK(on_notify_switched), self);
-    g_signal_connect(self->technical_expander, "notify::expanded", G_CALLBACK(on_technical_expanded), self);
 }

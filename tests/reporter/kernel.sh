@@ -58,7 +58,9 @@ fields = {
     "MESSAGE_ID": "fc2e22bc6ee647b6b90729ab34a250b1",
     "MESSAGE": "Process 4242 (sleep) of user %s dumped core.\n\nStack trace of thread 4242:\n"
                "#0  0x00007f0000001234 clock_nanosleep (libc.so.6 + 0x1234)\n"
-               "#1  0x000055550000aaaa main (sleep + 0xaaaa)\n" % uid,
+               "#1  0x000055550000aaaa main (sleep + 0xaaaa)\n\n"
+               "Stack trace of thread 4243:\n"
+               "#0  0x00007f0000005678 __poll (libc.so.6 + 0x5678)\n" % uid,
     "PRIORITY": "2",
     # Only a trusted writer's entry is a crash (docs/security.md): systemd-coredump's
     # identifier, sent as root or as the crashing user itself.
@@ -82,10 +84,14 @@ assert_eq "sleep crashed" "$(last_notification | jq -r .summary)" "the journal-o
 invoke_default
 a11y wait-text "sleep crashed" 30 && pass "the window shows the journal-only crash" || fail "no window for the journal-only crash"
 # The details were left open on the crash before; this one opens with them folded away.
-assert_eq "" "$(a11y shown-matching "clock_nanosleep|Backtrace" || true)" "the next crash opens with its details collapsed"
+assert_eq "" "$(a11y_list shown-matching "clock_nanosleep|Backtrace")" "the next crash opens with its details collapsed"
 open_technical_details
 assert_contains "clock_nanosleep" "$(a11y text text "Backtrace of the crashing thread")" \
     "its backtrace comes from systemd-coredump's stack trace"
+# The other thread, folded into an expander of its own, opens as a screen reader user opens it.
+a11y expand "Thread 4243" || fail "could not open the other thread" "$(a11y names | grep -i thread)"
+assert_contains "__poll" "$(a11y_list shown-matching "__poll")" "the other thread's frames show once it is open"
+assert_eq "" "$(a11y_list gtk-named)" "what the thread's expander holds is named too (its frame and scroll bar)"
 screenshot journal-crash "Crash Reports" 64
 logout
 harness_done

@@ -44,8 +44,8 @@ assert_not_contains "push button	Review Report…" "$NAMES" "no Review Report…
 for button in "Copy Report" "Save Report…" "Report Bug…" "Restart" "Dismiss"; do
     assert_contains "push button	$button" "$NAMES" "the crash page offers $button"
 done
-assert_eq "" "$(a11y unnamed-controls || true)" "every control on the crash page has an accessible name"
-assert_eq "" "$(a11y gtk-named || true)" "no accessible object is named after a GTK type"
+assert_eq "" "$(a11y_list unnamed-controls)" "every control on the crash page has an accessible name"
+assert_eq "" "$(a11y_list gtk-named)" "no accessible object is named after a GTK type"
 screenshot no-destination "Crash Reports" 64
 
 # Copy Report: the clipboard holds what crashed, the signal and the backtrace.

@@ -31,8 +31,8 @@ pass "Review Report… is offered: the .desktop file's DSN was found for a progr
 a11y wait-text "127.0.0.1:$PORT (project 7)" 20 && pass "the review page names the destination host and project" ||
     fail "the review page does not say where the report goes"
 a11y wait-text "What happened" 10 && pass "the review page summarizes the report in words" || fail "no summary"
-assert_eq "" "$(a11y unnamed-controls || true)" "every control on the review page has an accessible name"
-assert_eq "" "$(a11y gtk-named || true)" "no accessible object on the review page is named after a GTK type"
+assert_eq "" "$(a11y_list unnamed-controls)" "every control on the review page has an accessible name"
+assert_eq "" "$(a11y_list gtk-named)" "no accessible object on the review page is named after a GTK type"
 screenshot review "Crash Reports" 64
 
 show_exact_data

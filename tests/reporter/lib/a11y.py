@@ -13,7 +13,7 @@ or a keyboard user would (dogtail over the accessibility bus).
   a11y.py expand NAME                      opens the expander NAME with its own action, as a screen reader
                                            user does, and waits until it says it is expanded
   a11y.py shown-matching REGEX             lists every showing node whose name or text matches REGEX
-                                           (role, the matching line); exit 1 when there is one
+                                           (role, the matching line); exit 3 when there is one
   a11y.py type NAME TEXT                   focuses the editable node and types TEXT via the keyboard
   a11y.py keys KEY…                        key presses on the focused window: Return, Tab, <Alt>s, space
   a11y.py point TITLE                      moves the pointer over the frame TITLE (no click): without a
@@ -26,7 +26,9 @@ or a keyboard user would (dogtail over the accessibility bus).
   a11y.py gtk-named                        lists every node (showing or not) named after a GTK type
                                            ("GtkExpander"): GTK 4.8 names unlabelled objects so
 
-Exit 0 on success, 1 (with a message) on failure.
+Exit 0 on success, 1 (with a message) on failure; the listing commands
+(shown-matching, unnamed-controls, gtk-named) exit 3 when they list something,
+so that a caller tells "found some" from "could not look".
 """
 import os
 import re
@@ -139,6 +141,10 @@ def find_window(name, seconds):
     sys.exit(f"a11y: window {name!r} did not appear within {seconds:.0f} s")
 
 
+# The listing commands' exit status when they list something (1 is a failure to look).
+FOUND = 3
+
+
 def find(name, role=None, seconds=30):
     return wait_for(lambda n: n.name == name and (role is None or n.roleName == role), seconds,
                     f"{role or 'node'} {name!r}")
@@ -191,7 +197,7 @@ def main(argv):
                 if pattern.search(line):
                     hits.append(f"{node.roleName}\t{line}")
         print("\n".join(hits))
-        return 1 if hits else 0
+        return FOUND if hits else 0
     elif cmd == "checked":
         node = find(argv[2], argv[3] if len(argv) > 3 else "check box")
         print("true" if node.checked else "false")
@@ -225,7 +231,7 @@ def main(argv):
         bad = [f"{n.roleName} in {n.parent.name!r}" for n in walk(app())
                if showing(n) and n.roleName in CONTROL_ROLES and not (n.name or "").strip()]
         print("\n".join(bad))
-        return 1 if bad else 0
+        return FOUND if bad else 0
     elif cmd == "toplevels":
         for node in app().children:
             print(f"{node.roleName}\t{node.name}\tshowing={node.showing}")
@@ -233,7 +239,7 @@ def main(argv):
         pattern = re.compile(r"^(Gtk|Adw)[A-Z]")
         bad = [f"{n.roleName}\t{n.name}" for n in walk(app()) if pattern.match(n.name or "")]
         print("\n".join(bad))
-        return 1 if bad else 0
+        return FOUND if bad else 0
     else:
         sys.exit(f"a11y: unknown command {cmd}")
     return 0

@@ -390,6 +390,19 @@ dialog_keys() {
 
 a11y() { timeout 120 "$PY" "$CORONER_REPORTER_TEST_LIB/a11y.py" "$@"; }
 
+# a11y_list shown-matching REGEX | unnamed-controls | gtk-named: what a11y.py
+# lists (empty when nothing matches).  When it could not look (no application,
+# a crash of the helper) it prints that instead, so an assertion of "nothing
+# listed" fails rather than passes on an empty answer.
+a11y_list() {
+    local out rc=0
+    out=$(a11y "$@") || rc=$?
+    case $rc in
+    0 | 3) printf '%s' "$out" ;;
+    *) printf 'a11y %s failed (exit %s): %s' "$1" "$rc" "$out" ;;
+    esac
+}
+
 session_done() { exit 0; }
 
 # -------------------------------------------------------------- Spotlight
