@@ -509,7 +509,9 @@ static void parse_breadcrumbs(const Region *r, CoronerAppInfo *app, guint *dropp
         crumb->message = text_at(r, e + CORONER_HOOK_BREADCRUMB_MESSAGE, t->cap1);
         if (!crumb->message)
             crumb->message = g_strdup("");
-        CoronerKeyed c = {(int64_t)u64_at(r, e + CORONER_HOOK_BREADCRUMB_ORDINAL), crumb};
+        /* An ordinal is a count from 0; one past INT64_MAX (the app's memory says so) sorts last. */
+        uint64_t ordinal = u64_at(r, e + CORONER_HOOK_BREADCRUMB_ORDINAL);
+        CoronerKeyed c = {(int64_t)MIN(ordinal, (uint64_t)INT64_MAX), crumb};
         g_array_append_val(crumbs, c);
     }
     g_array_sort(crumbs, coroner_keyed_compare);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Items put in order by a 64-bit key (a ring buffer's ordinal, a time):
+ * Items put in order by a signed 64-bit key (a ring buffer's ordinal, a time):
  * collect CoronerKeyed values in a GArray and g_array_sort() it with
  * coroner_keyed_compare.  g_array_sort is stable: equal keys keep the order
  * they were added in.

@@ -10,7 +10,6 @@ G_BEGIN_DECLS
 gboolean coroner_str_is_digits(const char *s);
 /* Non-empty and only ASCII hex digits (either case). */
 gboolean coroner_str_is_hex(const char *s);
-/* Non-empty and only ASCII letters and digits. */
 
 /* n bytes of data as lower-case hex. */
 char *coroner_hex_encode(const void *data, gsize n);
