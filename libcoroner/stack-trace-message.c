@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * systemd-coredump's stack trace in a journal entry's MESSAGE, read back into
- * a record.  Read by hand, one pass per line, rather than by regular
+ * The stack trace in a journal entry's MESSAGE, read back into a record:
+ * systemd-coredump's layout, and ours (backtrace-format.c), which adds thread
+ * names, " at FILE:LINE" and " [inlined]" — what a reader has of our crash
+ * when it cannot read the record itself.  Read by hand, one pass per line, rather than by regular
  * expressions: a frame line's "function (module + 0xoffset)" made a lazy and a
  * greedy group backtrack over each other, quadratic in the line's length, and
  * PCRE2 allocates its match frames anew for every line.  The message comes
@@ -27,18 +29,38 @@ static const char *skip_digits(const char *s, gboolean hex)
     return s > start ? s : NULL;
 }
 
-/* "Stack trace of thread 1234:" → TRUE and the thread id. */
-static gboolean parse_thread_line(const char *line, int64_t *ret_tid)
+static const char *rstrip(const char *start, const char *end)
+{
+    while (end > start && g_ascii_isspace(end[-1]))
+        end--;
+    return end;
+}
+
+/*
+ * "Stack trace of thread 1234:" (systemd-coredump) or "Stack trace of thread
+ * 1234 (name):" (ours) → TRUE, the thread id and its name (NULL if none).
+ */
+static gboolean parse_thread_line(const char *line, int64_t *ret_tid, char **ret_name)
 {
     static const char prefix[] = "Stack trace of thread ";
     const char *s = skip_space(line);
     if (!g_str_has_prefix(s, prefix))
         return FALSE;
     s += strlen(prefix);
-    const char *end = skip_digits(s, FALSE);
-    if (!end || *end != ':')
+    const char *digits_end = skip_digits(s, FALSE);
+    if (!digits_end)
+        return FALSE;
+    const char *end = rstrip(digits_end, digits_end + strlen(digits_end));
+    char *name = NULL;
+    if (end - digits_end == 1 && *digits_end == ':')
+        name = NULL;
+    else if (g_str_has_prefix(digits_end, " (") && end - digits_end >= 4 && end[-2] == ')' &&
+             end[-1] == ':')
+        name = g_strndup(digits_end + 2, (gsize)(end - 2 - (digits_end + 2)));
+    else
         return FALSE;
     *ret_tid = g_ascii_strtoll(s, NULL, 10);
+    *ret_name = name;
     return TRUE;
 }
 
@@ -50,14 +72,38 @@ static char *known_or_null(const char *start, const char *end)
 }
 
 /*
- * "#0  0x00007f…  function (module + 0x1f2e)" → a frame.  The module is what
- * lies between the last "(" that follows a space and the last " + 0x" (a
- * module is a file name, which holds no " ("), the function what comes
- * before, so C++ names keep their own parentheses, "(anonymous
- * namespace)::f()" and "std::function<void ()>::operator()" included; "n/a"
- * stands for unknown.
+ * Where "(module + 0x<hex>)" closes: a ")" after hex digits after " + 0x",
+ * that ends the text or is followed by " at FILE:LINE" (our layout).  The
+ * last such ")" — a function name or a file name may hold one of their own.
  */
-/* With ret_frame NULL the line is only recognised (the record has no room left). */
+static const char *find_offset_close(const char *start, const char *end)
+{
+    static const char plus[] = " + 0x";
+    for (const char *p = end; p > start; p--) {
+        const char *close = p - 1;
+        if (*close != ')')
+            continue;
+        const char *hex = close;
+        while (hex > start && g_ascii_isxdigit(hex[-1]))
+            hex--;
+        if (hex == close || hex - start < (ptrdiff_t)strlen(plus) ||
+            memcmp(hex - strlen(plus), plus, strlen(plus)) != 0)
+            continue;
+        if (close + 1 == end || g_str_has_prefix(close + 1, " at "))
+            return close;
+    }
+    return NULL;
+}
+
+/*
+ * "#0  0x00007f…  function (module + 0x1f2e)" → a frame; ours may go on with
+ * " at FILE:LINE" and " [inlined]".  The module is what lies between the last
+ * "(" that follows a space and its " + 0x" (a module is a file name, which
+ * holds no " ("), the function what comes before, so C++ names keep their own
+ * parentheses, "(anonymous namespace)::f()" and "std::function<void
+ * ()>::operator()" included; "n/a" stands for unknown.  With ret_frame NULL
+ * the line is only recognised (the record has no room left).
+ */
 static gboolean parse_frame_line(const char *line, CoronerFrame **ret_frame)
 {
     const char *s = skip_space(line);
@@ -71,20 +117,19 @@ static gboolean parse_frame_line(const char *line, CoronerFrame **ret_frame)
         return FALSE;
     const char *function = skip_space(s);
 
-    /* The line ends in "+ 0x<hex>)" and optional space. */
-    const char *end = line + strlen(line);
-    while (end > function && g_ascii_isspace(end[-1]))
-        end--;
-    if (end == function || end[-1] != ')')
+    static const char inlined_mark[] = " [inlined]";
+    const char *end = rstrip(function, function + strlen(function));
+    gboolean inlined = end - function > (ptrdiff_t)strlen(inlined_mark) &&
+                       memcmp(end - strlen(inlined_mark), inlined_mark, strlen(inlined_mark)) == 0;
+    if (inlined)
+        end -= strlen(inlined_mark);
+    const char *close = find_offset_close(function, end);
+    if (!close)
         return FALSE;
-    const char *close = end - 1, *offset = close;
-    while (offset > function && g_ascii_isxdigit(offset[-1]))
+    const char *offset = close;
+    while (g_ascii_isxdigit(offset[-1]))
         offset--;
-    static const char plus[] = " + 0x";
-    if (offset == close || offset - function < (ptrdiff_t)strlen(plus) ||
-        memcmp(offset - strlen(plus), plus, strlen(plus)) != 0)
-        return FALSE;
-    const char *module_end = offset - strlen(plus);
+    const char *module_end = offset - strlen(" + 0x");
 
     const char *open = NULL;
     for (const char *p = module_end; p > function; p--) {
@@ -95,9 +140,17 @@ static gboolean parse_frame_line(const char *line, CoronerFrame **ret_frame)
     }
     if (!open)
         return FALSE;
-    const char *function_end = open;
-    while (function_end > function && g_ascii_isspace(function_end[-1]))
-        function_end--;
+    const char *function_end = rstrip(function, open);
+
+    /* " at FILE:LINE": the line is the digits after the last ":". */
+    const char *file = close + 1 < end ? close + 1 + strlen(" at ") : NULL, *colon = NULL;
+    if (file) {
+        colon = end;
+        while (colon > file && g_ascii_isdigit(colon[-1]))
+            colon--;
+        if (colon == end || colon - 1 <= file || colon[-1] != ':')
+            file = NULL;
+    }
 
     if (ret_frame) {
         CoronerFrame *f = *ret_frame = coroner_frame_new();
@@ -105,6 +158,11 @@ static gboolean parse_frame_line(const char *line, CoronerFrame **ret_frame)
         f->module_offset = g_ascii_strtoull(offset, NULL, 16);
         f->function = known_or_null(function, function_end);
         f->module = known_or_null(open + 1, module_end);
+        if (file) {
+            f->file = g_strndup(file, (gsize)(colon - 1 - file));
+            f->line = (int)MIN(g_ascii_strtoull(colon, NULL, 10), G_MAXINT);
+        }
+        f->inlined = inlined;
     }
     return TRUE;
 }
@@ -143,16 +201,19 @@ guint coroner_parse_stack_trace_message(const char *message, CoronerCrashRecord 
 
     for (char **l = lines; *l; l++) {
         int64_t tid;
+        char *name = NULL;
         CoronerFrame *frame = NULL;
         CoronerModule *module = NULL;
-        if (parse_thread_line(*l, &tid)) {
+        if (parse_thread_line(*l, &tid, &name)) {
             thread = NULL;
             dropping_thread = r->threads->len >= CORONER_RECORD_MAX_THREADS;
             if (dropping_thread) {
+                g_free(name);
                 dropped_threads++;
                 continue;
             }
-            thread = coroner_thread_new(tid, NULL);
+            thread = coroner_thread_new(tid, name);
+            g_free(name);
             /* systemd-coredump, like us, puts the crashing thread first. */
             thread->crashed = r->threads->len == 0;
             g_ptr_array_add(r->threads, thread);

@@ -2,6 +2,7 @@
 /* systemd-coredump's stack trace (a journal entry's MESSAGE) read back into a record. */
 #include <string.h>
 
+#include "backtrace-format.h"
 #include "coroner-test.h"
 #include "stack-trace-message.h"
 
@@ -129,8 +130,68 @@ static void test_caps(void)
     g_string_free(s, TRUE);
 }
 
+static CoronerFrame *frame(uint64_t pc, const char *function, const char *module, uint64_t offset,
+                           const char *file, int line, gboolean inlined)
+{
+    CoronerFrame *f = coroner_frame_new();
+    f->pc = pc;
+    f->function = g_strdup(function);
+    f->module = g_strdup(module);
+    f->module_offset = offset;
+    f->file = g_strdup(file);
+    f->line = line;
+    f->inlined = inlined;
+    return f;
+}
+
+/* Our own journal entries (backtrace-format.c): thread names, source lines, inlined frames. */
+static void test_our_layout(void)
+{
+    g_autoptr(CoronerCrashRecord) written = coroner_crash_record_new();
+    CoronerThread *main_thread = coroner_thread_new(10498, "crasher-main");
+    main_thread->crashed = TRUE;
+    g_ptr_array_add(main_thread->frames, frame(0x55a7f303c80a, "crash_segv", "/usr/bin/crasher",
+                                               0x280a, "../src/modes.c", 125, TRUE));
+    g_ptr_array_add(main_thread->frames,
+                    frame(0x55a7f303d73b, "ns::run(int) const", "/usr/bin/crasher", 0x373b,
+                          "/src/a dir (copy)/run + 0x1).cc", 38, FALSE));
+    g_ptr_array_add(main_thread->frames,
+                    frame(0x7fa35c0d824a, NULL, "/usr/lib/libc.so.6", 0x2724a, NULL, 0, FALSE));
+    g_ptr_array_add(written->threads, main_thread);
+    CoronerThread *worker = coroner_thread_new(10499, "a (b):c");
+    g_ptr_array_add(worker->frames,
+                    frame(0x7fa35c0f5d7f, "clock_nanosleep", NULL, 0xd6d7f, NULL, 0, FALSE));
+    g_ptr_array_add(written->threads, worker);
+    g_ptr_array_add(written->threads, coroner_thread_new(10500, NULL));
+
+    g_autofree char *text = coroner_backtrace_format(written, 8);
+    g_autoptr(CoronerCrashRecord) r = coroner_crash_record_new();
+    g_assert_cmpuint(coroner_parse_stack_trace_message(text, r), ==, 4);
+    g_assert_cmpuint(r->threads->len, ==, 3);
+    const CoronerThread *t0 = r->threads->pdata[0], *t1 = r->threads->pdata[1],
+                        *t2 = r->threads->pdata[2];
+    g_assert_cmpstr(t0->name, ==, "crasher-main");
+    g_assert_cmpstr(t1->name, ==, "a (b):c");
+    g_assert_null(t2->name);
+    g_assert_cmpint(t2->tid, ==, 10500);
+    const CoronerFrame *f0 = t0->frames->pdata[0], *f1 = t0->frames->pdata[1],
+                       *f2 = t0->frames->pdata[2];
+    assert_frame(f0, 0x55a7f303c80a, "crash_segv", "crasher", 0x280a);
+    g_assert_cmpstr(f0->file, ==, "../src/modes.c");
+    g_assert_cmpint(f0->line, ==, 125);
+    g_assert_true(f0->inlined);
+    assert_frame(f1, 0x55a7f303d73b, "ns::run(int) const", "crasher", 0x373b);
+    g_assert_cmpstr(f1->file, ==, "/src/a dir (copy)/run + 0x1).cc");
+    g_assert_cmpint(f1->line, ==, 38);
+    g_assert_false(f1->inlined);
+    assert_frame(f2, 0x7fa35c0d824a, NULL, "libc.so.6", 0x2724a);
+    g_assert_null(f2->file);
+    assert_frame(t1->frames->pdata[0], 0x7fa35c0f5d7f, "clock_nanosleep", NULL, 0xd6d7f);
+}
+
 static const CoronerTestCase tests[] = {
     {"/stack-trace-message/systemd-layout", test_systemd_layout},
+    {"/stack-trace-message/our-layout", test_our_layout},
     {"/stack-trace-message/not-frames", test_not_frames},
     {"/stack-trace-message/long-line", test_long_line},
     {"/stack-trace-message/caps", test_caps},
