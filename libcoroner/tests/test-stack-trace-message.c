@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "backtrace-format.h"
+#include "coroner-test-record.h"
 #include "coroner-test.h"
 #include "stack-trace-message.h"
 
@@ -130,39 +131,21 @@ static void test_caps(void)
     g_string_free(s, TRUE);
 }
 
-static CoronerFrame *frame(uint64_t pc, const char *function, const char *module, uint64_t offset,
-                           const char *file, int line, gboolean inlined)
-{
-    CoronerFrame *f = coroner_frame_new();
-    f->pc = pc;
-    f->function = g_strdup(function);
-    f->module = g_strdup(module);
-    f->module_offset = offset;
-    f->file = g_strdup(file);
-    f->line = line;
-    f->inlined = inlined;
-    return f;
-}
-
 /* Our own journal entries (backtrace-format.c): thread names, source lines, inlined frames. */
 static void test_our_layout(void)
 {
     g_autoptr(CoronerCrashRecord) written = coroner_crash_record_new();
-    CoronerThread *main_thread = coroner_thread_new(10498, "crasher-main");
-    main_thread->crashed = TRUE;
-    g_ptr_array_add(main_thread->frames, frame(0x55a7f303c80a, "crash_segv", "/usr/bin/crasher",
-                                               0x280a, "../src/modes.c", 125, TRUE));
-    g_ptr_array_add(main_thread->frames,
-                    frame(0x55a7f303d73b, "ns::run(int) const", "/usr/bin/crasher", 0x373b,
-                          "/src/a dir (copy)/run + 0x1).cc", 38, FALSE));
-    g_ptr_array_add(main_thread->frames,
-                    frame(0x7fa35c0d824a, NULL, "/usr/lib/libc.so.6", 0x2724a, NULL, 0, FALSE));
-    g_ptr_array_add(written->threads, main_thread);
-    CoronerThread *worker = coroner_thread_new(10499, "a (b):c");
-    g_ptr_array_add(worker->frames,
-                    frame(0x7fa35c0f5d7f, "clock_nanosleep", NULL, 0xd6d7f, NULL, 0, FALSE));
-    g_ptr_array_add(written->threads, worker);
-    g_ptr_array_add(written->threads, coroner_thread_new(10500, NULL));
+    CoronerThread *main_thread = coroner_test_add_thread(written, 10498, "crasher-main", TRUE);
+    CoronerFrame *inlined = coroner_test_add_frame(main_thread, 0x55a7f303c80a, "crash_segv",
+                                                   "/usr/bin/crasher", 0x280a, "../src/modes.c", 125);
+    inlined->inlined = TRUE;
+    coroner_test_add_frame(main_thread, 0x55a7f303d73b, "ns::run(int) const", "/usr/bin/crasher",
+                           0x373b, "/src/a dir (copy)/run + 0x1).cc", 38);
+    coroner_test_add_frame(main_thread, 0x7fa35c0d824a, NULL, "/usr/lib/libc.so.6", 0x2724a, NULL,
+                           0);
+    CoronerThread *worker = coroner_test_add_thread(written, 10499, "a (b):c", FALSE);
+    coroner_test_add_frame(worker, 0x7fa35c0f5d7f, "clock_nanosleep", NULL, 0xd6d7f, NULL, 0);
+    coroner_test_add_thread(written, 10500, NULL, FALSE);
 
     g_autofree char *text = coroner_backtrace_format(written, 8);
     g_autoptr(CoronerCrashRecord) r = coroner_crash_record_new();
